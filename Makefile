@@ -1,0 +1,79 @@
+# interop-bench: the front door. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+BUILD_DIR := build/native
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+# Passed through to `interop-bench run` by `make bench`.
+PROFILE ?= default
+STRATEGIES ?=
+OPS ?=
+SIZES ?=
+RUN_ARGS := --profile $(PROFILE) $(if $(STRATEGIES),--strategies $(STRATEGIES)) \
+            $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES))
+
+# Everything whose change needs the package rebuilt.
+SOURCES := $(shell find kernels harness strategies python/interop_bench cmake \
+             -type f -not -path '*/__pycache__/*' -not -path '*/fuzz/corpus/*' 2>/dev/null) \
+           CMakeLists.txt pyproject.toml
+
+.PHONY: help deps venv build native test lint ctest pytest bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@echo "  variables: PROFILE=quick|default|full STRATEGIES=a,b OPS=sum,scale SIZES=1,1e3,1e6 PYTHON=python3"
+
+deps: $(STAMPS)/deps ## install the missing Debian packages (scripts/debian-packages.txt)
+$(STAMPS)/deps: scripts/debian-packages.txt scripts/install-deps.sh
+	@bash scripts/install-deps.sh
+	@mkdir -p $(STAMPS) && touch $@
+
+venv: $(STAMPS)/venv ## create .venv from $(PYTHON) with the build tools
+$(STAMPS)/venv: pyproject.toml scripts/build_requires.py | $(STAMPS)/deps
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q $$($(PY) scripts/build_requires.py) ninja
+	@mkdir -p $(STAMPS) && touch $@
+
+build: $(STAMPS)/build ## build every native part and install the package into .venv
+$(STAMPS)/build: $(STAMPS)/venv $(SOURCES)
+	$(PY) -m pip install -q --no-build-isolation ".[test]"
+	@mkdir -p $(STAMPS) && touch $@
+
+$(BUILD_DIR)/CMakeCache.txt: $(STAMPS)/venv CMakeLists.txt
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  -DIB_BUILD_TESTS=ON -DIB_BUILD_PYTHON=OFF -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+
+native-build: $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+native: $(STAMPS)/deps native-build ## measure the native floors (kernels alone, bandwidth) into results/
+	@mkdir -p results
+	@out=results/native-$$(date -u +%Y%m%dT%H%M%SZ).json; \
+	  $(BUILD_DIR)/harness/ib_native_floors --benchmark_out=$$out --benchmark_out_format=json && \
+	  echo "native floors written to $$out"
+
+ctest: $(STAMPS)/deps native-build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+lint: $(STAMPS)/build ## ruff and mypy over the Python package and tests
+	$(VENV)/bin/ruff check python scripts
+	$(VENV)/bin/ruff format --check python scripts
+	$(VENV)/bin/mypy
+
+pytest: $(STAMPS)/build
+	$(PY) -m pytest -q
+
+test: ctest lint pytest ## install what is missing, build, run CTest, lint and pytest
+
+bench: $(STAMPS)/build ## measure every strategy (PROFILE=quick|default|full) and write the report
+	$(PY) -m interop_bench run $(RUN_ARGS)
+
+clean: ## remove build outputs and stamps (keeps .venv and results/)
+	rm -rf build $(STAMPS)/build reports

@@ -1,0 +1,50 @@
+# Shared settings for the project's own targets. Third-party code (nanobind's
+# runtime, generated FlatBuffers headers) is not held to our warning flags.
+
+# Apply the project's warnings, optimisation and (optionally) sanitizers.
+function(ib_target_defaults target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -O3)
+  if(IB_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                             -fno-sanitize-recover=undefined)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# Where the Python package looks for native artifacts (see
+# python/interop_bench/native.py): interop_bench/_native inside the wheel.
+set(IB_NATIVE_INSTALL_DIR interop_bench/_native)
+
+# Install a native artifact (extension module, shared library, executable)
+# next to the Python package.
+function(ib_install_native target)
+  install(TARGETS ${target} LIBRARY DESTINATION ${IB_NATIVE_INSTALL_DIR}
+                            RUNTIME DESTINATION ${IB_NATIVE_INSTALL_DIR})
+endfunction()
+
+# pybind11 and nanobind come from the Python environment (PyPI), not from the
+# system: ask the interpreter where their CMake packages live.
+function(ib_find_python_cmake_packages)
+  foreach(pkg_and_flag IN ITEMS "pybind11|--cmakedir" "nanobind|--cmake_dir")
+    string(REPLACE "|" ";" parts ${pkg_and_flag})
+    list(GET parts 0 pkg)
+    list(GET parts 1 flag)
+    execute_process(COMMAND ${Python_EXECUTABLE} -m ${pkg} ${flag}
+                    OUTPUT_VARIABLE dir OUTPUT_STRIP_TRAILING_WHITESPACE
+                    RESULT_VARIABLE rc ERROR_QUIET)
+    if(rc EQUAL 0)
+      list(APPEND CMAKE_PREFIX_PATH ${dir})
+    endif()
+  endforeach()
+  set(CMAKE_PREFIX_PATH ${CMAKE_PREFIX_PATH} PARENT_SCOPE)
+endfunction()
+
+# Register a GoogleTest executable with CTest.
+function(ib_add_gtest target)
+  if(IB_BUILD_TESTS)
+    add_executable(${target} ${ARGN})
+    target_link_libraries(${target} PRIVATE ib_kernels GTest::gtest_main)
+    ib_target_defaults(${target})
+    add_test(NAME ${target} COMMAND ${target})
+  endif()
+endfunction()

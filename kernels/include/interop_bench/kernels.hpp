@@ -1,0 +1,54 @@
+// The kernel core: the operations every strategy exposes, over plain memory.
+//
+// This header is the whole public face of the core. It knows nothing of Python,
+// of any binding library or of I/O, so every strategy calls exactly the same code
+// and the native floors measured by harness/ are the floors of every strategy.
+#pragma once
+
+#include <cstddef>
+
+#if __cplusplus >= 202002L
+#include <span>
+#endif
+
+namespace interop_bench::kernels {
+
+#if __cplusplus >= 202002L
+template <class T>
+using span = std::span<T>;
+#else
+// A minimal C++17 stand-in for std::span: a pointer and a length.
+template <class T>
+class span {
+ public:
+  constexpr span() noexcept = default;
+  constexpr span(T* data, std::size_t size) noexcept : data_(data), size_(size) {}
+  constexpr T* data() const noexcept { return data_; }
+  constexpr std::size_t size() const noexcept { return size_; }
+  constexpr bool empty() const noexcept { return size_ == 0; }
+  constexpr T& operator[](std::size_t i) const noexcept { return data_[i]; }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+#endif
+
+// Sum of all elements. The summation order is fixed (several interleaved
+// accumulators combined pairwise), so the result is deterministic for a given
+// input and length; NaN and Inf propagate as IEEE 754 says.
+double sum(span<const double> values) noexcept;
+
+// values[i] = values[i] * values[i], in place.
+void square_inplace(span<double> values) noexcept;
+
+// Sum of a rows x cols matrix whose row r starts at data + r * row_stride_elems
+// (row_stride_elems >= cols), so padded images and row-sliced views need no copy.
+double matrix_sum(const double* data, std::size_t rows, std::size_t cols,
+                  std::size_t row_stride_elems) noexcept;
+
+// out[i] = in[i] * k. `in` and `out` must have the same size; they may be the
+// same memory (exact aliasing), but must not partially overlap.
+void scale(span<const double> in, double k, span<double> out) noexcept;
+
+}  // namespace interop_bench::kernels

@@ -1,0 +1,97 @@
+"""The interface every strategy implements: how the runner and the tests see it.
+
+A strategy is a thin adapter: it knows how to get an array across one kind of
+boundary and back, nothing about timing or statistics (the runner owns those).
+Subclasses that bind native functions directly may assign them as instance
+attributes in `_open()` (``self.sum = module.sum``), so that a call costs what
+the binding costs and not an extra Python frame.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from types import TracebackType
+from typing import ClassVar, Literal
+
+import numpy as np
+
+Family = Literal["reference", "ffi", "serialization", "ipc"]
+
+# What a strategy does with the array's bytes on one way across the boundary:
+#   zero-copy  the other side reads or writes the caller's memory in place;
+#   copy       the bytes are copied once (or more: say so in `copies_note`);
+#   serialize  the values are encoded to another representation and decoded.
+CopyKind = Literal["zero-copy", "copy", "serialize"]
+
+
+class Strategy(ABC):
+    """One way of reaching the kernel core from Python."""
+
+    name: ClassVar[str]
+    family: ClassVar[Family]
+    description: ClassVar[str]
+    copies_in: ClassVar[CopyKind]  # Python -> C++ (arguments)
+    copies_out: ClassVar[CopyKind]  # C++ -> Python (scale's new array)
+    copies_note: ClassVar[str] = ""  # anything the two words do not say
+
+    def __init__(self) -> None:
+        self.is_open = False
+
+    # -- lifecycle -------------------------------------------------------
+    def open(self) -> None:
+        """Load the library / start the worker. Opening an open strategy is a no-op."""
+        if not self.is_open:
+            self._open()
+            self.is_open = True
+
+    def close(self) -> None:
+        """Release everything `open` acquired. Always safe, idempotent."""
+        if self.is_open:
+            self.is_open = False
+            self._close()
+
+    def _open(self) -> None:  # noqa: B027 - optional hook, most strategies need nothing
+        """Acquire resources; subclasses override."""
+
+    def _close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources; subclasses override."""
+
+    def __enter__(self) -> Strategy:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- the four operations ---------------------------------------------
+    @abstractmethod
+    def sum(self, a: np.ndarray) -> float:
+        """Sum of a 1-D float64 array."""
+
+    @abstractmethod
+    def square(self, a: np.ndarray) -> None:
+        """Square every element in place: the caller's array changes."""
+
+    @abstractmethod
+    def matrix_sum(self, m: np.ndarray) -> float:
+        """Sum of a 2-D float64 array (any layout; see strategies/inputs.py)."""
+
+    @abstractmethod
+    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
+        """A new array holding a * k."""
+
+    # -- what the tests and the runner need to know ----------------------
+    @abstractmethod
+    def data_address(self, a: np.ndarray) -> int:
+        """The address of the data that the native side received for `a`, passed
+        the way `sum` passes it. Equal to ``a.ctypes.data`` exactly when the
+        strategy is zero-copy on the way in; the conformance suite checks it."""
+
+    def worker_pids(self) -> list[int]:
+        """Processes (other than this one) whose memory a call uses."""
+        return []

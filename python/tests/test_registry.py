@@ -1,0 +1,54 @@
+"""The registry and the conformance suite cover each other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import conftest
+import pytest
+
+import interop_bench.strategies as strategies_package
+from interop_bench import strategies
+from interop_bench.strategies import registry
+
+# Modules of the strategies package that are not strategies.
+INFRASTRUCTURE = {"__init__", "base", "inputs", "registry"}
+
+
+def test_conformance_suite_covers_every_registered_strategy() -> None:
+    assert strategies.names() == conftest.CONFORMANCE_STRATEGIES
+
+
+def test_every_adapter_module_is_registered() -> None:
+    folder = Path(strategies_package.__file__).parent
+    modules = {p.stem for p in folder.glob("*.py")} - INFRASTRUCTURE
+    modules = {m for m in modules if not m.startswith("_")}
+    registered = {target.split(":")[0] for target in registry.STRATEGIES.values()}
+    assert modules - registered == set(), "adapter modules that no registry line names"
+
+
+@pytest.mark.parametrize("name", strategies.names())
+def test_registered_class_declares_itself(name: str) -> None:
+    cls = strategies.strategy_class(name)
+    assert cls.name == name
+    assert cls.family in ("reference", "ffi", "serialization", "ipc")
+    assert cls.copies_in in ("zero-copy", "copy", "serialize")
+    assert cls.copies_out in ("zero-copy", "copy", "serialize")
+    assert cls.description
+
+
+def test_unknown_strategy_names_the_known_ones() -> None:
+    with pytest.raises(KeyError, match="numpy"):
+        strategies.get("no-such-strategy")
+
+
+@pytest.mark.parametrize("name", strategies.names())
+def test_close_is_idempotent_and_open_reopens(name: str) -> None:
+    s = strategies.get(name)
+    s.close()
+    with s:
+        pass
+    s.close()
+    with s:
+        a = strategies.get("numpy")
+        assert a is not s

@@ -1,0 +1,19 @@
+"""Print the build-system requirements of pyproject.toml, one per line.
+
+The Makefile installs them into .venv so that the project can be built with
+--no-build-isolation (fast, incremental rebuilds in build/wheel-*).
+"""
+
+import re
+import sys
+from pathlib import Path
+
+text = Path(sys.argv[1] if len(sys.argv) > 1 else "pyproject.toml").read_text()
+try:
+    import tomllib
+
+    requires = tomllib.loads(text)["build-system"]["requires"]
+except ModuleNotFoundError:  # Python 3.10: no tomllib; the list is one line.
+    line = re.search(r"^requires\s*=\s*\[(.*)\]", text, re.MULTILINE)
+    requires = re.findall(r'"([^"]+)"', line.group(1)) if line else []
+print("\n".join(requires))
