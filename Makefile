@@ -43,7 +43,8 @@ $(STAMPS)/venv: pyproject.toml scripts/build_requires.py | $(STAMPS)/deps
 
 build: $(STAMPS)/build ## build every native part and install the package into .venv
 $(STAMPS)/build: $(STAMPS)/venv $(SOURCES)
-	$(PY) -m pip install -q --no-build-isolation ".[test]"
+	@mkdir -p $(STAMPS)
+	flock $(STAMPS)/build.lock $(PY) -m pip install -q --no-build-isolation ".[test]"
 	@mkdir -p $(STAMPS) && touch $@
 
 $(BUILD_DIR)/CMakeCache.txt: $(STAMPS)/venv CMakeLists.txt
@@ -51,7 +52,8 @@ $(BUILD_DIR)/CMakeCache.txt: $(STAMPS)/venv CMakeLists.txt
 	  -DIB_BUILD_TESTS=ON -DIB_BUILD_PYTHON=OFF -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 
 native-build: $(BUILD_DIR)/CMakeCache.txt
-	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@mkdir -p $(STAMPS)
+	flock $(STAMPS)/native.lock cmake --build $(BUILD_DIR) -j $(JOBS)
 
 native: $(STAMPS)/deps native-build ## measure the native floors (kernels alone, bandwidth) into results/
 	@mkdir -p results

@@ -92,6 +92,15 @@ class Strategy(ABC):
         the way `sum` passes it. Equal to ``a.ctypes.data`` exactly when the
         strategy is zero-copy on the way in; the conformance suite checks it."""
 
+    # Strategies whose call has distinct stages (encode, cross, kernel, decode)
+    # name them here, in call order, and implement `call_with_phases`.
+    phase_names: ClassVar[tuple[str, ...]] = ()
+
+    def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
+        """Run `op` once (as `getattr(self, op)(*args)` would) and return its result
+        with the nanoseconds spent in each of `phase_names`."""
+        raise NotImplementedError(f"{self.name} does not time its phases")
+
     def worker_pids(self) -> list[int]:
         """Processes (other than this one) whose memory a call uses."""
         return []
