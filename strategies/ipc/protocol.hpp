@@ -1,0 +1,112 @@
+// The wire layout between Python and ib_worker: the shared-memory control block
+// and the pipe frames. This header is the single source of truth; the Python
+// mirror (interop_bench/strategies/_ipc_protocol.py) is checked against the
+// offsets that `ib_worker --print-layout` prints, field by field.
+//
+// Everything is little-endian, fixed-size and trivially copyable. The worker
+// treats every field as hostile: counts and offsets are bounds-checked against
+// the memory they name before anything is read.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace interop_bench::ipc {
+
+inline constexpr std::uint32_t kMagic = 0x48534249;  // the bytes "IBSH"
+inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::size_t kNameBytes = 64;             // segment name, NUL-terminated
+inline constexpr std::size_t kErrorTextBytes = 200;       // error message, NUL-terminated
+inline constexpr std::uint32_t kMaxArenas = 32;           // data segments mapped at once
+inline constexpr std::uint32_t kNoResponse = 0xFFFFFFFF;  // response_seq before the handshake
+// Every segment name starts with this: the worker refuses any other file, and
+// the tests find leftovers by it.
+inline constexpr char kSegmentPrefix[] = "ib_shm_";
+
+enum class Op : std::uint32_t {
+  kSum = 1,
+  kSquare = 2,
+  kMatrixSum = 3,
+  kScale = 4,
+  kProbe = 5,       // as kSum, and `detail` says where the input was read
+  kMapArena = 6,    // map segment `arena_name` as data arena `in_arena`
+  kUnmapArena = 7,  // unmap data arena `in_arena`
+  kStop = 8,        // answer, then exit
+};
+
+enum class Status : std::uint32_t { kOk = 0, kError = 1 };
+
+// The control block at offset 0 of the control segment. The request and the
+// response sit on different cache lines so that the two processes do not
+// invalidate each other's line while one of them spins.
+//
+// Memory ordering: the client writes the request fields with plain stores,
+// then stores `request_seq` (release, seq_cst in practice); the worker loads
+// `request_seq` (acquire) and only then reads the fields. The response goes the
+// other way through `response_seq`. The `*_waiting` flags let the publisher
+// skip the futex wake syscall when nobody sleeps (both sides use seq_cst on the
+// flag and the sequence word, so a sleeper is never missed).
+struct Control {
+  // -- request: written by the client ------------------------------------
+  alignas(64) std::uint32_t magic;
+  std::uint32_t version;
+  std::uint32_t request_seq;     // futex word the worker sleeps on
+  std::uint32_t worker_waiting;  // 1 while the worker sleeps (written by the worker)
+  std::uint32_t op;
+  std::uint32_t in_arena;   // data arena of the input (and of kMap/kUnmapArena)
+  std::uint32_t out_arena;  // data arena of scale's output
+  std::uint32_t reserved0;
+  std::uint64_t count;  // elements of a vector
+  std::uint64_t rows;   // matrix_sum's shape ...
+  std::uint64_t cols;
+  std::uint64_t row_stride;   // ... and elements between row starts
+  std::uint64_t in_offset;    // bytes from the start of the input arena
+  std::uint64_t out_offset;   // bytes from the start of the output arena
+  double factor;              // scale's k
+  std::uint64_t arena_bytes;  // size of the arena to map
+  char arena_name[kNameBytes];
+  // -- response: written by the worker -----------------------------------
+  alignas(64) std::uint32_t response_seq;  // futex word the client sleeps on
+  std::uint32_t client_waiting;            // 1 while the client sleeps (written by the client)
+  std::uint32_t status;
+  std::uint32_t reserved1;
+  double result;         // sum / matrix_sum
+  std::uint64_t detail;  // kProbe: the byte offset the input was read at
+  char error_text[kErrorTextBytes];
+};
+
+// One request over the pipe: this header, then `payload_bytes` of float64
+// data (the vector, or the matrix packed row by row).
+struct PipeRequest {
+  std::uint32_t magic;
+  std::uint32_t version;
+  std::uint32_t seq;
+  std::uint32_t op;
+  std::uint64_t count;
+  std::uint64_t rows;
+  std::uint64_t cols;
+  double factor;
+  std::uint64_t payload_bytes;
+};
+
+// One response over the pipe: this header, then `payload_bytes` of float64
+// data (square's and scale's output).
+struct PipeResponse {
+  std::uint32_t magic;
+  std::uint32_t seq;
+  std::uint32_t status;
+  std::uint32_t reserved;
+  double result;
+  std::uint64_t detail;  // kProbe: the worker's own address of the data it read
+  std::uint64_t payload_bytes;
+  char error_text[kErrorTextBytes];
+};
+
+static_assert(std::is_standard_layout_v<Control> && std::is_trivially_copyable_v<Control>);
+static_assert(std::is_standard_layout_v<PipeRequest> && std::is_trivially_copyable_v<PipeRequest>);
+static_assert(std::is_standard_layout_v<PipeResponse> &&
+              std::is_trivially_copyable_v<PipeResponse>);
+static_assert(offsetof(Control, response_seq) % 64 == 0, "response on its own cache line");
+
+}  // namespace interop_bench::ipc
