@@ -33,6 +33,11 @@ class Strategy(ABC):
     copies_in: ClassVar[CopyKind]  # Python -> C++ (arguments)
     copies_out: ClassVar[CopyKind]  # C++ -> Python (scale's new array)
     copies_note: ClassVar[str] = ""  # anything the two words do not say
+    # Who allocates scale's result when copies_out is "zero-copy": "native" (the
+    # array wraps memory the native side allocated: owndata False, base set) or
+    # "numpy" (the adapter allocates it with NumPy and the native side writes
+    # into it in place). The conformance suite checks the array accordingly.
+    scale_result_memory: ClassVar[Literal["native", "numpy"]] = "native"
 
     def __init__(self) -> None:
         self.is_open = False

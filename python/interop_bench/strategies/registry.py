@@ -9,4 +9,11 @@ from __future__ import annotations
 
 STRATEGIES: dict[str, str] = {
     "numpy": "numpy:NumpyStrategy",
+    "capi": "capi:CapiStrategy",
+    "ctypes": "ctypes:CtypesStrategy",
+    "ctypes-ndpointer": "ctypes_ndpointer:CtypesNdpointerStrategy",
+    "ctypes-list": "ctypes_list:CtypesListStrategy",
+    "pybind11": "pybind11:Pybind11Strategy",
+    "pybind11-stl": "pybind11_stl:Pybind11StlStrategy",
+    "nanobind": "nanobind:NanobindStrategy",
 }

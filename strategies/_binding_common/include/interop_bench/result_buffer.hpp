@@ -1,0 +1,35 @@
+// The memory of a result array that C++ allocates and NumPy then wraps without
+// copying (owned through a capsule), the same for every in-process binding.
+#pragma once
+
+#include <Python.h>
+
+#include <cstddef>
+#include <memory>
+#include <new>
+
+namespace interop_bench::binding {
+
+// Python's raw allocator is malloc underneath, but tracemalloc sees it, so the
+// tests can watch the buffer being freed; it needs no GIL, and a request for
+// zero bytes still returns a distinct pointer.
+inline void free_result(void* memory) noexcept {
+  PyMem_RawFree(memory);
+}
+
+struct FreeResult {
+  void operator()(double* memory) const noexcept { free_result(memory); }
+};
+
+// Owns the buffer until a capsule takes it over (release() it then).
+using ResultBuffer = std::unique_ptr<double, FreeResult>;
+
+// Room for `elements` doubles; throws std::bad_alloc when there is none.
+inline ResultBuffer allocate_result(std::size_t elements) {
+  if (elements > PY_SSIZE_T_MAX / sizeof(double)) throw std::bad_alloc();
+  ResultBuffer buffer{static_cast<double*>(PyMem_RawMalloc(elements * sizeof(double)))};
+  if (!buffer) throw std::bad_alloc();
+  return buffer;
+}
+
+}  // namespace interop_bench::binding

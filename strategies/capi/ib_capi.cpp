@@ -1,0 +1,242 @@
+// The CPython C API by hand: the floor of call overhead that the binding
+// libraries are measured against. Arguments arrive through the buffer protocol
+// (PEP 3118), asking exactly for what the kernel needs (C-contiguous, with its
+// format, writable for square), so nothing is copied in; the buffer is released
+// on every path by RAII; the GIL is released around large kernels; scale's
+// result is a NumPy array (NumPy C API) wrapping a C++ buffer that a capsule
+// owns, so nothing is copied out.
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <new>
+
+#include "interop_bench/gil_policy.hpp"
+#include "interop_bench/kernels.hpp"
+#include "interop_bench/matrix_layout.hpp"
+#include "interop_bench/result_buffer.hpp"
+
+namespace kernels = interop_bench::kernels;
+namespace binding = interop_bench::binding;
+
+namespace {
+
+// 1-D arguments: C-contiguous and typed; square adds PyBUF_WRITABLE.
+constexpr int kVectorFlags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT;
+// matrix_sum reads any strides itself.
+constexpr int kMatrixFlags = PyBUF_RECORDS_RO;
+constexpr const char* kResultCapsuleName = "interop_bench.scale_result";
+
+class GilRelease {
+ public:
+  GilRelease() : state_(PyEval_SaveThread()) {}
+  ~GilRelease() { PyEval_RestoreThread(state_); }
+  GilRelease(const GilRelease&) = delete;
+  GilRelease& operator=(const GilRelease&) = delete;
+
+ private:
+  PyThreadState* state_;
+};
+
+template <class Kernel>
+decltype(auto) run(std::size_t elements, Kernel&& kernel) {
+  return binding::run_kernel<GilRelease>(elements, kernel);
+}
+
+// Replace the pending exception by `type` with "<what>: <its message>", so the
+// caller learns which operation refused what; BufferError (from exporters
+// other than NumPy) becomes ValueError, the project's error for a bad layout.
+void restate_error(PyObject* type, const char* what) {
+#if PY_VERSION_HEX >= 0x030C0000
+  PyObject* error = PyErr_GetRaisedException();
+#else
+  PyObject *error_type, *error, *traceback;
+  PyErr_Fetch(&error_type, &error, &traceback);
+  PyErr_NormalizeException(&error_type, &error, &traceback);
+  Py_XDECREF(error_type);
+  Py_XDECREF(traceback);
+#endif
+  PyErr_Format(type, "%s: %S", what, error);
+  Py_XDECREF(error);
+}
+
+bool is_native_double(const char* format) {
+  if (format == nullptr) return false;  // no format means unsigned bytes
+  const bool little = std::endian::native == std::endian::little;
+  if (*format == '@' || *format == '=' || (*format == '<' && little)) ++format;
+  return std::strcmp(format, "d") == 0;
+}
+
+// A float64 buffer of the argument, released on every path by the destructor.
+class DoubleBuffer {
+ public:
+  DoubleBuffer() = default;
+  DoubleBuffer(const DoubleBuffer&) = delete;
+  DoubleBuffer& operator=(const DoubleBuffer&) = delete;
+  ~DoubleBuffer() {
+    if (held_) PyBuffer_Release(&view_);
+  }
+
+  // False, with a TypeError or ValueError naming the problem, unless `object`
+  // exports an `ndim`-D native float64 buffer under `flags`.
+  bool acquire(PyObject* object, int flags, int ndim, const char* what) {
+    if (!PyObject_CheckBuffer(object)) {
+      PyErr_Format(PyExc_TypeError, "%s: expected a numpy.ndarray of float64, got %.200s", what,
+                   Py_TYPE(object)->tp_name);
+      return false;
+    }
+    if (PyObject_GetBuffer(object, &view_, flags) != 0) {
+      if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+        restate_error(PyExc_TypeError, what);
+      } else if (PyErr_ExceptionMatches(PyExc_ValueError) ||
+                 PyErr_ExceptionMatches(PyExc_BufferError)) {
+        restate_error(PyExc_ValueError, what);
+      }
+      return false;
+    }
+    held_ = true;
+    if (!is_native_double(view_.format) || view_.itemsize != sizeof(double)) {
+      PyErr_Format(PyExc_TypeError, "%s: expected dtype float64, got buffer format '%s'", what,
+                   view_.format != nullptr ? view_.format : "B");
+      return false;
+    }
+    if (view_.ndim != ndim) {
+      PyErr_Format(PyExc_ValueError, "%s: expected a %d-D array, got %d-D", what, ndim, view_.ndim);
+      return false;
+    }
+    return true;
+  }
+
+  kernels::span<double> values() const {
+    return {static_cast<double*>(view_.buf), static_cast<std::size_t>(view_.len) / sizeof(double)};
+  }
+
+  binding::StridedMatrix matrix() const {
+    return {static_cast<const double*>(view_.buf), view_.shape[0], view_.shape[1], view_.strides[0],
+            view_.strides[1]};
+  }
+
+ private:
+  Py_buffer view_{};
+  bool held_ = false;
+};
+
+PyObject* sum(PyObject*, PyObject* arg) {
+  DoubleBuffer a;
+  if (!a.acquire(arg, kVectorFlags, 1, "sum")) return nullptr;
+  const kernels::span<const double> in = a.values();
+  return PyFloat_FromDouble(run(in.size(), [in] { return kernels::sum(in); }));
+}
+
+PyObject* square(PyObject*, PyObject* arg) {
+  DoubleBuffer a;
+  if (!a.acquire(arg, kVectorFlags | PyBUF_WRITABLE, 1, "square")) return nullptr;
+  const kernels::span<double> inout = a.values();
+  run(inout.size(), [inout] { kernels::square_inplace(inout); });
+  Py_RETURN_NONE;
+}
+
+PyObject* matrix_sum(PyObject*, PyObject* arg) {
+  DoubleBuffer m;
+  if (!m.acquire(arg, kMatrixFlags, 2, "matrix_sum")) return nullptr;
+  const binding::StridedMatrix view = m.matrix();
+  const auto elements = static_cast<std::size_t>(view.rows * view.cols);
+  try {  // a layout read through a copy may run out of memory
+    return PyFloat_FromDouble(run(elements, [&view] { return binding::matrix_sum(view); }));
+  } catch (const std::bad_alloc&) {
+    return PyErr_NoMemory();
+  }
+}
+
+void destroy_result(PyObject* capsule) {
+  binding::free_result(PyCapsule_GetPointer(capsule, kResultCapsuleName));
+}
+
+// A 1-D float64 NumPy array over a new C++ buffer that a capsule owns (the
+// array's base): NumPy frees nothing itself, the capsule frees it once.
+PyObject* new_result(std::size_t elements, double** out) {
+  binding::ResultBuffer buffer;
+  try {
+    buffer = binding::allocate_result(elements);
+  } catch (const std::bad_alloc&) {
+    return PyErr_NoMemory();
+  }
+  PyObject* owner = PyCapsule_New(buffer.get(), kResultCapsuleName, destroy_result);
+  if (owner == nullptr) return nullptr;
+  *out = buffer.release();  // the capsule owns it now
+  npy_intp shape[1] = {static_cast<npy_intp>(elements)};
+  PyObject* array = PyArray_SimpleNewFromData(1, shape, NPY_DOUBLE, *out);
+  if (array == nullptr) {
+    Py_DECREF(owner);
+    return nullptr;
+  }
+  // Steals `owner`, even when it fails.
+  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(array), owner) != 0) {
+    Py_DECREF(array);
+    return nullptr;
+  }
+  return array;
+}
+
+PyObject* scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2) {
+    return PyErr_Format(PyExc_TypeError, "scale() takes 2 arguments (a, k), got %zd", nargs);
+  }
+  const double k = PyFloat_AsDouble(args[1]);
+  if (k == -1.0 && PyErr_Occurred()) {
+    restate_error(PyExc_TypeError, "scale factor");
+    return nullptr;
+  }
+  DoubleBuffer a;
+  if (!a.acquire(args[0], kVectorFlags, 1, "scale")) return nullptr;
+  const kernels::span<const double> in = a.values();
+  double* out = nullptr;
+  PyObject* result = new_result(in.size(), &out);
+  if (result == nullptr) return nullptr;
+  run(in.size(), [in, k, out] { kernels::scale(in, k, {out, in.size()}); });
+  return result;
+}
+
+PyObject* data_address(PyObject*, PyObject* arg) {
+  DoubleBuffer a;
+  if (!a.acquire(arg, kVectorFlags, 1, "data_address")) return nullptr;
+  return PyLong_FromUnsignedLongLong(reinterpret_cast<std::uintptr_t>(a.values().data()));
+}
+
+// METH_FASTCALL functions have another signature than PyCFunction; the cast
+// through void(*)() is the documented way and silences -Wcast-function-type.
+PyCFunction fastcall(PyObject* (*function)(PyObject*, PyObject* const*, Py_ssize_t)) {
+  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function));
+}
+
+PyMethodDef methods[] = {
+    {"sum", sum, METH_O, "sum(a) -> float: sum of a C-contiguous 1-D float64 array"},
+    {"square", square, METH_O, "square(a): a[i] = a[i] * a[i], in place (a must be writable)"},
+    {"matrix_sum", matrix_sum, METH_O, "matrix_sum(m) -> float: sum of a 2-D float64 array"},
+    {"scale", fastcall(scale), METH_FASTCALL, "scale(a, k) -> new array a * k"},
+    {"data_address", data_address, METH_O, "data_address(a) -> int: address the C side sees"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    "ib_capi",
+    "interop-bench kernels through a hand-written CPython extension, zero-copy",
+    0,
+    methods,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+};
+
+}  // namespace
+
+PyMODINIT_FUNC PyInit_ib_capi() {
+  import_array();  // NumPy's C API, for scale's result; returns NULL on failure
+  return PyModule_Create(&module_def);
+}
