@@ -1,0 +1,135 @@
+"""Named shared-memory segments and the arenas that hold arrays in them.
+
+Ownership: this process creates every segment (``os.open`` with O_CREAT|O_EXCL
+in /dev/shm, name = prefix + pid + random suffix) and unlinks its name as soon
+as the worker has mapped it, so a segment has no name at all while calls run
+and nothing can leak, even on SIGKILL of either process. The memory lives as
+long as a mapping does: arrays handed out keep their mapping alive (a NumPy
+array made with ``np.frombuffer`` holds a buffer export on the mmap), so an
+array from `empty` stays valid after the strategy closed.
+`multiprocessing.shared_memory` is not used: before Python 3.13 its resource
+tracker unlinks segments at exit and warns about "leaks" it caused itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import mmap
+import os
+import secrets
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from interop_bench.strategies._ipc_protocol import SEGMENT_PREFIX
+
+SHM_DIR = Path("/dev/shm")
+# Blocks start on a cache line, so that no two arrays share one and the kernels
+# see aligned data.
+ALIGN_BYTES = 64
+FLOAT64 = np.dtype(np.float64)
+
+
+def segment_name(kind: str) -> str:
+    """A fresh name: the prefix, this pid, a random part, and what it holds."""
+    return f"{SEGMENT_PREFIX}{os.getpid()}_{secrets.token_hex(6)}_{kind}"
+
+
+def leftover_segments(pid: int | None = None) -> list[str]:
+    """Names of this project's segments still in /dev/shm (of `pid`, if given)."""
+    prefix = SEGMENT_PREFIX if pid is None else f"{SEGMENT_PREFIX}{pid}_"
+    return sorted(path.name for path in SHM_DIR.glob(f"{prefix}*"))
+
+
+class Segment:
+    """A new named segment of `nbytes`, mapped read-write into this process."""
+
+    def __init__(self, nbytes: int, kind: str) -> None:
+        self.name = segment_name(kind)
+        self.nbytes = nbytes
+        fd = os.open(SHM_DIR / self.name, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            os.ftruncate(fd, nbytes)
+            self.mm = mmap.mmap(fd, nbytes)
+        except BaseException:
+            self.unlink()
+            raise
+        finally:
+            os.close(fd)
+        self.view = memoryview(self.mm)
+        self.address = ctypes.addressof(ctypes.c_char.from_buffer(self.mm))
+
+    def unlink(self) -> None:
+        """Remove the name (the memory stays while mapped). Idempotent."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(SHM_DIR / self.name)
+
+    def contains(self, address: int, nbytes: int) -> bool:
+        return self.address <= address and address + nbytes <= self.address + self.nbytes
+
+
+class Arena(Segment):
+    """A data segment the worker maps as arena `index`, with a first-fit allocator."""
+
+    def __init__(self, index: int, nbytes: int) -> None:
+        super().__init__(nbytes, f"a{index}")
+        self.index = index
+        self._free: list[tuple[int, int]] = [(0, nbytes)]  # (offset, size), by offset
+        # Blocks freed by finalizers, which may run at any bytecode: they only
+        # append here, and `allocate` folds them into `_free`.
+        self._pending: list[tuple[int, int]] = []
+        self.used_bytes = 0
+
+    def allocate(self, nbytes: int) -> int | None:
+        """Offset of a new block of at least `nbytes`, or None if none fits."""
+        self.collect()
+        size = -(-max(nbytes, 1) // ALIGN_BYTES) * ALIGN_BYTES
+        for i, (offset, free_size) in enumerate(self._free):
+            if free_size >= size:
+                if free_size == size:
+                    del self._free[i]
+                else:
+                    self._free[i] = (offset + size, free_size - size)
+                self.used_bytes += size
+                return offset
+        return None
+
+    def release_later(self, offset: int, nbytes: int) -> None:
+        size = -(-max(nbytes, 1) // ALIGN_BYTES) * ALIGN_BYTES
+        self._pending.append((offset, size))
+
+    def collect(self) -> None:
+        """Return the blocks freed since the last call to the free list, merged."""
+        while self._pending:
+            offset, size = self._pending.pop()
+            self.used_bytes -= size
+            self._free.append((offset, size))
+        self._free.sort()
+        merged: list[tuple[int, int]] = []
+        for offset, size in self._free:
+            if merged and merged[-1][0] + merged[-1][1] == offset:
+                merged[-1] = (merged[-1][0], merged[-1][1] + size)
+            else:
+                merged.append((offset, size))
+        self._free = merged
+
+    def array(
+        self, offset: int, count: int, on_free: Callable[[], None] | None = None
+    ) -> np.ndarray:
+        """A float64 array over `count` elements at `offset`, whose block returns to
+        the allocator when the array and every view of it are gone."""
+        nbytes = count * FLOAT64.itemsize
+        array = np.frombuffer(self.view[offset : offset + nbytes], dtype=FLOAT64)
+        # NumPy keeps its own memoryview as the base of the array and of every
+        # view of it: the block is free when that object dies.
+        finalizer = weakref.finalize(array.base, self._released, offset, nbytes, on_free)
+        finalizer.atexit = False
+        return array
+
+    def _released(self, offset: int, nbytes: int, on_free: Callable[[], None] | None) -> None:
+        self.release_later(offset, nbytes)
+        if on_free is not None:
+            on_free()

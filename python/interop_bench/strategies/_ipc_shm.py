@@ -1,0 +1,155 @@
+"""What the `shm`, `shm-futex` and `shm-copy` strategies share: the four
+operations over a ShmChannel, with the arrays either used where they lie in
+shared memory (zero-copy) or copied through scratch blocks (copy).
+
+Zero-copy needs the caller's array to be in the segment already: `empty(n)` and
+`asarray(a)` allocate there, and `prepare(a)` (the runner's and the
+conformance suite's hook, called outside timing) moves an input there. An
+ordinary array passed to a zero-copy strategy is copied in (and, for square,
+back out): `data_address` then reports the scratch copy, not the caller's
+memory, so the declaration stays honest for every array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+
+from interop_bench.strategies import inputs
+from interop_bench.strategies._ipc_channel import Place, ShmChannel
+from interop_bench.strategies._ipc_protocol import Op
+from interop_bench.strategies.base import Strategy
+
+_NOWHERE: Place = (0, 0)  # what a request names for an empty array
+
+
+class ShmStrategyBase(Strategy):
+    family = "ipc"
+    # Spin this long (client and worker) before sleeping on the futex.
+    spin_ns: ClassVar[int]
+    # Use arrays that are already in the segment in place (else copy everything).
+    zero_copy: ClassVar[bool]
+
+    def __init__(self, worker_flags: Sequence[str] = ()) -> None:
+        super().__init__()
+        self._worker_flags = tuple(worker_flags)  # tests only: e.g. ("--fault=slow",)
+        self._channel: ShmChannel | None = None
+        self._scratch: dict[str, tuple[np.ndarray, Place]] = {}
+
+    def _open(self) -> None:
+        self._channel = ShmChannel(self.spin_ns, self._worker_flags, on_failure=self.close)
+
+    def _close(self) -> None:
+        channel, self._channel = self._channel, None
+        self._scratch.clear()
+        if channel is not None:
+            channel.close()
+
+    @property
+    def channel(self) -> ShmChannel:
+        if self._channel is None:
+            raise RuntimeError(f"strategy {self.name!r} is not open (call open())")
+        return self._channel
+
+    def worker_pids(self) -> list[int]:
+        return [self._channel.worker.pid] if self._channel is not None else []
+
+    # -- arrays in the segment -------------------------------------------
+    def empty(self, count: int) -> np.ndarray:
+        """An uninitialised float64 vector in shared memory: calls on it copy nothing."""
+        return self.channel.new_array(count) if count else np.empty(0)
+
+    def asarray(self, a: np.ndarray) -> np.ndarray:
+        """A copy of `a` (same shape, C order) in shared memory."""
+        out = self.empty(a.size).reshape(a.shape)
+        np.copyto(out, a)
+        return out
+
+    def prepare(self, a: np.ndarray) -> np.ndarray:
+        if not self.zero_copy or not isinstance(a, np.ndarray) or a.dtype != np.float64:
+            return a
+        return self.asarray(a) if a.ndim in (1, 2) else a
+
+    # -- the operations ----------------------------------------------------
+    def sum(self, a: np.ndarray) -> float:
+        a = inputs.vector(a)
+        return self.channel.request(Op.SUM, a.shape[0], self._place_input(a))
+
+    def square(self, a: np.ndarray) -> None:
+        a = inputs.vector(a, writable=True)
+        count = a.shape[0]
+        place = self._in_segment(a, count * 8)
+        if place is not None:
+            self.channel.request(Op.SQUARE, count, place)
+            return
+        scratch, place = self._copy_in(a)
+        self.channel.request(Op.SQUARE, count, place)
+        np.copyto(a, scratch)
+
+    def matrix_sum(self, m: np.ndarray) -> float:
+        view, _ = inputs.row_major(m)
+        rows, cols = view.shape
+        if rows == 0 or cols == 0:
+            return self.channel.request(Op.MATRIX_SUM, place=_NOWHERE, rows=rows, cols=cols)
+        stride = inputs.row_stride_elements(view)
+        place = self._in_segment(view, ((rows - 1) * stride + cols) * 8)
+        if place is None:
+            scratch, place = self._scratch_block("in", rows * cols)
+            np.copyto(scratch.reshape(rows, cols), view)
+            stride = cols
+        return self.channel.request(
+            Op.MATRIX_SUM, place=place, rows=rows, cols=cols, row_stride=stride
+        )
+
+    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
+        a = inputs.vector(a)
+        factor = inputs.factor(k)
+        count = a.shape[0]
+        place = self._place_input(a)
+        if self.zero_copy:
+            result = self.empty(count)
+            out = self.channel.find(result, count * 8) if count else _NOWHERE
+            assert out is not None
+            self.channel.request(Op.SCALE, count, place, out=out, factor=factor)
+            return result
+        scratch, out = self._scratch_block("out", count)
+        self.channel.request(Op.SCALE, count, place, out=out, factor=factor)
+        return scratch.copy()
+
+    def data_address(self, a: np.ndarray) -> int:
+        """Our address of the bytes the worker read (it maps them elsewhere)."""
+        a = inputs.vector(a)
+        if not a.shape[0]:  # nothing is read at all
+            return int(a.ctypes.data) if self.zero_copy else 0
+        place = self._place_input(a)
+        self.channel.request(Op.PROBE, a.shape[0], place)
+        return self.channel.arenas[place[0]].address + self.channel.detail
+
+    # -- where the bytes go ------------------------------------------------
+    def _place_input(self, a: np.ndarray) -> Place:
+        """Where the worker reads vector `a`: in place, or a scratch copy."""
+        count = a.shape[0]
+        if not count:
+            return _NOWHERE
+        place = self._in_segment(a, count * 8)
+        return place if place is not None else self._copy_in(a)[1]
+
+    def _in_segment(self, a: np.ndarray, nbytes: int) -> Place | None:
+        return self.channel.find(a, nbytes) if self.zero_copy and nbytes else None
+
+    def _copy_in(self, a: np.ndarray) -> tuple[np.ndarray, Place]:
+        scratch, place = self._scratch_block("in", a.shape[0])
+        np.copyto(scratch, a)
+        return scratch, place
+
+    def _scratch_block(self, role: str, count: int) -> tuple[np.ndarray, Place]:
+        """A reusable shared block of at least `count` elements for `role`."""
+        block = self._scratch.get(role)
+        if block is None or block[0].shape[0] < count:
+            array = self.channel.new_array(max(count, 1))
+            place = self.channel.find(array, array.nbytes)
+            assert place is not None
+            block = self._scratch[role] = (array, place)
+        return block[0][:count], block[1]

@@ -1,0 +1,77 @@
+"""The ib_worker process behind the `shm*` and `pipe` strategies: starting it,
+asking whether it lives, stopping it, and the error a caller sees when it fails.
+
+The worker dies with this process (it asks the kernel for SIGKILL when its
+parent goes, see strategies/ipc/worker.cpp), so a killed benchmark leaves no
+worker behind. PR_SET_PDEATHSIG follows the *thread* that started the worker:
+open a strategy from a thread that outlives it (the main thread, normally).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Sequence
+from typing import IO
+
+from interop_bench import native
+
+# How long a stopping worker may take to exit by itself before it is killed.
+STOP_TIMEOUT_S = 2.0
+
+
+class WorkerError(RuntimeError):
+    """The worker died, broke the protocol or refused a request."""
+
+
+class WorkerRefusedError(WorkerError):
+    """The worker answered a request with an error: it is still in step and trusted."""
+
+
+class WorkerProcess:
+    """One running ib_worker."""
+
+    def __init__(self, args: Sequence[str], *, pipes: bool = False) -> None:
+        command = [str(native.executable("ib_worker")), *args, f"--parent={os.getpid()}"]
+        stream = subprocess.PIPE if pipes else subprocess.DEVNULL
+        self.process = subprocess.Popen(command, stdin=stream, stdout=stream, bufsize=0)
+        self.pid = self.process.pid
+
+    @property
+    def stdin(self) -> IO[bytes]:
+        assert self.process.stdin is not None
+        return self.process.stdin
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        assert self.process.stdout is not None
+        return self.process.stdout
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def death(self) -> str:
+        """How the worker ended, for error messages."""
+        code = self.process.poll()
+        if code is None:
+            return f"ib_worker (pid {self.pid}) is still running"
+        if code < 0:
+            return f"ib_worker (pid {self.pid}) was killed by {signal.Signals(-code).name}"
+        return f"ib_worker (pid {self.pid}) exited with status {code}"
+
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
+        """Wait for a worker told to stop; kill it if it does not; always reap it."""
+        try:
+            self.process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        finally:
+            for stream in (self.process.stdin, self.process.stdout):
+                if stream is not None:
+                    stream.close()
+
+    def kill(self) -> None:
+        if self.alive():
+            self.process.kill()
+        self.process.wait()

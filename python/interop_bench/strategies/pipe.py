@@ -1,0 +1,186 @@
+"""`pipe`: the ib_worker over its stdin/stdout, what many subprocess users do.
+
+Each request is a fixed header (strategies/ipc/protocol.hpp) followed by the
+raw little-endian float64 bytes; each response a header followed by the result
+bytes. Best honest use: the header and the array go out in one writev, the
+answer is read with readinto straight into its final array (the caller's, for
+square), and both pipes are enlarged to the system's maximum so that big arrays
+cross in fewer, larger chunks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from interop_bench.strategies import _ipc_protocol as proto
+from interop_bench.strategies import inputs
+from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess, WorkerRefusedError
+from interop_bench.strategies.base import Strategy
+
+_REQUEST = proto.packer(proto.PIPE_REQUEST, "magic", "payload_bytes")
+_RESPONSE = proto.packer(proto.PIPE_RESPONSE, "magic", "payload_bytes")
+_ERROR_AT = proto.offset(proto.PIPE_RESPONSE, "error_text")
+_PIPE_MAX_SIZE = Path("/proc/sys/fs/pipe-max-size")
+_EMPTY = memoryview(b"")
+
+
+def _bytes(a: np.ndarray) -> memoryview:
+    """The bytes of a C-contiguous array, without a copy."""
+    return a.reshape(-1).data.cast("B")
+
+
+class PipeStrategy(Strategy):
+    name = "pipe"
+    family = "ipc"
+    description = "worker process over stdin/stdout pipes: length-prefixed raw float64 bytes"
+    copies_in = "copy"
+    copies_out = "copy"
+    copies_note = (
+        "bytes cross twice each way (write into the kernel's pipe buffer, read out of it); "
+        "a strided matrix is packed first"
+    )
+
+    def __init__(self, worker_flags: Sequence[str] = ()) -> None:
+        super().__init__()
+        self._worker_flags = tuple(worker_flags)  # tests only: e.g. ("--fault=slow",)
+        self._worker: WorkerProcess | None = None
+        self._seq = 0
+        self._header = bytearray(proto.PIPE_RESPONSE.itemsize)
+        self._detail = 0
+
+    def _open(self) -> None:
+        self._worker = WorkerProcess(["--pipe", *self._worker_flags], pipes=True)
+        self._to_fd = self._worker.stdin.fileno()
+        self._from_fd = self._worker.stdout.fileno()
+        with contextlib.suppress(OSError, ValueError):
+            size = int(_PIPE_MAX_SIZE.read_text())
+            for fd in (self._to_fd, self._from_fd):
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+
+    def _close(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return
+        if worker.alive():
+            with contextlib.suppress(OSError, WorkerError):
+                self._exchange(worker, proto.Op.STOP)
+        worker.stop()
+
+    def worker_pids(self) -> list[int]:
+        return [self._worker.pid] if self._worker is not None else []
+
+    # -- the operations ----------------------------------------------------
+    def sum(self, a: np.ndarray) -> float:
+        a = inputs.vector(a)
+        return self._call(proto.Op.SUM, a.shape[0], payload=_bytes(a))
+
+    def square(self, a: np.ndarray) -> None:
+        a = inputs.vector(a, writable=True)
+        data = _bytes(a)
+        self._call(proto.Op.SQUARE, a.shape[0], payload=data, reply=data)
+
+    def matrix_sum(self, m: np.ndarray) -> float:
+        view, _ = inputs.row_major(m)
+        rows, cols = view.shape
+        packed = np.ascontiguousarray(view)  # rows go out back to back
+        return self._call(proto.Op.MATRIX_SUM, rows=rows, cols=cols, payload=_bytes(packed))
+
+    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
+        a = inputs.vector(a)
+        factor = inputs.factor(k)
+        result = np.empty_like(a)
+        self._call(
+            proto.Op.SCALE, a.shape[0], factor=factor, payload=_bytes(a), reply=_bytes(result)
+        )
+        return result
+
+    def data_address(self, a: np.ndarray) -> int:
+        """The worker's own address of the copy it read (another address space)."""
+        a = inputs.vector(a)
+        self._call(proto.Op.PROBE, a.shape[0], payload=_bytes(a))
+        return self._detail
+
+    # -- one exchange ----------------------------------------------------
+    def _call(
+        self,
+        op: int,
+        count: int = 0,
+        *,
+        factor: float = 0.0,
+        payload: memoryview = _EMPTY,
+        reply: memoryview = _EMPTY,
+        rows: int = 0,
+        cols: int = 0,
+    ) -> float:
+        if self._worker is None:
+            raise RuntimeError(f"strategy {self.name!r} is not open (call open())")
+        try:
+            return self._exchange(
+                self._worker, op, count=count, factor=factor, payload=payload, reply=reply,
+                rows=rows, cols=cols,
+            )  # fmt: skip
+        except WorkerRefusedError:
+            raise  # a clean answer: the stream is in step, the worker still trusted
+        except BaseException:  # death, protocol breach, Ctrl-C: the stream is out of step
+            self._worker.kill()
+            self.close()
+            raise
+
+    def _exchange(
+        self,
+        worker: WorkerProcess,
+        op: int,
+        *,
+        count: int = 0,
+        factor: float = 0.0,
+        payload: memoryview = _EMPTY,
+        reply: memoryview = _EMPTY,
+        rows: int = 0,
+        cols: int = 0,
+    ) -> float:
+        seq = self._seq = (self._seq + 1) & proto.SEQ_MASK
+        header = _REQUEST.pack(
+            proto.MAGIC, proto.VERSION, seq, op, count, rows, cols, factor, payload.nbytes
+        )
+        self._write_all(header, payload)
+        self._read_all(memoryview(self._header), worker)
+        magic, got_seq, status, _, result, self._detail, reply_bytes = _RESPONSE.unpack_from(
+            self._header
+        )
+        if magic != proto.MAGIC or got_seq != seq or status > proto.STATUS_ERROR:
+            raise WorkerError(
+                f"ib_worker broke the protocol: answered request {seq} with magic {magic:#x}, "
+                f"sequence number {got_seq} and status {status:#x}; it is no longer trusted"
+            )
+        if status == proto.STATUS_ERROR:
+            message = proto.text(bytes(self._header[_ERROR_AT:]))
+            raise WorkerRefusedError(f"ib_worker refused the request: {message}")
+        if reply_bytes != reply.nbytes:
+            raise WorkerError(
+                f"ib_worker broke the protocol: sent {reply_bytes} bytes, {reply.nbytes} expected"
+            )
+        self._read_all(reply, worker)
+        return float(result)
+
+    def _write_all(self, header: bytes, payload: memoryview) -> None:
+        written = os.writev(self._to_fd, [header, payload])
+        for part in (memoryview(header), payload):  # after a partial write, the rest
+            skip = min(written, part.nbytes)
+            written -= skip
+            rest = part[skip:]
+            while rest.nbytes:
+                rest = rest[os.write(self._to_fd, rest) :]
+
+    def _read_all(self, into: memoryview, worker: WorkerProcess) -> None:
+        while into.nbytes:
+            got = os.readv(self._from_fd, [into])
+            if not got:
+                worker.process.wait()
+                raise WorkerError(f"{worker.death()} before it answered")
+            into = into[got:]

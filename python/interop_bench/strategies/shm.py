@@ -1,0 +1,27 @@
+"""`shm`: a worker process over POSIX shared memory, spin-then-block signalling,
+zero-copy for arrays that live in the segment (see _ipc_shm.py)."""
+
+from __future__ import annotations
+
+from interop_bench.strategies._ipc_shm import ShmStrategyBase
+
+# How long both sides spin on the sequence word before sleeping on the futex:
+# longer than a futex wake-up plus a small kernel, so back-to-back calls never
+# sleep, and short enough that an idle worker gives its core back at once.
+SPIN_NS = 50_000
+
+
+class ShmStrategy(ShmStrategyBase):
+    name = "shm"
+    description = (
+        "worker process, POSIX shared memory; both sides spin 50 us on an atomic "
+        "sequence word, then sleep on a futex"
+    )
+    copies_in = "zero-copy"
+    copies_out = "zero-copy"
+    copies_note = (
+        "zero-copy for arrays in the segment (strategy.empty/asarray/prepare); an ordinary "
+        "array is copied into the segment (and back, for square); scale's result lives in it"
+    )
+    spin_ns = SPIN_NS
+    zero_copy = True
