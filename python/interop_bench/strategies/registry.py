@@ -16,4 +16,8 @@ STRATEGIES: dict[str, str] = {
     "pybind11": "pybind11:Pybind11Strategy",
     "pybind11-stl": "pybind11_stl:Pybind11StlStrategy",
     "nanobind": "nanobind:NanobindStrategy",
+    "shm": "shm:ShmStrategy",
+    "shm-futex": "shm_futex:ShmFutexStrategy",
+    "shm-copy": "shm_copy:ShmCopyStrategy",
+    "pipe": "pipe:PipeStrategy",
 }
