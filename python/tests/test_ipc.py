@@ -1,0 +1,243 @@
+"""The cross-process strategies (shm, shm-futex, shm-copy, pipe): the protocol
+mirror matches the C++ header, faults are survived and detected, and nothing
+(segment or worker process) is left behind in any way a call can end."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pytest
+
+from interop_bench import native, ops
+from interop_bench.strategies import _ipc_protocol as proto
+from interop_bench.strategies import get
+from interop_bench.strategies._ipc_segments import leftover_segments
+from interop_bench.strategies._ipc_shm import ShmStrategyBase
+from interop_bench.strategies._ipc_worker import WorkerError, WorkerRefusedError
+from interop_bench.strategies.base import Strategy
+from interop_bench.strategies.pipe import PipeStrategy
+from interop_bench.strategies.shm import ShmStrategy
+from interop_bench.strategies.shm_copy import ShmCopyStrategy
+from interop_bench.strategies.shm_futex import ShmFutexStrategy
+
+IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
+    "shm": ShmStrategy,
+    "shm-futex": ShmFutexStrategy,
+    "shm-copy": ShmCopyStrategy,
+    "pipe": PipeStrategy,
+}
+# The worker's --fault=slow stall (strategies/ipc/options.hpp): a call that
+# ends sooner was ended by the fault under test, not by the worker answering.
+SLOW_FAULT_S = 3.0
+FAULT_DELAY_S = 0.3
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _assert_nothing_left(pids: list[int]) -> None:
+    assert leftover_segments(os.getpid()) == []
+    assert pids and all(_gone(pid) for pid in pids), f"worker left running: {pids}"
+
+
+def _later(action: Callable[[], None]) -> threading.Timer:
+    timer = threading.Timer(FAULT_DELAY_S, action)
+    timer.start()
+    return timer
+
+
+@pytest.fixture(params=list(IPC))
+def make(request: pytest.FixtureRequest) -> Iterator[Callable[..., Strategy]]:
+    """Opens a strategy of one IPC kind with worker flags; closes it at the end."""
+    opened: list[Strategy] = []
+
+    def factory(*flags: str) -> Strategy:
+        strategy = IPC[request.param](worker_flags=flags)
+        strategy.open()
+        opened.append(strategy)
+        return strategy
+
+    yield factory
+    for strategy in opened:
+        strategy.close()
+
+
+# -- the protocol ------------------------------------------------------------
+
+
+def test_python_mirror_matches_the_cpp_layout() -> None:
+    printed = subprocess.run(
+        [native.executable("ib_worker"), "--print-layout"], capture_output=True, check=True
+    )
+    layout = json.loads(printed.stdout)
+    mirrors = {"Control": proto.CONTROL, "PipeRequest": proto.PIPE_REQUEST}
+    mirrors["PipeResponse"] = proto.PIPE_RESPONSE
+    for struct_name, dtype in mirrors.items():
+        cpp = layout["structs"][struct_name]
+        assert dtype.itemsize == cpp["size"], struct_name
+        assert dtype.fields is not None
+        python = {name: [field[1], field[0].itemsize] for name, field in dtype.fields.items()}
+        assert python == cpp["fields"], struct_name
+    constants = layout["constants"]
+    assert constants["ops"] == {op.name.lower(): op.value for op in proto.Op}
+    assert (constants["magic"], constants["version"]) == (proto.MAGIC, proto.VERSION)
+    assert constants["segment_prefix"] == proto.SEGMENT_PREFIX
+    assert constants["no_response"] == proto.NO_RESPONSE
+    assert constants["max_arenas"] == proto.MAX_ARENAS
+    assert (constants["status_ok"], constants["status_error"]) == (
+        proto.STATUS_OK,
+        proto.STATUS_ERROR,
+    )
+
+
+def test_unknown_op_is_refused_with_text_and_the_worker_stays_usable() -> None:
+    with ShmStrategy() as strategy:
+        with pytest.raises(WorkerRefusedError, match="unknown op 99"):
+            strategy.channel.request(99)
+        with pytest.raises(WorkerRefusedError, match="outside the mapped arenas"):
+            strategy.channel.request(proto.Op.SUM, count=1 << 40, place=(0, 0))
+        a = ops.make_vector(100)
+        ops.check_sum(strategy.sum(a), a)
+
+
+# -- faults ------------------------------------------------------------------
+
+
+def test_worker_killed_mid_call_raises_then_reopen_starts_afresh(
+    make: Callable[..., Strategy],
+) -> None:
+    strategy = make("--fault=slow")
+    pids = strategy.worker_pids()
+    timer = _later(lambda: os.kill(pids[0], signal.SIGKILL))
+    start = time.monotonic()
+    with pytest.raises(WorkerError, match="SIGKILL"):
+        strategy.sum(ops.make_vector(10))
+    timer.join()
+    assert time.monotonic() - start < SLOW_FAULT_S, "the death was not noticed before the stall"
+    assert not strategy.is_open
+    _assert_nothing_left(pids)
+    strategy.open()
+    assert strategy.worker_pids() != pids
+
+
+def test_ctrl_c_during_a_call_leaves_nothing(make: Callable[..., Strategy]) -> None:
+    strategy = make("--fault=slow")
+    pids = strategy.worker_pids()
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = _later(lambda: signal.pthread_kill(main, signal.SIGINT))
+    with pytest.raises(KeyboardInterrupt):
+        strategy.sum(ops.make_vector(10))
+    timer.join()
+    assert not strategy.is_open
+    _assert_nothing_left(pids)
+
+
+@pytest.mark.parametrize("fault", ["bad-seq", "bad-status"])
+def test_a_misbehaving_worker_is_detected_not_trusted(
+    make: Callable[..., Strategy], fault: str
+) -> None:
+    strategy = make(f"--fault={fault}")
+    pids = strategy.worker_pids()
+    with pytest.raises(WorkerError, match="broke the protocol"):
+        strategy.sum(ops.make_vector(10))
+    assert not strategy.is_open
+    _assert_nothing_left(pids)
+
+
+def test_close_after_calls_leaves_nothing(make: Callable[..., Strategy]) -> None:
+    strategy = make()
+    a = strategy.prepare(ops.make_vector(2_000_000))  # big enough to need its own arena
+    ops.check_sum(strategy.sum(a), a)
+    pids = strategy.worker_pids()
+    strategy.close()
+    _assert_nothing_left(pids)
+    ops.check_sum(float(np.sum(a)), a)  # arrays from the segment outlive the strategy
+
+
+def test_a_killed_caller_leaves_no_worker_and_no_segment() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    worker = int(child.stdout.readline())
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    deadline = time.monotonic() + 10
+    while not _gone(worker) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the kernel kills the worker (PR_SET_PDEATHSIG); init reaps it
+    assert _gone(worker)
+    assert leftover_segments(child.pid) == []
+
+
+_CHILD = """
+import time
+import numpy as np
+from interop_bench.strategies import get
+s = get("shm")
+s.open()
+s.sum(s.prepare(np.ones(3_000_000)))
+print(s.worker_pids()[0], flush=True)
+time.sleep(60)
+"""
+
+
+# -- isolation and input checks ---------------------------------------------
+
+
+def test_two_strategies_at_once_do_not_collide() -> None:
+    with get("shm") as first, get("shm-copy") as second, get("shm") as third:
+        pids = first.worker_pids() + second.worker_pids() + third.worker_pids()
+        assert len(set(pids)) == 3
+        for i in range(50):
+            for strategy in (first, second, third):
+                a = strategy.prepare(ops.make_vector(1000, seed=i))
+                ops.check_sum(strategy.sum(a), a)
+
+
+@pytest.mark.parametrize("name", list(IPC))
+def test_bad_input_is_refused_before_anything_is_sent(name: str) -> None:
+    with get(name) as strategy:
+        sent = _sequence(strategy)
+        for bad in (np.arange(10, dtype=np.float32), [1.0, 2.0], np.ones(20)[::2], None):
+            with pytest.raises((TypeError, ValueError)):
+                strategy.sum(bad)  # type: ignore[arg-type]
+        frozen = np.ones(3)
+        frozen.flags.writeable = False
+        with pytest.raises(ValueError, match="read-only"):
+            strategy.square(frozen)
+        assert _sequence(strategy) == sent
+
+
+def _sequence(strategy: Strategy) -> int:
+    if isinstance(strategy, PipeStrategy):
+        return strategy._seq
+    assert isinstance(strategy, ShmStrategyBase)
+    return strategy.channel._seq
+
+
+def test_shm_copies_ordinary_arrays_and_says_so() -> None:
+    with get("shm") as strategy:
+        ordinary = ops.make_vector(1000)
+        placed = strategy.prepare(ordinary)
+        assert strategy.data_address(placed) == placed.ctypes.data
+        assert strategy.data_address(ordinary) != ordinary.ctypes.data
+        ops.check_sum(strategy.sum(ordinary), ordinary)
+        expected = np.square(ordinary)
+        strategy.square(ordinary)
+        ops.check_array(ordinary, expected, "square of an ordinary array")
