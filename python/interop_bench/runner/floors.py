@@ -1,0 +1,95 @@
+"""The native floors of this run: each kernel alone, and the bandwidth roofline.
+
+`ib_native_floors` (harness/native_floors.cpp, Google Benchmark) runs in a
+child process before any strategy is timed, on the run's own sizes, so that
+`overhead_ns = median - kernel_ns` compares figures from the same machine in
+the same state. Each benchmark is repeated and its median kept.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from typing import Any
+
+from interop_bench import native
+
+EXECUTABLE = "ib_native_floors"
+REPETITIONS = 3
+TIMEOUT_S = 600.0
+_TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def unavailable(reason: str) -> dict[str, Any]:
+    """The floors block when there are no floors, saying why."""
+    return {
+        "available": False,
+        "reason": reason,
+        "read_bandwidth_bytes_per_s": None,
+        "memcpy_bandwidth_bytes_per_s": None,
+        "kernel_ns": {},
+    }
+
+
+def command(sizes: Sequence[int], min_time_s: float, roofline_bytes: int) -> list[str]:
+    """The command line that measures `sizes` (the executable must exist)."""
+    return [
+        str(native.executable(EXECUTABLE)),
+        f"--ib_sizes={','.join(str(size) for size in sizes)}",
+        f"--ib_roofline_bytes={roofline_bytes}",
+        "--benchmark_format=json",
+        f"--benchmark_min_time={min_time_s}",
+        f"--benchmark_repetitions={REPETITIONS}",
+        "--benchmark_report_aggregates_only=true",
+    ]
+
+
+def parse(report: dict[str, Any]) -> dict[str, Any]:
+    """The floors block from Google Benchmark's JSON report (median aggregates)."""
+    floors: dict[str, Any] = {
+        "available": True,
+        "reason": None,
+        "read_bandwidth_bytes_per_s": None,
+        "memcpy_bandwidth_bytes_per_s": None,
+        "kernel_ns": {},
+    }
+    for bench in report.get("benchmarks", []):
+        if bench.get("aggregate_name", "median") != "median":
+            continue
+        parts = bench["run_name"].split("/")
+        if parts[0] == "kernel" and len(parts) == 3:
+            time_ns = float(bench["real_time"]) * _TO_NS[bench.get("time_unit", "ns")]
+            floors["kernel_ns"].setdefault(parts[1], {})[parts[2]] = time_ns
+        elif parts[0] == "roofline" and len(parts) == 3:
+            floors[f"{parts[1]}_bandwidth_bytes_per_s"] = float(bench["bytes_per_second"])
+    if not floors["kernel_ns"]:
+        return unavailable("ib_native_floors reported no kernel benchmarks")
+    return floors
+
+
+def measure(sizes: Sequence[int], min_time_s: float, roofline_bytes: int) -> dict[str, Any]:
+    """Run the floors; never raises: a missing or failing executable gives
+    `available: false` and the reason."""
+    try:
+        argv = command(sizes, min_time_s, roofline_bytes)
+    except native.NativeUnavailableError as error:
+        return unavailable(str(error))
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return unavailable(f"{EXECUTABLE} could not run: {error}")
+    if done.returncode != 0:
+        return unavailable(
+            f"{EXECUTABLE} exited with {done.returncode}: {done.stderr.strip()[-500:]}"
+        )
+    try:
+        return parse(json.loads(done.stdout))
+    except (ValueError, KeyError, TypeError) as error:
+        return unavailable(f"{EXECUTABLE} output could not be read: {error}")
+
+
+def kernel_ns(floors: dict[str, Any], op: str, size: int) -> float | None:
+    """The kernel-only time of `op` at `size`, or None."""
+    value = floors.get("kernel_ns", {}).get(op, {}).get(str(size))
+    return float(value) if value is not None else None

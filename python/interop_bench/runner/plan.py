@@ -1,0 +1,187 @@
+"""What a run measures and how hard it tries: profiles, sizes, skipping rules."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MS = 1_000_000  # ns
+
+# Sizes are float64 element counts. The default sweep is log-spaced with 3x
+# points where a cell is cheap and where the caches change (a 1 MiB L2 holds
+# ~1.3e5 doubles, a 32 MiB L3 ~4e6): that is where throughput curves bend.
+DEFAULT_SIZES = (
+    1,
+    10,
+    100,
+    1_000,
+    3_000,
+    10_000,
+    30_000,
+    100_000,
+    300_000,
+    1_000_000,
+    3_000_000,
+    10_000_000,
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much a run measures and how long each cell may take."""
+
+    name: str
+    sizes: tuple[int, ...]
+    # The whole matrix shares `run_budget_s`: a cell may sample for
+    # min(cell_budget_s, run_budget_s / cells), so that the run length holds
+    # whether 1 or 15 strategies are registered.
+    run_budget_s: float
+    cell_budget_s: float
+    min_samples: int  # 6 is the least for which the order-statistics 95% CI exists
+    max_samples: int
+    sample_target_ns: int  # calibrate calls per sample so one sample lasts at least this
+    warmup_ns: int
+    batch_ns: int  # sampling time one cell takes per turn of the round-robin
+    phase_calls: int  # call_with_phases calls whose per-phase medians are kept
+    floors_min_time_s: float  # Google Benchmark's --benchmark_min_time per native floor
+    roofline_bytes: int  # buffer of the read/memcpy probes: many times any L3
+    ci_relative: float = 0.01  # stop once the 95% CI of the median is within +-1%
+
+
+PROFILES: dict[str, Profile] = {
+    # <= 90 s on 2 cores with ~15 strategies x 4 ops: 4 sizes (latency at 1,
+    # a cache-resident 1e3, bandwidth at 1e6 and 1e7) and ~60 s of sampling.
+    "quick": Profile(
+        name="quick",
+        sizes=(1, 1_000, 1_000_000, 10_000_000),
+        run_budget_s=60.0,
+        cell_budget_s=0.5,
+        min_samples=7,
+        max_samples=150,
+        sample_target_ns=100_000,
+        warmup_ns=5 * MS,
+        batch_ns=10 * MS,
+        phase_calls=5,
+        floors_min_time_s=0.01,
+        roofline_bytes=128 << 20,
+    ),
+    # <= 10 min: the full sweep to 1e7 with ~8 minutes of sampling.
+    "default": Profile(
+        name="default",
+        sizes=DEFAULT_SIZES,
+        run_budget_s=420.0,
+        cell_budget_s=1.5,
+        min_samples=10,
+        max_samples=400,
+        sample_target_ns=250_000,
+        warmup_ns=20 * MS,
+        batch_ns=20 * MS,
+        phase_calls=11,
+        floors_min_time_s=0.05,
+        roofline_bytes=256 << 20,
+    ),
+    # Up to 1e8 elements (800 MB a payload); no overall hurry.
+    "full": Profile(
+        name="full",
+        sizes=(*DEFAULT_SIZES, 30_000_000, 100_000_000),
+        run_budget_s=3600.0,
+        cell_budget_s=5.0,
+        min_samples=20,
+        max_samples=1000,
+        sample_target_ns=1 * MS,
+        warmup_ns=50 * MS,
+        batch_ns=50 * MS,
+        phase_calls=21,
+        floors_min_time_s=0.2,
+        roofline_bytes=512 << 20,
+    ),
+}
+
+# Calls a cell makes besides its samples: the check, at least one calibration
+# and one warm-up sample, and the memory probe.
+FIXED_CALLS = 4
+
+# A cell holds the input, a pristine copy, scale's output and whatever the
+# strategy makes (a serialized form can be a few times the payload).
+MEMORY_PAYLOAD_MULTIPLE = 8
+
+
+class PlanError(ValueError):
+    """A bad selection (unknown name, bad size); the message names it."""
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """'1,1e3,1e6' -> (1, 1000, 1000000): whole numbers >= 1, sorted, unique."""
+    sizes: set[int] = set()
+    for item in (part.strip() for part in text.split(",")):
+        try:
+            value = float(item)
+        except ValueError:
+            raise PlanError(f"bad size {item!r}: sizes are element counts like 1,1e3,1e6") from None
+        if not (math.isfinite(value) and value >= 1 and value == int(value)):
+            raise PlanError(f"bad size {item!r}: sizes must be whole numbers >= 1")
+        sizes.add(int(value))
+    return tuple(sorted(sizes))
+
+
+def pick(kind: str, wanted: str | None, known: Sequence[str]) -> tuple[str, ...]:
+    """The comma-separated `wanted` names (all `known` when None), each checked."""
+    if wanted is None:
+        return tuple(known)
+    names = tuple(dict.fromkeys(name.strip() for name in wanted.split(",") if name.strip()))
+    for name in names:
+        if name not in known:
+            raise PlanError(f"unknown {kind} {name!r}; known: {', '.join(known)}")
+    if not names:
+        raise PlanError(f"no {kind} given; known: {', '.join(known)}")
+    return names
+
+
+def cell_budget_ns(profile: Profile, cells: int) -> int:
+    """The sampling time one cell may take in a run of `cells` cells."""
+    share_s = profile.run_budget_s / max(cells, 1)
+    return int(min(profile.cell_budget_s, share_s) * 1e9)
+
+
+def estimate_call_ns(history: Sequence[tuple[int, float]], size: int) -> float | None:
+    """A call's time at `size` from earlier (size, median ns) of the same
+    strategy and op, assuming time = fixed + per-element cost; None without
+    history. Never below the last measurement: time does not shrink with size."""
+    if not history:
+        return None
+    last_size, last_ns = history[-1]
+    if len(history) == 1:
+        return last_ns * max(size / last_size, 1.0)  # all cost per element: an upper bound
+    prev_size, prev_ns = history[-2]
+    per_element_ns = max((last_ns - prev_ns) / (last_size - prev_size), 0.0)
+    fixed_ns = max(last_ns - per_element_ns * last_size, 0.0)
+    return max(fixed_ns + per_element_ns * size, last_ns)
+
+
+def skip_reason(
+    *,
+    profile: Profile,
+    budget_ns: int,
+    estimated_call_ns: float | None,
+    payload_bytes: int,
+    available_bytes: int | None,
+    with_phases: bool,
+) -> str | None:
+    """Why a cell should not be attempted, or None to measure it."""
+    if available_bytes is not None and payload_bytes * MEMORY_PAYLOAD_MULTIPLE > available_bytes:
+        return (
+            f"needs ~{MEMORY_PAYLOAD_MULTIPLE}x the payload ({payload_bytes} bytes) in memory, "
+            f"only {available_bytes} bytes available"
+        )
+    if estimated_call_ns is None:
+        return None
+    calls = FIXED_CALLS + profile.min_samples + (profile.phase_calls if with_phases else 0)
+    estimate_ns = estimated_call_ns * calls
+    if estimate_ns > budget_ns:
+        return (
+            f"estimated {estimate_ns / 1e9:.2f} s for the minimum {calls} calls "
+            f"(~{estimated_call_ns / 1e6:.1f} ms a call, extrapolated from the previous size) "
+            f"exceeds the cell budget of {budget_ns / 1e9:.2f} s"
+        )
+    return None

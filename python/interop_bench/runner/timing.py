@@ -1,0 +1,104 @@
+"""Calibration, sampling and the stopping rule of one cell.
+
+A sample is k calls timed together with perf_counter_ns; k is calibrated so
+that a sample lasts at least the profile's target (100 µs .. 1 ms), where the
+timer's resolution (~50 ns here) and the two clock readings vanish. Each
+per-call time is sample / k minus the empty loop's cost per iteration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from time import perf_counter_ns
+
+import numpy as np
+
+from interop_bench.runner import stats
+
+# Calibration multiplies k by at most this per step, so that one slow first
+# call (a cold cache, a lazy import) does not overshoot the target 1000-fold.
+_MAX_GROWTH = 100
+# Aim a little past the target so the calibrated sample does not land just short of it.
+_AIM = 1.2
+
+SampleFn = Callable[[int], int]  # calls -> elapsed ns, inputs prepared outside the clock
+
+
+def calibrate(sample: SampleFn, target_ns: int, resolution_ns: float, cap: int | None) -> int:
+    """The calls per sample that make one sample last at least `target_ns`
+    (or `cap`, square's bound on fresh copies)."""
+    calls = 1
+    while True:
+        elapsed_ns = sample(calls)
+        if elapsed_ns >= target_ns or (cap is not None and calls >= cap):
+            return calls
+        wanted = math.ceil(calls * target_ns * _AIM / max(elapsed_ns, resolution_ns, 1.0))
+        calls = max(calls + 1, min(wanted, calls * _MAX_GROWTH))
+        if cap is not None:
+            calls = min(calls, cap)
+
+
+@dataclass
+class Sampler:
+    """The samples of one cell and the rule that says when there are enough."""
+
+    sample: SampleFn
+    calls: int
+    loop_overhead_ns: float
+    min_samples: int
+    max_samples: int
+    budget_ns: int
+    ci_relative: float
+    spent_ns: int = 0  # wall time this cell has used, preparation included
+    per_call_ns: list[float] = field(default_factory=list)
+
+    def _take(self) -> float:
+        return self.sample(self.calls) / self.calls - self.loop_overhead_ns
+
+    def warm_up(self, warmup_ns: int) -> None:
+        """Unrecorded samples for `warmup_ns` (at least one)."""
+        self._spend(warmup_ns, record=False, discard_first=False)
+
+    def turn(self, batch_ns: int) -> str | None:
+        """Samples for about `batch_ns`; the stop reason once the cell is done.
+
+        A turn's first sample is dropped when samples are short: it pays for
+        the caches the previous strategy left behind, which would charge one
+        strategy for another's footprint.
+        """
+        self._spend(batch_ns, record=True, discard_first=True)
+        return self.stop_reason()
+
+    def _spend(self, duration_ns: int, record: bool, discard_first: bool) -> None:
+        begin = perf_counter_ns()
+        values: list[float] = []
+        first_ns = 0
+        while True:
+            values.append(self._take())
+            elapsed = perf_counter_ns() - begin
+            first_ns = first_ns or elapsed
+            if (
+                elapsed >= duration_ns
+                or self.spent_ns + elapsed >= self.budget_ns
+                or len(self.per_call_ns) + len(values) >= self.max_samples
+            ):
+                break
+        self.spent_ns += perf_counter_ns() - begin
+        if discard_first and len(values) > 1 and first_ns * 4 < duration_ns:
+            values.pop(0)
+        if record:
+            self.per_call_ns.extend(values)
+
+    def stop_reason(self) -> str | None:
+        count = len(self.per_call_ns)
+        if count >= self.max_samples:
+            return "max_samples"
+        if count >= self.min_samples and stats.ci_within(
+            np.sort(np.asarray(self.per_call_ns)), self.ci_relative
+        ):
+            return "ci"
+        if self.spent_ns >= self.budget_ns and count > 0:
+            return "budget"
+        return None

@@ -1,0 +1,174 @@
+"""The runner's pure parts: statistics, the stopping rule, calibration, the plan."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from interop_bench.runner import plan, stats
+from interop_bench.runner.timing import Sampler, calibrate
+
+
+def binomial_cdf(k: int, n: int) -> float:
+    """P(B <= k) for B ~ Binomial(n, 1/2), exactly, independent of scipy."""
+    return sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+
+
+# -- the confidence interval of the median ---------------------------------
+def test_median_ci_ranks_match_the_textbook_table() -> None:
+    # n = 100: the 95% interval is the 40th to the 61st order statistic (1-based).
+    assert stats.median_ci_ranks(100) == (39, 60)
+    # n = 6 is the smallest sample whose (min, max) covers the median with >= 95%.
+    assert stats.median_ci_ranks(6) == (0, 5)
+    # Below that the whole range is all there is.
+    assert stats.median_ci_ranks(5) == (0, 4)
+    assert stats.median_ci_ranks(1) == (0, 0)
+
+
+@pytest.mark.parametrize("count", [6, 7, 10, 25, 50, 99, 150, 301])
+def test_median_ci_covers_95_percent_and_is_the_tightest_that_does(count: int) -> None:
+    low, high = stats.median_ci_ranks(count)
+    assert low + high == count - 1  # symmetric ranks
+    # [x(low), x(high)] misses the median when <= low samples fall on one side of it.
+    assert 1 - 2 * binomial_cdf(low, count) >= 0.95
+    assert 1 - 2 * binomial_cdf(low + 1, count) < 0.95  # one rank tighter falls short
+
+
+def test_median_ci_reads_the_sorted_samples() -> None:
+    values = np.arange(1.0, 101.0)  # 1..100
+    assert stats.median_ci(values) == (40.0, 61.0)
+
+
+def test_summarize_on_hand_computable_samples() -> None:
+    summary = stats.summarize([5.0, 1.0, 4.0, 2.0, 3.0])
+    assert summary["median_ns"] == 3.0
+    assert summary["min_ns"] == 1.0
+    assert summary["mean_ns"] == 3.0
+    assert summary["stdev_ns"] == pytest.approx(math.sqrt(2.5))
+    assert summary["p5_ns"] == pytest.approx(1.2)  # linear interpolation: 1 + 0.05 * 4
+    assert summary["p95_ns"] == pytest.approx(4.8)
+    assert summary["iqr_ns"] == 2.0  # 4 - 2
+    assert (summary["ci_low_ns"], summary["ci_high_ns"]) == (1.0, 5.0)
+    assert set(summary) == set(stats.SUMMARY_KEYS)
+
+
+def test_summarize_even_count_and_single_sample() -> None:
+    assert stats.summarize([1.0, 2.0, 3.0, 10.0])["median_ns"] == 2.5
+    single = stats.summarize([7.0])
+    assert single["median_ns"] == single["ci_low_ns"] == single["ci_high_ns"] == 7.0
+    assert single["stdev_ns"] == 0.0
+    with pytest.raises(ValueError, match="no samples"):
+        stats.summarize([])
+
+
+def test_ci_within_a_relative_band() -> None:
+    tight = np.sort(np.full(50, 100.0) + np.linspace(-0.5, 0.5, 50))
+    wide = np.sort(np.linspace(50.0, 150.0, 50))
+    assert stats.ci_within(tight, 0.01)
+    assert not stats.ci_within(wide, 0.01)
+
+
+def test_throughput_from_the_median() -> None:
+    assert stats.throughput_per_s(8_000, 1_000.0) == 8e9
+    assert stats.throughput_per_s(8, 0.0) is None
+
+
+# -- calibration and the stopping rule (fake clocks: counts, not wall time) --
+def test_calibrate_reaches_the_target_and_respects_the_cap() -> None:
+    seen: list[int] = []
+
+    def sample(calls: int) -> int:
+        seen.append(calls)
+        return calls * 1_000  # 1 µs a call
+
+    calls = calibrate(sample, target_ns=100_000, resolution_ns=50.0, cap=None)
+    assert calls * 1_000 >= 100_000
+    assert calls <= 150  # aims ~20% past the target, not 1000x
+    assert len(seen) <= 4
+    assert calibrate(sample, target_ns=100_000, resolution_ns=50.0, cap=8) == 8
+
+
+def test_calibrate_keeps_one_call_when_a_call_is_long() -> None:
+    assert calibrate(lambda calls: calls * 5_000_000, 100_000, 50.0, None) == 1
+
+
+def make_sampler(values: list[int], min_samples: int = 6, max_samples: int = 30) -> Sampler:
+    feed = iter(values * 1000)
+    return Sampler(
+        sample=lambda calls: next(feed) * calls,
+        calls=2,
+        loop_overhead_ns=1.0,
+        min_samples=min_samples,
+        max_samples=max_samples,
+        budget_ns=10**12,
+        ci_relative=0.01,
+    )
+
+
+def test_sampler_stops_on_the_ci_and_subtracts_the_loop_overhead() -> None:
+    sampler = make_sampler([1000])
+    reason = None
+    while reason is None:
+        reason = sampler.turn(batch_ns=1)  # one sample a turn
+    assert reason == "ci"
+    assert len(sampler.per_call_ns) == 6
+    assert set(sampler.per_call_ns) == {999.0}  # 2000 ns / 2 calls - 1 ns
+
+
+def test_sampler_stops_at_max_samples_when_the_ci_stays_wide() -> None:
+    sampler = make_sampler([500, 1500])
+    reason = None
+    while reason is None:
+        reason = sampler.turn(batch_ns=1)
+    assert reason == "max_samples"
+    assert len(sampler.per_call_ns) == 30
+
+
+def test_sampler_stops_on_the_budget() -> None:
+    sampler = make_sampler([500, 1500], max_samples=10**6)
+    sampler.budget_ns = 0
+    assert sampler.turn(batch_ns=10**9) == "budget"
+    assert len(sampler.per_call_ns) >= 1
+
+
+# -- the plan ----------------------------------------------------------------
+def test_parse_sizes() -> None:
+    assert plan.parse_sizes("1e3, 1,1000,1e6") == (1, 1000, 1_000_000)
+    for bad in ("abc", "0", "-5", "1.5", "inf", ""):
+        with pytest.raises(plan.PlanError, match="bad size"):
+            plan.parse_sizes(bad)
+
+
+def test_pick_names_the_unknown_and_the_known() -> None:
+    assert plan.pick("op", "sum,scale", ("sum", "square", "scale")) == ("sum", "scale")
+    assert plan.pick("op", None, ("sum", "square")) == ("sum", "square")
+    with pytest.raises(plan.PlanError, match=r"unknown op 'sqrt'; known: sum, square"):
+        plan.pick("op", "sum,sqrt", ("sum", "square"))
+
+
+def test_profiles_and_the_shared_budget() -> None:
+    assert plan.PROFILES["quick"].sizes[-1] == 10_000_000
+    assert plan.PROFILES["full"].sizes[-1] == 100_000_000
+    assert all(p.min_samples >= 6 for p in plan.PROFILES.values())
+    quick = plan.PROFILES["quick"]
+    assert plan.cell_budget_ns(quick, 1) == int(quick.cell_budget_s * 1e9)
+    assert plan.cell_budget_ns(quick, 600) == int(quick.run_budget_s / 600 * 1e9)
+
+
+def test_estimate_from_the_previous_sizes() -> None:
+    assert plan.estimate_call_ns([], 10) is None
+    assert plan.estimate_call_ns([(10, 100.0)], 1000) == 10_000.0  # all per element: upper bound
+    # 1 µs fixed + 1 ns per element, fitted from two points.
+    assert plan.estimate_call_ns([(1000, 2_000.0), (2000, 3_000.0)], 10_000) == 11_000.0
+
+
+def test_skip_reason_says_why() -> None:
+    quick = plan.PROFILES["quick"]
+    common = {"profile": quick, "budget_ns": 10**8, "payload_bytes": 80, "with_phases": False}
+    assert plan.skip_reason(estimated_call_ns=1e3, available_bytes=None, **common) is None
+    slow = plan.skip_reason(estimated_call_ns=1e8, available_bytes=None, **common)
+    assert slow is not None and "exceeds the cell budget" in slow
+    big = plan.skip_reason(estimated_call_ns=None, available_bytes=100, **common)
+    assert big is not None and "available" in big

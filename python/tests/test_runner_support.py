@@ -1,0 +1,59 @@
+"""Helpers of the runner tests (no tests here): a tiny profile and an in-process run."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+
+from interop_bench.ops import Op
+from interop_bench.runner import environment, floors, plan, results
+from interop_bench.runner.engine import Engine, Factory, Request
+
+# Small enough that a test cell takes milliseconds; still >= 6 samples so
+# that the CI of the median exists.
+TINY = dataclasses.replace(
+    plan.PROFILES["quick"],
+    run_budget_s=2.0,
+    cell_budget_s=0.2,
+    min_samples=6,
+    max_samples=40,
+    sample_target_ns=20_000,
+    warmup_ns=1_000_000,
+    batch_ns=2_000_000,
+    phase_calls=3,
+)
+
+
+@functools.cache
+def timer() -> dict[str, float]:
+    return environment.measure_timer()
+
+
+def run_in_process(
+    path: Path,
+    names: tuple[str, ...],
+    op_names: tuple[Op, ...],
+    sizes: tuple[int, ...],
+    factories: Mapping[str, Factory] | None = None,
+    profile: plan.Profile = TINY,
+) -> results.Document:
+    """Measure a request with the engine and return the written document."""
+    request = Request(strategies=names, ops=op_names, sizes=sizes, profile=profile, seed=0)
+    env = environment.collect(
+        profile.name, timer(), floors.unavailable("not measured in this test"), ["pytest"]
+    )
+    document = results.new_document(request.as_json(), env, "test", datetime.now(timezone.utc))
+    Engine(request, document, path, factories=factories).run()
+    return document
+
+
+def cell(document: results.Document, strategy: str, op: str, size: int) -> dict[str, object]:
+    [found] = [
+        c
+        for c in document["cells"]
+        if (c["strategy"], c["op"], c["size"]) == (strategy, op, size)
+    ]
+    return found
