@@ -141,11 +141,12 @@ class ShmChannel:
         self._on_failure()
 
     # -- arrays in the arenas ----------------------------------------------
-    def new_array(self, count: int) -> np.ndarray:
-        """A float64 array of `count` elements in a data arena (worker-visible)."""
+    def new_array(self, shape: tuple[int, ...]) -> np.ndarray:
+        """A C-ordered float64 array of `shape` in a data arena (worker-visible)."""
+        count = int(np.prod(shape))
         arena, offset = self.allocate(count * 8)
         key: list[int] = []
-        array = arena.array(offset, count, on_free=lambda: self._forget(key))
+        array = arena.array(offset, count, on_free=lambda: self._forget(key)).reshape(shape)
         key.append(id(array))
         self._blocks[id(array)] = (weakref.ref(array), (arena.index, offset))
         return array

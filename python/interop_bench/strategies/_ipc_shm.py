@@ -57,13 +57,14 @@ class ShmStrategyBase(Strategy):
         return [self._channel.worker.pid] if self._channel is not None else []
 
     # -- arrays in the segment -------------------------------------------
-    def empty(self, count: int) -> np.ndarray:
-        """An uninitialised float64 vector in shared memory: calls on it copy nothing."""
-        return self.channel.new_array(count) if count else np.empty(0)
+    def empty(self, shape: int | tuple[int, ...]) -> np.ndarray:
+        """An uninitialised float64 array in shared memory: calls on it copy nothing."""
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        return self.channel.new_array(shape) if all(shape) else np.empty(shape)
 
     def asarray(self, a: np.ndarray) -> np.ndarray:
         """A copy of `a` (same shape, C order) in shared memory."""
-        out = self.empty(a.size).reshape(a.shape)
+        out = self.empty(a.shape)
         np.copyto(out, a)
         return out
 
@@ -148,7 +149,7 @@ class ShmStrategyBase(Strategy):
         """A reusable shared block of at least `count` elements for `role`."""
         block = self._scratch.get(role)
         if block is None or block[0].shape[0] < count:
-            array = self.channel.new_array(max(count, 1))
+            array = self.channel.new_array((max(count, 1),))
             place = self.channel.find(array, array.nbytes)
             assert place is not None
             block = self._scratch[role] = (array, place)

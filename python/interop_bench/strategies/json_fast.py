@@ -1,0 +1,41 @@
+"""`json-fast`: the messages of `json`, with orjson in Python and simdjson in C++.
+
+Python encodes with ``orjson.dumps({..., "data": a}, option=OPT_SERIALIZE_NUMPY)``
+(orjson reads the ndarray's buffer directly, no list of floats); C++ reads it
+with simdjson On-Demand (after copying it into a reused padded buffer) and
+writes the reply with std::to_chars; Python parses it with ``orjson.loads``.
+
+NaN and Inf: orjson writes them as ``null``, which would be a silently wrong
+message, so the adapter looks first (one sum over the array: a finite sum
+proves there is none; only a non-finite one is searched element by element)
+and refuses them with a ValueError naming the element, as `json` does. The C++
+side refuses ``null`` in data anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from interop_bench.strategies._serialization import Message, has_non_finite, non_finite_error
+from interop_bench.strategies.json import JsonStrategy, json_request
+
+
+class JsonFastStrategy(JsonStrategy):
+    name = "json-fast"
+    description = "JSON message: orjson (numpy) -> simdjson On-Demand -> orjson.loads"
+    copies_note = (
+        "encode: orjson writes text from the array's buffer; native: padded copy, "
+        "text -> std::vector<double>, reply text -> bytearray; decode: orjson.loads -> list -> "
+        "np.array"
+    )
+    extension_name = "ib_json_fast"
+
+    def _loads(self, reply: bytearray) -> Any:
+        return orjson.loads(reply)
+
+    def _encode(self, request: Message) -> object:
+        if has_non_finite(request):
+            raise non_finite_error(request, "json-fast")
+        return orjson.dumps(json_request(request, request.data), option=orjson.OPT_SERIALIZE_NUMPY)

@@ -1,0 +1,145 @@
+#include "flatbuffers_codec.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "array_generated.h"
+#include "bridge/execute.hpp"
+
+namespace ib = interop_bench::serialization;
+namespace fbs = interop_bench::fbs;
+
+namespace {
+
+// A finished Request buffer, copied into 8-aligned storage.
+struct Message {
+  std::vector<std::uint64_t> storage;  // uint64 keeps the bytes 8-aligned
+  std::size_t size = 0;
+  std::span<const std::uint8_t> bytes() const {
+    return {reinterpret_cast<const std::uint8_t*>(storage.data()), size};
+  }
+  std::uint8_t* mutable_bytes() { return reinterpret_cast<std::uint8_t*>(storage.data()); }
+};
+
+Message request(fbs::Op op, const std::vector<std::uint64_t>& shape,
+                const std::vector<double>& data, double k = 0.0) {
+  flatbuffers::FlatBufferBuilder builder;
+  const auto request = fbs::CreateRequestDirect(builder, op, &shape, &data, k);
+  builder.Finish(request, fbs::RequestIdentifier());
+  Message message;
+  message.size = builder.GetSize();
+  message.storage.resize(message.size / 8 + 1);
+  std::memcpy(message.mutable_bytes(), builder.GetBufferPointer(), message.size);
+  return message;
+}
+
+const fbs::Reply* run(const Message& message, ib::FlatBuffers::Writer& writer) {
+  ib::PhaseTimes times;
+  ib::execute<ib::FlatBuffers>(message.bytes(), writer, times);
+  return flatbuffers::GetRoot<fbs::Reply>(writer.bytes().data());
+}
+
+std::string refusal(std::span<const std::uint8_t> bytes) {
+  try {
+    ib::FlatBuffers::decode(bytes);
+  } catch (const ib::MessageError& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+}  // namespace
+
+TEST(FlatBuffers, ReadsTheValuesInPlace) {
+  const Message message = request(fbs::Op::Scale, {3}, {1.0, -2.5, 300.0}, 2.0);
+  const ib::Request r = ib::FlatBuffers::decode(message.bytes());
+  EXPECT_EQ(r.op, ib::Op::scale);
+  EXPECT_EQ(r.k, 2.0);
+  ASSERT_EQ(r.data.size(), 3u);
+  EXPECT_EQ(r.data[1], -2.5);
+  EXPECT_GE(reinterpret_cast<const std::uint8_t*>(r.data.data()), message.bytes().data());
+  EXPECT_LT(reinterpret_cast<const std::uint8_t*>(r.data.data()),
+            message.bytes().data() + message.size);
+  EXPECT_TRUE(r.owned.empty());
+}
+
+TEST(FlatBuffers, RunsEveryOp) {
+  ib::FlatBuffers::Writer w1, w2, w3, w4;
+  EXPECT_EQ(run(request(fbs::Op::Sum, {3}, {1, 2, 3.5}), w1)->value(), 6.5);
+  EXPECT_EQ(run(request(fbs::Op::MatrixSum, {2, 2}, {1, 2, 3, 4}), w2)->value(), 10.0);
+  const auto* squared = run(request(fbs::Op::Square, {2}, {-3, 0.5}), w3)->data();
+  ASSERT_EQ(squared->size(), 2u);
+  EXPECT_EQ(squared->Get(0), 9.0);
+  EXPECT_EQ(squared->Get(1), 0.25);
+  const auto* scaled = run(request(fbs::Op::Scale, {2}, {1, 2}, 1.5), w4)->data();
+  EXPECT_EQ(scaled->Get(1), 3.0);
+}
+
+TEST(FlatBuffers, CarriesNaNAndInf) {
+  ib::FlatBuffers::Writer writer;
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(run(request(fbs::Op::Sum, {2}, {1.0, inf}), writer)->value(), inf);
+}
+
+TEST(FlatBuffers, RefusesEveryTruncation) {
+  const Message whole = request(fbs::Op::Sum, {4}, {1, 2, 3, 4});
+  for (std::size_t cut = 0; cut < whole.size; ++cut) {
+    EXPECT_NE(refusal(whole.bytes().first(cut)), "accepted") << cut;
+  }
+}
+
+TEST(FlatBuffers, RefusesAVectorLongerThanTheBuffer) {
+  Message message = request(fbs::Op::Sum, {4}, {1, 2, 3, 4});
+  const auto* root = fbs::GetRequest(message.bytes().data());
+  const auto length_at =
+      reinterpret_cast<const std::uint8_t*>(root->data()) - message.bytes().data();
+  const std::uint32_t huge = 1u << 28;  // 2 GiB of doubles
+  std::memcpy(message.mutable_bytes() + length_at, &huge, sizeof huge);
+  EXPECT_NE(refusal(message.bytes()).find("verification failed"), std::string::npos);
+}
+
+TEST(FlatBuffers, RefusesARootOffsetOutOfRange) {
+  Message message = request(fbs::Op::Sum, {1}, {1});
+  const std::uint32_t far = 0x7ffffff0u;
+  std::memcpy(message.mutable_bytes(), &far, sizeof far);
+  EXPECT_NE(refusal(message.bytes()).find("verification failed"), std::string::npos);
+}
+
+TEST(FlatBuffers, RefusesRandomBytesAndAWrongIdentifier) {
+  std::mt19937_64 random(42);
+  std::vector<std::uint64_t> noise(64);
+  for (int trial = 0; trial < 200; ++trial) {
+    for (auto& word : noise) word = random();
+    EXPECT_NE(refusal({reinterpret_cast<const std::uint8_t*>(noise.data()), 512}), "accepted");
+  }
+  Message message = request(fbs::Op::Sum, {1}, {1});
+  message.mutable_bytes()[4] = 'X';
+  EXPECT_NE(refusal(message.bytes()), "accepted");
+}
+
+TEST(FlatBuffers, RefusesMisalignedBuffers) {
+  const Message message = request(fbs::Op::Sum, {1}, {1});
+  std::vector<std::uint64_t> shifted(message.storage.size() + 1);
+  auto* start = reinterpret_cast<std::uint8_t*>(shifted.data()) + 4;
+  std::memcpy(start, message.bytes().data(), message.size);
+  EXPECT_NE(refusal({start, message.size}).find("not 8-byte aligned"), std::string::npos);
+}
+
+TEST(FlatBuffers, RefusesWrongShapesAndOps) {
+  EXPECT_NE(refusal(request(fbs::Op::Sum, {5}, {1}).bytes()).find("shape says 5"),
+            std::string::npos);
+  EXPECT_NE(refusal(request(fbs::Op::MatrixSum, {1ull << 31, 1ull << 31}, {1}).bytes())
+                .find("shape says"),
+            std::string::npos);
+  EXPECT_NE(
+      refusal(request(fbs::Op::MatrixSum, {1ull << 60, 1ull << 60}, {1}).bytes()).find("overflows"),
+      std::string::npos);
+  EXPECT_NE(refusal(request(static_cast<fbs::Op>(9), {1}, {1}).bytes()).find("unknown op 9"),
+            std::string::npos);
+  EXPECT_NE(refusal(request(fbs::Op::Sum, {1}, {1}, 2.0).bytes()).find("only allowed for scale"),
+            std::string::npos);
+}

@@ -1,0 +1,37 @@
+// The JSON message format with nlohmann/json, shared in meaning with json_fast:
+//   request  {"op": "sum"|"square"|"matrix_sum"|"scale", "shape": [n] or [rows, cols],
+//             "data": [numbers, row-major], "k": number (scale only)}
+//   reply    {"value": number} (sum, matrix_sum) or {"data": [numbers]} (square, scale)
+// Keys may come in any order; unknown or repeated keys, other types and
+// trailing text are refused.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "bridge/request.hpp"
+
+namespace interop_bench::serialization {
+
+struct NlohmannJson {
+  // Parses with nlohmann's SAX interface straight into Request::owned (no DOM):
+  // faster than json::parse + get<std::vector<double>>() (see decode_bench.cpp)
+  // and a nested array is refused at the first '[' too many.
+  static Request decode(std::span<const std::uint8_t> message);
+
+  // Encodes through nlohmann's DOM and dump(): the library has no streaming writer.
+  class Writer : public InPlaceResult {
+   public:
+    void finish_array();
+    void finish_value(double value);
+    std::span<const std::uint8_t> bytes() const {
+      return {reinterpret_cast<const std::uint8_t*>(text_.data()), text_.size()};
+    }
+
+   private:
+    std::string text_;
+  };
+};
+
+}  // namespace interop_bench::serialization
