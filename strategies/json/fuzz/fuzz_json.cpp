@@ -1,19 +1,8 @@
-// libFuzzer target: any bytes through the nlohmann JSON decoder, kernel and
-// encoder. A MessageError is a correct refusal; anything else (another
-// exception, a sanitizer report, a leak, a hang) is a bug.
-#include <cstddef>
-#include <cstdint>
-
-#include "bridge/execute.hpp"
+// libFuzzer target for the nlohmann/json decoder (see bridge/fuzz_one_input.hpp).
+#include "bridge/fuzz_one_input.hpp"
 #include "json_codec.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace interop_bench::serialization;
-  NlohmannJson::Writer writer;
-  PhaseTimes times;
-  try {
-    execute<NlohmannJson>({data, size}, writer, times);
-  } catch (const MessageError&) {
-  }
-  return 0;
+  return interop_bench::serialization::fuzz_one_input<interop_bench::serialization::NlohmannJson>(
+      data, size);
 }
