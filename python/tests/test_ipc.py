@@ -104,7 +104,8 @@ def test_python_mirror_matches_the_cpp_layout() -> None:
 
 
 def test_unknown_op_is_refused_with_text_and_the_worker_stays_usable() -> None:
-    with ShmStrategy() as strategy:
+    strategy = ShmStrategy()
+    with strategy:
         with pytest.raises(WorkerRefusedError, match="unknown op 99"):
             strategy.channel.request(99)
         with pytest.raises(WorkerRefusedError, match="outside the mapped arenas"):
