@@ -19,6 +19,8 @@ SUBCOMMANDS: dict[str, str] = {
     "run": "interop_bench.run_command",
     "report": "interop_bench.report_command",
     "compare": "interop_bench.compare_command",
+    "summary": "interop_bench.summary_command",
+    "export": "interop_bench.export_command",
 }
 
 

@@ -1,0 +1,70 @@
+"""`interop-bench summary RESULTS.json`: the strategies of one run, ranked, per op."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from interop_bench.analysis.load import ResultsFileError, load
+from interop_bench.analysis.summary import OpSummary, Row, summarize
+from interop_bench.analysis.tables import render as table
+from interop_bench.analysis.units import TIMES, format_bytes, format_ns, format_rate, format_ratio
+
+HELP = "rank the strategies of one run: call time at the smallest size, GB/s at the largest"
+DESCRIPTION = """Print, for each op of one results file, every strategy ranked by its
+throughput at the largest size, with its call time (and rank) at the smallest size
+and its time relative to the native kernel alone. `--format markdown` fits a CI job
+summary; `compare` is the command for two runs."""
+
+HEADERS = (
+    "#",
+    "strategy",
+    " small: time/call",
+    " rank",
+    " large: GB/s",
+    f" {TIMES} kernel",
+    "note",
+)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results", help="a results file written by `interop-bench run`")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text")
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        results = load(args.results)
+    except ResultsFileError as error:
+        print(f"interop-bench summary: {error}", file=sys.stderr)
+        return 2
+    markdown = args.format == "markdown"
+    title = f"interop-bench summary of `{results.path.name}`" if markdown else results.path.name
+    parts = [("### " if markdown else "") + title]
+    for op in summarize(results):
+        parts.append(_heading(op, markdown))
+        parts.append(table(HEADERS, [_row(r) for r in op.rows], args.format))
+    if not results.cells:
+        parts.append("no cells in this file")
+    print("\n\n".join(parts))
+    return 0
+
+
+def _heading(op: OpSummary, markdown: bool) -> str:
+    text = (
+        f"{op.op}: small = {op.small_size} elements ({format_bytes(op.small_size * 8)}), "
+        f"large = {op.large_size} elements ({format_bytes(op.large_size * 8)})"
+    )
+    return f"#### {text}" if markdown else text
+
+
+def _row(row: Row) -> list[str]:
+    return [
+        "" if row.large_rank is None else str(row.large_rank),
+        row.strategy,
+        "" if row.small_ns is None else format_ns(row.small_ns),
+        "" if row.small_rank is None else str(row.small_rank),
+        "" if row.large_bytes_per_s is None else format_rate(row.large_bytes_per_s),
+        "" if row.vs_kernel is None else format_ratio(row.vs_kernel),
+        row.note,
+    ]
