@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,3 +243,22 @@ def test_shm_copies_ordinary_arrays_and_says_so() -> None:
         expected = np.square(ordinary)
         strategy.square(ordinary)
         ops.check_array(ordinary, expected, "square of an ordinary array")
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+@pytest.mark.parametrize("name", ["shm", "shm-copy"])
+def test_an_idle_spinning_worker_gives_its_core_back(name: str) -> None:
+    with get(name) as strategy:
+        a = strategy.prepare(ops.make_vector(10))
+        for _ in range(100):
+            strategy.sum(a)  # the worker now spins for the next request, then sleeps
+        pid = strategy.worker_pids()[0]
+        idle_s = 1.0
+        before = _cpu_ticks(pid)
+        time.sleep(idle_s)
+        used_s = (_cpu_ticks(pid) - before) / os.sysconf("SC_CLK_TCK")
+        assert used_s < 0.2 * idle_s, f"an idle worker used {used_s:.2f} s of CPU in {idle_s} s"
