@@ -91,7 +91,11 @@ def _strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, str]]:
             cls = strategies.strategy_class(name)
         except Exception:  # its module does not import: its cells will say why
             continue
-        facts[name] = {"family": cls.family, "copies_in": cls.copies_in, "copies_out": cls.copies_out}
+        facts[name] = {
+            "family": cls.family,
+            "copies_in": cls.copies_in,
+            "copies_out": cls.copies_out,
+        }
     return facts
 
 

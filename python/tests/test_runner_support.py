@@ -37,6 +37,7 @@ def run_in_process(
     names: tuple[str, ...],
     op_names: tuple[Op, ...],
     sizes: tuple[int, ...],
+    *,
     factories: Mapping[str, Factory] | None = None,
     profile: plan.Profile = TINY,
 ) -> results.Document:
@@ -52,8 +53,6 @@ def run_in_process(
 
 def cell(document: results.Document, strategy: str, op: str, size: int) -> dict[str, object]:
     [found] = [
-        c
-        for c in document["cells"]
-        if (c["strategy"], c["op"], c["size"]) == (strategy, op, size)
+        c for c in document["cells"] if (c["strategy"], c["op"], c["size"]) == (strategy, op, size)
     ]
     return found

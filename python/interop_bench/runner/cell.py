@@ -18,7 +18,7 @@ from interop_bench.ops import WrongAnswerError
 from interop_bench.runner import floors, memory, stats
 from interop_bench.runner.plan import Profile
 from interop_bench.runner.timing import Sampler, calibrate
-from interop_bench.runner.workload import Workload
+from interop_bench.runner.workload import BoundWorkload, Workload
 from interop_bench.strategies import Strategy
 
 Record = dict[str, Any]
@@ -64,7 +64,7 @@ class CellRun:
         self.strategy = strategy
         self.workload = workload
         self.settings = settings
-        self._fn = workload.bind(strategy)
+        self._bound: BoundWorkload | None = None
         self.sampler: Sampler | None = None
 
     def _failed(self, status: str, reason: str) -> Record:
@@ -80,7 +80,8 @@ class CellRun:
         """
         profile = self.settings.profile
         try:
-            self.workload.check(self.strategy)
+            self._bound = self.workload.bind(self.strategy)
+            self.bound.check()
         except WrongAnswerError as error:
             return self._failed("incorrect", str(error))
         except Exception as error:
@@ -107,11 +108,16 @@ class CellRun:
         except Exception as error:
             return self._failed("error", describe(error))
         finally:
-            self.workload.release()
+            self.bound.release()
         return None
 
+    @property
+    def bound(self) -> BoundWorkload:
+        assert self._bound is not None, "start() first"
+        return self._bound
+
     def _sample(self, calls: int) -> int:
-        return self.workload.sample_ns(self._fn, calls)
+        return self.bound.sample_ns(calls)
 
     def turn(self) -> tuple[str | None, Record | None]:
         """One turn of samples: (stop reason or None, error record or None)."""
@@ -121,7 +127,7 @@ class CellRun:
         except Exception as error:
             return None, self._failed("error", describe(error))
         finally:
-            self.workload.release()
+            self.bound.release()
 
     def finish(self, stop_reason: str) -> Record:
         """Statistics, memory and phases of a cell whose sampling stopped."""
@@ -159,8 +165,8 @@ class CellRun:
         return summary
 
     def _memory(self) -> memory.MemoryReading:
-        args = self.workload.fresh_args()  # made before the high-water mark is reset
-        return memory.measure_peak(lambda: self._fn(*args), self.strategy.worker_pids())
+        fn, args = self.bound.fn, self.bound.fresh_args()  # placed before the reset
+        return memory.measure_peak(lambda: fn(*args), self.strategy.worker_pids())
 
     def _phases(self) -> tuple[dict[str, float] | None, str | None]:
         """Per-phase medians of a few call_with_phases calls, in call order."""
@@ -170,9 +176,8 @@ class CellRun:
         runs: list[dict[str, int]] = []
         try:
             for _ in range(self.settings.profile.phase_calls):
-                _, phases = self.strategy.call_with_phases(
-                    self.workload.op, *self.workload.fresh_args()
-                )
+                args = self.bound.fresh_args()
+                _, phases = self.strategy.call_with_phases(self.workload.op, *args)
                 runs.append(phases)
             return {name: float(median(run[name] for run in runs)) for name in names}, None
         except (NotImplementedError, KeyError) as error:

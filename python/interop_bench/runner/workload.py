@@ -41,7 +41,7 @@ def empty_loop_ns(calls: int) -> int:
     return perf_counter_ns() - start
 
 
-def _loop_same(fn: Call, arg: np.ndarray, calls: int) -> int:
+def _loop_same(fn: Call, arg: Any, calls: int) -> int:
     iterations = repeat(None, calls)
     start = perf_counter_ns()
     for _ in iterations:
@@ -49,7 +49,7 @@ def _loop_same(fn: Call, arg: np.ndarray, calls: int) -> int:
     return perf_counter_ns() - start
 
 
-def _loop_same_factor(fn: Call, arg: np.ndarray, factor: float, calls: int) -> int:
+def _loop_same_factor(fn: Call, arg: Any, factor: float, calls: int) -> int:
     iterations = repeat(None, calls)
     start = perf_counter_ns()
     for _ in iterations:
@@ -72,10 +72,8 @@ class Workload:
         self.size = size
         self.payload_bytes = size * 8
         self.source = ops.make_input(op, size, seed)
-        # The read-only ops share `source`; this copy tells whether a strategy wrote to it.
-        self._pristine = self.source.copy()
-        self._pool: np.ndarray | None = None
-        self._pool_rows: list[np.ndarray] = []
+        # What the input must still hold after a read-only call.
+        self.pristine = self.source.copy()
 
     @property
     def in_place(self) -> bool:
@@ -83,48 +81,67 @@ class Workload:
 
     def max_calls_per_sample(self) -> int | None:
         """The cap on calls per sample (square's copies), None when unbounded."""
-        return (
-            max(1, SQUARE_POOL_MAX_BYTES // max(self.payload_bytes, 1)) if self.in_place else None
-        )
+        if not self.in_place:
+            return None
+        return max(1, SQUARE_POOL_MAX_BYTES // max(self.payload_bytes, 1))
 
-    def bind(self, strategy: Strategy) -> Call:
-        """The strategy's method for this op, looked up once."""
-        fn: Call = getattr(strategy, self.op)
-        return fn
+    def bind(self, strategy: Strategy) -> BoundWorkload:
+        return BoundWorkload(self, strategy)
+
+
+class BoundWorkload:
+    """A workload placed for one strategy: its input where the strategy reads
+    it best (Strategy.prepare, outside timing), its method looked up once."""
+
+    def __init__(self, workload: Workload, strategy: Strategy) -> None:
+        self.workload = workload
+        self.strategy = strategy
+        self.fn: Call = getattr(strategy, workload.op)
+        # Square places a fresh pool per turn instead (see sample_ns).
+        self._placed = None if workload.in_place else strategy.prepare(workload.source)
+        self._pool: np.ndarray | None = None
+        self._pool_rows: list[np.ndarray] = []
 
     def fresh_args(self) -> tuple[Any, ...]:
         """Arguments for one call outside the timed loops (check, memory, phases)."""
-        if self.op == "scale":
-            return (self.source, ops.SCALE_FACTOR)
-        return (self.source.copy(),) if self.in_place else (self.source,)
+        workload = self.workload
+        if workload.in_place:
+            return (self.strategy.prepare(workload.source.copy()),)
+        if workload.op == "scale":
+            return (self._placed, ops.SCALE_FACTOR)
+        return (self._placed,)
 
-    def check(self, strategy: Strategy) -> None:
+    def check(self) -> None:
         """One call compared with NumPy; raises WrongAnswerError (or what the strategy raised)."""
+        pristine = self.workload.pristine
         args = self.fresh_args()
-        got = self.bind(strategy)(*args)
-        if self.op in ("sum", "matrix_sum"):
-            ops.check_sum(got, self._pristine)
-        elif self.op == "scale":
-            ops.check_array(got, self._pristine * ops.SCALE_FACTOR, "scale")
+        got = self.fn(*args)
+        if self.workload.op in ("sum", "matrix_sum"):
+            ops.check_sum(got, pristine)
+        elif self.workload.op == "scale":
+            ops.check_array(got, pristine * ops.SCALE_FACTOR, "scale")
         else:
-            ops.check_array(args[0], np.square(self._pristine), "square (the caller's array)")
+            ops.check_array(args[0], np.square(pristine), "square (the caller's array)")
+        placed = self._placed
         # Compared as bits: exact, NaN-safe and cheaper than a float comparison with equal_nan.
-        if not self.in_place and not np.array_equal(
-            self.source.view(np.uint64), self._pristine.view(np.uint64)
+        if placed is not None and not np.array_equal(
+            placed.view(np.uint64), pristine.view(np.uint64)
         ):
-            self.source[...] = self._pristine  # the next strategy gets the right input
-            raise WrongAnswerError(f"{self.op} modified its input array")
+            placed[...] = pristine  # the next strategy gets the right input
+            self.workload.source[...] = pristine
+            raise WrongAnswerError(f"{self.workload.op} modified its input array")
 
-    def sample_ns(self, fn: Call, calls: int) -> int:
-        """Nanoseconds for `calls` calls of `fn` on prepared inputs."""
-        if self.op == "scale":
-            return _loop_same_factor(fn, self.source, ops.SCALE_FACTOR, calls)
-        if not self.in_place:
-            return _loop_same(fn, self.source, calls)
+    def sample_ns(self, calls: int) -> int:
+        """Nanoseconds for `calls` calls on prepared inputs."""
+        fn = self.fn
+        if self.workload.op == "scale":
+            return _loop_same_factor(fn, self._placed, ops.SCALE_FACTOR, calls)
+        if self._placed is not None:
+            return _loop_same(fn, self._placed, calls)
         if self._pool is None or self._pool.shape[0] != calls:
-            self._pool = np.empty((calls, self.size))
+            self._pool = self.strategy.prepare(np.empty((calls, self.workload.size)))
             self._pool_rows = list(self._pool)
-        self._pool[...] = self.source  # fresh values, written just now: cache-hot
+        self._pool[...] = self.workload.source  # fresh values, written just now: cache-hot
         return _loop_each(fn, self._pool_rows)
 
     def release(self) -> None:
