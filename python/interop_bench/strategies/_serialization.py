@@ -79,7 +79,9 @@ def has_non_finite(request: Message) -> bool:
     """
     if request.k is not None and not math.isfinite(request.k):
         return True
-    if math.isfinite(float(np.add.reduce(request.data))):
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.add.reduce(request.data))
+    if math.isfinite(total):
         return False
     return not bool(np.isfinite(request.data).all())
 

@@ -1,0 +1,311 @@
+"""The serialization strategies (json, json-fast, flatbuffers) beyond the conformance
+suite: hostile messages straight into the native entry points, NaN/Inf handling, and
+phase timings that add up to the end-to-end time."""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import struct
+from collections.abc import Iterator
+from time import perf_counter_ns
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from interop_bench import native, ops, strategies
+from interop_bench.strategies import Strategy
+from interop_bench.strategies._serialization import message
+
+EXTENSIONS = {"json": "ib_json", "json-fast": "ib_json_fast", "flatbuffers": "ib_flatbuffers"}
+JSON_STRATEGIES = ["json", "json-fast"]
+DEEP = 10_000
+
+
+@pytest.fixture(scope="module", params=list(EXTENSIONS))
+def opened(request: pytest.FixtureRequest) -> Iterator[Strategy]:
+    with strategies.get(request.param) as strategy:
+        yield strategy
+
+
+def extension(name: str) -> ModuleType:
+    return native.extension(EXTENSIONS[name])
+
+
+def valid_message(strategy: Strategy, op: str = "sum", size: int = 10) -> bytes:
+    args: tuple[object, ...] = (ops.make_vector(size, seed=size),)
+    if op == "scale":
+        args = (*args, 2.0)
+    return bytes(strategy._encode(message(op, args)))  # type: ignore[attr-defined]
+
+
+def refused(module: ModuleType, payload: object) -> str:
+    with pytest.raises(ValueError) as error:
+        module.call(payload)
+    assert str(error.value)
+    return str(error.value)
+
+
+# -- hostile payloads into the native entry points ----------------------------
+
+
+def test_empty_input_is_refused(opened: Strategy) -> None:
+    refused(extension(opened.name), b"")
+
+
+def test_every_truncation_is_refused(opened: Strategy) -> None:
+    whole = valid_message(opened, size=4)
+    module = extension(opened.name)
+    for cut in range(len(whole)):
+        refused(module, bytearray(whole[:cut]))  # bytearray: 8-aligned like the real messages
+
+
+def test_truncated_large_message_is_refused(opened: Strategy) -> None:
+    whole = valid_message(opened, size=100_000)
+    for cut in (len(whole) // 3, len(whole) - 8, len(whole) - 1):
+        refused(extension(opened.name), bytearray(whole[:cut]))
+
+
+def test_random_bytes_are_refused(opened: Strategy) -> None:
+    rng = np.random.default_rng(7)
+    module = extension(opened.name)
+    for size in (1, 7, 64, 4096, 1 << 20):
+        refused(module, bytearray(rng.integers(0, 256, size, dtype=np.uint8).tobytes()))
+
+
+def test_what_is_not_bytes_is_a_type_error(opened: Strategy) -> None:
+    module = extension(opened.name)
+    for bad in (None, 12, "text", [1, 2]):
+        with pytest.raises(TypeError):
+            module.call(bad)
+    with pytest.raises(TypeError):
+        module.call()
+
+
+def test_valid_message_round_trips(opened: Strategy) -> None:
+    reply = extension(opened.name).call(valid_message(opened))
+    assert isinstance(reply, bytearray)
+    ops.check_sum(opened._decode_value(reply), ops.make_vector(10, seed=10))  # type: ignore[attr-defined]
+
+
+def _json(**fields: object) -> bytes:
+    return json.dumps(fields).encode()
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+WRONG_JSON: dict[str, bytes] = {
+    "array": b"[1, 2, 3]",
+    "string": b'"sum"',
+    "number": b"42",
+    "null": b"null",
+    "deep_array": _nested(DEEP).encode(),
+    "deep_data": b'{"op": "sum", "shape": [1], "data": ' + _nested(DEEP).encode() + b"}",
+    "deep_object": b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+    "object_in_data": _json(op="sum", shape=[1], data=[{"x": 1}]),
+    "string_in_data": _json(op="sum", shape=[1], data=["1.0"]),
+    "null_in_data": b'{"op": "sum", "shape": [1], "data": [null]}',
+    "bool_in_data": _json(op="sum", shape=[1], data=[True]),
+    "data_not_array": _json(op="sum", shape=[1], data=1.0),
+    "op_not_string": _json(op=1, shape=[1], data=[1.0]),
+    "unknown_op": _json(op="cube", shape=[1], data=[1.0]),
+    "missing_data": _json(op="sum", shape=[1]),
+    "shape_mismatch": _json(op="sum", shape=[3], data=[1.0]),
+    "shape_3d": _json(op="sum", shape=[1, 1, 1], data=[1.0]),
+    "shape_negative": _json(op="sum", shape=[-1], data=[]),
+    "shape_float": _json(op="sum", shape=[1.5], data=[1.0]),
+    "shape_huge": _json(op="matrix_sum", shape=[2**62, 2**62], data=[1.0]),
+    "scale_without_k": _json(op="scale", shape=[1], data=[1.0]),
+    "k_not_number": _json(op="scale", shape=[1], data=[1.0], k="2"),
+    "duplicate_key": b'{"op": "sum", "op": "sum", "shape": [0], "data": []}',
+    "trailing_text": _json(op="sum", shape=[1], data=[1.0]) + b" {}",
+    "nan_literal": b'{"op": "sum", "shape": [1], "data": [NaN]}',
+    "invalid_utf8": b'{"op": "\xff\xfe", "shape": [1], "data": [1]}',
+}
+
+
+@pytest.mark.parametrize("kind", list(WRONG_JSON))
+@pytest.mark.parametrize("name", JSON_STRATEGIES)
+def test_json_of_the_wrong_shape_is_refused(name: str, kind: str) -> None:
+    refused(extension(name), WRONG_JSON[kind])
+
+
+@pytest.mark.parametrize("name", JSON_STRATEGIES)
+def test_a_lying_shape_does_not_allocate_what_it_claims(name: str) -> None:
+    before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    text = refused(extension(name), _json(op="sum", shape=[2**60], data=[1.0, 2.0]))
+    assert "shape says 1152921504606846976 elements, data holds 2" in text
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before_kib < 64 * 1024
+
+
+@pytest.mark.parametrize("name", JSON_STRATEGIES)
+def test_json_errors_name_the_problem(name: str) -> None:
+    assert "unknown op" in refused(extension(name), WRONG_JSON["unknown_op"])
+    assert "shape says 3" in refused(extension(name), WRONG_JSON["shape_mismatch"])
+    assert "appears twice" in refused(extension(name), WRONG_JSON["duplicate_key"])
+    assert "data" in refused(extension(name), WRONG_JSON["null_in_data"])
+
+
+# -- FlatBuffers: corrupt offsets and lengths ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def flatbuffers_strategy() -> Iterator[Strategy]:
+    with strategies.get("flatbuffers") as strategy:
+        yield strategy
+
+
+def _fbs_message(strategy: Strategy, size: int = 16) -> bytearray:
+    return bytearray(valid_message(strategy, size=size))
+
+
+def _data_length_offset(buffer: bytearray, strategy: Strategy) -> int:
+    """Where the data vector's element count sits in a Request buffer."""
+    root = native.extension("fbs.Request").Request.GetRootAs(buffer, 0)
+    values = root.DataAsNumpy()
+    start = np.frombuffer(buffer, dtype=np.uint8).ctypes.data
+    return int(values.ctypes.data - start) - 4
+
+
+def test_flatbuffers_vector_longer_than_the_buffer_is_refused(
+    flatbuffers_strategy: Strategy,
+) -> None:
+    buffer = _fbs_message(flatbuffers_strategy)
+    at = _data_length_offset(buffer, flatbuffers_strategy)
+    assert struct.unpack_from("<I", buffer, at)[0] == 16
+    for claimed in (17, 1 << 28, 0xFFFFFFFF):
+        corrupt = bytearray(buffer)
+        struct.pack_into("<I", corrupt, at, claimed)
+        assert "verification failed" in refused(extension("flatbuffers"), corrupt)
+
+
+def test_flatbuffers_offsets_out_of_range_are_refused(flatbuffers_strategy: Strategy) -> None:
+    buffer = _fbs_message(flatbuffers_strategy)
+    for at in (0, 8, 12, 16, 20):  # the root offset, then the table's own offsets
+        for value in (0x7FFFFFF0, len(buffer), 0xFFFFFFFC):
+            corrupt = bytearray(buffer)
+            struct.pack_into("<I", corrupt, at, value)
+            try:
+                extension("flatbuffers").call(corrupt)
+            except ValueError:
+                continue  # refused; a change that still verifies must give a right answer
+
+
+def test_flatbuffers_wrong_identifier_and_misalignment_are_refused(
+    flatbuffers_strategy: Strategy,
+) -> None:
+    buffer = _fbs_message(flatbuffers_strategy)
+    corrupt = bytearray(buffer)
+    corrupt[4:8] = b"JSON"
+    assert "verification failed" in refused(extension("flatbuffers"), corrupt)
+    shifted = bytearray(len(buffer) + 1)
+    shifted[1:] = buffer
+    assert "not 8-byte aligned" in refused(extension("flatbuffers"), memoryview(shifted)[1:])
+
+
+def test_flatbuffers_shape_claiming_2_to_the_60_is_refused(flatbuffers_strategy: Strategy) -> None:
+    buffer = _fbs_message(flatbuffers_strategy)
+    root = native.extension("fbs.Request").Request.GetRootAs(buffer, 0)
+    shape_at = root.ShapeAsNumpy().ctypes.data - np.frombuffer(buffer, np.uint8).ctypes.data
+    struct.pack_into("<Q", buffer, int(shape_at), 2**60)
+    assert "shape says 1152921504606846976" in refused(extension("flatbuffers"), buffer)
+
+
+# -- NaN and Inf ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", JSON_STRATEGIES)
+@pytest.mark.parametrize("special", [np.nan, np.inf, -np.inf])
+def test_json_refuses_nan_and_inf_by_name(name: str, special: float) -> None:
+    a = ops.make_vector(100, seed=1)
+    a[37] = special
+    with strategies.get(name) as strategy:
+        for call in (lambda: strategy.sum(a), lambda: strategy.scale(a, 2.0)):
+            with pytest.raises(ValueError, match=r"element 37 is -?(nan|inf) \(NaN/Inf\)"):
+                call()
+        with pytest.raises(ValueError, match="NaN or Inf"):
+            strategy.scale(ops.make_vector(3), special)
+
+
+@pytest.mark.parametrize("name", JSON_STRATEGIES)
+def test_json_refuses_a_result_that_overflows(name: str) -> None:
+    with strategies.get(name) as strategy:
+        with pytest.raises(ValueError, match=r"result\[1\] is Inf"):
+            strategy.scale(np.array([1.0, 1e308]), 10.0)
+        a = np.full(4, 1e308)
+        with pytest.raises(ValueError, match="Inf"):
+            strategy.sum(a)  # finite values, infinite sum: refused, never null
+
+
+def test_flatbuffers_carries_nan_and_inf(flatbuffers_strategy: Strategy) -> None:
+    a = np.array([1.0, np.nan, np.inf, -np.inf])
+    result = flatbuffers_strategy.scale(a, 2.0)
+    np.testing.assert_array_equal(result, a * 2.0)
+    assert np.isnan(flatbuffers_strategy.sum(np.array([1.0, np.nan])))
+    assert flatbuffers_strategy.sum(np.full(4, 1e308)) == np.inf
+
+
+def test_flatbuffers_answer_is_a_writable_view_of_the_reply(flatbuffers_strategy: Strategy) -> None:
+    result = flatbuffers_strategy.scale(ops.make_vector(100), 2.0)
+    assert not result.flags.owndata
+    assert isinstance(result.base, bytearray | memoryview)
+    assert result.flags.writeable
+
+
+# -- where the time goes ---------------------------------------------------------
+
+# Big enough that a call takes milliseconds (preemption and cache noise at
+# microseconds would dominate the ratio), small enough to keep the test short.
+PHASE_SIZES = {"json": 20_000, "json-fast": 200_000, "flatbuffers": 200_000}
+PHASE_REPEATS = 41
+# Phases are timed inside one call; the end-to-end time is of separate plain
+# calls in the same test, in alternating order (whichever runs first after the
+# other pays for fresh pages). Medians keep the noise of a shared machine out.
+PHASE_TOLERANCE = 0.10
+
+
+@pytest.mark.parametrize("op", ["sum", "square", "matrix_sum", "scale"])
+def test_phases_add_up_to_the_end_to_end_time(opened: Strategy, op: str) -> None:
+    a = ops.make_input(op, PHASE_SIZES[opened.name], seed=2)  # type: ignore[arg-type]
+    args: tuple[object, ...] = (a, ops.SCALE_FACTOR) if op == "scale" else (a,)
+    call = getattr(opened, op)
+    phase_totals: list[int] = []
+    plain: list[int] = []
+
+    def timed() -> dict[str, int]:
+        _, phases = opened.call_with_phases(op, *args)
+        phase_totals.append(sum(phases.values()))
+        return phases
+
+    def untimed() -> None:
+        start = perf_counter_ns()
+        call(*args)
+        plain.append(perf_counter_ns() - start)
+
+    for repeat in range(PHASE_REPEATS):
+        if repeat % 2:
+            untimed()
+            phases = timed()
+        else:
+            phases = timed()
+            untimed()
+    assert tuple(phases) == opened.phase_names
+    assert all(ns >= 0 for ns in phases.values()), phases
+    assert phases["kernel"] > 0
+    ratio = statistics.median(phase_totals) / statistics.median(plain)
+    assert abs(ratio - 1.0) < PHASE_TOLERANCE, f"phases sum to {ratio:.3f} x the end-to-end time"
+
+
+def test_call_with_phases_returns_the_answer(opened: Strategy) -> None:
+    a = ops.make_vector(1000, seed=4)
+    result, _ = opened.call_with_phases("sum", a)
+    ops.check_sum(result, a)
+    scaled, _ = opened.call_with_phases("scale", a, 2.0)
+    ops.check_array(scaled, a * 2.0, "scale")
+    b = a.copy()
+    assert opened.call_with_phases("square", b)[0] is None
+    ops.check_array(b, np.square(a), "square")
