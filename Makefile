@@ -22,7 +22,8 @@ SOURCES := $(shell find kernels harness strategies python/interop_bench cmake \
              -type f -not -path '*/__pycache__/*' -not -path '*/fuzz/corpus/*' 2>/dev/null) \
            CMakeLists.txt pyproject.toml
 
-.PHONY: help deps venv build native test lint ctest pytest bench clean
+.PHONY: help deps venv build native test lint ctest pytest bench clean report summary \
+        compare-reference pytest-bench
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -76,6 +77,37 @@ test: ctest lint pytest ## install what is missing, build, run CTest, lint and p
 
 bench: $(STAMPS)/build ## measure every strategy (PROFILE=quick|default|full) and write the report
 	$(PY) -m interop_bench run $(RUN_ARGS)
+	@$(MAKE) --no-print-directory report
+
+# The newest results file of `interop-bench run` (not native floors, not pytest-benchmark's).
+NEWEST_RESULTS := ls -t results/*.json 2>/dev/null | grep -Ev '/(native|pytest-bench)-' | head -n 1
+define newest_results
+results=$$($(NEWEST_RESULTS)); \
+  test -n "$$results" || { echo "no results/*.json yet: run make bench first" >&2; exit 1; }
+endef
+
+report: $(STAMPS)/build ## HTML report of the newest results file: reports/index.html + a copy beside it
+	@$(newest_results); \
+	  $(PY) -m interop_bench report "$$results" -o reports/index.html >/dev/null && \
+	  cp reports/index.html "$${results%.json}.html" && \
+	  echo "report: $(CURDIR)/reports/index.html (copy: $${results%.json}.html)"
+
+summary: $(STAMPS)/build ## Markdown ranking of the strategies of the newest results file
+	@$(newest_results); $(PY) -m interop_bench summary "$$results" --format markdown
+
+compare-reference: $(STAMPS)/build ## compare the newest results with results/reference/*.json (report only)
+	@$(newest_results); \
+	  for reference in results/reference/*.json; do \
+	    [[ -e "$$reference" ]] || { echo "no results/reference/*.json: nothing to compare"; break; }; \
+	    $(PY) -m interop_bench compare "$$reference" "$$results" --report-only --format markdown \
+	      || exit $$?; \
+	  done
+
+PYTEST_BENCH_ARGS ?=
+pytest-bench: $(STAMPS)/build ## every strategy under pytest-benchmark: results/pytest-bench-<stamp>.json
+	@mkdir -p results
+	$(PY) -m pytest python/benchmarks -q \
+	  --benchmark-json=results/pytest-bench-$$(date -u +%Y%m%dT%H%M%SZ).json $(PYTEST_BENCH_ARGS)
 
 clean: ## remove build outputs and stamps (keeps .venv and results/)
 	rm -rf build $(STAMPS)/build reports

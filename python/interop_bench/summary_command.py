@@ -52,10 +52,14 @@ def main(args: argparse.Namespace) -> int:
 
 def _heading(op: OpSummary, markdown: bool) -> str:
     text = (
-        f"{op.op}: small = {op.small_size} elements ({format_bytes(op.small_size * 8)}), "
-        f"large = {op.large_size} elements ({format_bytes(op.large_size * 8)})"
+        f"{op.op}: small = {_elements(op.small_size)} ({format_bytes(op.small_size * 8)}), "
+        f"large = {_elements(op.large_size)} ({format_bytes(op.large_size * 8)})"
     )
     return f"#### {text}" if markdown else text
+
+
+def _elements(size: int) -> str:
+    return f"{size:,} element" + ("" if size == 1 else "s")
 
 
 def _row(row: Row) -> list[str]:

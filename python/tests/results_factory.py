@@ -149,7 +149,7 @@ def _environment(host: str, ops: list[str], sizes: list[int], floors: bool) -> d
             "memcpy_bandwidth_bytes_per_s": 9e9 if floors else None,
             "kernel_ns": {op: {str(s): kernel_ns(s) for s in sizes} for op in ops}
             if floors
-            else None,
+            else {},
         },
     }
 

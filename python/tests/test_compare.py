@@ -105,8 +105,8 @@ def test_wrong_schema_version_exits_2_with_a_clear_message(
     ("content", "message"),
     [
         (None, "cannot read"),
-        ("{not json", "not a JSON results file"),
-        ("[1, 2]", "no schema_version"),
+        ("{not json", "is not JSON"),
+        ("[1, 2]", "not a results file"),
     ],
 )
 def test_unreadable_input_exits_2(

@@ -9,6 +9,7 @@ import pytest
 from results_factory import make_results, write_results
 
 from interop_bench import cli
+from interop_bench.runner import results as results_io
 
 
 def test_one_entry_per_measured_cell(tmp_path: Path) -> None:
@@ -34,6 +35,13 @@ def test_one_entry_per_measured_cell(tmp_path: Path) -> None:
         strategy, _, size = entry["name"].split()
         assert entry["value"] == pytest.approx(medians[(strategy, int(size))], abs=1e-3)
         assert entry["range"].startswith("± ")
+
+
+def test_factory_output_matches_the_results_schema() -> None:
+    # The synthetic files the report/compare/export tests read are valid results files.
+    results_io.check(make_results(samples=10))
+    skipped = {("numpy", "sum", 1): ("skipped", "over the time budget")}
+    results_io.check(make_results(strategies=["numpy"], floors=False, status=skipped))
 
 
 def test_stdout_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

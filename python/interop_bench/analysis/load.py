@@ -1,24 +1,23 @@
-"""Load results files (docs/results-schema.md) into typed, read-only views.
+"""Results files (docs/results-schema.md) as typed, read-only views for the readers.
 
-Only what the readers need is checked: the schema version, the top-level
-shape, and the keys of each cell. A file that fails any check raises
-ResultsFileError naming the file and the problem.
+Reading the JSON and the schema-version check are `interop_bench.runner.results`'s
+(which imports nothing of the measuring code); on top, only what the readers
+rely on is checked: the top-level shape and the keys of each cell. A file that
+fails any check raises ResultsFileError naming the file and the problem.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+from interop_bench.runner import results as results_io
 
 CELL_KEYS = ("strategy", "op", "size", "bytes", "status")
 
-
-class ResultsFileError(ValueError):
-    """A results file that cannot be read: missing, not JSON, wrong schema version, malformed."""
+# A results file that cannot be read: missing, not JSON, wrong schema version, malformed.
+ResultsFileError = results_io.ResultsError
 
 
 @dataclass(frozen=True)
@@ -103,22 +102,7 @@ class Results:
 def load(path: str | Path, label: str = "") -> Results:
     """Read and check one results file; raise ResultsFileError with the reason if unusable."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ResultsFileError(f"{path}: cannot read the results file ({error.strerror})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ResultsFileError(f"{path}: not a JSON results file ({error})") from None
-    if not isinstance(data, dict) or "schema_version" not in data:
-        raise ResultsFileError(f"{path}: not an interop-bench results file (no schema_version)")
-    version = data["schema_version"]
-    if version != SCHEMA_VERSION:
-        raise ResultsFileError(
-            f"{path}: results schema_version {version!r}, but this interop-bench reads "
-            f"version {SCHEMA_VERSION} only; re-run the benchmark or use the matching version"
-        )
+    data = results_io.load(path)  # reads the JSON and refuses other schema versions
     if not isinstance(data.get("cells"), list) or not isinstance(data.get("environment"), dict):
         raise ResultsFileError(f"{path}: malformed results file ('cells' or 'environment' missing)")
     cells = tuple(_cell(path, index, raw) for index, raw in enumerate(data["cells"]))

@@ -66,7 +66,7 @@ class Band:
         elif baseline is not None:
             parts.append(f", {format_ratio(baseline / best_ns)} ahead of {BASELINE}")
         if self.unranked:
-            parts.append(f" (not ranked, cells missing: {', '.join(self.unranked)})")
+            parts.append(f" (not ranked, not measured at every size: {', '.join(self.unranked)})")
         return "".join(parts) + "."
 
 
@@ -99,10 +99,17 @@ class Closeness:
 
     def sentence(self) -> str:
         listed = ", ".join(f"{name} {format_ratio(r)}" for name, r in self.ratios)
-        return (
+        sentence = (
             f"At {format_bytes(self.payload_bytes)} the zero-copy strategies take {listed} "
             f"the time of the kernel alone ({how_known_text(self.how_known)})."
         )
+        if self.ratios[0][1] < 1 / CLEAR_MARGIN:
+            sentence += (
+                f" Below 1{TIMES} a call through Python beat the kernel alone, which it cannot"
+                " really do: the native floor at this size was measured under other conditions"
+                " (cache state, machine load) and is suspect."
+            )
+        return sentence
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def _plot_strategies(
                 [v for _, v in points],
                 color=style.colour,
                 marker=style.marker,
-                markersize=4,
+                markersize=5,
                 linewidth=1.5,
                 linestyle=file_linestyle(index),
             )
@@ -92,7 +92,7 @@ def _legend(
     labels: list[str] = []
     for name in names:
         style = palette[name]
-        handles.append(Line2D([], [], color=style.colour, marker=style.marker, markersize=4))
+        handles.append(Line2D([], [], color=style.colour, marker=style.marker, markersize=5))
         labels.append(name)
     for line, label in extra:
         handles.append(line)
