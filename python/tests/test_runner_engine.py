@@ -3,6 +3,7 @@ answer, records failures, and its results file matches the schema."""
 
 from __future__ import annotations
 
+import time
 import timeit
 from pathlib import Path
 from statistics import median
@@ -116,6 +117,32 @@ def test_wrong_strategies_are_reported_and_never_timed(tmp_path: Path) -> None:
         # The strategy measured after the scribbler still got the right input.
         assert cell(document, "numpy", op, 1000)["status"] == "ok"
     assert document["complete"] is True
+    results.check(document)
+
+
+class Sleepy(NumpyStrategy):
+    """50 ms a call: over a tiny cell budget, so checked once and skipped."""
+
+    name = "sleepy"
+    calls = 0
+
+    def sum(self, a: np.ndarray) -> float:
+        type(self).calls += 1
+        time.sleep(0.05)
+        return float(a.sum())
+
+
+def test_a_strategy_over_the_budget_is_checked_once_then_skipped(tmp_path: Path) -> None:
+    Sleepy.calls = 0
+    document = run_in_process(
+        tmp_path / "slow.json", ("sleepy",), ("sum",), (10, 100), factories={"sleepy": Sleepy}
+    )
+    first, second = cell(document, "sleepy", "sum", 10), cell(document, "sleepy", "sum", 100)
+    assert first["status"] == second["status"] == "skipped"
+    assert "answer checked, not timed" in str(first["reason"])
+    assert "over the cell budget" in str(first["reason"])
+    assert "a smaller size (10) was already skipped" in str(second["reason"])
+    assert Sleepy.calls == 1
     results.check(document)
 
 

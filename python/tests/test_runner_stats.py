@@ -153,13 +153,16 @@ def test_profiles_and_the_shared_budget() -> None:
     assert plan.PROFILES["full"].sizes[-1] == 100_000_000
     assert all(p.min_samples >= 6 for p in plan.PROFILES.values())
     quick = plan.PROFILES["quick"]
-    assert plan.cell_budget_ns(quick, 1) == int(quick.cell_budget_s * 1e9)
-    assert plan.cell_budget_ns(quick, 600) == int(quick.run_budget_s / 600 * 1e9)
+    cap_ns = int(quick.cell_budget_s * 1e9)
+    assert plan.cell_budget_ns(quick, remaining_s=50.0, remaining_cells=1) == cap_ns
+    assert plan.cell_budget_ns(quick, 50.0, 1000) == int(50.0 / 1000 * 1e9)
+    # Behind schedule: a cell still gets a tenth of the cap.
+    assert plan.cell_budget_ns(quick, -5.0, 10) == int(cap_ns * plan.MIN_BUDGET_SHARE)
 
 
 def test_estimate_from_the_previous_sizes() -> None:
     assert plan.estimate_call_ns([], 10) is None
-    assert plan.estimate_call_ns([(10, 100.0)], 1000) == 10_000.0  # all per element: upper bound
+    assert plan.estimate_call_ns([(10, 100.0)], 1000) == 100.0  # the fixed cost: a lower bound
     # 1 µs fixed + 1 ns per element, fitted from two points.
     assert plan.estimate_call_ns([(1000, 2_000.0), (2000, 3_000.0)], 10_000) == 11_000.0
 
@@ -169,6 +172,7 @@ def test_skip_reason_says_why() -> None:
     common = {"profile": quick, "budget_ns": 10**8, "payload_bytes": 80, "with_phases": False}
     assert plan.skip_reason(estimated_call_ns=1e3, available_bytes=None, **common) is None
     slow = plan.skip_reason(estimated_call_ns=1e8, available_bytes=None, **common)
-    assert slow is not None and "exceeds the cell budget" in slow
+    assert slow is not None and "over the cell budget of 0.10 s" in slow
+    assert plan.over_budget(1e6, 10, 10**8, "measured") is None
     big = plan.skip_reason(estimated_call_ns=None, available_bytes=100, **common)
     assert big is not None and "available" in big

@@ -15,7 +15,7 @@ from time import perf_counter_ns
 from typing import Any
 
 from interop_bench.ops import WrongAnswerError
-from interop_bench.runner import floors, memory, stats
+from interop_bench.runner import floors, memory, plan, stats
 from interop_bench.runner.plan import Profile
 from interop_bench.runner.timing import Sampler, calibrate
 from interop_bench.runner.workload import BoundWorkload, Workload
@@ -81,14 +81,18 @@ class CellRun:
         profile = self.settings.profile
         try:
             self._bound = self.workload.bind(self.strategy)
-            self.bound.check()
+            check_ns = self.bound.check()
         except WrongAnswerError as error:
             return self._failed("incorrect", str(error))
         except Exception as error:
             return self._failed("error", describe(error))
+        calls = plan.minimum_calls(profile, bool(self.strategy.phase_names)) - 1
+        too_slow = plan.over_budget(check_ns, calls, self.settings.budget_ns, "the checked call")
+        if too_slow is not None:
+            return self._failed("skipped", f"answer checked, not timed: {too_slow}")
         begin = perf_counter_ns()
         try:
-            calls = calibrate(
+            per_sample = calibrate(
                 self._sample,
                 profile.sample_target_ns,
                 self.settings.resolution_ns,
@@ -96,7 +100,7 @@ class CellRun:
             )
             self.sampler = Sampler(
                 sample=self._sample,
-                calls=calls,
+                calls=per_sample,
                 loop_overhead_ns=self.settings.loop_overhead_ns,
                 min_samples=profile.min_samples,
                 max_samples=profile.max_samples,

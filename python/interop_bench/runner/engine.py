@@ -14,6 +14,7 @@ size can predict (and skip) a cell that would blow the budget.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import random
 import sys
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from time import perf_counter_ns
 from typing import Any
 
 from interop_bench import strategies
@@ -94,11 +96,12 @@ class Engine:
         timer = document["environment"]["timer"]
         self.settings = Settings(
             profile=request.profile,
-            budget_ns=plan.cell_budget_ns(request.profile, request.cell_count),
+            budget_ns=int(request.profile.cell_budget_s * 1e9),  # set per (op, size)
             resolution_ns=float(timer["resolution_ns"]),
             loop_overhead_ns=float(timer["loop_overhead_ns"]),
             floors=document["environment"]["floors"],
         )
+        self._deadline_ns = 0
         self._done: set[Key] = set()
         self._history: dict[tuple[str, str], list[tuple[int, float]]] = {}
         self._over_budget: dict[tuple[str, str], int] = {}
@@ -118,6 +121,7 @@ class Engine:
 
     def run(self) -> results.Document:
         """Measure every missing cell; mark the document complete at the end."""
+        self._deadline_ns = perf_counter_ns() + int(self.request.profile.run_budget_s * 1e9)
         opened = self._open_all()
         try:
             for size in self.request.sizes:
@@ -162,6 +166,9 @@ class Engine:
         if not names:
             return
         self._on_group(op, size)
+        remaining_s = (self._deadline_ns - perf_counter_ns()) / 1e9
+        budget_ns = plan.cell_budget_ns(self.request.profile, remaining_s, len(self.missing()))
+        self.settings = dataclasses.replace(self.settings, budget_ns=budget_ns)
         workload = Workload(op, size, self.request.seed)
         self._rng.shuffle(names)
         runs: list[CellRun] = []

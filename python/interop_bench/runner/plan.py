@@ -33,9 +33,9 @@ class Profile:
 
     name: str
     sizes: tuple[int, ...]
-    # The whole matrix shares `run_budget_s`: a cell may sample for
-    # min(cell_budget_s, run_budget_s / cells), so that the run length holds
-    # whether 1 or 15 strategies are registered.
+    # The whole matrix shares `run_budget_s`: a cell may take an equal share
+    # of what is left (at most cell_budget_s), so that the run length holds
+    # whether 1 or 15 strategies are registered (see cell_budget_ns).
     run_budget_s: float
     cell_budget_s: float
     min_samples: int  # 6 is the least for which the order-statistics 95% CI exists
@@ -51,11 +51,12 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     # <= 90 s on 2 cores with ~15 strategies x 4 ops: 4 sizes (latency at 1,
-    # a cache-resident 1e3, bandwidth at 1e6 and 1e7) and ~60 s of sampling.
+    # a cache-resident 1e3, bandwidth at 1e6 and 1e7) and ~50 s of measuring;
+    # the rest is start-up, the native floors (~4 s) and the file writes.
     "quick": Profile(
         name="quick",
         sizes=(1, 1_000, 1_000_000, 10_000_000),
-        run_budget_s=60.0,
+        run_budget_s=50.0,
         cell_budget_s=0.5,
         min_samples=7,
         max_samples=150,
@@ -138,25 +139,54 @@ def pick(kind: str, wanted: str | None, known: Sequence[str]) -> tuple[str, ...]
     return names
 
 
-def cell_budget_ns(profile: Profile, cells: int) -> int:
-    """The sampling time one cell may take in a run of `cells` cells."""
-    share_s = profile.run_budget_s / max(cells, 1)
-    return int(min(profile.cell_budget_s, share_s) * 1e9)
+# However far a run is behind, a cell still gets this share of the cap.
+MIN_BUDGET_SHARE = 0.1
+
+
+def cell_budget_ns(profile: Profile, remaining_s: float, remaining_cells: int) -> int:
+    """The time one cell may take: an equal share of what is left of the run's
+    budget, at most the profile's cap. Small cells usually stop early on the
+    CI, so what they leave flows to the larger sizes, which come last."""
+    share_s = max(remaining_s, 0.0) / max(remaining_cells, 1)
+    budget_s = min(profile.cell_budget_s, max(share_s, profile.cell_budget_s * MIN_BUDGET_SHARE))
+    return int(budget_s * 1e9)
 
 
 def estimate_call_ns(history: Sequence[tuple[int, float]], size: int) -> float | None:
     """A call's time at `size` from earlier (size, median ns) of the same
-    strategy and op, assuming time = fixed + per-element cost; None without
-    history. Never below the last measurement: time does not shrink with size."""
+    strategy and op; None without history.
+
+    Two or more earlier sizes: time = fixed + per-element cost, fitted on the
+    last two. One earlier size tells only the fixed cost, and time does not
+    shrink with size, so that one time is returned as a lower bound (the check
+    call then measures the real cost before any sampling; see `over_budget`).
+    """
     if not history:
         return None
     last_size, last_ns = history[-1]
     if len(history) == 1:
-        return last_ns * max(size / last_size, 1.0)  # all cost per element: an upper bound
+        return last_ns
     prev_size, prev_ns = history[-2]
     per_element_ns = max((last_ns - prev_ns) / (last_size - prev_size), 0.0)
     fixed_ns = max(last_ns - per_element_ns * last_size, 0.0)
     return max(fixed_ns + per_element_ns * size, last_ns)
+
+
+def minimum_calls(profile: Profile, with_phases: bool) -> int:
+    """The calls a cell makes at the least: the fixed ones, min_samples, phases."""
+    return FIXED_CALLS + profile.min_samples + (profile.phase_calls if with_phases else 0)
+
+
+def over_budget(call_ns: float, calls: int, budget_ns: int, source: str) -> str | None:
+    """Why `calls` calls of `call_ns` do not fit the cell budget, or None."""
+    total_ns = call_ns * calls
+    if total_ns <= budget_ns:
+        return None
+    return (
+        f"the minimum {calls} calls would take ~{total_ns / 1e9:.2f} s "
+        f"({call_ns / 1e6:.3g} ms a call, {source}), "
+        f"over the cell budget of {budget_ns / 1e9:.2f} s"
+    )
 
 
 def skip_reason(
@@ -168,7 +198,7 @@ def skip_reason(
     available_bytes: int | None,
     with_phases: bool,
 ) -> str | None:
-    """Why a cell should not be attempted, or None to measure it."""
+    """Why a cell should not be attempted at all, or None to check and measure it."""
     if available_bytes is not None and payload_bytes * MEMORY_PAYLOAD_MULTIPLE > available_bytes:
         return (
             f"needs ~{MEMORY_PAYLOAD_MULTIPLE}x the payload ({payload_bytes} bytes) in memory, "
@@ -176,12 +206,5 @@ def skip_reason(
         )
     if estimated_call_ns is None:
         return None
-    calls = FIXED_CALLS + profile.min_samples + (profile.phase_calls if with_phases else 0)
-    estimate_ns = estimated_call_ns * calls
-    if estimate_ns > budget_ns:
-        return (
-            f"estimated {estimate_ns / 1e9:.2f} s for the minimum {calls} calls "
-            f"(~{estimated_call_ns / 1e6:.1f} ms a call, extrapolated from the previous size) "
-            f"exceeds the cell budget of {budget_ns / 1e9:.2f} s"
-        )
-    return None
+    calls = minimum_calls(profile, with_phases)
+    return over_budget(estimated_call_ns, calls, budget_ns, "estimated from the smaller sizes")

@@ -111,11 +111,15 @@ class BoundWorkload:
             return (self._placed, ops.SCALE_FACTOR)
         return (self._placed,)
 
-    def check(self) -> None:
-        """One call compared with NumPy; raises WrongAnswerError (or what the strategy raised)."""
+    def check(self) -> int:
+        """One call compared with NumPy; raises WrongAnswerError (or what the
+        strategy raised). Returns the call's nanoseconds: a first, cold call,
+        so an upper estimate of what a call costs."""
         pristine = self.workload.pristine
         args = self.fresh_args()
+        begin = perf_counter_ns()
         got = self.fn(*args)
+        call_ns = perf_counter_ns() - begin
         if self.workload.op in ("sum", "matrix_sum"):
             ops.check_sum(got, pristine)
         elif self.workload.op == "scale":
@@ -130,6 +134,7 @@ class BoundWorkload:
             placed[...] = pristine  # the next strategy gets the right input
             self.workload.source[...] = pristine
             raise WrongAnswerError(f"{self.workload.op} modified its input array")
+        return call_ns
 
     def sample_ns(self, calls: int) -> int:
         """Nanoseconds for `calls` calls on prepared inputs."""
