@@ -168,11 +168,13 @@ def test_estimate_from_the_previous_sizes() -> None:
 
 
 def test_skip_reason_says_why() -> None:
-    quick = plan.PROFILES["quick"]
-    common = {"profile": quick, "budget_ns": 10**8, "payload_bytes": 80, "with_phases": False}
+    common = {"budget_ns": 10**8, "payload_bytes": 80}
     assert plan.skip_reason(estimated_call_ns=1e3, available_bytes=None, **common) is None
-    slow = plan.skip_reason(estimated_call_ns=1e8, available_bytes=None, **common)
+    # An estimate skips only when one call would overrun the budget.
+    assert plan.skip_reason(estimated_call_ns=9e7, available_bytes=None, **common) is None
+    slow = plan.skip_reason(estimated_call_ns=2e8, available_bytes=None, **common)
     assert slow is not None and "over the cell budget of 0.10 s" in slow
     assert plan.over_budget(1e6, 10, 10**8, "measured") is None
+    assert plan.over_budget(2e7, 10, 10**8, "measured") is not None
     big = plan.skip_reason(estimated_call_ns=None, available_bytes=100, **common)
     assert big is not None and "available" in big

@@ -102,6 +102,10 @@ PROFILES: dict[str, Profile] = {
 # Calls a cell makes besides its samples: the check, at least one calibration
 # and one warm-up sample, and the memory probe.
 FIXED_CALLS = 4
+# A cell that the budget allows fewer than min_samples is still measured (its
+# stop reason says "budget" and its CI how good it is); with fewer samples
+# than this there is no spread to report, and the cell is skipped instead.
+SAMPLES_WORTH_MEASURING = 3
 
 # A cell holds the input, a pristine copy, scale's output and whatever the
 # strategy makes (a serialized form can be a few times the payload).
@@ -173,8 +177,8 @@ def estimate_call_ns(history: Sequence[tuple[int, float]], size: int) -> float |
 
 
 def minimum_calls(profile: Profile, with_phases: bool) -> int:
-    """The calls a cell makes at the least: the fixed ones, min_samples, phases."""
-    return FIXED_CALLS + profile.min_samples + (profile.phase_calls if with_phases else 0)
+    """The calls a cell worth measuring makes at the least."""
+    return FIXED_CALLS + SAMPLES_WORTH_MEASURING + (profile.phase_calls if with_phases else 0)
 
 
 def over_budget(call_ns: float, calls: int, budget_ns: int, source: str) -> str | None:
@@ -183,22 +187,23 @@ def over_budget(call_ns: float, calls: int, budget_ns: int, source: str) -> str 
     if total_ns <= budget_ns:
         return None
     return (
-        f"the minimum {calls} calls would take ~{total_ns / 1e9:.2f} s "
-        f"({call_ns / 1e6:.3g} ms a call, {source}), "
+        f"{calls} call(s) of ~{call_ns / 1e6:.3g} ms ({source}) need ~{total_ns / 1e9:.2f} s, "
         f"over the cell budget of {budget_ns / 1e9:.2f} s"
     )
 
 
 def skip_reason(
-    *,
-    profile: Profile,
     budget_ns: int,
     estimated_call_ns: float | None,
     payload_bytes: int,
     available_bytes: int | None,
-    with_phases: bool,
 ) -> str | None:
-    """Why a cell should not be attempted at all, or None to check and measure it."""
+    """Why a cell should not be attempted at all, or None to check and measure it.
+
+    The estimate alone skips a cell only when a single call would overrun the
+    budget: extrapolating a thousandfold from sizes where fixed costs and noise
+    dominate is too unreliable to drop a measurement on. Otherwise the check
+    call's own time decides (see CellRun.start)."""
     if available_bytes is not None and payload_bytes * MEMORY_PAYLOAD_MULTIPLE > available_bytes:
         return (
             f"needs ~{MEMORY_PAYLOAD_MULTIPLE}x the payload ({payload_bytes} bytes) in memory, "
@@ -206,5 +211,4 @@ def skip_reason(
         )
     if estimated_call_ns is None:
         return None
-    calls = minimum_calls(profile, with_phases)
-    return over_budget(estimated_call_ns, calls, budget_ns, "estimated from the smaller sizes")
+    return over_budget(estimated_call_ns, 1, budget_ns, "estimated from the smaller sizes")
