@@ -6,6 +6,8 @@
 //   --ib_sizes=1,10,1000   element counts for the kernels (default: 4^k up to 2^27)
 //   --ib_roofline_bytes=N  buffer size of the roofline probes (default 256 MiB)
 // Sizes whose buffers would not fit in half of the available memory are skipped.
+// Every benchmark is timed by the wall clock (UseRealTime), as the Python side
+// is, so a preempted run is slower here too instead of looking faster.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -14,10 +16,12 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "bandwidth.hpp"
+#include "interop_bench/huge_pages.hpp"
 #include "interop_bench/kernels.hpp"
 
 namespace kernels = interop_bench::kernels;
@@ -65,11 +69,37 @@ std::vector<std::size_t> parse_sizes(const char* list) {
   return sizes;
 }
 
+// A heap buffer of n values of T with huge pages advised as NumPy advises them
+// for its arrays, so the floors are measured on the same kind of memory as the
+// arrays that the strategies are given. Not initialised: callers fill it.
+template <class T>
+class Buffer {
+ public:
+  explicit Buffer(std::size_t n) : data_(new T[n]), size_(n) {
+    interop_bench::advise_huge_pages(data_.get(), n * sizeof(T));
+  }
+  T* data() { return data_.get(); }
+  const T* data() const { return data_.get(); }
+  std::size_t size() const { return size_; }
+  T& operator[](std::size_t i) { return data_[i]; }
+
+ private:
+  std::unique_ptr<T[]> data_;
+  std::size_t size_;
+};
+
 // A buffer filled with small values, touched before timing so that page
 // faults are not measured.
-std::vector<double> filled(std::size_t n) {
-  std::vector<double> v(n);
+Buffer<double> filled(std::size_t n) {
+  Buffer<double> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = 1.0 + static_cast<double>(i % 7) * 0.25;
+  return v;
+}
+
+template <class T>
+Buffer<T> constant(std::size_t n, T value) {
+  Buffer<T> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = value;
   return v;
 }
 
@@ -79,7 +109,7 @@ void set_counters(benchmark::State& state, std::size_t elements) {
 }
 
 void bench_sum(benchmark::State& state, std::size_t n) {
-  const std::vector<double> a = filled(n);
+  const Buffer<double> a = filled(n);
   for (auto _ : state) {
     double s = kernels::sum({a.data(), a.size()});
     benchmark::DoNotOptimize(s);
@@ -90,7 +120,7 @@ void bench_sum(benchmark::State& state, std::size_t n) {
 void bench_square(benchmark::State& state, std::size_t n) {
   // Squaring the same buffer forever drives it to Inf, whose arithmetic costs
   // the same on x86-64 SSE; values start at 1.0 or above, so no denormals.
-  std::vector<double> a = filled(n);
+  Buffer<double> a = filled(n);
   for (auto _ : state) {
     kernels::square_inplace({a.data(), a.size()});
     benchmark::ClobberMemory();
@@ -103,7 +133,7 @@ void bench_matrix_sum(benchmark::State& state, std::size_t n) {
   std::size_t rows = 1;
   while ((rows * 2) * (rows * 2) <= n) rows *= 2;
   const std::size_t cols = n / rows;
-  const std::vector<double> m = filled(n);
+  const Buffer<double> m = filled(n);
   for (auto _ : state) {
     double s = kernels::matrix_sum(m.data(), rows, cols, cols);
     benchmark::DoNotOptimize(s);
@@ -112,8 +142,8 @@ void bench_matrix_sum(benchmark::State& state, std::size_t n) {
 }
 
 void bench_scale(benchmark::State& state, std::size_t n) {
-  const std::vector<double> in = filled(n);
-  std::vector<double> out(n, 0.0);
+  const Buffer<double> in = filled(n);
+  Buffer<double> out = constant(n, 0.0);
   for (auto _ : state) {
     kernels::scale({in.data(), in.size()}, 1.000001, {out.data(), out.size()});
     benchmark::ClobberMemory();
@@ -122,7 +152,7 @@ void bench_scale(benchmark::State& state, std::size_t n) {
 }
 
 void bench_read(benchmark::State& state, std::size_t bytes) {
-  std::vector<std::uint64_t> words(bytes / sizeof(std::uint64_t), 1);
+  Buffer<std::uint64_t> words = constant<std::uint64_t>(bytes / sizeof(std::uint64_t), 1);
   for (auto _ : state) {
     std::uint64_t r = interop_bench::harness::read_all(words.data(), words.size());
     benchmark::DoNotOptimize(r);
@@ -131,7 +161,7 @@ void bench_read(benchmark::State& state, std::size_t bytes) {
 }
 
 void bench_memcpy(benchmark::State& state, std::size_t bytes) {
-  std::vector<char> src(bytes, 1), dst(bytes, 0);
+  Buffer<char> src = constant<char>(bytes, 1), dst = constant<char>(bytes, 0);
   for (auto _ : state) {
     std::memcpy(dst.data(), src.data(), bytes);
     benchmark::ClobberMemory();
@@ -158,7 +188,8 @@ Options take_options(int& argc, char** argv) {
     if (arg.rfind("--ib_sizes=", 0) == 0) {
       options.sizes = parse_sizes(argv[i] + std::strlen("--ib_sizes="));
     } else if (arg.rfind("--ib_roofline_bytes=", 0) == 0) {
-      options.roofline_bytes = std::strtoull(argv[i] + std::strlen("--ib_roofline_bytes="), nullptr, 10);
+      options.roofline_bytes =
+          std::strtoull(argv[i] + std::strlen("--ib_roofline_bytes="), nullptr, 10);
     } else {
       argv[kept++] = argv[i];
     }
@@ -177,17 +208,22 @@ void register_all(const Options& options) {
   for (const auto& [op, fn] : ops) {
     for (std::size_t n : options.sizes) {
       if (budget != 0 && footprint_bytes(op, n) > budget) {
-        std::fprintf(stderr, "ib_native_floors: skipping %s/%zu: exceeds half the available memory\n",
+        std::fprintf(stderr,
+                     "ib_native_floors: skipping %s/%zu: exceeds half the available memory\n",
                      op.c_str(), n);
         continue;
       }
-      benchmark::RegisterBenchmark(("kernel/" + op + "/" + std::to_string(n)).c_str(), fn, n);
+      benchmark::RegisterBenchmark(("kernel/" + op + "/" + std::to_string(n)).c_str(), fn, n)
+          ->UseRealTime();
     }
   }
   const std::size_t bytes = options.roofline_bytes;
-  benchmark::RegisterBenchmark(("roofline/read/" + std::to_string(bytes)).c_str(), bench_read, bytes);
+  benchmark::RegisterBenchmark(("roofline/read/" + std::to_string(bytes)).c_str(), bench_read,
+                               bytes)
+      ->UseRealTime();
   benchmark::RegisterBenchmark(("roofline/memcpy/" + std::to_string(bytes)).c_str(), bench_memcpy,
-                               bytes);
+                               bytes)
+      ->UseRealTime();
 }
 
 }  // namespace

@@ -57,7 +57,9 @@ def parse(report: dict[str, Any]) -> dict[str, Any]:
     for bench in report.get("benchmarks", []):
         if bench.get("aggregate_name", "median") != "median":
             continue
-        parts = bench["run_name"].split("/")
+        # Every benchmark is timed by the wall clock, which Google Benchmark
+        # marks with a trailing "/real_time" in the name.
+        parts = bench["run_name"].removesuffix("/real_time").split("/")
         if parts[0] == "kernel" and len(parts) == 3:
             time_ns = float(bench["real_time"]) * _TO_NS[bench.get("time_unit", "ns")]
             floors["kernel_ns"].setdefault(parts[1], {})[parts[2]] = time_ns
