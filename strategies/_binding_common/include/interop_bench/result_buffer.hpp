@@ -8,6 +8,8 @@
 #include <memory>
 #include <new>
 
+#include "interop_bench/huge_pages.hpp"
+
 namespace interop_bench::binding {
 
 // Python's raw allocator is malloc underneath, but tracemalloc sees it, so the
@@ -29,6 +31,9 @@ inline ResultBuffer allocate_result(std::size_t elements) {
   if (elements > PY_SSIZE_T_MAX / sizeof(double)) throw std::bad_alloc();
   ResultBuffer buffer{static_cast<double*>(PyMem_RawMalloc(elements * sizeof(double)))};
   if (!buffer) throw std::bad_alloc();
+  // NumPy gives its own large arrays huge pages; a result allocated here is
+  // compared with NumPy's `a * k`, so it gets the same.
+  advise_huge_pages(buffer.get(), elements * sizeof(double));
   return buffer;
 }
 
