@@ -28,7 +28,7 @@ TINY = dataclasses.replace(
 
 
 @functools.cache
-def test_environment() -> dict[str, object]:
+def shared_environment() -> dict[str, object]:
     """The environment block, measured once per test session (no floors)."""
     unmeasured = floors.unavailable("not measured in this test")
     return environment.collect("quick", environment.measure_timer(), unmeasured, ["pytest"])
@@ -45,7 +45,7 @@ def run_in_process(
 ) -> results.Document:
     """Measure a request with the engine and return the written document."""
     request = Request(strategies=names, ops=op_names, sizes=sizes, profile=profile, seed=0)
-    env = dict(test_environment())
+    env = dict(shared_environment())
     document = results.new_document(request.as_json(), env, "test", datetime.now(timezone.utc))
     Engine(request, document, path, factories=factories).run()
     return document
