@@ -111,3 +111,55 @@ pytest-bench: $(STAMPS)/build ## every strategy under pytest-benchmark: results/
 
 clean: ## remove build outputs and stamps (keeps .venv and results/)
 	rm -rf build $(STAMPS)/build reports
+
+# -- fuzzing and sanitizers ---------------------------------------------------
+# libFuzzer targets of the serialization decoders (cmake/Fuzz.cmake), built with
+# clang in their own build dir; each runs FUZZ_SECONDS from its seed corpus
+# strategies/<name>/fuzz/corpus (new inputs go to build/fuzz/corpus/<name>).
+.PHONY: fuzz fuzz-smoke fuzz-build test-sanitize
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+FUZZ_TARGETS := json json_fast flatbuffers
+SANITIZE_DIR := build/sanitize
+
+fuzz-build: $(STAMPS)/deps
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DIB_FUZZ=ON -DIB_BUILD_PYTHON=OFF -DIB_BUILD_TESTS=OFF >/dev/null
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZ_TARGETS:%=ib_fuzz_%)
+
+fuzz: fuzz-build ## run each libFuzzer target FUZZ_SECONDS (default 60); fails on any crash
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+	  if $(FUZZ_DIR)/strategies/$$t/ib_fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	       -rss_limit_mb=2048 -malloc_limit_mb=256 -print_final_stats=1 \
+	       -artifact_prefix=$(FUZZ_DIR)/$$t- $(FUZZ_DIR)/corpus/$$t strategies/$$t/fuzz/corpus \
+	       2>$(FUZZ_DIR)/$$t.log; then \
+	    echo "ib_fuzz_$$t: $$(awk '/number_of_executed_units/ {print $$2}' $(FUZZ_DIR)/$$t.log)" \
+	         "executions in $(FUZZ_SECONDS) s, no crash"; \
+	  else \
+	    tail -40 $(FUZZ_DIR)/$$t.log; echo "ib_fuzz_$$t failed: see $(FUZZ_DIR)/$$t.log"; exit 1; \
+	  fi; \
+	done
+
+fuzz-smoke: ## `make fuzz` for 10 s per target (what CI affords)
+	$(MAKE) fuzz FUZZ_SECONDS=10
+
+# ASan + UBSan over the C++ tests, then the Python conformance and serialization
+# tests against the sanitized extension modules (installed into a package copy
+# in build/sanitize/site, ahead of .venv on PYTHONPATH). The interpreter is not
+# instrumented: the ASan runtime is preloaded, with libstdc++ (else ASan cannot
+# find the real __cxa_throw and aborts at the first C++ exception), and leak
+# checking is off (the interpreter keeps its allocations at exit).
+test-sanitize: $(STAMPS)/venv ## C++ tests + Python conformance suite under ASan/UBSan
+	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIB_SANITIZE=ON \
+	  -DIB_BUILD_TESTS=ON -DIB_BUILD_PYTHON=ON -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	flock $(STAMPS)/sanitize.lock cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	cd $(SANITIZE_DIR) && UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+	rm -rf $(SANITIZE_DIR)/site && mkdir -p $(SANITIZE_DIR)/site
+	cp -r python/interop_bench $(SANITIZE_DIR)/site/
+	cmake --install $(SANITIZE_DIR) --prefix $(abspath $(SANITIZE_DIR)/site) >/dev/null
+	PYTHONPATH=$(abspath $(SANITIZE_DIR)/site) \
+	  LD_PRELOAD="$$(g++ -print-file-name=libasan.so) $$(g++ -print-file-name=libstdc++.so)" \
+	  ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 IB_EXPECT_SANITIZED=1 \
+	  $(PY) -m pytest -q -p no:cacheprovider \
+	  python/tests/test_serialization.py python/tests/test_conformance.py

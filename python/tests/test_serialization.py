@@ -5,6 +5,7 @@ phase timings that add up to the end-to-end time."""
 from __future__ import annotations
 
 import json
+import os
 import resource
 import statistics
 import struct
@@ -46,6 +47,18 @@ def refused(module: ModuleType, payload: object) -> str:
         module.call(payload)
     assert str(error.value)
     return str(error.value)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("IB_EXPECT_SANITIZED"), reason="only under make test-sanitize"
+)
+def test_the_extension_modules_are_the_sanitized_ones() -> None:
+    """`make test-sanitize` must not silently test the ordinary build in .venv."""
+    for name in EXTENSIONS.values():
+        path = native.extension(name).__file__
+        assert path is not None and "build/sanitize/site" in path, path
+    with open("/proc/self/maps") as maps:
+        assert "libasan" in maps.read()
 
 
 # -- hostile payloads into the native entry points ----------------------------

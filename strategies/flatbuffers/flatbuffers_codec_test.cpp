@@ -79,6 +79,12 @@ TEST(FlatBuffers, RunsEveryOp) {
   EXPECT_EQ(scaled->Get(1), 3.0);
 }
 
+TEST(FlatBuffers, AnEmptyMatrixWithHugeRowsReturnsAtOnce) {
+  // Regression (found by ib_fuzz_flatbuffers): 2^57 rows of 0 columns.
+  ib::FlatBuffers::Writer writer;
+  EXPECT_EQ(run(request(fbs::Op::MatrixSum, {1ull << 57, 0}, {}), writer)->value(), 0.0);
+}
+
 TEST(FlatBuffers, CarriesNaNAndInf) {
   ib::FlatBuffers::Writer writer;
   const double inf = std::numeric_limits<double>::infinity();

@@ -68,6 +68,13 @@ TYPED_TEST_P(JsonFormat, RunsEveryOp) {
   EXPECT_EQ(run<TypeParam>(R"({"op": "sum", "shape": [0], "data": []})"), json({{"value", 0.0}}));
 }
 
+TYPED_TEST_P(JsonFormat, AnEmptyMatrixWithHugeRowsReturnsAtOnce) {
+  // Regression (found by ib_fuzz_flatbuffers): 2^60 rows of 0 columns.
+  EXPECT_EQ(
+      run<TypeParam>(R"({"op": "matrix_sum", "shape": [1152921504606846976, 0], "data": []})"),
+      nlohmann::json({{"value", 0.0}}));
+}
+
 TYPED_TEST_P(JsonFormat, RoundTripsDoublesExactly) {
   const double tricky[] = {0.1, 1.0 / 3.0, 5e-324, 1.7976931348623157e308,
                            -2.2250738585072014e-308};
@@ -130,8 +137,9 @@ TYPED_TEST_P(JsonFormat, RefusesToEncodeNonFiniteResults) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(JsonFormat, DecodesAVectorRequestInAnyKeyOrder, RunsEveryOp,
-                            RoundTripsDoublesExactly, RefusesMalformedMessagesByName,
-                            RefusesWhatIsNotAFlatArrayOfNumbers, RefusesTruncationAndTrailingText,
+                            AnEmptyMatrixWithHugeRowsReturnsAtOnce, RoundTripsDoublesExactly,
+                            RefusesMalformedMessagesByName, RefusesWhatIsNotAFlatArrayOfNumbers,
+                            RefusesTruncationAndTrailingText,
                             ALyingShapeDoesNotAllocateWhatItClaims,
                             RefusesToEncodeNonFiniteResults);
 

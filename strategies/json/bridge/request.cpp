@@ -45,8 +45,11 @@ void check_request(Request& request, const Shape& shape, bool has_k) {
   if (has_k != (request.op == Op::scale)) {
     throw MessageError(has_k ? "k is only allowed for scale" : "scale needs k");
   }
-  request.rows = static_cast<std::size_t>(rows);
-  request.cols = static_cast<std::size_t>(cols);
+  // An empty matrix claiming 2^60 rows of 0 columns would make the kernel walk
+  // 2^60 empty rows (found by the fuzzer): empty is empty.
+  const bool empty = request.data.empty();
+  request.rows = empty ? 0 : static_cast<std::size_t>(rows);
+  request.cols = empty ? 0 : static_cast<std::size_t>(cols);
 }
 
 std::size_t bounded_reserve(std::uint64_t claimed, std::size_t message_bytes,
