@@ -23,4 +23,7 @@ STRATEGIES: dict[str, str] = {
     "json": "json:JsonStrategy",
     "json-fast": "json_fast:JsonFastStrategy",
     "flatbuffers": "flatbuffers:FlatBuffersStrategy",
+    "dlpack": "dlpack:DlpackStrategy",
+    "arrow": "arrow:ArrowStrategy",
+    "cython": "cython:CythonStrategy",
 }

@@ -1,0 +1,112 @@
+"""`arrow`: arrays cross through the Arrow C Data Interface, the way dataframe
+libraries (pandas, Polars, DuckDB) hand columns to native code.
+
+The timed path is what a user holding a NumPy array does: wrap it as a pyarrow
+array (``pa.array(a)``: zero-copy for a contiguous float64 array without a
+mask, checked by address in the tests), and hand that to the extension
+(strategies/arrow/, CPython C API, the structs written out from the
+specification), which calls ``__arrow_c_array__()`` (the PyCapsule protocol:
+"arrow_schema" and "arrow_array" capsules), moves both structs out, checks
+format "g" (float64), no nulls, two buffers, the offset, reads the values in
+place and calls each release callback exactly once.
+
+square: Arrow buffers are immutable by contract and the C Data Interface does
+not say whether memory may be written. The adapter checks that the caller's
+NumPy array is writable, wraps it (pyarrow's buffer over a writable array is a
+mutable one) and the C++ side squares the values through the data pointer:
+the caller's array changes in place, as for every other strategy. A consumer
+that writes into Arrow memory it did not allocate is outside Arrow's contract;
+this is the only way Arrow can do an in-place operation, and it is declared.
+
+matrix_sum: the C Data Interface is columnar (1-D); a matrix is a
+fixed-size list of float64 with one list per row (the storage of Arrow's
+``fixed_shape_tensor``), built without a copy when the matrix (or its
+transpose) is C-contiguous; padded or strided views are copied first, since
+such a list has no row stride.
+
+scale: the C++ side exports a schema and an array over a C++ buffer (its
+release callback frees it); pyarrow imports the pair without copying
+(``pa.Array._import_from_c_capsule``, what ``pa.array`` calls for an object
+with ``__arrow_c_array__``, without its dispatch) and ``to_numpy(
+zero_copy_only=True)`` gives the NumPy view, read-only as Arrow memory is.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from interop_bench import native
+from interop_bench.strategies import inputs
+from interop_bench.strategies._native_module import NotOpen
+from interop_bench.strategies.base import Strategy
+
+# A matrix with no elements as a fixed-size list: Arrow's list size must be >= 1.
+_NO_ROWS = np.empty((0, 1))
+
+
+class ArrowStrategy(Strategy):
+    name = "arrow"
+    family = "ffi"
+    description = (
+        "Arrow C Data Interface: pa.array(a) -> __arrow_c_array__ capsules -> C++ structs; "
+        "result exported from C++ and imported by pyarrow"
+    )
+    copies_in = "zero-copy"
+    copies_out = "zero-copy"
+    copies_note = (
+        "timed path includes NumPy -> pyarrow (pa.array, zero-copy) and, for scale, pyarrow -> "
+        "NumPy (to_numpy(zero_copy_only=True), a read-only view); square writes through Arrow "
+        "into the caller's writable NumPy memory; matrix_sum passes a fixed-size list per row, "
+        "copying padded or strided views first; GIL released from 32 Ki elements"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._module: ModuleType | NotOpen = NotOpen(self.name)
+        self._pyarrow: Any = NotOpen(self.name)
+
+    def _open(self) -> None:
+        import pyarrow  # noqa: PLC0415 - only when this strategy is used
+
+        self._pyarrow = pyarrow
+        self._module = native.extension("ib_arrow")
+
+    def _close(self) -> None:
+        self._module = NotOpen(self.name)
+        self._pyarrow = NotOpen(self.name)
+
+    def _to_arrow(self, a: np.ndarray, *, writable: bool = False) -> Any:
+        # pa.array would silently copy a strided array and convert other dtypes: refuse first.
+        return self._pyarrow.array(inputs.vector(a, writable=writable))
+
+    def sum(self, a: np.ndarray) -> float:
+        total: float = self._module.sum(self._to_arrow(a))
+        return total
+
+    def square(self, a: np.ndarray) -> None:
+        self._module.square(self._to_arrow(a, writable=True))
+
+    def matrix_sum(self, m: np.ndarray) -> float:
+        view, _copied = inputs.row_major(m)
+        if view.size == 0:
+            view = _NO_ROWS
+        elif not view.flags.c_contiguous:
+            view = np.ascontiguousarray(view)  # padded rows: a fixed-size list has no stride
+        pa = self._pyarrow
+        rows = pa.FixedSizeListArray.from_arrays(pa.array(view.reshape(-1)), view.shape[1])
+        total: float = self._module.matrix_sum(rows)
+        return total
+
+    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
+        schema, array = self._module.scale(self._to_arrow(a), k)
+        result: np.ndarray = self._pyarrow.Array._import_from_c_capsule(schema, array).to_numpy(
+            zero_copy_only=True
+        )
+        return result
+
+    def data_address(self, a: np.ndarray) -> int:
+        address: int = self._module.data_address(self._to_arrow(a))
+        return address

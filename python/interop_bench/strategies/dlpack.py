@@ -1,0 +1,44 @@
+"""`dlpack`: arrays cross as DLPack capsules, the array-exchange protocol of
+NumPy, PyTorch, JAX, CuPy and the Python array API.
+
+The extension (strategies/dlpack/, CPython C API, Debian's DLPack 0.6 header)
+is the consumer: each function calls ``a.__dlpack__()`` itself, as a
+``from_dlpack`` does, without ``max_version``, so NumPy 2 answers with the
+unversioned "dltensor" capsule (DLManagedTensor; the "dltensor_versioned"
+DLManagedTensorVersioned of DLPack 1.x is not in the 0.6 header and is never
+asked for). It checks the capsule's name, renames it "used_dltensor", checks
+device (CPU), dtype (float, 64 bits, 1 lane), ndim, strides (NULL = compact
+row-major) and byte_offset, reads the memory in place and calls the tensor's
+deleter exactly once. scale's result is a C++ buffer held by a small exporter
+object (``ib_dlpack.Result``, with ``__dlpack__`` and ``__dlpack_device__``)
+that ``np.from_dlpack`` wraps without copying; the buffer is freed when the
+last array over it dies.
+
+What the unversioned protocol implies, said here because a user meets it:
+DLPack < 1.0 cannot mark a tensor read-only, so NumPy refuses to export a
+read-only array (BufferError, restated as ValueError naming the operation),
+for sum as well as square; and an array from ``np.from_dlpack`` of an
+unversioned capsule is read-only (scale's result is).
+"""
+
+from __future__ import annotations
+
+from interop_bench.strategies._native_module import NativeModuleStrategy
+
+
+class DlpackStrategy(NativeModuleStrategy):
+    name = "dlpack"
+    family = "ffi"
+    description = (
+        "DLPack capsules (unversioned protocol): the C API module calls a.__dlpack__(); "
+        "results come back through np.from_dlpack"
+    )
+    copies_in = "zero-copy"
+    copies_out = "zero-copy"
+    copies_note = (
+        "arguments are read in place through the DLManagedTensor (read-only arrays are refused: "
+        "DLPack < 1.0 cannot say read-only); scale's result is a C++ buffer that np.from_dlpack "
+        "wraps (a read-only array); matrix_sum copies only layouts whose rows and columns are "
+        "both strided; GIL released from 32 Ki elements"
+    )
+    extension_name = "ib_dlpack"

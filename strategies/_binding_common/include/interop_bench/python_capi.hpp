@@ -1,0 +1,123 @@
+// Small pieces of the CPython C API that the hand-written extension modules
+// (dlpack, arrow) share: releasing the GIL by RAII, restating an exception with
+// the name of the operation that refused, and asking an argument for a protocol
+// method (`__dlpack__`, `__arrow_c_array__`) with a clear TypeError when it has none.
+#pragma once
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <cstddef>
+
+#include "interop_bench/gil_policy.hpp"
+
+namespace interop_bench::binding {
+
+class GilRelease {
+ public:
+  GilRelease() : state_(PyEval_SaveThread()) {}
+  ~GilRelease() { PyEval_RestoreThread(state_); }
+  GilRelease(const GilRelease&) = delete;
+  GilRelease& operator=(const GilRelease&) = delete;
+
+ private:
+  PyThreadState* state_;
+};
+
+// Sets the pending exception aside for its lifetime: a producer's callback
+// (DLPack deleter, Arrow release) may run Python code, which must not see, nor
+// clear, the error that the call is about to return.
+class PendingErrorSaved {
+ public:
+#if PY_VERSION_HEX >= 0x030C0000
+  PendingErrorSaved() : error_(PyErr_GetRaisedException()) {}
+  ~PendingErrorSaved() {
+    PyErr_SetRaisedException(error_);
+  }
+#else
+  PendingErrorSaved() {
+    PyErr_Fetch(&type_, &error_, &traceback_);
+  }
+  ~PendingErrorSaved() {
+    PyErr_Restore(type_, error_, traceback_);
+  }
+#endif
+  PendingErrorSaved(const PendingErrorSaved&) = delete;
+  PendingErrorSaved& operator=(const PendingErrorSaved&) = delete;
+
+ private:
+#if PY_VERSION_HEX < 0x030C0000
+  PyObject* type_ = nullptr;
+  PyObject* traceback_ = nullptr;
+#endif
+  PyObject* error_ = nullptr;
+};
+
+// `kernel()`, with the GIL released around it when the array is large (gil_policy.hpp).
+template <class Kernel>
+decltype(auto) run_releasing_gil(std::size_t elements, Kernel&& kernel) {
+  return run_kernel<GilRelease>(elements, kernel);
+}
+
+// Replace the pending exception by `type` with "<what>: <its message>", so the
+// caller learns which operation refused what.
+inline void restate_error(PyObject* type, const char* what) {
+#if PY_VERSION_HEX >= 0x030C0000
+  PyObject* error = PyErr_GetRaisedException();
+#else
+  PyObject *error_type, *error, *traceback;
+  PyErr_Fetch(&error_type, &error, &traceback);
+  PyErr_NormalizeException(&error_type, &error, &traceback);
+  Py_XDECREF(error_type);
+  Py_XDECREF(traceback);
+#endif
+  PyErr_Format(type, "%s: %S", what, error);
+  Py_XDECREF(error);
+}
+
+// `object.<method>()` (new reference), or nullptr with an exception: a TypeError
+// naming `protocol` when the object's type has no such method, the producer's
+// BufferError (it cannot export this array) restated as `buffer_error_as`, any
+// other error restated with `what` in front of it.
+inline PyObject* call_protocol_method(PyObject* object, PyObject* method, const char* what,
+                                      const char* protocol, PyObject* buffer_error_as) {
+  PyObject* result = PyObject_CallMethodNoArgs(object, method);
+  if (result != nullptr) return result;
+  if (PyErr_ExceptionMatches(PyExc_AttributeError) &&
+      !PyObject_HasAttr(reinterpret_cast<PyObject*>(Py_TYPE(object)), method)) {
+    PyErr_Clear();
+    PyErr_Format(PyExc_TypeError, "%s: expected %s, got %.200s", what, protocol,
+                 Py_TYPE(object)->tp_name);
+  } else if (PyErr_ExceptionMatches(PyExc_BufferError)) {
+    restate_error(buffer_error_as, what);
+  } else if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+    restate_error(PyExc_TypeError, what);
+  } else if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+    restate_error(PyExc_ValueError, what);
+  }
+  return nullptr;
+}
+
+// The arguments of scale(a, k) as a METH_FASTCALL function receives them: the
+// factor in `*k`, or false with a TypeError.
+inline bool scale_factor(PyObject* const* args, Py_ssize_t nargs, double* k) {
+  if (nargs != 2) {
+    PyErr_Format(PyExc_TypeError, "scale() takes 2 arguments (a, k), got %zd", nargs);
+    return false;
+  }
+  *k = PyFloat_AsDouble(args[1]);
+  if (*k == -1.0 && PyErr_Occurred()) {
+    restate_error(PyExc_TypeError, "scale factor");
+    return false;
+  }
+  return true;
+}
+
+// METH_FASTCALL functions have another signature than PyCFunction; the cast
+// through void(*)() is the documented way and silences -Wcast-function-type.
+template <class Function>
+PyCFunction as_py_cfunction(Function* function) {
+  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(function));
+}
+
+}  // namespace interop_bench::binding
