@@ -4,6 +4,12 @@
 # Apply the project's warnings, optimisation and (optionally) sanitizers.
 function(ib_target_defaults target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -O3)
+  ib_target_sanitizers(${target})
+endfunction()
+
+# Only the sanitizers (when IB_SANITIZE), for generated code that is not held
+# to our warning flags (Cython's C++).
+function(ib_target_sanitizers target)
   if(IB_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
                                              -fno-sanitize-recover=undefined)
