@@ -231,9 +231,11 @@ def test_dlpack_results_are_freed_once_when_the_last_array_dies(dlpack: Strategy
 
 def test_dlpack_exporter_answers_the_protocol() -> None:
     module = native.extension("ib_dlpack")
+    start = module.live_results()
     exporter = module.scale_exporter(ops.make_vector(4), 2.0)
     assert exporter.__dlpack_device__() == (K_DL_CPU, 0)
-    assert _name_of(exporter.__dlpack__(max_version=(1, 0))) == b"dltensor"
+    unconsumed = exporter.__dlpack__(max_version=(1, 0))
+    assert _name_of(unconsumed) == b"dltensor"
     with pytest.raises(BufferError, match="CPU"):
         exporter.__dlpack__(dl_device=(K_DL_CUDA, 0))
     with pytest.raises(BufferError, match="copy"):
@@ -242,6 +244,12 @@ def test_dlpack_exporter_answers_the_protocol() -> None:
         exporter.__dlpack__(stream=1)
     with pytest.raises(TypeError, match="unexpected keyword"):
         exporter.__dlpack__(colour="blue")
+    # A capsule nobody consumed still owns its tensor: dropping it calls the deleter.
+    del exporter
+    gc.collect()
+    assert module.live_results() == start + 1
+    del unconsumed
+    assert module.live_results() == start
 
 
 # -- Arrow C Data Interface -----------------------------------------------------
