@@ -15,9 +15,9 @@
 #include <cstring>
 #include <new>
 
-#include "interop_bench/gil_policy.hpp"
 #include "interop_bench/kernels.hpp"
 #include "interop_bench/matrix_layout.hpp"
+#include "interop_bench/python_capi.hpp"
 #include "interop_bench/result_buffer.hpp"
 
 namespace kernels = interop_bench::kernels;
@@ -31,37 +31,9 @@ constexpr int kVectorFlags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT;
 constexpr int kMatrixFlags = PyBUF_RECORDS_RO;
 constexpr const char* kResultCapsuleName = "interop_bench.scale_result";
 
-class GilRelease {
- public:
-  GilRelease() : state_(PyEval_SaveThread()) {}
-  ~GilRelease() { PyEval_RestoreThread(state_); }
-  GilRelease(const GilRelease&) = delete;
-  GilRelease& operator=(const GilRelease&) = delete;
-
- private:
-  PyThreadState* state_;
-};
-
 template <class Kernel>
 decltype(auto) run(std::size_t elements, Kernel&& kernel) {
-  return binding::run_kernel<GilRelease>(elements, kernel);
-}
-
-// Replace the pending exception by `type` with "<what>: <its message>", so the
-// caller learns which operation refused what; BufferError (from exporters
-// other than NumPy) becomes ValueError, the project's error for a bad layout.
-void restate_error(PyObject* type, const char* what) {
-#if PY_VERSION_HEX >= 0x030C0000
-  PyObject* error = PyErr_GetRaisedException();
-#else
-  PyObject *error_type, *error, *traceback;
-  PyErr_Fetch(&error_type, &error, &traceback);
-  PyErr_NormalizeException(&error_type, &error, &traceback);
-  Py_XDECREF(error_type);
-  Py_XDECREF(traceback);
-#endif
-  PyErr_Format(type, "%s: %S", what, error);
-  Py_XDECREF(error);
+  return binding::run_releasing_gil(elements, kernel);
 }
 
 bool is_native_double(const char* format) {
@@ -90,11 +62,13 @@ class DoubleBuffer {
       return false;
     }
     if (PyObject_GetBuffer(object, &view_, flags) != 0) {
+      // Say which operation refused; BufferError (from exporters other than
+      // NumPy) becomes ValueError, the project's error for a bad layout.
       if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-        restate_error(PyExc_TypeError, what);
+        binding::restate_error(PyExc_TypeError, what);
       } else if (PyErr_ExceptionMatches(PyExc_ValueError) ||
                  PyErr_ExceptionMatches(PyExc_BufferError)) {
-        restate_error(PyExc_ValueError, what);
+        binding::restate_error(PyExc_ValueError, what);
       }
       return false;
     }
@@ -188,7 +162,7 @@ PyObject* scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   }
   const double k = PyFloat_AsDouble(args[1]);
   if (k == -1.0 && PyErr_Occurred()) {
-    restate_error(PyExc_TypeError, "scale factor");
+    binding::restate_error(PyExc_TypeError, "scale factor");
     return nullptr;
   }
   DoubleBuffer a;
