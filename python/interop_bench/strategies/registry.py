@@ -26,4 +26,9 @@ STRATEGIES: dict[str, str] = {
     "dlpack": "dlpack:DlpackStrategy",
     "arrow": "arrow:ArrowStrategy",
     "cython": "cython:CythonStrategy",
+    "cffi": "cffi:CffiStrategy",
+    "msgpack": "msgpack:MsgpackStrategy",
+    "msgpack-list": "msgpack:MsgpackListStrategy",
+    "pickle5": "pickle5:Pickle5Strategy",
+    "pickle": "pickle5:PickleStrategy",
 }
