@@ -54,3 +54,18 @@ function(ib_add_gtest target)
     add_test(NAME ${target} COMMAND ${target})
   endif()
 endfunction()
+
+# NumPy's C API headers, from the numpy the build's interpreter has (headers
+# only: the modules import NumPy's API table at run time). Sets `out_var` to
+# the include directory, or to "" (with a warning naming `target`) when numpy
+# is not importable, so that the caller can skip the target.
+function(ib_numpy_include_dir out_var target)
+  execute_process(COMMAND ${Python_EXECUTABLE} -c "import numpy; print(numpy.get_include())"
+                  OUTPUT_VARIABLE dir OUTPUT_STRIP_TRAILING_WHITESPACE
+                  RESULT_VARIABLE rc ERROR_QUIET)
+  if(NOT rc EQUAL 0)
+    message(WARNING "numpy is not importable by ${Python_EXECUTABLE}: ${target} is not built")
+    set(dir "")
+  endif()
+  set(${out_var} "${dir}" PARENT_SCOPE)
+endfunction()

@@ -230,7 +230,7 @@ def _sequence(strategy: Strategy) -> int:
     if isinstance(strategy, PipeStrategy):
         return strategy._seq
     assert isinstance(strategy, ShmStrategyBase)
-    return strategy.channel._seq
+    return strategy.channel.seq
 
 
 def test_shm_copies_ordinary_arrays_and_says_so() -> None:
@@ -243,6 +243,62 @@ def test_shm_copies_ordinary_arrays_and_says_so() -> None:
         expected = np.square(ordinary)
         strategy.square(ordinary)
         ops.check_array(ordinary, expected, "square of an ordinary array")
+
+
+# -- the native fast path ------------------------------------------------------
+
+
+def test_shm_sum_is_one_native_call_while_open() -> None:
+    strategy = ShmStrategy()
+    with strategy:
+        client = strategy.channel.client
+        assert strategy.sum == client.sum and strategy.square == client.square
+        a = strategy.prepare(ops.make_vector(100))
+        sent = _sequence(strategy)
+        ops.check_sum(strategy.sum(a), a)
+        assert _sequence(strategy) == sent + 1  # one exchange, no arena traffic
+        stale = strategy.sum
+    assert "sum" not in vars(strategy)  # the Python method answers a closed strategy
+    with pytest.raises(RuntimeError, match="not open"):
+        stale(a)  # a method bound before close() says so too
+    with pytest.raises(RuntimeError, match="not open"):
+        strategy.sum(a)
+
+
+def test_rows_of_a_prepared_matrix_are_read_in_place() -> None:
+    with get("shm") as strategy:
+        pool = strategy.prepare(np.tile(ops.make_vector(50), (4, 1)))
+        expected = np.square(pool)
+        for row in pool:  # the runner's square pool: views, not the arrays prepare made
+            assert strategy.data_address(row) == row.ctypes.data
+            strategy.square(row)
+        ops.check_array(pool, expected, "square of the rows")
+
+
+def test_overlapping_calls_from_two_threads_are_refused_and_close_ends_a_call() -> None:
+    strategy = ShmStrategy(worker_flags=("--fault=slow",))
+    strategy.open()
+    pids = strategy.worker_pids()
+    a = strategy.prepare(ops.make_vector(10))
+    errors: list[BaseException] = []
+
+    def first_call() -> None:
+        try:
+            strategy.sum(a)
+        except BaseException as error:  # handed to the main thread
+            errors.append(error)
+
+    caller = threading.Thread(target=first_call)
+    caller.start()
+    time.sleep(FAULT_DELAY_S)  # the first call now sleeps in the slow worker
+    with pytest.raises(RuntimeError, match="must not overlap"):
+        strategy.sum(a)
+    start = time.monotonic()
+    strategy.close()  # from another thread than the caller's, in the middle of its call
+    caller.join()
+    assert time.monotonic() - start < SLOW_FAULT_S
+    assert len(errors) == 1 and isinstance(errors[0], WorkerError), errors
+    _assert_nothing_left(pids)
 
 
 def _cpu_ticks(pid: int) -> int:

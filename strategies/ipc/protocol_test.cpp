@@ -14,6 +14,7 @@
 #include "pipe_server.hpp"
 #include "protocol.hpp"
 #include "requests.hpp"
+#include "shm_client.hpp"
 #include "shm_server.hpp"
 
 namespace ipc = interop_bench::ipc;
@@ -115,6 +116,41 @@ TEST_F(ShmServerTest, RefusesArenaNamesThatAreNotOurs) {
   std::memset(control_.arena_name, 'a', sizeof control_.arena_name);  // no NUL
   ASSERT_TRUE(server_.handle(++seq_));
   EXPECT_FALSE(ok());
+}
+
+TEST_F(ShmServerTest, TheClientsRequestIsAnsweredAsSent) {
+  ipc::Request sent;
+  sent.op = static_cast<std::uint32_t>(ipc::Op::kSum);
+  sent.count = 4;
+  sent.in_offset = 8 * sizeof(double);  // 9 + 10 + 11 + 12
+  control_.response_seq = 6;
+  EXPECT_EQ(ipc::send(&control_, sent, 7), 6u);  // what the client then waits to change
+  EXPECT_EQ(control_.request_seq, 7u);
+  ASSERT_TRUE(server_.handle(7));
+  const ipc::Response got = ipc::read_response(&control_);
+  EXPECT_EQ(got.seq, 7u);
+  EXPECT_EQ(got.status, static_cast<std::uint32_t>(ipc::Status::kOk));
+  EXPECT_EQ(got.result, 42.0);
+  EXPECT_EQ(got.detail, sent.in_offset);
+}
+
+TEST(ArenaTable, FindsOnlyRangesWhollyInsideAnArena) {
+  std::vector<double> first(100), second(10);
+  ipc::ArenaTable arenas;
+  arenas.set(0, first.data(), 100 * sizeof(double));
+  arenas.set(5, second.data(), 10 * sizeof(double));
+  const auto inside = arenas.find(&first[10], 90 * sizeof(double));
+  ASSERT_TRUE(inside.has_value());
+  EXPECT_EQ(inside->arena, 0u);
+  EXPECT_EQ(inside->offset, 10 * sizeof(double));
+  EXPECT_FALSE(arenas.find(&first[10], 91 * sizeof(double)).has_value());  // runs past the end
+  EXPECT_FALSE(arenas.find(&first[0], kMax).has_value());                  // no overflow
+  ASSERT_TRUE(arenas.find(&second[9], sizeof(double)).has_value());
+  EXPECT_EQ(arenas.find(&second[9], sizeof(double))->arena, 5u);
+  arenas.clear(5);
+  EXPECT_FALSE(arenas.find(&second[9], sizeof(double)).has_value());
+  double elsewhere = 0.0;
+  EXPECT_FALSE(arenas.find(&elsewhere, sizeof(double)).has_value());
 }
 
 TEST(SegmentNames, OnlyThePrefixAndWordCharacters) {

@@ -1,37 +1,50 @@
-// libib_shm_client.so: the client's half of the shared-memory signalling, called
-// through ctypes (which releases the GIL around the call, so a blocked caller
-// does not stall other Python threads). Python writes the request fields into
-// the control block with plain stores before calling ib_shm_call; the store of
-// request_seq inside it is the release that publishes them, and the acquire
-// load that sees response_seq change makes the worker's answer visible to the
-// Python reads that follow the call.
-#include <cstdint>
+#include "shm_client.hpp"
 
-#include "protocol.hpp"
 #include "sync.hpp"
 
-namespace ipc = interop_bench::ipc;
+namespace interop_bench::ipc {
 
-extern "C" {
-
-// Wait until the control block's response_seq differs from `last_response`:
-// spin up to `spin_ns`, then sleep up to `timeout_ns`. Returns 0 when it
-// changed, 1 when it did not (timeout or signal): the caller checks that the
-// worker lives and that no KeyboardInterrupt is pending, then calls again.
-int ib_shm_wait(void* control, std::uint32_t last_response, std::int64_t spin_ns,
-                std::int64_t timeout_ns) {
-  auto* c = static_cast<ipc::Control*>(control);
-  return static_cast<int>(ipc::wait_for_change(&c->response_seq, last_response, &c->client_waiting,
-                                               spin_ns, timeout_ns));
+std::uint32_t send(Control* control, const Request& request, std::uint32_t seq) noexcept {
+  control->op = request.op;
+  control->in_arena = request.in_arena;
+  control->out_arena = request.out_arena;
+  control->count = request.count;
+  control->rows = request.rows;
+  control->cols = request.cols;
+  control->row_stride = request.row_stride;
+  control->in_offset = request.in_offset;
+  control->out_offset = request.out_offset;
+  control->factor = request.factor;
+  control->arena_bytes = request.arena_bytes;
+  const std::uint32_t last_response = load_acquire(&control->response_seq);
+  publish(&control->request_seq, seq, &control->worker_waiting);
+  return last_response;
 }
 
-// Publish the request already written as number `seq` (waking the worker if
-// it sleeps), then wait for its response as ib_shm_wait does.
-int ib_shm_call(void* control, std::uint32_t seq, std::int64_t spin_ns, std::int64_t timeout_ns) {
-  auto* c = static_cast<ipc::Control*>(control);
-  const std::uint32_t last_response = ipc::load_acquire(&c->response_seq);
-  ipc::publish(&c->request_seq, seq, &c->worker_waiting);
-  return ib_shm_wait(control, last_response, spin_ns, timeout_ns);
+Response read_response(const Control* control) noexcept {
+  return Response{control->response_seq, control->status, control->result, control->detail};
 }
 
-}  // extern "C"
+void ArenaTable::set(std::uint32_t index, const void* base, std::uint64_t bytes) noexcept {
+  ranges_.at(index) = Range{reinterpret_cast<std::uintptr_t>(base), bytes};
+  end_ = index + 1 > end_ ? index + 1 : end_;
+}
+
+void ArenaTable::clear(std::uint32_t index) noexcept {
+  ranges_.at(index) = Range{};
+}
+
+std::optional<Place> ArenaTable::find(const void* data, std::uint64_t bytes) const noexcept {
+  const auto address = reinterpret_cast<std::uintptr_t>(data);
+  for (std::uint32_t i = 0; i < end_; ++i) {
+    const Range& r = ranges_[i];
+    // Subtractions only, so that no sum can overflow.
+    if (r.bytes != 0 && address >= r.base && address - r.base <= r.bytes &&
+        bytes <= r.bytes - (address - r.base)) {
+      return Place{i, address - r.base};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace interop_bench::ipc

@@ -36,6 +36,8 @@ long futex(std::uint32_t* word, int op, std::uint32_t value, const timespec* tim
   return syscall(SYS_futex, word, op, value, timeout, nullptr, 0);
 }
 
+}  // namespace
+
 bool spin_until_change(std::uint32_t* word, std::uint32_t last, std::int64_t spin_ns) noexcept {
   if (spin_ns <= 0) {
     return false;
@@ -53,8 +55,6 @@ bool spin_until_change(std::uint32_t* word, std::uint32_t last, std::int64_t spi
     }
   }
 }
-
-}  // namespace
 
 WaitResult wait_for_change(std::uint32_t* word, std::uint32_t last, std::uint32_t* waiting,
                            std::int64_t spin_ns, std::int64_t timeout_ns) noexcept {

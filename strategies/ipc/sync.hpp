@@ -9,6 +9,11 @@ namespace interop_bench::ipc {
 
 enum class WaitResult : int { kChanged = 0, kTimedOut = 1 };
 
+// Spin (with a pause per look) until `*word` differs from `last` or `spin_ns`
+// have passed; true when it changed (acquire, as for wait_for_change). Never
+// sleeps, so a caller that holds a lock (the GIL) holds it at most `spin_ns`.
+bool spin_until_change(std::uint32_t* word, std::uint32_t last, std::int64_t spin_ns) noexcept;
+
 // Wait until `*word` differs from `last`, spinning up to `spin_ns` first, then
 // sleeping on the futex for at most `timeout_ns` (a signal also ends the
 // sleep). `*waiting` is set to 1 while sleeping so that the publisher knows a

@@ -19,7 +19,6 @@ import mmap
 import os
 import secrets
 import weakref
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -67,9 +66,6 @@ class Segment:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(SHM_DIR / self.name)
 
-    def contains(self, address: int, nbytes: int) -> bool:
-        return self.address <= address and address + nbytes <= self.address + self.nbytes
-
 
 class Arena(Segment):
     """A data segment the worker maps as arena `index`, with a first-fit allocator."""
@@ -116,20 +112,13 @@ class Arena(Segment):
                 merged.append((offset, size))
         self._free = merged
 
-    def array(
-        self, offset: int, count: int, on_free: Callable[[], None] | None = None
-    ) -> np.ndarray:
+    def array(self, offset: int, count: int) -> np.ndarray:
         """A float64 array over `count` elements at `offset`, whose block returns to
         the allocator when the array and every view of it are gone."""
         nbytes = count * FLOAT64.itemsize
         array = np.frombuffer(self.view[offset : offset + nbytes], dtype=FLOAT64)
         # NumPy keeps its own memoryview as the base of the array and of every
         # view of it: the block is free when that object dies.
-        finalizer = weakref.finalize(array.base, self._released, offset, nbytes, on_free)
+        finalizer = weakref.finalize(array.base, self.release_later, offset, nbytes)
         finalizer.atexit = False
         return array
-
-    def _released(self, offset: int, nbytes: int, on_free: Callable[[], None] | None) -> None:
-        self.release_later(offset, nbytes)
-        if on_free is not None:
-            on_free()

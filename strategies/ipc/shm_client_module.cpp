@@ -1,0 +1,507 @@
+// ib_shm_client: the client of ib_worker's shared-memory protocol as a CPython
+// extension, so that one `shm` call is one C call: `Client.sum(a)` checks the
+// array with NumPy's C API (float64, 1-D, C-contiguous, aligned, native byte
+// order), finds the data arena that holds it, writes the request, publishes
+// it and waits for the answer, checks the answer and returns the float.
+// Anything else (an ordinary array that must be copied in, bad input) goes to a
+// Python fallback, which copies or raises the project's usual errors.
+//
+// Waiting: spin up to `spin_ns` holding the GIL (bounded, like a short kernel:
+// releasing and re-taking the GIL costs more than the spin when another thread
+// wants it), then sleep on the futex with the GIL released, in slices of
+// `slice_ns`; between slices, with the GIL, Python's signal handlers run
+// (Ctrl-C) and `check(what)` is called to ask whether the worker still lives.
+//
+// Any broken exchange (worker dead, Ctrl-C, a wrong sequence number or status)
+// calls `on_failure()` before the exception propagates: the Python side kills
+// the worker and closes the strategy, so nothing is half-done or leaked.
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <optional>
+
+#include "interop_bench/python_capi.hpp"
+#include "protocol.hpp"
+#include "shm_client.hpp"
+#include "sync.hpp"
+
+namespace ipc = interop_bench::ipc;
+namespace binding = interop_bench::binding;
+
+namespace {
+
+PyObject* worker_error = nullptr;   // _ipc_worker.WorkerError
+PyObject* refused_error = nullptr;  // _ipc_worker.WorkerRefusedError
+
+struct Client {
+  PyObject_HEAD Py_buffer control_view;  // holds the control segment's mmap open
+  ipc::Control* control;                 // nullptr once released
+  std::array<Py_buffer, ipc::kMaxArenas> arena_views;
+  std::array<bool, ipc::kMaxArenas> attached;
+  ipc::ArenaTable arenas;
+  std::int64_t spin_ns;
+  std::int64_t slice_ns;
+  std::uint32_t seq;
+  std::uint64_t detail;
+  // An exchange is in progress (the GIL is released while it sleeps): another
+  // thread may not start one, and release() leaves the control segment mapped
+  // until it ends.
+  bool busy;
+  bool release_pending;
+  PyObject* check;       // check(what: str) -> None, raises when the worker died
+  PyObject* on_failure;  // on_failure() -> None: abandon the worker
+  PyObject* fallback_sum;
+  PyObject* fallback_square;
+};
+
+const char* op_name(std::uint32_t op) {
+  static constexpr std::array<const char*, 9> kNames = {
+      "op 0", "sum", "square", "matrix_sum", "scale", "probe", "map_arena", "unmap_arena", "stop"};
+  return op < kNames.size() ? kNames[op] : "another op";
+}
+
+// Give up on the worker: `on_failure()` with the pending exception kept.
+void abandon(Client* self) {
+  PyObject *type, *value, *traceback;
+  PyErr_Fetch(&type, &value, &traceback);
+  if (self->on_failure != nullptr && self->on_failure != Py_None) {
+    PyObject* done = PyObject_CallNoArgs(self->on_failure);
+    if (done == nullptr) PyErr_WriteUnraisable(self->on_failure);
+    Py_XDECREF(done);
+  }
+  PyErr_Restore(type, value, traceback);
+}
+
+// Wait until response_seq moves past `last`; false with an exception when the
+// worker died (check raised) or a signal handler raised (Ctrl-C).
+bool await_response(Client* self, std::uint32_t last, const char* what) {
+  ipc::Control* c = self->control;
+  if (ipc::spin_until_change(&c->response_seq, last, self->spin_ns)) return true;
+  for (;;) {
+    ipc::WaitResult waited;
+    {
+      binding::GilRelease released;
+      waited = ipc::wait_for_change(&c->response_seq, last, &c->client_waiting, 0, self->slice_ns);
+    }
+    if (waited == ipc::WaitResult::kChanged) return true;
+    if (PyErr_CheckSignals() < 0) return false;
+    PyObject* alive = PyObject_CallFunction(self->check, "s", what);
+    if (alive == nullptr) return false;
+    Py_DECREF(alive);
+  }
+}
+
+PyObject* closed_error() {
+  PyErr_SetString(PyExc_RuntimeError, "the shared-memory client is closed (open the strategy)");
+  return nullptr;
+}
+
+void release_control(Client* self) {
+  if (self->control != nullptr) {
+    self->control = nullptr;
+    PyBuffer_Release(&self->control_view);
+  }
+  self->release_pending = false;
+}
+
+// Marks the client busy for one exchange (refusing a second, concurrent one)
+// and carries out a release() that came while it was.
+class Busy {
+ public:
+  explicit Busy(Client* self) : self_(self->busy ? nullptr : self) {
+    if (self_ != nullptr) {
+      self_->busy = true;
+    } else {
+      PyErr_SetString(PyExc_RuntimeError,
+                      "another thread is in a call on this shared-memory strategy: calls on one "
+                      "strategy must not overlap");
+    }
+  }
+  ~Busy() {
+    if (self_ == nullptr) return;
+    self_->busy = false;
+    if (self_->release_pending) release_control(self_);
+  }
+  Busy(const Busy&) = delete;
+  Busy& operator=(const Busy&) = delete;
+  explicit operator bool() const { return self_ != nullptr; }
+
+ private:
+  Client* self_;
+};
+
+// One exchange; the result, or nullopt with an exception set. Every failure but
+// a clean refusal abandons the worker.
+std::optional<double> exchange(Client* self, const ipc::Request& request) {
+  if (self->control == nullptr) {
+    closed_error();
+    return std::nullopt;
+  }
+  const Busy busy(self);
+  if (!busy) return std::nullopt;
+  ipc::Control* control = self->control;
+  const std::uint32_t seq = ++self->seq;
+  const std::uint32_t last = ipc::send(control, request, seq);
+  if (!await_response(self, last, op_name(request.op))) {
+    abandon(self);
+    return std::nullopt;
+  }
+  const ipc::Response response = ipc::read_response(control);
+  const auto status = static_cast<ipc::Status>(response.status);
+  if (response.seq != seq || (status != ipc::Status::kOk && status != ipc::Status::kError)) {
+    PyErr_Format(worker_error,
+                 "ib_worker broke the protocol: answered request %u with sequence number %u and "
+                 "status 0x%x; it is no longer trusted",
+                 seq, response.seq, response.status);
+    abandon(self);
+    return std::nullopt;
+  }
+  self->detail = response.detail;
+  if (status == ipc::Status::kError) {
+    const char* text = control->error_text;
+    PyObject* message = PyUnicode_DecodeUTF8(text, strnlen(text, ipc::kErrorTextBytes), "replace");
+    if (message != nullptr) {
+      PyErr_Format(refused_error, "ib_worker refused the request: %U", message);
+      Py_DECREF(message);
+    }
+    return std::nullopt;
+  }
+  return response.result;
+}
+
+// Where a vector argument lies in the arenas, when the fast path may take it:
+// a float64 NumPy array, 1-D, C-contiguous, aligned, native byte order (and
+// writable when `writable`), not empty, entirely inside one arena.
+std::optional<ipc::Place> fast_place(Client* self, PyObject* a, bool writable,
+                                     std::uint64_t* count) {
+  if (!PyArray_Check(a)) return std::nullopt;
+  auto* array = reinterpret_cast<PyArrayObject*>(a);
+  if (PyArray_NDIM(array) != 1 || PyArray_TYPE(array) != NPY_DOUBLE ||
+      !PyArray_ISCARRAY_RO(array) || (writable && !PyArray_ISWRITEABLE(array))) {
+    return std::nullopt;
+  }
+  *count = static_cast<std::uint64_t>(PyArray_DIM(array, 0));
+  if (*count == 0) return std::nullopt;
+  return self->arenas.find(PyArray_DATA(array), *count * sizeof(double));
+}
+
+PyObject* vector_op(Client* self, PyObject* a, ipc::Op op, PyObject* fallback) {
+  std::uint64_t count = 0;
+  const std::optional<ipc::Place> place = fast_place(self, a, op == ipc::Op::kSquare, &count);
+  if (!place) {
+    if (fallback == nullptr || fallback == Py_None) return closed_error();
+    return PyObject_CallOneArg(fallback, a);
+  }
+  ipc::Request request;
+  request.op = static_cast<std::uint32_t>(op);
+  request.count = count;
+  request.in_arena = place->arena;
+  request.in_offset = place->offset;
+  const std::optional<double> result = exchange(self, request);
+  if (!result) return nullptr;
+  if (op == ipc::Op::kSquare) Py_RETURN_NONE;
+  return PyFloat_FromDouble(*result);
+}
+
+PyObject* client_sum(PyObject* self, PyObject* a) {
+  auto* client = reinterpret_cast<Client*>(self);
+  return vector_op(client, a, ipc::Op::kSum, client->fallback_sum);
+}
+
+PyObject* client_square(PyObject* self, PyObject* a) {
+  auto* client = reinterpret_cast<Client*>(self);
+  return vector_op(client, a, ipc::Op::kSquare, client->fallback_square);
+}
+
+bool as_u64(PyObject* object, std::uint64_t* value) {
+  *value = PyLong_AsUnsignedLongLong(object);
+  return !(*value == static_cast<std::uint64_t>(-1) && PyErr_Occurred());
+}
+
+bool as_u32(PyObject* object, std::uint32_t* value) {
+  std::uint64_t wide = 0;
+  if (!as_u64(object, &wide)) return false;
+  if (wide > UINT32_MAX) {
+    PyErr_Format(PyExc_OverflowError, "%llu does not fit a 32-bit field",
+                 static_cast<unsigned long long>(wide));
+    return false;
+  }
+  *value = static_cast<std::uint32_t>(wide);
+  return true;
+}
+
+// request(op, count, in_arena, in_offset, out_arena, out_offset, factor, rows,
+//         cols, row_stride, arena_bytes) -> float
+PyObject* client_request(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 11) {
+    PyErr_Format(PyExc_TypeError, "request() takes 11 arguments, got %zd", nargs);
+    return nullptr;
+  }
+  ipc::Request r;
+  r.factor = PyFloat_AsDouble(args[6]);
+  const bool ok = as_u32(args[0], &r.op) && as_u64(args[1], &r.count) &&
+                  as_u32(args[2], &r.in_arena) && as_u64(args[3], &r.in_offset) &&
+                  as_u32(args[4], &r.out_arena) && as_u64(args[5], &r.out_offset) &&
+                  !(r.factor == -1.0 && PyErr_Occurred()) && as_u64(args[7], &r.rows) &&
+                  as_u64(args[8], &r.cols) && as_u64(args[9], &r.row_stride) &&
+                  as_u64(args[10], &r.arena_bytes);
+  if (!ok) return nullptr;
+  const std::optional<double> result = exchange(reinterpret_cast<Client*>(self), r);
+  return result ? PyFloat_FromDouble(*result) : nullptr;
+}
+
+// wait(last, what): wait for the first response (the worker's handshake).
+PyObject* client_wait(PyObject* self, PyObject* args) {
+  auto* client = reinterpret_cast<Client*>(self);
+  unsigned int last = 0;
+  const char* what = nullptr;
+  if (!PyArg_ParseTuple(args, "Is", &last, &what)) return nullptr;
+  if (client->control == nullptr) return closed_error();
+  const Busy busy(client);
+  if (!busy || !await_response(client, last, what)) return nullptr;
+  Py_RETURN_NONE;
+}
+
+bool arena_index(PyObject* object, std::uint32_t* index) {
+  if (!as_u32(object, index)) return false;
+  if (*index >= ipc::kMaxArenas) {
+    PyErr_Format(PyExc_ValueError, "arena index %u is out of range", *index);
+    return false;
+  }
+  return true;
+}
+
+void detach_arena(Client* self, std::uint32_t index) {
+  if (self->attached[index]) {
+    self->arenas.clear(index);
+    PyBuffer_Release(&self->arena_views[index]);
+    self->attached[index] = false;
+  }
+}
+
+// attach(index, segment): the arena the worker mapped as `index` is `segment`'s
+// memory (any writable buffer; held until detach or release).
+PyObject* client_attach(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  auto* client = reinterpret_cast<Client*>(self);
+  std::uint32_t index = 0;
+  if (nargs != 2) {
+    PyErr_SetString(PyExc_TypeError, "attach() takes 2 arguments (index, segment)");
+    return nullptr;
+  }
+  if (!arena_index(args[0], &index)) return nullptr;
+  Py_buffer view;
+  if (PyObject_GetBuffer(args[1], &view, PyBUF_WRITABLE) < 0) return nullptr;
+  detach_arena(client, index);
+  client->arena_views[index] = view;
+  client->attached[index] = true;
+  client->arenas.set(index, view.buf, static_cast<std::uint64_t>(view.len));
+  Py_RETURN_NONE;
+}
+
+PyObject* client_detach(PyObject* self, PyObject* index_object) {
+  std::uint32_t index = 0;
+  if (!arena_index(index_object, &index)) return nullptr;
+  detach_arena(reinterpret_cast<Client*>(self), index);
+  Py_RETURN_NONE;
+}
+
+// place(a, nbytes) -> (arena, offset) | None: where `nbytes` from `a`'s first
+// element lie in an arena, if they do (`a` any NumPy array).
+PyObject* client_place(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  std::uint64_t nbytes = 0;
+  if (nargs != 2 || !PyArray_Check(args[0])) {
+    PyErr_SetString(PyExc_TypeError, "place() takes a NumPy array and a byte count");
+    return nullptr;
+  }
+  if (!as_u64(args[1], &nbytes)) return nullptr;
+  const void* data = PyArray_DATA(reinterpret_cast<PyArrayObject*>(args[0]));
+  const auto place = reinterpret_cast<Client*>(self)->arenas.find(data, nbytes);
+  if (!place || nbytes == 0) Py_RETURN_NONE;
+  return Py_BuildValue("(IK)", place->arena, static_cast<unsigned long long>(place->offset));
+}
+
+// set_fallbacks(sum, square): what sum(a) and square(a) call for arrays the
+// fast path does not take.
+PyObject* client_set_fallbacks(PyObject* self, PyObject* args) {
+  auto* client = reinterpret_cast<Client*>(self);
+  PyObject *sum = nullptr, *square = nullptr;
+  if (!PyArg_ParseTuple(args, "OO", &sum, &square)) return nullptr;
+  Py_INCREF(sum);
+  Py_INCREF(square);
+  Py_XSETREF(client->fallback_sum, sum);
+  Py_XSETREF(client->fallback_square, square);
+  Py_RETURN_NONE;
+}
+
+// release(): let go of every segment; later exchanges raise, and sum/square
+// send everything to the fallbacks (a closed strategy's error).
+PyObject* client_release(PyObject* self, PyObject*) {
+  auto* client = reinterpret_cast<Client*>(self);
+  for (std::uint32_t i = 0; i < ipc::kMaxArenas; ++i) detach_arena(client, i);
+  if (client->busy) {
+    client->release_pending = true;  // the exchange in progress still reads the control block
+  } else {
+    release_control(client);
+  }
+  Py_RETURN_NONE;
+}
+
+PyObject* client_seq(PyObject* self, void*) {
+  return PyLong_FromUnsignedLong(reinterpret_cast<Client*>(self)->seq);
+}
+
+PyObject* client_detail(PyObject* self, void*) {
+  return PyLong_FromUnsignedLongLong(reinterpret_cast<Client*>(self)->detail);
+}
+
+// Client(control, spin_ns, slice_ns, check, on_failure)
+PyObject* client_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
+  static const char* keywords[] = {"control", "spin_ns",    "slice_ns",
+                                   "check",   "on_failure", nullptr};
+  PyObject *control = nullptr, *check = nullptr, *on_failure = nullptr;
+  long long spin_ns = 0, slice_ns = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OLLOO", const_cast<char**>(keywords), &control,
+                                   &spin_ns, &slice_ns, &check, &on_failure)) {
+    return nullptr;
+  }
+  if (slice_ns <= 0 || !PyCallable_Check(check) || !PyCallable_Check(on_failure)) {
+    PyErr_SetString(PyExc_ValueError,
+                    "Client: slice_ns must be > 0, check and on_failure callable");
+    return nullptr;
+  }
+  auto* self = reinterpret_cast<Client*>(type->tp_alloc(type, 0));  // zero-filled
+  if (self == nullptr) return nullptr;
+  new (&self->arenas) ipc::ArenaTable();
+  if (PyObject_GetBuffer(control, &self->control_view, PyBUF_WRITABLE) < 0) {
+    Py_DECREF(self);
+    return nullptr;
+  }
+  if (self->control_view.len < static_cast<Py_ssize_t>(sizeof(ipc::Control))) {
+    PyBuffer_Release(&self->control_view);
+    Py_DECREF(self);
+    PyErr_SetString(PyExc_ValueError, "Client: the control segment is too small");
+    return nullptr;
+  }
+  self->control = static_cast<ipc::Control*>(self->control_view.buf);
+  self->spin_ns = spin_ns;
+  self->slice_ns = slice_ns;
+  Py_INCREF(check);
+  Py_INCREF(on_failure);
+  self->check = check;
+  self->on_failure = on_failure;
+  return reinterpret_cast<PyObject*>(self);
+}
+
+int client_traverse(PyObject* self, visitproc visit, void* arg) {
+  auto* client = reinterpret_cast<Client*>(self);
+  Py_VISIT(Py_TYPE(self));  // a heap type: its instances own a reference to it
+  Py_VISIT(client->check);
+  Py_VISIT(client->on_failure);
+  Py_VISIT(client->fallback_sum);
+  Py_VISIT(client->fallback_square);
+  return 0;
+}
+
+int client_clear(PyObject* self) {
+  auto* client = reinterpret_cast<Client*>(self);
+  Py_CLEAR(client->check);
+  Py_CLEAR(client->on_failure);
+  Py_CLEAR(client->fallback_sum);
+  Py_CLEAR(client->fallback_square);
+  return 0;
+}
+
+void client_dealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  PyObject_GC_UnTrack(self);
+  client_clear(self);
+  Py_XDECREF(client_release(self, nullptr));
+  type->tp_free(self);
+  Py_DECREF(type);
+}
+
+PyMethodDef client_methods[] = {
+    {"sum", client_sum, METH_O, "sum(a) -> float: one exchange when `a` lies in an arena"},
+    {"square", client_square, METH_O,
+     "square(a): in place, one exchange when `a` lies in an arena"},
+    {"request", binding::as_py_cfunction(client_request), METH_FASTCALL,
+     "request(op, count, in_arena, in_offset, out_arena, out_offset, factor, rows, cols, "
+     "row_stride, arena_bytes) -> float: one exchange"},
+    {"wait", client_wait, METH_VARARGS, "wait(last, what): until response_seq moves past last"},
+    {"attach", binding::as_py_cfunction(client_attach), METH_FASTCALL,
+     "attach(index, segment): the worker's arena `index` is this buffer"},
+    {"detach", client_detach, METH_O, "detach(index): arena `index` is gone"},
+    {"place", binding::as_py_cfunction(client_place), METH_FASTCALL,
+     "place(a, nbytes) -> (arena, offset) | None"},
+    {"set_fallbacks", client_set_fallbacks, METH_VARARGS,
+     "set_fallbacks(sum, square): for arrays the fast path does not take"},
+    {"release", client_release, METH_NOARGS, "release(): let go of every segment"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyGetSetDef client_getset[] = {
+    {"seq", client_seq, nullptr, "the last request's sequence number", nullptr},
+    {"detail", client_detail, nullptr, "the last response's `detail`", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+PyType_Slot client_slots[] = {
+    {Py_tp_doc, const_cast<char*>("The client side of one ib_worker's control segment.")},
+    {Py_tp_new, reinterpret_cast<void*>(client_new)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(client_dealloc)},
+    {Py_tp_traverse, reinterpret_cast<void*>(client_traverse)},
+    {Py_tp_clear, reinterpret_cast<void*>(client_clear)},
+    {Py_tp_methods, client_methods},
+    {Py_tp_getset, client_getset},
+    {0, nullptr},
+};
+
+PyType_Spec client_spec = {
+    "interop_bench._native.ib_shm_client.Client", sizeof(Client), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,      client_slots,
+};
+
+PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    "ib_shm_client",
+    "The client of ib_worker's shared-memory protocol: one C call per exchange",
+    -1,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+};
+
+// The exceptions are the Python side's own classes, so that callers catch
+// one WorkerError whichever side raised it.
+bool import_errors() {
+  PyObject* worker = PyImport_ImportModule("interop_bench.strategies._ipc_worker");
+  if (worker == nullptr) return false;
+  worker_error = PyObject_GetAttrString(worker, "WorkerError");
+  refused_error = PyObject_GetAttrString(worker, "WorkerRefusedError");
+  Py_DECREF(worker);
+  return worker_error != nullptr && refused_error != nullptr;
+}
+
+}  // namespace
+
+PyMODINIT_FUNC PyInit_ib_shm_client() {
+  import_array();  // NumPy's C API, to check arrays; returns NULL on failure
+  if (!import_errors()) return nullptr;
+  PyObject* module = PyModule_Create(&module_def);
+  if (module == nullptr) return nullptr;
+  PyObject* type = PyType_FromSpec(&client_spec);
+  if (type == nullptr || PyModule_AddObject(module, "Client", type) < 0) {
+    Py_XDECREF(type);
+    Py_DECREF(module);
+    return nullptr;
+  }
+  return module;
+}
