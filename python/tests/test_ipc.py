@@ -301,6 +301,32 @@ def test_overlapping_calls_from_two_threads_are_refused_and_close_ends_a_call() 
     _assert_nothing_left(pids)
 
 
+# -- phases ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["shm-copy", "pipe"])
+@pytest.mark.parametrize("op", ["sum", "square", "matrix_sum", "scale"])
+def test_phases_add_up_to_the_call_and_the_answer_is_right(name: str, op: str) -> None:
+    with get(name) as strategy:
+        source = ops.make_input(op, 3_000_000, seed=1)
+        args: tuple[object, ...] = (source.copy(),) if op != "scale" else (source, 2.0)
+        start = time.perf_counter_ns()
+        result, phases = strategy.call_with_phases(op, *args)
+        wall_ns = time.perf_counter_ns() - start
+        assert tuple(phases) == strategy.phase_names
+        assert all(isinstance(ns, int) and ns >= 0 for ns in phases.values()), phases
+        assert sum(phases.values()) <= wall_ns
+        if op in ("sum", "matrix_sum"):
+            ops.check_sum(result, source)  # type: ignore[arg-type]
+        elif op == "scale":
+            ops.check_array(result, source * 2.0, "scale")  # type: ignore[arg-type]
+        else:
+            ops.check_array(args[0], np.square(source), "square")  # type: ignore[arg-type]
+        # 24 MB cross the boundary: copying them is most of the call, not the Python around it
+        copies = phases["copy_in" if name == "shm-copy" else "send"]
+        assert copies > 0.1 * sum(phases.values()), phases
+
+
 def _cpu_ticks(pid: int) -> int:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime

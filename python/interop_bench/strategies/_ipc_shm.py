@@ -19,7 +19,8 @@ usual TypeError/ValueError).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from time import perf_counter_ns
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -30,6 +31,27 @@ from interop_bench.strategies.base import Strategy
 
 _NOWHERE: Place = (0, 0)  # what a request names for an empty array
 _FAST_METHODS = ("sum", "square")  # bound to the native client while open
+COPY_PHASE_NAMES = ("copy_in", "round_trip", "copy_out")
+
+
+class _TimedChannel:
+    """A channel that notes perf_counter_ns() before and after each request:
+    what call_with_phases puts in the strategy's place for one call, so that
+    ordinary calls pay nothing for phase timing."""
+
+    def __init__(self, channel: ShmChannel) -> None:
+        self._channel = channel
+        self.marks: list[int] = []
+
+    def request(self, *args: Any, **kwargs: Any) -> float:
+        self.marks.append(perf_counter_ns())
+        try:
+            return self._channel.request(*args, **kwargs)
+        finally:
+            self.marks.append(perf_counter_ns())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._channel, name)
 
 
 class ShmStrategyBase(Strategy):
@@ -131,6 +153,26 @@ class ShmStrategyBase(Strategy):
         scratch, out = self._scratch_block("out", count)
         self.channel.request(Op.SCALE, count, place, out=out, factor=factor)
         return scratch.copy()
+
+    def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
+        """copy_in (checks, placing and copying the input into the segment),
+        round_trip (one request: signal, the worker's kernel, signal back),
+        copy_out (copying the answer out; a float's conversion for sums). On the
+        Python path, so only `shm-copy` declares phases: a zero-copy strategy's
+        sum is one native call with nothing on either side of the round trip."""
+        channel = self.channel
+        timed = _TimedChannel(channel)
+        self._channel = timed  # type: ignore[assignment]
+        start = perf_counter_ns()
+        try:
+            result = getattr(type(self), op)(self, *args)
+        finally:
+            if self._channel is timed:  # (a failed call has closed the strategy)
+                self._channel = channel
+        done = perf_counter_ns()
+        sent, answered = timed.marks[-2:]  # the last request is the op (others place arrays)
+        phases = (sent - start, answered - sent, done - answered)
+        return result, dict(zip(COPY_PHASE_NAMES, phases, strict=True))
 
     def data_address(self, a: np.ndarray) -> int:
         """Our address of the bytes the worker read (it maps them elsewhere)."""

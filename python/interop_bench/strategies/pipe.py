@@ -6,6 +6,11 @@ bytes. Best honest use: the header and the array go out in one writev, the
 answer is read with readinto straight into its final array (the caller's, for
 square), and both pipes are enlarged to the system's maximum so that big arrays
 cross in fewer, larger chunks.
+
+Phases (`call_with_phases`): send (pack the header, write header and payload
+into the pipe; for payloads larger than the pipe buffer this overlaps the
+worker reading them), round_trip (until the response header arrives: the
+worker's kernel and its reply), receive (read the reply payload, the checks).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import fcntl
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from time import perf_counter_ns
 
 import numpy as np
 
@@ -28,6 +34,7 @@ _RESPONSE = proto.packer(proto.PIPE_RESPONSE, "magic", "payload_bytes")
 _ERROR_AT = proto.offset(proto.PIPE_RESPONSE, "error_text")
 _PIPE_MAX_SIZE = Path("/proc/sys/fs/pipe-max-size")
 _EMPTY = memoryview(b"")
+PHASE_NAMES = ("send", "round_trip", "receive")
 
 
 def _bytes(a: np.ndarray) -> memoryview:
@@ -45,6 +52,7 @@ class PipeStrategy(Strategy):
         "bytes cross twice each way (write into the kernel's pipe buffer, read out of it); "
         "a strided matrix is packed first"
     )
+    phase_names = PHASE_NAMES
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__()
@@ -53,6 +61,9 @@ class PipeStrategy(Strategy):
         self._seq = 0
         self._header = bytearray(proto.PIPE_RESPONSE.itemsize)
         self._detail = 0
+        # While call_with_phases runs: perf_counter_ns() after the send and
+        # after the response header (None otherwise, so calls skip the clock).
+        self._marks: list[int] | None = None
 
     def _open(self) -> None:
         self._worker = WorkerProcess(["--pipe", *self._worker_flags], pipes=True)
@@ -106,6 +117,18 @@ class PipeStrategy(Strategy):
         self._call(proto.Op.PROBE, a.shape[0], payload=_bytes(a))
         return self._detail
 
+    def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
+        marks = self._marks = []
+        start = perf_counter_ns()
+        try:
+            result = getattr(self, op)(*args)
+        finally:
+            self._marks = None
+        done = perf_counter_ns()
+        sent, answered = marks
+        phases = (sent - start, answered - sent, done - answered)
+        return result, dict(zip(PHASE_NAMES, phases, strict=True))
+
     # -- one exchange ----------------------------------------------------
     def _call(
         self,
@@ -149,7 +172,12 @@ class PipeStrategy(Strategy):
             proto.MAGIC, proto.VERSION, seq, op, count, rows, cols, factor, payload.nbytes
         )
         self._write_all(header, payload)
+        marks = self._marks
+        if marks is not None:
+            marks.append(perf_counter_ns())
         self._read_all(memoryview(self._header), worker)
+        if marks is not None:
+            marks.append(perf_counter_ns())
         magic, got_seq, status, _, result, self._detail, reply_bytes = _RESPONSE.unpack_from(
             self._header
         )

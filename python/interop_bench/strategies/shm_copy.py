@@ -3,7 +3,7 @@ every input is copied into the segment and every answer copied out."""
 
 from __future__ import annotations
 
-from interop_bench.strategies._ipc_shm import ShmStrategyBase
+from interop_bench.strategies._ipc_shm import COPY_PHASE_NAMES, ShmStrategyBase
 from interop_bench.strategies.shm import SPIN_NS
 
 
@@ -15,3 +15,4 @@ class ShmCopyStrategy(ShmStrategyBase):
     copies_note = "one memcpy into the segment per input, one out per result (square: both)"
     spin_ns = SPIN_NS
     zero_copy = False
+    phase_names = COPY_PHASE_NAMES
