@@ -328,3 +328,13 @@ def test_pickle5_a_killed_caller_leaves_no_worker() -> None:
     while not _gone(worker) and time.monotonic() < deadline:
         time.sleep(0.01)  # the kernel kills the worker (PR_SET_PDEATHSIG); init reaps it
     assert _gone(worker)
+
+
+@pytest.mark.parametrize("name", list(MSGPACK_MODULES))
+def test_msgpack_phases_are_named_and_the_answer_is_right(name: str) -> None:
+    a = ops.make_vector(100_000, seed=6)
+    with strategies.get(name) as strategy:
+        scaled, phases = strategy.call_with_phases("scale", a, 2.0)
+    ops.check_array(scaled, a * 2.0, "scale")  # type: ignore[arg-type]
+    assert tuple(phases) == strategy.phase_names and len(phases) == 5
+    assert all(ns >= 0 for ns in phases.values()) and phases["kernel"] > 0

@@ -16,7 +16,8 @@ builds the arrays without a copy. pickle: the same with the bytes in-band
 Faults are those of the other cross-process strategies: a worker that dies
 mid-call is noticed at once (the pipe reaches EOF) and raises WorkerError; any
 failure or Ctrl-C in a call kills the worker and closes the strategy, and the
-next open() starts a fresh one; the worker dies with this process.
+next open() starts a fresh one; the worker dies with this process (with the
+thread that opened the strategy, as ib_worker: see _ipc_worker.py).
 """
 
 from __future__ import annotations
