@@ -47,4 +47,11 @@ std::optional<Place> ArenaTable::find(const void* data, std::uint64_t bytes) con
   return std::nullopt;
 }
 
+void* ArenaTable::address(const Place& place, std::uint64_t bytes) const noexcept {
+  if (place.arena >= kMaxArenas) return nullptr;
+  const Range& r = ranges_[place.arena];
+  if (r.bytes == 0 || place.offset > r.bytes || bytes > r.bytes - place.offset) return nullptr;
+  return reinterpret_cast<void*>(r.base + place.offset);
+}
+
 }  // namespace interop_bench::ipc

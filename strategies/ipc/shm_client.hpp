@@ -55,6 +55,9 @@ class ArenaTable {
   void clear(std::uint32_t index) noexcept;
   // The arena holding all of [data, data + bytes), if one does (bytes > 0).
   std::optional<Place> find(const void* data, std::uint64_t bytes) const noexcept;
+  // This process's address of `bytes` at `place`, or nullptr when they are not
+  // inside a set arena.
+  void* address(const Place& place, std::uint64_t bytes) const noexcept;
 
  private:
   struct Range {

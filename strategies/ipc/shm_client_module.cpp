@@ -3,8 +3,11 @@
 // array with NumPy's C API (float64, 1-D, C-contiguous, aligned, native byte
 // order), finds the data arena that holds it, writes the request, publishes
 // it and waits for the answer, checks the answer and returns the float.
-// Anything else (an ordinary array that must be copied in, bad input) goes to a
-// Python fallback, which copies or raises the project's usual errors.
+// An ordinary array (or any array, for `shm-copy`, which is not zero-copy) is
+// copied into the scratch block that Python reserved (`set_scratch`) and, for
+// square, back out. Anything else (bad input, an array larger than the scratch
+// block, an empty one) goes to a Python fallback, which reserves a larger
+// block or raises the project's usual errors.
 //
 // Waiting: spin up to `spin_ns` holding the GIL (bounded, like a short kernel:
 // releasing and re-taking the GIL costs more than the spin when another thread
@@ -19,6 +22,8 @@
 #include <Python.h>
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
+
+#include <time.h>
 
 #include <array>
 #include <cstdint>
@@ -40,8 +45,9 @@ PyObject* worker_error = nullptr;   // _ipc_worker.WorkerError
 PyObject* refused_error = nullptr;  // _ipc_worker.WorkerRefusedError
 
 struct Client {
-  PyObject_HEAD Py_buffer control_view;  // holds the control segment's mmap open
-  ipc::Control* control;                 // nullptr once released
+  PyObject ob_base;
+  Py_buffer control_view;  // holds the control segment's mmap open
+  ipc::Control* control;   // nullptr once released
   std::array<Py_buffer, ipc::kMaxArenas> arena_views;
   std::array<bool, ipc::kMaxArenas> attached;
   ipc::ArenaTable arenas;
@@ -49,16 +55,28 @@ struct Client {
   std::int64_t slice_ns;
   std::uint32_t seq;
   std::uint64_t detail;
-  // An exchange is in progress (the GIL is released while it sleeps): another
-  // thread may not start one, and release() leaves the control segment mapped
-  // until it ends.
+  // A call is in progress (the GIL may be released while it copies or
+  // sleeps): another thread may not start one, and release() keeps every
+  // segment mapped until it ends.
   bool busy;
   bool release_pending;
-  PyObject* check;       // check(what: str) -> None, raises when the worker died
-  PyObject* on_failure;  // on_failure() -> None: abandon the worker
+  bool zero_copy;               // use arrays that lie in an arena in place
+  ipc::Place scratch;           // where ordinary arrays are copied ...
+  std::uint64_t scratch_bytes;  // ... and how many bytes fit (0: no block yet)
+  bool timing;                  // note sent_ns and answered_ns of each exchange
+  std::int64_t sent_ns;         // CLOCK_MONOTONIC (Python's perf_counter_ns) ...
+  std::int64_t answered_ns;     // ... before the publish and when the answer was seen
+  PyObject* check;              // check(what: str) -> None, raises when the worker died
+  PyObject* on_failure;         // on_failure() -> None: abandon the worker
   PyObject* fallback_sum;
   PyObject* fallback_square;
 };
+
+std::int64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
 
 const char* op_name(std::uint32_t op) {
   static constexpr std::array<const char*, 9> kNames = {
@@ -102,7 +120,17 @@ PyObject* closed_error() {
   return nullptr;
 }
 
-void release_control(Client* self) {
+void detach_arena(Client* self, std::uint32_t index) {
+  if (self->attached[index]) {
+    self->arenas.clear(index);
+    PyBuffer_Release(&self->arena_views[index]);
+    self->attached[index] = false;
+  }
+}
+
+void release_all(Client* self) {
+  for (std::uint32_t i = 0; i < ipc::kMaxArenas; ++i) detach_arena(self, i);
+  self->scratch_bytes = 0;
   if (self->control != nullptr) {
     self->control = nullptr;
     PyBuffer_Release(&self->control_view);
@@ -110,8 +138,8 @@ void release_control(Client* self) {
   self->release_pending = false;
 }
 
-// Marks the client busy for one exchange (refusing a second, concurrent one)
-// and carries out a release() that came while it was.
+// Marks the client busy for one call (refusing a second, concurrent one) and
+// carries out a release() that came while it was.
 class Busy {
  public:
   explicit Busy(Client* self) : self_(self->busy ? nullptr : self) {
@@ -126,7 +154,7 @@ class Busy {
   ~Busy() {
     if (self_ == nullptr) return;
     self_->busy = false;
-    if (self_->release_pending) release_control(self_);
+    if (self_->release_pending) release_all(self_);
   }
   Busy(const Busy&) = delete;
   Busy& operator=(const Busy&) = delete;
@@ -136,22 +164,28 @@ class Busy {
   Client* self_;
 };
 
-// One exchange; the result, or nullopt with an exception set. Every failure but
-// a clean refusal abandons the worker.
+// True when no call is in progress; else false with the error Busy raises.
+bool idle(Client* self) {
+  const Busy busy(self);
+  return static_cast<bool>(busy);
+}
+
+// One exchange, made while `Busy`; the result, or nullopt with an exception
+// set. Every failure but a clean refusal abandons the worker.
 std::optional<double> exchange(Client* self, const ipc::Request& request) {
-  if (self->control == nullptr) {
+  ipc::Control* control = self->control;
+  if (control == nullptr) {
     closed_error();
     return std::nullopt;
   }
-  const Busy busy(self);
-  if (!busy) return std::nullopt;
-  ipc::Control* control = self->control;
+  if (self->timing) self->sent_ns = monotonic_ns();
   const std::uint32_t seq = ++self->seq;
   const std::uint32_t last = ipc::send(control, request, seq);
   if (!await_response(self, last, op_name(request.op))) {
     abandon(self);
     return std::nullopt;
   }
+  if (self->timing) self->answered_ns = monotonic_ns();
   const ipc::Response response = ipc::read_response(control);
   const auto status = static_cast<ipc::Status>(response.status);
   if (response.seq != seq || (status != ipc::Status::kOk && status != ipc::Status::kError)) {
@@ -175,29 +209,46 @@ std::optional<double> exchange(Client* self, const ipc::Request& request) {
   return response.result;
 }
 
-// Where a vector argument lies in the arenas, when the fast path may take it:
-// a float64 NumPy array, 1-D, C-contiguous, aligned, native byte order (and
-// writable when `writable`), not empty, entirely inside one arena.
-std::optional<ipc::Place> fast_place(Client* self, PyObject* a, bool writable,
-                                     std::uint64_t* count) {
-  if (!PyArray_Check(a)) return std::nullopt;
+// The float64 array behind a vector argument when the native path may take it:
+// a NumPy array, 1-D, C-contiguous, aligned, native byte order (and writable
+// when `writable`), not empty. nullptr otherwise.
+PyArrayObject* native_vector(PyObject* a, bool writable) {
+  if (!PyArray_Check(a)) return nullptr;
   auto* array = reinterpret_cast<PyArrayObject*>(a);
   if (PyArray_NDIM(array) != 1 || PyArray_TYPE(array) != NPY_DOUBLE ||
-      !PyArray_ISCARRAY_RO(array) || (writable && !PyArray_ISWRITEABLE(array))) {
-    return std::nullopt;
+      !PyArray_ISCARRAY_RO(array) || (writable && !PyArray_ISWRITEABLE(array)) ||
+      PyArray_DIM(array, 0) == 0) {
+    return nullptr;
   }
-  *count = static_cast<std::uint64_t>(PyArray_DIM(array, 0));
-  if (*count == 0) return std::nullopt;
-  return self->arenas.find(PyArray_DATA(array), *count * sizeof(double));
+  return array;
 }
 
+// memcpy, with the GIL released around large copies as around large kernels.
+void copy_bytes(void* to, const void* from, std::uint64_t count) {
+  binding::run_releasing_gil(count, [&] { std::memcpy(to, from, count * sizeof(double)); });
+}
+
+// sum or square of `a`: in place when it lies in an arena (zero-copy clients),
+// else through the scratch block; the fallback when neither applies.
 PyObject* vector_op(Client* self, PyObject* a, ipc::Op op, PyObject* fallback) {
-  std::uint64_t count = 0;
-  const std::optional<ipc::Place> place = fast_place(self, a, op == ipc::Op::kSquare, &count);
+  const bool square = op == ipc::Op::kSquare;
+  PyArrayObject* array = native_vector(a, square);
+  const std::uint64_t count = array ? static_cast<std::uint64_t>(PyArray_DIM(array, 0)) : 0;
+  const std::uint64_t bytes = count * sizeof(double);
+  std::optional<ipc::Place> place;
+  void* scratch = nullptr;
+  if (array != nullptr && self->zero_copy) place = self->arenas.find(PyArray_DATA(array), bytes);
+  if (array != nullptr && !place && bytes <= self->scratch_bytes) {
+    scratch = self->arenas.address(self->scratch, bytes);
+    if (scratch != nullptr) place = self->scratch;
+  }
   if (!place) {
     if (fallback == nullptr || fallback == Py_None) return closed_error();
     return PyObject_CallOneArg(fallback, a);
   }
+  const Busy busy(self);
+  if (!busy) return nullptr;
+  if (scratch != nullptr) copy_bytes(scratch, PyArray_DATA(array), count);
   ipc::Request request;
   request.op = static_cast<std::uint32_t>(op);
   request.count = count;
@@ -205,8 +256,9 @@ PyObject* vector_op(Client* self, PyObject* a, ipc::Op op, PyObject* fallback) {
   request.in_offset = place->offset;
   const std::optional<double> result = exchange(self, request);
   if (!result) return nullptr;
-  if (op == ipc::Op::kSquare) Py_RETURN_NONE;
-  return PyFloat_FromDouble(*result);
+  if (!square) return PyFloat_FromDouble(*result);
+  if (scratch != nullptr) copy_bytes(PyArray_DATA(array), scratch, count);
+  Py_RETURN_NONE;
 }
 
 PyObject* client_sum(PyObject* self, PyObject* a) {
@@ -252,7 +304,10 @@ PyObject* client_request(PyObject* self, PyObject* const* args, Py_ssize_t nargs
                   as_u64(args[8], &r.cols) && as_u64(args[9], &r.row_stride) &&
                   as_u64(args[10], &r.arena_bytes);
   if (!ok) return nullptr;
-  const std::optional<double> result = exchange(reinterpret_cast<Client*>(self), r);
+  auto* client = reinterpret_cast<Client*>(self);
+  const Busy busy(client);
+  if (!busy) return nullptr;
+  const std::optional<double> result = exchange(client, r);
   return result ? PyFloat_FromDouble(*result) : nullptr;
 }
 
@@ -277,14 +332,6 @@ bool arena_index(PyObject* object, std::uint32_t* index) {
   return true;
 }
 
-void detach_arena(Client* self, std::uint32_t index) {
-  if (self->attached[index]) {
-    self->arenas.clear(index);
-    PyBuffer_Release(&self->arena_views[index]);
-    self->attached[index] = false;
-  }
-}
-
 // attach(index, segment): the arena the worker mapped as `index` is `segment`'s
 // memory (any writable buffer; held until detach or release).
 PyObject* client_attach(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
@@ -294,7 +341,7 @@ PyObject* client_attach(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
     PyErr_SetString(PyExc_TypeError, "attach() takes 2 arguments (index, segment)");
     return nullptr;
   }
-  if (!arena_index(args[0], &index)) return nullptr;
+  if (!arena_index(args[0], &index) || !idle(client)) return nullptr;
   Py_buffer view;
   if (PyObject_GetBuffer(args[1], &view, PyBUF_WRITABLE) < 0) return nullptr;
   detach_arena(client, index);
@@ -306,8 +353,10 @@ PyObject* client_attach(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
 
 PyObject* client_detach(PyObject* self, PyObject* index_object) {
   std::uint32_t index = 0;
-  if (!arena_index(index_object, &index)) return nullptr;
-  detach_arena(reinterpret_cast<Client*>(self), index);
+  auto* client = reinterpret_cast<Client*>(self);
+  if (!arena_index(index_object, &index) || !idle(client)) return nullptr;
+  if (client->scratch.arena == index) client->scratch_bytes = 0;
+  detach_arena(client, index);
   Py_RETURN_NONE;
 }
 
@@ -326,12 +375,15 @@ PyObject* client_place(PyObject* self, PyObject* const* args, Py_ssize_t nargs) 
   return Py_BuildValue("(IK)", place->arena, static_cast<unsigned long long>(place->offset));
 }
 
-// set_fallbacks(sum, square): what sum(a) and square(a) call for arrays the
-// fast path does not take.
+// set_fallbacks(sum, square, zero_copy): what sum(a) and square(a) call for
+// arrays the native path does not take, and whether arrays that lie in an
+// arena are used in place (else they are copied like any other).
 PyObject* client_set_fallbacks(PyObject* self, PyObject* args) {
   auto* client = reinterpret_cast<Client*>(self);
   PyObject *sum = nullptr, *square = nullptr;
-  if (!PyArg_ParseTuple(args, "OO", &sum, &square)) return nullptr;
+  int zero_copy = 0;
+  if (!PyArg_ParseTuple(args, "OOp", &sum, &square, &zero_copy)) return nullptr;
+  client->zero_copy = zero_copy != 0;
   Py_INCREF(sum);
   Py_INCREF(square);
   Py_XSETREF(client->fallback_sum, sum);
@@ -339,15 +391,38 @@ PyObject* client_set_fallbacks(PyObject* self, PyObject* args) {
   Py_RETURN_NONE;
 }
 
+// set_scratch(arena, offset, nbytes): the block that ordinary arrays are copied
+// into; Python keeps it allocated (and calls again whenever it replaces it).
+PyObject* client_set_scratch(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  auto* client = reinterpret_cast<Client*>(self);
+  ipc::Place place;
+  std::uint64_t nbytes = 0;
+  if (nargs != 3) {
+    PyErr_SetString(PyExc_TypeError, "set_scratch() takes 3 arguments (arena, offset, nbytes)");
+    return nullptr;
+  }
+  if (!arena_index(args[0], &place.arena) || !as_u64(args[1], &place.offset) ||
+      !as_u64(args[2], &nbytes) || !idle(client)) {
+    return nullptr;
+  }
+  if (client->arenas.address(place, nbytes) == nullptr) {
+    PyErr_SetString(PyExc_ValueError, "set_scratch(): the block is not inside an attached arena");
+    return nullptr;
+  }
+  client->scratch = place;
+  client->scratch_bytes = nbytes;
+  Py_RETURN_NONE;
+}
+
 // release(): let go of every segment; later exchanges raise, and sum/square
-// send everything to the fallbacks (a closed strategy's error).
+// send everything to the fallbacks (a closed strategy's error). While another
+// thread is in a call, that call lets go when it ends.
 PyObject* client_release(PyObject* self, PyObject*) {
   auto* client = reinterpret_cast<Client*>(self);
-  for (std::uint32_t i = 0; i < ipc::kMaxArenas; ++i) detach_arena(client, i);
   if (client->busy) {
-    client->release_pending = true;  // the exchange in progress still reads the control block
+    client->release_pending = true;
   } else {
-    release_control(client);
+    release_all(client);
   }
   Py_RETURN_NONE;
 }
@@ -358,6 +433,23 @@ PyObject* client_seq(PyObject* self, void*) {
 
 PyObject* client_detail(PyObject* self, void*) {
   return PyLong_FromUnsignedLongLong(reinterpret_cast<Client*>(self)->detail);
+}
+
+PyObject* client_get_timing(PyObject* self, void*) {
+  return PyBool_FromLong(reinterpret_cast<Client*>(self)->timing);
+}
+
+int client_set_timing(PyObject* self, PyObject* value, void*) {
+  const int timing = value == nullptr ? 0 : PyObject_IsTrue(value);
+  if (timing < 0) return -1;
+  reinterpret_cast<Client*>(self)->timing = timing != 0;
+  return 0;
+}
+
+PyObject* client_marks(PyObject* self, void*) {
+  const auto* client = reinterpret_cast<Client*>(self);
+  return Py_BuildValue("(LL)", static_cast<long long>(client->sent_ns),
+                       static_cast<long long>(client->answered_ns));
 }
 
 // Client(control, spin_ns, slice_ns, check, on_failure)
@@ -441,12 +533,19 @@ PyMethodDef client_methods[] = {
      "place(a, nbytes) -> (arena, offset) | None"},
     {"set_fallbacks", client_set_fallbacks, METH_VARARGS,
      "set_fallbacks(sum, square): for arrays the fast path does not take"},
+    {"set_scratch", binding::as_py_cfunction(client_set_scratch), METH_FASTCALL,
+     "set_scratch(arena, offset, nbytes): where ordinary arrays are copied"},
     {"release", client_release, METH_NOARGS, "release(): let go of every segment"},
     {nullptr, nullptr, 0, nullptr},
 };
 
 PyGetSetDef client_getset[] = {
     {"seq", client_seq, nullptr, "the last request's sequence number", nullptr},
+    {"timing", client_get_timing, client_set_timing,
+     "note the time of each exchange's publish and answer (see marks)", nullptr},
+    {"marks", client_marks, nullptr,
+     "(sent_ns, answered_ns) of the last exchange made while timing, in perf_counter_ns() time",
+     nullptr},
     {"detail", client_detail, nullptr, "the last response's `detail`", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr},
 };

@@ -9,10 +9,11 @@ ordinary array passed to a zero-copy strategy is copied in (and, for square,
 back out): `data_address` then reports the scratch copy, not the caller's
 memory, so the declaration stays honest for every array.
 
-While a zero-copy strategy is open, `sum` and `square` are the native client's
-own methods (instance attributes, see base.py): a call on an array in the
-segment is one C call, which checks the array, finds its place and does the
-exchange; any other argument goes to the Python methods below (copy in, or the
+While a strategy is open, `sum` and `square` are the native client's own
+methods (instance attributes, see base.py): one C call checks the array, finds
+its place in the segment (zero-copy strategies) or copies it into the scratch
+block (and back, for square), and does the exchange. Other arguments go to the
+Python methods below (a first or larger scratch block, an empty array, or the
 usual TypeError/ValueError).
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from time import perf_counter_ns
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -31,27 +32,10 @@ from interop_bench.strategies.base import Strategy
 
 _NOWHERE: Place = (0, 0)  # what a request names for an empty array
 _FAST_METHODS = ("sum", "square")  # bound to the native client while open
-COPY_PHASE_NAMES = ("copy_in", "round_trip", "copy_out")
-
-
-class _TimedChannel:
-    """A channel that notes perf_counter_ns() before and after each request:
-    what call_with_phases puts in the strategy's place for one call, so that
-    ordinary calls pay nothing for phase timing."""
-
-    def __init__(self, channel: ShmChannel) -> None:
-        self._channel = channel
-        self.marks: list[int] = []
-
-    def request(self, *args: Any, **kwargs: Any) -> float:
-        self.marks.append(perf_counter_ns())
-        try:
-            return self._channel.request(*args, **kwargs)
-        finally:
-            self.marks.append(perf_counter_ns())
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._channel, name)
+# What call_with_phases reports: up to the publish of the request, from it to
+# the answer (signal, the worker's kernel, signal back), and after it.
+PHASE_NAMES = ("send", "round_trip", "receive")
+COPY_PHASE_NAMES = ("copy_in", "round_trip", "copy_out")  # shm-copy's send and receive copy
 
 
 class ShmStrategyBase(Strategy):
@@ -69,10 +53,9 @@ class ShmStrategyBase(Strategy):
 
     def _open(self) -> None:
         self._channel = ShmChannel(self.spin_ns, self._worker_flags, on_failure=self.close)
-        if self.zero_copy:
-            client = self._channel.client
-            client.set_fallbacks(self.sum, self.square)
-            vars(self).update(sum=client.sum, square=client.square)
+        client = self._channel.client
+        client.set_fallbacks(self.sum, self.square, self.zero_copy)
+        vars(self).update(sum=client.sum, square=client.square)
 
     def _close(self) -> None:
         for name in _FAST_METHODS:
@@ -155,24 +138,20 @@ class ShmStrategyBase(Strategy):
         return scratch.copy()
 
     def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
-        """copy_in (checks, placing and copying the input into the segment),
-        round_trip (one request: signal, the worker's kernel, signal back),
-        copy_out (copying the answer out; a float's conversion for sums). On the
-        Python path, so only `shm-copy` declares phases: a zero-copy strategy's
-        sum is one native call with nothing on either side of the round trip."""
-        channel = self.channel
-        timed = _TimedChannel(channel)
-        self._channel = timed  # type: ignore[assignment]
+        """The op as `getattr(self, op)` runs it, split at the publish of its
+        request and at the sight of the answer (noted natively, in
+        perf_counter_ns() time, only while timing)."""
+        client = self.channel.client
+        client.timing = True
         start = perf_counter_ns()
         try:
-            result = getattr(type(self), op)(self, *args)
+            result = getattr(self, op)(*args)
         finally:
-            if self._channel is timed:  # (a failed call has closed the strategy)
-                self._channel = channel
+            client.timing = False
         done = perf_counter_ns()
-        sent, answered = timed.marks[-2:]  # the last request is the op (others place arrays)
+        sent, answered = client.marks  # the last exchange: the op (others place arrays)
         phases = (sent - start, answered - sent, done - answered)
-        return result, dict(zip(COPY_PHASE_NAMES, phases, strict=True))
+        return result, dict(zip(self.phase_names, phases, strict=True))
 
     def data_address(self, a: np.ndarray) -> int:
         """Our address of the bytes the worker read (it maps them elsewhere)."""
@@ -208,4 +187,6 @@ class ShmStrategyBase(Strategy):
             place = self.channel.find(array, array.nbytes)
             assert place is not None
             block = self._scratch[role] = (array, place)
+            if role == "in":  # where the native path copies ordinary arrays from now on
+                self.channel.client.set_scratch(*place, array.nbytes)
         return block[0][:count], block[1]

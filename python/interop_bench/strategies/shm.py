@@ -3,7 +3,7 @@ zero-copy for arrays that live in the segment (see _ipc_shm.py)."""
 
 from __future__ import annotations
 
-from interop_bench.strategies._ipc_shm import ShmStrategyBase
+from interop_bench.strategies._ipc_shm import PHASE_NAMES, ShmStrategyBase
 
 # How long both sides spin on the sequence word before sleeping on the futex:
 # longer than a futex wake-up plus a small kernel, so back-to-back calls never
@@ -25,3 +25,4 @@ class ShmStrategy(ShmStrategyBase):
     )
     spin_ns = SPIN_NS
     zero_copy = True
+    phase_names = PHASE_NAMES

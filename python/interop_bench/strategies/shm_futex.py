@@ -16,3 +16,4 @@ class ShmFutexStrategy(ShmStrategyBase):
     copies_note = ShmStrategy.copies_note
     spin_ns = 0
     zero_copy = True
+    phase_names = ShmStrategy.phase_names
