@@ -147,8 +147,14 @@ TEST(ArenaTable, FindsOnlyRangesWhollyInsideAnArena) {
   EXPECT_FALSE(arenas.find(&first[0], kMax).has_value());                  // no overflow
   ASSERT_TRUE(arenas.find(&second[9], sizeof(double)).has_value());
   EXPECT_EQ(arenas.find(&second[9], sizeof(double))->arena, 5u);
+  EXPECT_EQ(arenas.address(ipc::Place{5, 8}, 9 * sizeof(double)), &second[1]);
+  EXPECT_EQ(arenas.address(ipc::Place{5, 8}, 10 * sizeof(double)), nullptr);  // past the end
+  EXPECT_EQ(arenas.address(ipc::Place{5, kMax}, 0), nullptr);
+  EXPECT_EQ(arenas.address(ipc::Place{1, 0}, 0), nullptr);  // no arena there
+  EXPECT_EQ(arenas.address(ipc::Place{ipc::kMaxArenas, 0}, 0), nullptr);
   arenas.clear(5);
   EXPECT_FALSE(arenas.find(&second[9], sizeof(double)).has_value());
+  EXPECT_EQ(arenas.address(ipc::Place{5, 0}, 8), nullptr);
   double elsewhere = 0.0;
   EXPECT_FALSE(arenas.find(&elsewhere, sizeof(double)).has_value());
 }
