@@ -14,6 +14,7 @@ is closed, and the next `open()` starts afresh.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -110,7 +111,7 @@ class ShmChannel:
     # -- arrays in the arenas ----------------------------------------------
     def new_array(self, shape: tuple[int, ...]) -> np.ndarray:
         """A C-ordered float64 array of `shape` in a data arena (worker-visible)."""
-        count = int(np.prod(shape))
+        count = math.prod(shape)
         arena, offset = self.allocate(count * 8)
         return arena.array(offset, count).reshape(shape)
 

@@ -20,6 +20,7 @@ import os
 import secrets
 import weakref
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -77,6 +78,11 @@ class Arena(Segment):
         # Blocks freed by finalizers, which may run at any bytecode: they only
         # append here, and `allocate` folds them into `_free`.
         self._pending: list[tuple[int, int]] = []
+        # The blocks handed out: id of a weak reference to the memoryview that
+        # each array (and every view of it) holds -> (the reference, offset,
+        # bytes). Cheaper than weakref.finalize; keyed by id because a writable
+        # memoryview (hence a reference to it) cannot be hashed.
+        self._live: dict[int, tuple[weakref.ref[memoryview], int, int]] = {}
         self.used_bytes = 0
 
     def allocate(self, nbytes: int) -> int | None:
@@ -99,6 +105,8 @@ class Arena(Segment):
 
     def collect(self) -> None:
         """Return the blocks freed since the last call to the free list, merged."""
+        if not self._pending:
+            return
         while self._pending:
             offset, size = self._pending.pop()
             self.used_bytes -= size
@@ -119,6 +127,11 @@ class Arena(Segment):
         array = np.frombuffer(self.view[offset : offset + nbytes], dtype=FLOAT64)
         # NumPy keeps its own memoryview as the base of the array and of every
         # view of it: the block is free when that object dies.
-        finalizer = weakref.finalize(array.base, self.release_later, offset, nbytes)
-        finalizer.atexit = False
+        base = cast(memoryview, array.base)  # frombuffer's own memoryview of our slice
+        ref = weakref.ref(base, self._released)
+        self._live[id(ref)] = (ref, offset, nbytes)
         return array
+
+    def _released(self, ref: weakref.ref[memoryview]) -> None:
+        _, offset, nbytes = self._live.pop(id(ref))
+        self.release_later(offset, nbytes)
