@@ -148,7 +148,7 @@ def test_ctrl_c_during_a_call_leaves_nothing(make: Callable[..., Strategy]) -> N
     _assert_nothing_left(pids)
 
 
-@pytest.mark.parametrize("fault", ["bad-seq", "bad-status"])
+@pytest.mark.parametrize("fault", ["bad-seq", "bad-status", "bad-magic"])
 def test_a_misbehaving_worker_is_detected_not_trusted(
     make: Callable[..., Strategy], fault: str
 ) -> None:

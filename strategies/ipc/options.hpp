@@ -7,7 +7,7 @@ namespace interop_bench::ipc {
 
 // Misbehaviours the tests ask for, to check that the client does not trust
 // the worker blindly. Never used outside python/tests/test_ipc.py.
-enum class Fault { kNone, kBadSeq, kBadStatus, kSlow };
+enum class Fault { kNone, kBadSeq, kBadStatus, kBadMagic, kSlow };
 
 struct WorkerOptions {
   // How long the worker spins for the next request after answering one before

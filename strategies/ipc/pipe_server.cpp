@@ -149,7 +149,7 @@ class PipeServer {
   bool respond(std::uint32_t seq, const Answer& answer, const double* data,
                std::uint64_t elements) {
     PipeResponse response{};
-    response.magic = kMagic;
+    response.magic = options_.fault == Fault::kBadMagic ? ~kMagic : kMagic;
     response.seq = options_.fault == Fault::kBadSeq ? seq + 1000 : seq;
     response.status =
         options_.fault == Fault::kBadStatus ? 0xBAD : static_cast<std::uint32_t>(answer.status);

@@ -188,11 +188,15 @@ std::optional<double> exchange(Client* self, const ipc::Request& request) {
   if (self->timing) self->answered_ns = monotonic_ns();
   const ipc::Response response = ipc::read_response(control);
   const auto status = static_cast<ipc::Status>(response.status);
-  if (response.seq != seq || (status != ipc::Status::kOk && status != ipc::Status::kError)) {
+  // The header is ours and never changes: a worker that wrote over it is broken too.
+  const bool header_intact = control->magic == ipc::kMagic && control->version == ipc::kVersion;
+  if (response.seq != seq || (status != ipc::Status::kOk && status != ipc::Status::kError) ||
+      !header_intact) {
     PyErr_Format(worker_error,
                  "ib_worker broke the protocol: answered request %u with sequence number %u and "
-                 "status 0x%x; it is no longer trusted",
-                 seq, response.seq, response.status);
+                 "status 0x%x%s; it is no longer trusted",
+                 seq, response.seq, response.status,
+                 header_intact ? "" : ", and overwrote the control block's magic/version");
     abandon(self);
     return std::nullopt;
   }

@@ -230,6 +230,9 @@ void ShmServer::attach_arena(std::uint32_t index, void* base, std::uint64_t byte
 
 void ShmServer::respond(std::uint32_t seq, const Answer& answer) {
   control_->status = static_cast<std::uint32_t>(answer.status);
+  if (options_.fault == Fault::kBadMagic && seq != 0) {
+    control_->magic = 0;  // scribbles over the client's header
+  }
   if (options_.fault == Fault::kBadStatus && seq != 0) {
     control_->status = 0xBAD;
   }

@@ -42,6 +42,8 @@ bool parse_fault(std::string_view kind, ipc::Fault& fault) {
     fault = ipc::Fault::kBadSeq;
   } else if (kind == "bad-status") {
     fault = ipc::Fault::kBadStatus;
+  } else if (kind == "bad-magic") {
+    fault = ipc::Fault::kBadMagic;
   } else if (kind == "slow") {
     fault = ipc::Fault::kSlow;
   } else {
