@@ -35,7 +35,7 @@ TEST(Sum, KnownValues) {
 TEST(Sum, EmptyIsZero) { EXPECT_EQ(k::sum(k::span<const double>{}), 0.0); }
 
 TEST(Sum, LengthsAroundTheUnrollWidth) {
-  // Every length from 0 to 40 crosses the 8-lane unroll and its tail.
+  // Every length from 0 to 40 crosses the 16-lane unroll and its tail.
   for (std::size_t n = 0; n <= 40; ++n) {
     EXPECT_EQ(k::sum(view(iota(n))), static_cast<double>(n * (n + 1) / 2)) << "n=" << n;
   }
@@ -74,7 +74,7 @@ TEST(Sum, AccurateAgainstLongDoubleReference) {
     reference += x;
     absolute_sum += std::fabs(x);
   }
-  // Recursive summation over n/8 terms per lane: error bound ~ (n/8) eps sum|x|;
+  // Recursive summation over n/16 terms per lane: error bound ~ (n/16) eps sum|x|;
   // demand a hundred times better than the naive single-accumulator bound.
   const double bound = 1e-2 * static_cast<double>(v.size()) *
                        std::numeric_limits<double>::epsilon() * absolute_sum;

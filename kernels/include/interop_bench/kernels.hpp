@@ -34,7 +34,7 @@ class span {
 };
 #endif
 
-// Sum of all elements. The summation order is fixed (several interleaved
+// Sum of all elements. The summation order is fixed (16 interleaved
 // accumulators combined pairwise), so the result is deterministic for a given
 // input and length; NaN and Inf propagate as IEEE 754 says.
 double sum(span<const double> values) noexcept;
