@@ -70,8 +70,8 @@ def parse(report: dict[str, Any]) -> dict[str, Any]:
     for bench in report.get("benchmarks", []):
         if bench.get("aggregate_name", "median") != "median":
             continue
-        # Every benchmark is timed by the wall clock, which Google Benchmark
-        # marks with a trailing "/real_time" in the name.
+        # The harness registers its benchmarks with UseRealTime (it sizes the
+        # iteration count by the wall clock), which adds "/real_time" to the name.
         parts = bench["run_name"].removesuffix("/real_time").split("/")
         if parts[0] == "kernel" and len(parts) == 3:
             floors["kernel_ns"].setdefault(parts[1], {})[parts[2]] = _cpu_ns(bench)
