@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ FIGURE = re.compile(r'<figure data-figure="(\w+)">(.*?)</figure>', re.S)
 
 @pytest.fixture(scope="module")
 def results_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The one results file the report tests read (synthetic until a quick real run replaces it)."""
+    """A synthetic results file whose modelled strategies the verdict tests know
+    (a real run is checked by test_chromium_renders_every_figure_of_a_real_run)."""
     return write_results(tmp_path_factory.mktemp("results") / "run.json", make_results(samples=40))
 
 
@@ -184,6 +186,40 @@ def test_chromium_renders_every_figure(tmp_path: Path, report_file: Path) -> Non
         assert re.search(r"<svg\b", svg), figure_id
         assert len(re.findall(r"<path\b", svg)) > 5, f"{figure_id} is empty in the browser"
     assert_self_contained(dom)
+
+
+@pytest.fixture(scope="module")
+def real_report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report of a real (tiny) run: measured here, with a serialization strategy for
+    the phases figure and an IPC one, so the page is checked on what `run` really writes."""
+    folder = tmp_path_factory.mktemp("real")
+    results = folder / "run.json"
+    run = [sys.executable, "-m", "interop_bench", "run", "--quiet", "--profile", "quick"]
+    cells = ["--strategies", "numpy,capi,json,shm", "--ops", "sum,scale", "--sizes", "1,1e3,1e5"]
+    done = subprocess.run(
+        [*run, *cells, "--out", str(results)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = folder / "index.html"
+    assert cli.main(["report", str(results), "-o", str(out)]) == 0
+    return out
+
+
+@needs_chromium
+def test_chromium_renders_every_figure_of_a_real_run(
+    tmp_path: Path, real_report_file: Path
+) -> None:
+    done = chromium(tmp_path, "--dump-dom", real_report_file.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = figures_in(done.stdout)
+    assert tuple(found) == FIGURE_IDS, "the browser's DOM lacks a figure"
+    for figure_id, svg in found.items():
+        assert len(re.findall(r"<path\b", svg)) > 5, f"{figure_id} is empty in the browser"
+    assert_self_contained(done.stdout)
 
 
 @needs_chromium
