@@ -64,8 +64,10 @@ function(ib_numpy_include_dir out_var target)
                   OUTPUT_VARIABLE dir OUTPUT_STRIP_TRAILING_WHITESPACE
                   RESULT_VARIABLE rc ERROR_QUIET)
   if(NOT rc EQUAL 0)
-    message(WARNING "numpy is not importable by ${Python_EXECUTABLE}: ${target} is not built")
-    set(dir "")
+    # A build requirement (pyproject.toml [build-system]): without it the C API
+    # strategies would silently vanish from the comparison.
+    message(FATAL_ERROR "numpy is not importable by ${Python_EXECUTABLE}, but ${target} needs "
+                        "its C headers: install numpy into the build environment")
   endif()
   set(${out_var} "${dir}" PARENT_SCOPE)
 endfunction()

@@ -13,7 +13,8 @@ try:
     import tomllib
 
     requires = tomllib.loads(text)["build-system"]["requires"]
-except ModuleNotFoundError:  # Python 3.10: no tomllib; the list is one line.
-    line = re.search(r"^requires\s*=\s*\[(.*)\]", text, re.MULTILINE)
-    requires = re.findall(r'"([^"]+)"', line.group(1)) if line else []
+except ModuleNotFoundError:  # Python 3.10: no tomllib; read the first `requires = [...]`.
+    block = re.search(r"^requires\s*=\s*\[(.*?)\]", text, re.MULTILINE | re.DOTALL)
+    entries = re.sub(r"#[^\n]*", "", block.group(1)) if block else ""
+    requires = re.findall(r'"([^"]+)"', entries)
 print("\n".join(requires))
