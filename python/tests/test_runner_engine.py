@@ -190,6 +190,14 @@ def test_results_file_on_disk_is_the_document(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["disk.json"]  # no temporary left
 
 
+def test_results_file_is_readable_by_others_as_open_would_make_it(tmp_path: Path) -> None:
+    path = tmp_path / "shared.json"
+    reference = tmp_path / "by-open.json"
+    reference.write_text("{}")
+    results.write_atomic(path, {"schema_version": 1})
+    assert path.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
+
+
 def test_load_refuses_other_schema_versions(tmp_path: Path) -> None:
     path = tmp_path / "future.json"
     path.write_text('{"schema_version": 2}')

@@ -82,6 +82,9 @@ def write_atomic(path: Path, document: Document) -> None:
     data = _dumps(document)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); a results file is meant to be
+        # shared, so give it what open() would have: 0666 less the umask.
+        os.fchmod(handle, 0o666 & ~_umask())
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -90,6 +93,12 @@ def write_atomic(path: Path, document: Document) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)  # the only way to read it is to set it
+    os.umask(current)
+    return current
 
 
 def _dumps(document: Document) -> bytes:
