@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,7 +28,7 @@ keeps what was measured, and `run --resume FILE` measures only the missing cells
 profiles: quick (4 sizes, ~1.5 min), default (1..1e7, <= 10 min), full (to 1e8)."""
 
 RESULTS_DIR = Path("results")
-SELECTION_FLAGS = ("strategies", "ops", "sizes", "profile", "seed")
+SELECTION_FLAGS = ("strategies", "ops", "sizes", "profile", "seed", "cell_budget")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +42,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--seed", type=int, help="seed of the inputs and the interleaving order (default 0)"
+    )
+    parser.add_argument(
+        "--cell-budget",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="time one cell may take, instead of the profile's (0.5 s quick, 1.5 s default, "
+        "5 s full): raise it to measure slow strategies at large sizes instead of skipping them",
     )
     parser.add_argument(
         "--out",
@@ -61,24 +69,52 @@ class UsageError(ValueError):
     """Bad command-line input: exit status 2 with the message."""
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return seconds
+
+
+def _with_cell_budget(
+    profile: plan.Profile, cell_budget_s: float | None, cells: int
+) -> plan.Profile:
+    """`profile` whose cells may each take `cell_budget_s`; the run's budget grows
+    so that its equal share per cell does not cut the cells back."""
+    if cell_budget_s is None or cell_budget_s == profile.cell_budget_s:
+        return profile
+    run_budget_s = max(profile.run_budget_s, cell_budget_s * cells)
+    return dataclasses.replace(profile, cell_budget_s=cell_budget_s, run_budget_s=run_budget_s)
+
+
 def _new_request(args: argparse.Namespace) -> Request:
     profile = plan.PROFILES[args.profile or "default"]
+    names = plan.pick("strategy", args.strategies, strategies.names())
+    chosen_ops = plan.pick("op", args.ops, ops.OPS)
+    sizes = plan.parse_sizes(args.sizes) if args.sizes else profile.sizes
+    cells = len(names) * len(chosen_ops) * len(sizes)
     return Request(
-        strategies=plan.pick("strategy", args.strategies, strategies.names()),
-        ops=plan.pick("op", args.ops, ops.OPS),  # type: ignore[arg-type]
-        sizes=plan.parse_sizes(args.sizes) if args.sizes else profile.sizes,
-        profile=profile,
+        strategies=names,
+        ops=chosen_ops,  # type: ignore[arg-type]
+        sizes=sizes,
+        profile=_with_cell_budget(profile, args.cell_budget, cells),
         seed=args.seed if args.seed is not None else 0,
     )
 
 
 def _stored_request(document: results.Document) -> Request:
     stored = document["request"]
+    sizes = tuple(int(size) for size in stored["sizes"])
+    cells = len(stored["strategies"]) * len(stored["ops"]) * len(sizes)
+    profile = plan.PROFILES[stored["profile"]]
     return Request(
         strategies=tuple(stored["strategies"]),
         ops=tuple(stored["ops"]),
-        sizes=tuple(int(size) for size in stored["sizes"]),
-        profile=plan.PROFILES[stored["profile"]],
+        sizes=sizes,
+        profile=_with_cell_budget(profile, stored.get("cell_budget_s"), cells),
         seed=int(stored["seed"]),
     )
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from interop_bench import cli, strategies
-from interop_bench.runner import results
+from interop_bench import cli, run_command, strategies
+from interop_bench.runner import plan, results
 
 # Enough cells that the run is still going when the first ones are on disk.
 SIZES = "1,10,100,1000,1e4,1e5,1e6"
@@ -49,6 +49,26 @@ def test_bad_input_exits_2_naming_the_bad_value(
 ) -> None:
     assert cli.main(["run", *args]) == 2  # in process: these fail before measuring
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("budget", ["0", "-1", "soon", "inf"])
+def test_a_bad_cell_budget_is_refused(budget: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["run", "--cell-budget", budget])
+    assert exit_info.value.code == 2
+    assert "--cell-budget" in capsys.readouterr().err
+
+
+def test_the_cell_budget_is_recorded_and_grows_the_run_budget(tmp_path: Path) -> None:
+    out = tmp_path / "budget.json"
+    cells = ["--strategies", "numpy", "--ops", "sum", "--sizes", "10", "--profile", "quick"]
+    done = run_cli(*cells, "--cell-budget", "0.25", "--out", str(out), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert results.load(out, validate=True)["request"]["cell_budget_s"] == 0.25
+    quick = plan.PROFILES["quick"]
+    raised = run_command._with_cell_budget(quick, 60.0, cells=10)
+    assert (raised.cell_budget_s, raised.run_budget_s) == (60.0, 600.0)
+    assert run_command._with_cell_budget(quick, None, cells=10) is quick
 
 
 def test_an_existing_out_file_is_not_overwritten(

@@ -53,6 +53,7 @@ class Request:
             "sizes": list(self.sizes),
             "profile": self.profile.name,
             "seed": self.seed,
+            "cell_budget_s": self.profile.cell_budget_s,
         }
 
     @property
