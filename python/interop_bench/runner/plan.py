@@ -44,7 +44,11 @@ class Profile:
     warmup_ns: int
     batch_ns: int  # sampling time one cell takes per turn of the round-robin
     phase_calls: int  # call_with_phases calls whose per-phase medians are kept
-    floors_min_time_s: float  # Google Benchmark's --benchmark_min_time per native floor
+    # Google Benchmark's --benchmark_min_time per native floor. Not too short:
+    # each repetition allocates fresh buffers, and over the first ~0.1 s a
+    # freshly faulted 80 MB buffer read ~12% slower here (4 KiB pages not yet
+    # collapsed into huge ones), a "floor" that Python calls then beat.
+    floors_min_time_s: float
     roofline_bytes: int  # buffer of the read/memcpy probes: many times any L3
     ci_relative: float = 0.01  # stop once the 95% CI of the median is within +-1%
 
@@ -64,7 +68,7 @@ PROFILES: dict[str, Profile] = {
         warmup_ns=5 * MS,
         batch_ns=10 * MS,
         phase_calls=5,
-        floors_min_time_s=0.01,
+        floors_min_time_s=0.05,
         roofline_bytes=128 << 20,
     ),
     # <= 10 min: the full sweep to 1e7 with ~8 minutes of sampling.
@@ -79,7 +83,7 @@ PROFILES: dict[str, Profile] = {
         warmup_ns=20 * MS,
         batch_ns=20 * MS,
         phase_calls=11,
-        floors_min_time_s=0.05,
+        floors_min_time_s=0.2,
         roofline_bytes=256 << 20,
     ),
     # Up to 1e8 elements (800 MB a payload); no overall hurry.
@@ -94,7 +98,7 @@ PROFILES: dict[str, Profile] = {
         warmup_ns=50 * MS,
         batch_ns=50 * MS,
         phase_calls=21,
-        floors_min_time_s=0.2,
+        floors_min_time_s=0.5,
         roofline_bytes=512 << 20,
     ),
 }
