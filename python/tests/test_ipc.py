@@ -363,3 +363,25 @@ def test_an_idle_spinning_worker_gives_its_core_back(name: str) -> None:
         time.sleep(idle_s)
         used_s = (_cpu_ticks(pid) - before) / os.sysconf("SC_CLK_TCK")
         assert used_s < 0.2 * idle_s, f"an idle worker used {used_s:.2f} s of CPU in {idle_s} s"
+
+
+def test_large_results_reuse_their_arena_instead_of_mapping_a_new_one() -> None:
+    # Growing sizes leave arenas whose indices do not follow their sizes; a freed
+    # result's arena must then be kept, not unmapped and mapped again per call.
+    with ShmStrategy() as s:
+        channel = s.channel
+        for size in (10**3, 10**5, 10**6, 3 * 10**6, 10**7):
+            a = s.prepare(ops.make_vector(size))
+            s.prepare(ops.make_vector(size))  # freed at once, as a square pool is
+            s.scale(a, 2.0)
+        mapped: list[int] = []
+        map_arena = channel._map_arena
+
+        def counting(nbytes: int) -> object:
+            mapped.append(nbytes)
+            return map_arena(nbytes)
+
+        channel._map_arena = counting
+        for _ in range(3):
+            s.scale(a, 2.0)
+        assert mapped == [], "every call mapped a fresh arena"

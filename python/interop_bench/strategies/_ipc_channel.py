@@ -149,10 +149,15 @@ class ShmChannel:
         return arena
 
     def _release_empty_arenas(self) -> None:
-        """Unmap arenas whose every block is free, except the newest (largest)."""
+        """Unmap arenas whose every block is free, except the largest.
+
+        Arenas double in size, so the largest is the newest; its index is not
+        (indices of unmapped arenas are reused). Keeping it by index once unmapped
+        the big arena a result had just been freed from, so every large `scale`
+        mapped and faulted a fresh one (~90 ms instead of ~7 ms at 1e7)."""
         if len(self.arenas) < 2:
             return
-        newest = max(self.arenas)
+        newest = max(self.arenas, key=lambda index: self.arenas[index].nbytes)
         for index, arena in list(self.arenas.items()):
             arena.collect()
             if index != newest and arena.used_bytes == 0:
