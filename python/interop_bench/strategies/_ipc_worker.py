@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import IO
 
 from interop_bench import native
@@ -27,6 +28,21 @@ class WorkerError(RuntimeError):
 
 class WorkerRefusedError(WorkerError):
     """The worker answered a request with an error: it is still in step and trusted."""
+
+
+@contextmanager
+def out_of_step_closes(kill: Callable[[], None], close: Callable[[], None]) -> Iterator[None]:
+    """Around one request/answer exchange over a stream: a refusal leaves the stream
+    in step and the worker trusted; anything else (death, protocol breach, Ctrl-C)
+    leaves it out of step, so the worker is killed and the strategy closed."""
+    try:
+        yield
+    except WorkerRefusedError:
+        raise
+    except BaseException:
+        kill()
+        close()
+        raise
 
 
 class WorkerProcess:

@@ -41,6 +41,7 @@ from interop_bench.strategies._ipc_worker import (
     WorkerError,
     WorkerProcess,
     WorkerRefusedError,
+    out_of_step_closes,
 )
 from interop_bench.strategies.base import Strategy
 
@@ -156,14 +157,8 @@ class Pickle5Strategy(Strategy):
     def _call(self, op: str, *args: object, into: memoryview | None = None) -> object:
         if self._worker is None:
             raise RuntimeError(f"strategy {self.name!r} is not open (call open())")
-        try:
+        with out_of_step_closes(self._worker.kill, self.close):
             return self._exchange(self._worker, op, args, into)
-        except WorkerRefusedError:
-            raise  # a clean answer: the stream is in step, the worker still trusted
-        except BaseException:  # death, protocol breach, Ctrl-C: the stream is out of step
-            self._worker.kill()
-            self.close()
-            raise
 
     def _exchange(
         self, worker: PickleWorker, op: str, args: tuple[object, ...], into: memoryview | None

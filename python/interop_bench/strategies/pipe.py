@@ -26,7 +26,12 @@ import numpy as np
 
 from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import inputs
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess, WorkerRefusedError
+from interop_bench.strategies._ipc_worker import (
+    WorkerError,
+    WorkerProcess,
+    WorkerRefusedError,
+    out_of_step_closes,
+)
 from interop_bench.strategies.base import Strategy
 
 _REQUEST = proto.packer(proto.PIPE_REQUEST, "magic", "payload_bytes")
@@ -143,17 +148,11 @@ class PipeStrategy(Strategy):
     ) -> float:
         if self._worker is None:
             raise RuntimeError(f"strategy {self.name!r} is not open (call open())")
-        try:
+        with out_of_step_closes(self._worker.kill, self.close):
             return self._exchange(
                 self._worker, op, count=count, factor=factor, payload=payload, reply=reply,
                 rows=rows, cols=cols,
             )  # fmt: skip
-        except WorkerRefusedError:
-            raise  # a clean answer: the stream is in step, the worker still trusted
-        except BaseException:  # death, protocol breach, Ctrl-C: the stream is out of step
-            self._worker.kill()
-            self.close()
-            raise
 
     def _exchange(
         self,
