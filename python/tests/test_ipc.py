@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from worker_faults import FAULT_DELAY_S, gone, later
 
 from interop_bench import native, ops
 from interop_bench.strategies import _ipc_protocol as proto
@@ -38,26 +39,11 @@ IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
 # The worker's --fault=slow stall (strategies/ipc/options.hpp): a call that
 # ends sooner was ended by the fault under test, not by the worker answering.
 SLOW_FAULT_S = 3.0
-FAULT_DELAY_S = 0.3
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def _assert_nothing_left(pids: list[int]) -> None:
     assert leftover_segments(os.getpid()) == []
-    assert pids and all(_gone(pid) for pid in pids), f"worker left running: {pids}"
-
-
-def _later(action: Callable[[], None]) -> threading.Timer:
-    timer = threading.Timer(FAULT_DELAY_S, action)
-    timer.start()
-    return timer
+    assert pids and all(gone(pid) for pid in pids), f"worker left running: {pids}"
 
 
 @pytest.fixture(params=list(IPC))
@@ -123,7 +109,7 @@ def test_worker_killed_mid_call_raises_then_reopen_starts_afresh(
 ) -> None:
     strategy = make("--fault=slow")
     pids = strategy.worker_pids()
-    timer = _later(lambda: os.kill(pids[0], signal.SIGKILL))
+    timer = later(lambda: os.kill(pids[0], signal.SIGKILL))
     start = time.monotonic()
     with pytest.raises(WorkerError, match="SIGKILL"):
         strategy.sum(ops.make_vector(10))
@@ -140,7 +126,7 @@ def test_ctrl_c_during_a_call_leaves_nothing(make: Callable[..., Strategy]) -> N
     pids = strategy.worker_pids()
     main = threading.main_thread().ident
     assert main is not None
-    timer = _later(lambda: signal.pthread_kill(main, signal.SIGINT))
+    timer = later(lambda: signal.pthread_kill(main, signal.SIGINT))
     with pytest.raises(KeyboardInterrupt):
         strategy.sum(ops.make_vector(10))
     timer.join()
@@ -181,9 +167,9 @@ def test_a_killed_caller_leaves_no_worker_and_no_segment() -> None:
     child.send_signal(signal.SIGKILL)
     child.wait()
     deadline = time.monotonic() + 10
-    while not _gone(worker) and time.monotonic() < deadline:
+    while not gone(worker) and time.monotonic() < deadline:
         time.sleep(0.01)  # the kernel kills the worker (PR_SET_PDEATHSIG); init reaps it
-    assert _gone(worker)
+    assert gone(worker)
     assert leftover_segments(child.pid) == []
 
 

@@ -12,12 +12,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import msgpack
 import numpy as np
 import pytest
+from worker_faults import gone, later
 
 from interop_bench import native, ops, strategies
 from interop_bench.strategies._ipc_worker import WorkerError
@@ -248,21 +249,6 @@ def test_pickle5_bad_input_is_refused_before_anything_is_sent(pickler: Pickle5St
 # -- pickle5 and pickle: faults, nothing left behind --------------------------------
 
 STALL_S = 3.0  # the worker's --delay-s: a call that ends sooner was ended by the fault
-FAULT_DELAY_S = 0.3
-
-
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
-def _later(action: Callable[[], None]) -> threading.Timer:
-    timer = threading.Timer(FAULT_DELAY_S, action)
-    timer.start()
-    return timer
 
 
 @pytest.fixture(params=[Pickle5Strategy, PickleStrategy])
@@ -277,13 +263,13 @@ def test_pickle5_worker_killed_mid_call_raises_then_reopen_starts_afresh(
     stalling: Pickle5Strategy,
 ) -> None:
     pids = stalling.worker_pids()
-    timer = _later(lambda: os.kill(pids[0], signal.SIGKILL))
+    timer = later(lambda: os.kill(pids[0], signal.SIGKILL))
     start = time.monotonic()
     with pytest.raises(WorkerError, match=r"pickle worker \(pid \d+\) was killed by SIGKILL"):
         stalling.sum(ops.make_vector(BIG))
     timer.join()
     assert time.monotonic() - start < STALL_S, "the death was not noticed before the stall"
-    assert not stalling.is_open and _gone(pids[0])
+    assert not stalling.is_open and gone(pids[0])
     stalling.open()
     assert stalling.worker_pids() != pids
 
@@ -292,11 +278,11 @@ def test_pickle5_ctrl_c_during_a_call_leaves_nothing(stalling: Pickle5Strategy) 
     pids = stalling.worker_pids()
     main = threading.main_thread().ident
     assert main is not None
-    timer = _later(lambda: signal.pthread_kill(main, signal.SIGINT))
+    timer = later(lambda: signal.pthread_kill(main, signal.SIGINT))
     with pytest.raises(KeyboardInterrupt):
         stalling.sum(ops.make_vector(10))
     timer.join()
-    assert not stalling.is_open and _gone(pids[0])
+    assert not stalling.is_open and gone(pids[0])
 
 
 def test_pickle5_close_leaves_nothing(pickler: Pickle5Strategy) -> None:
@@ -304,7 +290,7 @@ def test_pickle5_close_leaves_nothing(pickler: Pickle5Strategy) -> None:
     with strategy:
         pids = strategy.worker_pids()
         ops.check_sum(strategy.sum(ops.make_vector(10)), ops.make_vector(10))
-    assert strategy.worker_pids() == [] and _gone(pids[0])
+    assert strategy.worker_pids() == [] and gone(pids[0])
 
 
 _CHILD = """
@@ -325,9 +311,9 @@ def test_pickle5_a_killed_caller_leaves_no_worker() -> None:
     child.wait()
     child.stdout.close()
     deadline = time.monotonic() + 10
-    while not _gone(worker) and time.monotonic() < deadline:
+    while not gone(worker) and time.monotonic() < deadline:
         time.sleep(0.01)  # the kernel kills the worker (PR_SET_PDEATHSIG); init reaps it
-    assert _gone(worker)
+    assert gone(worker)
 
 
 @pytest.mark.parametrize("name", list(MSGPACK_MODULES))
