@@ -6,10 +6,18 @@
 //   --ib_sizes=1,10,1000   element counts for the kernels (default: 4^k up to 2^27)
 //   --ib_roofline_bytes=N  buffer size of the roofline probes (default 256 MiB)
 // Sizes whose buffers would not fit in half of the available memory are skipped.
-// Every benchmark is timed by the wall clock (UseRealTime), as the Python side
-// is, so a preempted run is slower here too instead of looking faster.
+//
+// This is the independent cross-check of the floors that the runner measures
+// as turns of its own rounds (harness/floor_timer.cpp): other buffers, another
+// process, minutes earlier. UseRealTime makes Google Benchmark size its
+// iteration counts by the wall clock; the reader (runner/floors.py) takes the
+// CPU time per iteration, because a repetition's real time is a mean that
+// absorbs every preemption, while the runner's medians of short samples leave
+// preemptions out: for a single-threaded kernel that never waits, CPU time is
+// the wall time without them.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bandwidth.hpp"
@@ -128,11 +137,20 @@ void bench_square(benchmark::State& state, std::size_t n) {
   set_counters(state, n);
 }
 
+// The most square rows x cols holding exactly n elements: the shape of the
+// runner's matrices (python/interop_bench/ops.py, matrix_shape), so that both
+// floors time the same work.
+std::pair<std::size_t, std::size_t> matrix_shape(std::size_t n) {
+  if (n == 0) return {0, 0};
+  std::size_t rows = static_cast<std::size_t>(std::sqrt(static_cast<double>(n)));
+  while (rows * rows > n) --rows;
+  while ((rows + 1) * (rows + 1) <= n) ++rows;
+  while (n % rows != 0) --rows;
+  return {rows, n / rows};
+}
+
 void bench_matrix_sum(benchmark::State& state, std::size_t n) {
-  // A square-ish image: rows x cols == n, no padding.
-  std::size_t rows = 1;
-  while ((rows * 2) * (rows * 2) <= n) rows *= 2;
-  const std::size_t cols = n / rows;
+  const auto [rows, cols] = matrix_shape(n);
   const Buffer<double> m = filled(n);
   for (auto _ : state) {
     double s = kernels::matrix_sum(m.data(), rows, cols, cols);

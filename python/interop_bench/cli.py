@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "compare": "interop_bench.compare_command",
     "summary": "interop_bench.summary_command",
     "export": "interop_bench.export_command",
+    "aa": "interop_bench.aa_command",
 }
 
 

@@ -25,6 +25,14 @@ SCALE_FACTOR = 1.75000000001
 SUM_RELATIVE_TOLERANCE = 1e-12
 
 
+ELEMENT_BYTES = 8  # float64
+
+
+def payload_bytes(size: int) -> int:
+    """The bytes an input of `size` elements holds: what a call moves."""
+    return size * ELEMENT_BYTES
+
+
 def matrix_shape(size: int) -> tuple[int, int]:
     """An image-like shape holding exactly `size` elements: the most square one."""
     if size <= 0:

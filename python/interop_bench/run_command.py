@@ -9,26 +9,44 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
-from interop_bench import __version__, ops, strategies
-from interop_bench.runner import environment, floors, plan, results, summary
-from interop_bench.runner.engine import Engine, Request
+from interop_bench import __version__, ops, results_file, strategies
+from interop_bench.results_file import FLOORS
+from interop_bench.runner import environment, floor_turns, floors, noise, plan, summary
+from interop_bench.runner.passes import PassError, PassRunner, SubprocessLauncher
+from interop_bench.runner.progress import Progress
+from interop_bench.runner.request import Request
 
 HELP = "measure strategies x ops x sizes and write a results file"
 DESCRIPTION = """Measure each strategy on each operation at each size: check the answer
-against NumPy (a wrong one is reported, never timed), calibrate, warm up, sample
-until the 95% confidence interval of the median is within +-1% (or the cell's time
-budget is spent), and measure the peak extra memory of one call. The native floors
-(each kernel alone, read and memcpy bandwidth) are measured in the same run.
+against NumPy (a wrong one is reported, never timed), calibrate, warm up, sample,
+and measure the peak extra memory of one call.
 
-The results file (docs/results-schema.md) is rewritten after every cell: Ctrl-C
-keeps what was measured, and `run --resume FILE` measures only the missing cells.
+A run is several passes, each a new process that measures every cell (a fresh
+heap, page layout and huge-page draw; its own shuffled order), one after the
+other: a cell's 95% interval comes from the spread between its processes, so
+that it holds what changes between runs. The kernel alone and the read / memcpy
+bandwidth probes are turns of the same rounds ("x kernel" is a ratio of medians
+taken in the same processes); Google Benchmark measures them once more at the
+start, as an independent cross-check.
 
-profiles: quick (4 sizes, ~1.5 min), default (1..1e7, <= 10 min), full (to 1e8)."""
+The results file (docs/results-schema.md) is rewritten after every pass and each
+pass's cells are on disk as they end: Ctrl-C keeps what was measured, and
+`run --resume FILE` measures only what is missing.
+
+profiles: quick (4 sizes, 5 processes, ~1.5 min), default (1..1e7, 5 processes,
+<= 10 min), full (to 1e8, 10 processes)."""
 
 RESULTS_DIR = Path("results")
-SELECTION_FLAGS = ("strategies", "ops", "sizes", "profile", "seed", "cell_budget")
+SELECTION_FLAGS = (
+    "strategies",
+    "ops",
+    "sizes",
+    "profile",
+    "seed",
+    "cell_budget",
+    "processes",
+    "inject_slowdown",
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -41,14 +59,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--profile", choices=list(plan.PROFILES), help="how hard to try (default: default)"
     )
     parser.add_argument(
+        "--processes",
+        type=_processes,
+        metavar="N",
+        help="measuring processes (passes) per cell (default: the profile's, 5 or 10); fewer "
+        "than 3 gives intervals that do not hold across runs",
+    )
+    parser.add_argument(
         "--seed", type=int, help="seed of the inputs and the interleaving order (default 0)"
     )
     parser.add_argument(
         "--cell-budget",
         type=_positive_seconds,
         metavar="SECONDS",
-        help="time one cell may take, instead of the profile's (0.5 s quick, 1.5 s default, "
-        "5 s full): raise it to measure slow strategies at large sizes instead of skipping them",
+        help="time one cell may take over all its processes, instead of the profile's (0.5 s "
+        "quick, 1.5 s default, 5 s full): raise it to measure slow strategies at large sizes "
+        "instead of skipping them",
+    )
+    parser.add_argument(
+        "--inject-slowdown",
+        type=_slowdown,
+        metavar="STRATEGY:FRACTION",
+        help="validation only: make every sample of STRATEGY slower by FRACTION (e.g. "
+        "capi:0.25) with a busy wait, to check that `compare` finds it; recorded in the file",
     )
     parser.add_argument(
         "--out",
@@ -62,7 +95,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="measure the cells missing from FILE (same request)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
+    parser.add_argument("--quiet", action="store_true", help="no progress and no summary table")
 
 
 class UsageError(ValueError):
@@ -77,6 +110,29 @@ def _positive_seconds(text: str) -> float:
     if not 0 < seconds < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
     return seconds
+
+
+def _processes(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of processes: {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"needs at least 1 process, got {count}")
+    return count
+
+
+def _slowdown(text: str) -> tuple[str, float]:
+    name, _, fraction = text.rpartition(":")
+    try:
+        value = float(fraction)
+    except ValueError:
+        value = -1.0
+    if not name or not 0 < value <= 10:
+        raise argparse.ArgumentTypeError(
+            f"expected STRATEGY:FRACTION with a fraction in (0, 10], e.g. capi:0.25; got {text!r}"
+        )
+    return name, value
 
 
 def _with_cell_budget(
@@ -95,6 +151,11 @@ def _new_request(args: argparse.Namespace) -> Request:
     names = plan.pick("strategy", args.strategies, strategies.names())
     chosen_ops = plan.pick("op", args.ops, ops.OPS)
     sizes = plan.parse_sizes(args.sizes) if args.sizes else profile.sizes
+    slowdown = {}
+    if args.inject_slowdown is not None:
+        slowed, fraction = args.inject_slowdown
+        plan.pick("strategy", slowed, names)  # the slowed strategy must be measured
+        slowdown[slowed] = fraction
     cells = len(names) * len(chosen_ops) * len(sizes)
     return Request(
         strategies=names,
@@ -102,10 +163,17 @@ def _new_request(args: argparse.Namespace) -> Request:
         sizes=sizes,
         profile=_with_cell_budget(profile, args.cell_budget, cells),
         seed=args.seed if args.seed is not None else 0,
+        processes=args.processes or 0,
+        slowdown=slowdown,
     )
 
 
-def _stored_request(document: results.Document) -> Request:
+def _stored_request(document: results_file.Document) -> Request:
+    if document.get("schema_version") != results_file.SCHEMA_VERSION:
+        raise UsageError(
+            f"--resume needs a file of schema_version {results_file.SCHEMA_VERSION} (this one is "
+            f"{document.get('schema_version')!r}): start a new run"
+        )
     stored = document["request"]
     sizes = tuple(int(size) for size in stored["sizes"])
     cells = len(stored["strategies"]) * len(stored["ops"]) * len(sizes)
@@ -116,6 +184,9 @@ def _stored_request(document: results.Document) -> Request:
         sizes=sizes,
         profile=_with_cell_budget(profile, stored.get("cell_budget_s"), cells),
         seed=int(stored["seed"]),
+        processes=int(stored["processes"]),
+        floors=bool(stored["floors"]),
+        slowdown={str(k): float(v) for k, v in stored["inject_slowdown"].items()},
     )
 
 
@@ -132,10 +203,10 @@ def _strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, str]]:
             "copies_in": cls.copies_in,
             "copies_out": cls.copies_out,
         }
-    return facts
+    return facts | floor_turns.FACTS
 
 
-def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results.Document, Path]:
+def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results_file.Document, Path]:
     """The request, its document (new or resumed) and where it is written."""
     now = datetime.now(timezone.utc)
     if args.resume is not None:
@@ -144,24 +215,25 @@ def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results.Documen
             raise UsageError(
                 f"--resume takes the request from the file; drop {', '.join(given) or '--out'}"
             )
-        document = results.load(args.resume)
+        document = results_file.load(args.resume)
+        request = _stored_request(document)
         document["complete"] = False
         document.setdefault("resumed_utc", []).append(now.isoformat(timespec="seconds"))
-        return _stored_request(document), document, args.resume
+        return request, document, args.resume
     request = _new_request(args)
-    path = args.out or results.default_path(RESULTS_DIR, now, environment.host())
+    path = args.out or results_file.default_path(RESULTS_DIR, now, environment.host())
     if path.exists():
         raise UsageError(f"{path} exists: finish it with --resume {path}, or choose another --out")
-    say(f"measuring the timer and the native floors ({len(request.sizes)} sizes) ...")
+    say(f"measuring the timer and the Google Benchmark floors ({len(request.sizes)} sizes) ...")
     timer = environment.measure_timer()
     profile = request.profile
     floor_block = floors.measure(request.sizes, profile.floors_min_time_s, profile.roofline_bytes)
     if not floor_block["available"]:
-        say(f"warning: no native floors: {floor_block['reason']}")
+        say(f"warning: no Google Benchmark floors: {floor_block['reason']}")
     env = environment.collect(profile.name, timer, floor_block, list(sys.argv))
     facts = _strategy_facts(request.strategies)
-    document = results.new_document(request.as_json(), env, __version__, now, facts)
-    results.write_atomic(path, document)
+    document = results_file.new_document(request.as_json(), env, __version__, now, facts)
+    results_file.write_atomic(path, document)
     return request, document, path
 
 
@@ -172,36 +244,34 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         request, document, path = _start(args, say)
-    except (UsageError, plan.PlanError, results.ResultsError, KeyError) as error:
+    except (UsageError, plan.PlanError, results_file.ResultsError, KeyError) as error:
         print(f"interop-bench run: {error}", file=sys.stderr)
         return 2
-    bar = tqdm(
-        total=request.cell_count,
-        initial=len(document["cells"]),
-        unit="cell",
-        file=sys.stderr,
-        disable=args.quiet,
-        dynamic_ncols=True,
+    say(
+        f"measuring {request.cell_count} cells in {request.process_count} processes "
+        f"(profile {request.profile.name}) into {path}"
     )
-    engine = Engine(
-        request,
-        document,
-        path,
-        on_cell=lambda cell: bar.update(1),
-        on_group=lambda op, size: bar.set_postfix_str(f"{op} n={size:g}"),
-    )
+    progress = Progress(request.process_count, args.quiet)
+    runner = PassRunner(request, document, path, SubprocessLauncher(), on_progress=progress.update)
     try:
-        engine.run()
+        runner.run()
     except KeyboardInterrupt:
-        bar.close()
+        progress.close()
         print(
-            f"\ninterrupted: {len(document['cells'])} of {request.cell_count} cells are in {path}; "
-            f"complete them with: interop-bench run --resume {path}",
+            f"\ninterrupted: what was measured is in {path}; "
+            f"complete it with: interop-bench run --resume {path}",
             file=sys.stderr,
         )
         return 130
-    bar.close()
+    except PassError as error:
+        progress.close()
+        print(f"interop-bench run: {error}; what was measured is in {path}", file=sys.stderr)
+        return 1
+    progress.close()
+    document["environment"]["noise"]["end"] = noise.snapshot()
+    results_file.write_atomic(path, document)
     if not args.quiet:
-        print(summary.table(document["cells"], list(request.strategies), list(request.ops)))
+        names = [*request.strategies, *(FLOORS if request.floors else ())]
+        print(summary.table(document["cells"], names, list(request.ops)))
     print(f"results: {path}")
     return 0

@@ -9,7 +9,7 @@ import pytest
 from results_factory import make_results, write_results
 
 from interop_bench import cli
-from interop_bench.runner import results as results_io
+from interop_bench import results_file as results_io
 
 
 def test_one_entry_per_measured_cell(tmp_path: Path) -> None:
@@ -42,6 +42,8 @@ def test_factory_output_matches_the_results_schema() -> None:
     results_io.check(make_results(samples=10))
     skipped = {("numpy", "sum", 1): ("skipped", "over the time budget")}
     results_io.check(make_results(strategies=["numpy"], floors=False, status=skipped))
+    results_io.check(make_results(samples=10, schema_version=1))  # old files, for the readers
+    results_io.check(make_results(strategies=["numpy"], status=skipped, schema_version=1))
 
 
 def test_stdout_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

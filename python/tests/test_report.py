@@ -68,7 +68,8 @@ def test_report_sections_and_table(report_file: Path, results_file: Path) -> Non
         assert f'<section id="{section}">' in html
     results = load(results_file)
     rows = re.findall(r"<tr><td data-sort=", html)
-    assert len(rows) == len(results.cells)  # one table row per cell
+    assert len(rows) == len(results.cells) + len(results.floor_cells)  # a row per cell
+    assert results.floor_cells and 'class="floor text"' in html  # the floors, marked
     assert "synthetic-host" in html and "0123456789ab" in html  # host and commit shown
 
 
@@ -89,7 +90,11 @@ def test_verdict_finds_the_modelled_winners_and_crossover(results_file: Path) ->
     assert crossing[0].faster_small == "pybind11"
     assert crossing[0].last_small_bytes < crossing[0].estimate_bytes < crossing[0].first_large_bytes
     assert sum_verdict.closeness is not None
-    assert {name for name, _ in sum_verdict.closeness.ratios} == {"capi", "pybind11", "ctypes"}
+    closeness = sum_verdict.closeness
+    assert {name for name, *_ in closeness.ratios} == {"capi", "pybind11", "ctypes"}
+    assert closeness.same_rounds  # the kernel was a turn of the same rounds
+    for _, ratio, low, high in closeness.ratios:
+        assert low is not None and high is not None and low < ratio < high
 
 
 def test_missing_pieces_are_reported_not_crashed_on(tmp_path: Path) -> None:
@@ -97,7 +102,7 @@ def test_missing_pieces_are_reported_not_crashed_on(tmp_path: Path) -> None:
     del document["strategies"]
     html = report_of(tmp_path, write_results(tmp_path / "bare.json", document))
     assert "no strategy in this input records phases" in html
-    assert "no native kernel floor" in html
+    assert "no kernel-alone floor" in html
     assert "no kernel line" in html and "no rooflines" in html
     assert set(figures_in(html)) == {"latency", "throughput", "overhead", "memory"}
 

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import json
+import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from interop_bench import cli, run_command, strategies
-from interop_bench.runner import plan, results
+from interop_bench import results_file as results
+from interop_bench.runner import plan
 
-# Enough cells that the run is still going when the first ones are on disk.
-SIZES = "1,10,100,1000,1e4,1e5,1e6"
+SIZES = "1,100,1e4"
 OPS = "sum,scale"
-CELLS = 7 * 2
+# Two strategies and the kernel alone for two ops at three sizes, and the two
+# bandwidth probes in the first op's groups.
+CELLS = 3 * 2 * 3 + 2 * 3
 
 
 def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -42,6 +43,7 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
         (["--sizes", "0"], "bad size '0'"),
         (["--resume", "x.json", "--strategies", "numpy"], "drop --strategies"),
         (["--resume", "does-not-exist.json"], "cannot read results file"),
+        (["--inject-slowdown", "nope:0.25"], "unknown strategy 'nope'"),
     ],
 )
 def test_bad_input_exits_2_naming_the_bad_value(
@@ -49,6 +51,24 @@ def test_bad_input_exits_2_naming_the_bad_value(
 ) -> None:
     assert cli.main(["run", *args]) == 2  # in process: these fail before measuring
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--processes", "0"),
+        ("--processes", "two"),
+        ("--inject-slowdown", "capi"),
+        ("--inject-slowdown", "capi:-1"),
+    ],
+)
+def test_bad_processes_and_slowdowns_are_refused(
+    flag: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["run", flag, value])
+    assert exit_info.value.code == 2
+    assert flag in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("budget", ["0", "-1", "soon", "inf"])
@@ -81,36 +101,75 @@ def test_an_existing_out_file_is_not_overwritten(
     assert out.read_text() == "{}"
 
 
-def cells_on_disk(path: Path) -> int:
-    try:
-        return len(json.loads(path.read_text())["cells"])
-    except (OSError, ValueError):
-        return 0
+TESTS_DIR = Path(__file__).resolve().parent
 
 
-def interrupt_once_cells_are_written(out: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "interop_bench", "run", "--strategies", "numpy"]
-    command += ["--ops", OPS, "--sizes", SIZES, "--profile", "quick", "--out", str(out)]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 90
-    while cells_on_disk(out) < 2 and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    child.send_signal(signal.SIGINT)
-    stdout, stderr = child.communicate(timeout=60)
-    return subprocess.CompletedProcess(command, child.returncode, stdout, stderr)
+def double_environment(tmp_path: Path, *doubles: str) -> dict[str, str]:
+    """The environment of a run that can measure the doubles of fake_strategies.py."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
+    env["INTEROP_BENCH_EXTRA_STRATEGIES"] = ",".join(
+        f"{name}=fake_strategies:{cls}" for name, cls in doubles
+    )
+    env["IB_TEST_COUNTER"] = str(tmp_path / "opened.txt")
+    env["IB_TEST_FIFO"] = str(tmp_path / "pass1.fifo")
+    return env
 
 
-@pytest.mark.skipif("numpy" not in strategies.names(), reason="needs the numpy strategy")
-def test_ctrl_c_leaves_a_valid_partial_file_that_resume_completes(tmp_path: Path) -> None:
+def run_command_line(strategy: str, out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "interop_bench",
+        "run",
+        "--strategies",
+        f"numpy,{strategy}",
+        "--ops",
+        OPS,
+        "--sizes",
+        SIZES,
+        "--profile",
+        "quick",
+        "--processes",
+        "3",
+        "--out",
+        str(out),
+    ]
+
+
+def test_ctrl_c_keeps_what_was_measured_and_resume_completes_it(tmp_path: Path) -> None:
+    env = double_environment(tmp_path, ("signals", "SignalsInPass1"))
+    fifo = Path(env["IB_TEST_FIFO"])
+    os.mkfifo(fifo)
     out = tmp_path / "run.json"
-    interrupted = interrupt_once_cells_are_written(out)
-    assert interrupted.returncode == 130, interrupted.stderr
-    assert f"--resume {out}" in interrupted.stderr
+    child = subprocess.Popen(
+        run_command_line("signals", out),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with open(fifo) as started:  # blocks until pass 1 has opened its strategies
+        assert started.read() == "pass 1 started\n"
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=120)
+    assert child.returncode == 130, stderr
+    assert f"--resume {out}" in stderr
     partial = results.load(out, validate=True)
     assert partial["complete"] is False
-    assert 2 <= len(partial["cells"]) < CELLS
+    assert len(partial["cells"]) == CELLS  # pass 0 measured every cell
+    assert all(c["processes"][0]["pass"] == 0 for c in partial["cells"])
+    assert all(len(c["processes"]) < 3 for c in partial["cells"])
+    assert not list(tmp_path.glob(".run.json.pass-*"))  # the pass file was merged
 
-    resumed = run_cli("--resume", str(out), "--quiet")
+    resumed = subprocess.run(
+        [sys.executable, "-m", "interop_bench", "run", "--resume", str(out), "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert f"results: {out}" in resumed.stdout
     complete = results.load(out, validate=True)
@@ -118,6 +177,38 @@ def test_ctrl_c_leaves_a_valid_partial_file_that_resume_completes(tmp_path: Path
     assert len(complete["resumed_utc"]) == 1
     keys = [(c["strategy"], c["op"], c["size"]) for c in complete["cells"]]
     assert len(keys) == len(set(keys)) == CELLS
-    # The cells measured before the interruption are kept, not measured again.
-    assert complete["cells"][: len(partial["cells"])] == partial["cells"]
-    assert complete["environment"] == partial["environment"]
+    before = {(c["strategy"], c["op"], c["size"]): c for c in partial["cells"]}
+    for record in complete["cells"]:
+        assert [p["pass"] for p in record["processes"]] == [0, 1, 2]
+        # What was measured before the interruption is kept, not measured again.
+        kept = before[(record["strategy"], record["op"], record["size"])]["processes"]
+        assert record["processes"][: len(kept)] == kept
+    assert complete["environment"] == partial["environment"] | {
+        "noise": complete["environment"]["noise"]
+    }
+
+
+def test_a_measuring_process_that_dies_costs_its_group_not_the_run(tmp_path: Path) -> None:
+    env = double_environment(tmp_path, ("dies", "DiesInPass1"))
+    out = tmp_path / "run.json"
+    done = subprocess.run(
+        run_command_line("dies", out),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "died (exit status 9)" in done.stderr
+    document = results.load(out, validate=True)
+    by_key = {(c["strategy"], c["op"], c["size"]): c for c in document["cells"]}
+    dead = by_key[("dies", "sum", 1)]
+    assert dead["status"] == "error" and "died (exit status 9)" in dead["reason"]
+    # numpy shared that group: it was recorded before the death, or failed with it.
+    beside = by_key[("numpy", "sum", 1)]
+    assert beside["status"] == "ok" or "died" in beside["reason"]
+    # Every later group was measured in all three processes, the dying strategy too
+    # (its process restarts for the rest of the pass, and it dies only once: at sum n=1).
+    others = [c for (_, op, size), c in by_key.items() if (op, size) != ("sum", 1)]
+    assert others and all(c["status"] == "ok" for c in others if c["strategy"] == "numpy")

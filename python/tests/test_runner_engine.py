@@ -1,51 +1,74 @@
-"""The engine measures the truth: it agrees with timeit, never times a wrong
-answer, records failures, and its results file matches the schema."""
+"""The engine measures what the clock says, never times a wrong answer, records
+failures, puts the floors in the same rounds, and its results file matches the schema.
+
+Timing is checked against a fake clock that the strategy doubles advance by a
+known amount per call, so no test here depends on the machine's speed.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import time
-import timeit
+from collections.abc import Iterator
 from pathlib import Path
-from statistics import median
 
 import numpy as np
 import pytest
-from test_runner_support import TINY, cell, run_in_process
+from runner_helpers import TINY, cell, run_in_process
 
-from interop_bench import ops
-from interop_bench.runner import results
+from interop_bench import results_file
+from interop_bench.runner import cell as cell_module
+from interop_bench.runner import engine, environment, timing, workload
 from interop_bench.strategies.numpy import NumpyStrategy
 
-TIMEIT_BAND = (0.8, 1.25)
-# Longer than TINY so that a burst of load from a neighbour cannot cover a
-# whole measurement: ~200 samples of ~0.2 ms, like timeit's repeats below.
-STEADY = dataclasses.replace(TINY, max_samples=200, sample_target_ns=200_000, ci_relative=0.001)
+CALL_NS = 1000  # what one call of a Ticking strategy costs on the fake clock
 
 
-def engine_and_timeit_ratios(tmp_path: Path, size: int, pairs: int) -> list[float]:
-    """The engine's median over timeit's, both of numpy's sum at `size`, measured
-    back to back `pairs` times so that both see the same machine state."""
-    strategy = NumpyStrategy()
-    a = ops.make_input("sum", size)
-    timer = timeit.Timer("sum(a)", globals={"sum": strategy.sum, "a": a})
-    # timeit's own repeats, each ~0.2 ms like an engine sample, and their median:
-    # on a shared machine a long repeat absorbs every preemption, a median does not.
-    number = max(1, timer.autorange()[0] // 1000)
-    ratios = []
-    for pair in range(pairs):
-        path = tmp_path / f"timeit-{pair}.json"
-        document = run_in_process(path, ("numpy",), ("sum",), (size,), profile=STEADY)
-        engine_ns = cell(document, "numpy", "sum", size)["stats"]["median_ns"]  # type: ignore[index]
-        timeit_ns = median(timer.repeat(repeat=201, number=number)) / number * 1e9
-        ratios.append(float(engine_ns / timeit_ns))
-    return ratios
+class FakeClock:
+    """perf_counter_ns that only moves when read (1 ns) or when a call advances it."""
+
+    def __init__(self) -> None:
+        self.ns = 0
+
+    def __call__(self) -> int:
+        self.ns += 1
+        return self.ns
 
 
-def test_engine_median_agrees_with_timeit(tmp_path: Path) -> None:
-    # The median of five back-to-back pairs: one noisy window cannot decide.
-    ratios = engine_and_timeit_ratios(tmp_path, 100_000, pairs=5)
-    assert TIMEIT_BAND[0] <= median(ratios) <= TIMEIT_BAND[1], ratios
+CLOCK = FakeClock()
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
+    for module in (timing, workload, environment, engine, cell_module):
+        monkeypatch.setattr(module, "perf_counter_ns", CLOCK)
+    yield CLOCK
+
+
+class Ticking(NumpyStrategy):
+    """Every call costs exactly CALL_NS on the fake clock."""
+
+    name = "ticking"
+
+    def sum(self, a: np.ndarray) -> float:
+        CLOCK.ns += CALL_NS
+        return float(a.sum())
+
+
+def test_the_engine_reports_what_the_clock_says(tmp_path: Path, fake_clock: FakeClock) -> None:
+    document = run_in_process(
+        tmp_path / "clock.json", ("ticking",), ("sum",), (100,), factories={"ticking": Ticking}
+    )
+    record = cell(document, "ticking", "sum", 100)
+    assert record["status"] == "ok", record["reason"]
+    stats = record["stats"]
+    assert isinstance(stats, dict)
+    # A sample of k calls reads k * CALL_NS plus one clock reading; the empty loop
+    # costs next to nothing on this clock.
+    assert stats["median_ns"] == pytest.approx(CALL_NS, abs=0.5)
+    assert stats["ci_low_ns"] <= stats["median_ns"] <= stats["ci_high_ns"]
+    assert stats["processes"] == TINY.processes
+    assert stats["interval"] == "processes"
+    assert [p["pass"] for p in record["processes"]] == list(range(TINY.processes))  # type: ignore[union-attr]
+    assert stats["throughput_bytes_per_s"] == pytest.approx(800 * 1e9 / stats["median_ns"])
 
 
 class CountingWrongSum(NumpyStrategy):
@@ -111,8 +134,8 @@ def test_wrong_strategies_are_reported_and_never_timed(tmp_path: Path) -> None:
     wrong = cell(document, "wrong-sum", "sum", 1000)
     assert wrong["status"] == "incorrect"
     assert "NumPy says" in str(wrong["reason"])
-    assert wrong["stats"] is None and wrong["samples_ns"] == []
-    assert CountingWrongSum.calls == 1  # the check, and nothing else
+    assert wrong["stats"] is None and wrong["samples_ns"] == [] and wrong["processes"] == []
+    assert CountingWrongSum.calls == 1  # the check of pass 0, and nothing else in any pass
     assert cell(document, "wrong-sum", "scale", 1000)["status"] == "ok"
     scribbled = cell(document, "scribbler", "sum", 1000)
     assert scribbled["status"] == "incorrect"
@@ -126,36 +149,38 @@ def test_wrong_strategies_are_reported_and_never_timed(tmp_path: Path) -> None:
         # The strategy measured after the scribbler still got the right input.
         assert cell(document, "numpy", op, 1000)["status"] == "ok"
     assert document["complete"] is True
-    results.check(document)
+    results_file.check(document)
 
 
-class Sleepy(NumpyStrategy):
-    """50 ms a call: over a tiny cell budget, so checked once and skipped."""
+class Slow(NumpyStrategy):
+    """Ten fake seconds a call: over any cell budget, so checked once and skipped."""
 
-    name = "sleepy"
+    name = "slow"
     calls = 0
 
     def sum(self, a: np.ndarray) -> float:
         type(self).calls += 1
-        time.sleep(0.05)
+        CLOCK.ns += 10_000_000_000
         return float(a.sum())
 
 
-def test_a_strategy_over_the_budget_is_checked_once_then_skipped(tmp_path: Path) -> None:
-    Sleepy.calls = 0
+def test_a_strategy_over_the_budget_is_checked_once_then_skipped(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
+    Slow.calls = 0
     document = run_in_process(
-        tmp_path / "slow.json", ("sleepy",), ("sum",), (10, 100), factories={"sleepy": Sleepy}
+        tmp_path / "slow.json", ("slow",), ("sum",), (10, 100), factories={"slow": Slow}
     )
-    first, second = cell(document, "sleepy", "sum", 10), cell(document, "sleepy", "sum", 100)
+    first, second = cell(document, "slow", "sum", 10), cell(document, "slow", "sum", 100)
     assert first["status"] == second["status"] == "skipped"
     assert "answer checked, not timed" in str(first["reason"])
     assert "over the cell budget" in str(first["reason"])
     assert "a smaller size (10) was already skipped" in str(second["reason"])
-    assert Sleepy.calls == 1
-    results.check(document)
+    assert Slow.calls == 1
+    results_file.check(document)
 
 
-def test_ok_cells_carry_stats_samples_memory_and_phases(tmp_path: Path) -> None:
+def test_ok_cells_carry_processes_stats_memory_and_phases(tmp_path: Path) -> None:
     document = run_in_process(
         tmp_path / "ok.json",
         ("phased",),
@@ -163,46 +188,77 @@ def test_ok_cells_carry_stats_samples_memory_and_phases(tmp_path: Path) -> None:
         (1, 300),
         factories={"phased": Phased},
     )
-    results.check(document)
+    results_file.check(document)
     assert len(document["cells"]) == 4
     for record in document["cells"]:
         assert record["status"] == "ok", record["reason"]
         stats = record["stats"]
-        assert stats["samples"] == len(record["samples_ns"]) >= 1
-        assert stats["min_ns"] <= stats["ci_low_ns"] <= stats["median_ns"] <= stats["ci_high_ns"]
-        assert stats["stop_reason"] in ("ci", "budget", "max_samples")
-        assert stats["overhead_ns"] is None  # no floors in this test
+        processes = record["processes"]
+        assert stats["samples"] == len(record["samples_ns"]) == sum(p["samples"] for p in processes)
+        assert stats["processes"] == len(processes) == TINY.processes
+        assert stats["ci_low_ns"] <= stats["median_ns"] <= stats["ci_high_ns"]
+        for process in processes:
+            assert sum(r["samples"] for r in process["rounds"]) == process["samples"]
+            assert process["stop_reason"] in ("ci", "budget", "max_samples")
+        assert stats["overhead_ns"] is None and stats["kernel_ratio"] is None  # no floors
         expected_rate = record["bytes"] * 1e9 / stats["median_ns"]
         assert stats["throughput_bytes_per_s"] == pytest.approx(expected_rate)
         assert list(record["phases_ns"]) == ["encode", "kernel"]  # call order
         assert record["phases_ns"] == {"encode": 100.0, "kernel": 300.0}
         assert record["memory_note"]
-    square = cell(document, "phased", "square", 1)["stats"]
-    assert square["calls_per_sample"] > 1  # many fresh copies per sample at 8 bytes
+    assert [launch["pass"] for launch in document["passes"]] == list(range(TINY.processes))
+    square = cell(document, "phased", "square", 1)["processes"]
+    assert all(p["calls_per_sample"] > 1 for p in square)  # type: ignore[union-attr]
+
+
+def test_the_floors_are_turns_of_the_same_rounds(tmp_path: Path) -> None:
+    document = run_in_process(
+        tmp_path / "floors.json", ("numpy",), ("sum", "scale"), (1000,), with_floors=True
+    )
+    results_file.check(document)
+    names = {(c["strategy"], c["op"]) for c in document["cells"]}
+    assert names == {
+        ("numpy", "sum"),
+        ("numpy", "scale"),
+        ("kernel", "sum"),
+        ("kernel", "scale"),
+        ("read-probe", "sum"),  # the probes are turns of the first op's groups
+        ("memcpy-probe", "sum"),
+    }
+    for record in document["cells"]:
+        assert record["status"] == "ok", record["reason"]
+        assert len(record["processes"]) == TINY.processes
+    numpy_sum = cell(document, "numpy", "sum", 1000)["stats"]
+    assert isinstance(numpy_sum, dict)
+    assert numpy_sum["kernel_ratio_ci_low"] <= numpy_sum["kernel_ratio"]
+    assert numpy_sum["kernel_ratio"] <= numpy_sum["kernel_ratio_ci_high"]
+    kernel = cell(document, "kernel", "sum", 1000)["stats"]
+    assert isinstance(kernel, dict)
+    assert numpy_sum["overhead_ns"] == pytest.approx(numpy_sum["median_ns"] - kernel["median_ns"])
 
 
 def test_results_file_on_disk_is_the_document(tmp_path: Path) -> None:
     path = tmp_path / "disk.json"
     document = run_in_process(path, ("numpy",), ("sum",), (10,))
-    loaded = results.load(path, validate=True)
+    loaded = results_file.load(path, validate=True)
     assert loaded["cells"] == document["cells"]
     assert loaded["request"]["profile"] == TINY.name
-    assert [p.name for p in tmp_path.iterdir()] == ["disk.json"]  # no temporary left
+    assert [p.name for p in tmp_path.iterdir()] == ["disk.json"]  # no temporary, no pass file
 
 
 def test_results_file_is_readable_by_others_as_open_would_make_it(tmp_path: Path) -> None:
     path = tmp_path / "shared.json"
     reference = tmp_path / "by-open.json"
     reference.write_text("{}")
-    results.write_atomic(path, {"schema_version": 1})
+    results_file.write_atomic(path, {"schema_version": 2})
     assert path.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
 
 
 def test_load_refuses_other_schema_versions(tmp_path: Path) -> None:
     path = tmp_path / "future.json"
-    path.write_text('{"schema_version": 2}')
-    with pytest.raises(results.ResultsError, match="schema_version 2"):
-        results.load(path)
+    path.write_text('{"schema_version": 3}')
+    with pytest.raises(results_file.ResultsError, match="schema_version 3"):
+        results_file.load(path)
     path.write_text("[1, 2]")
-    with pytest.raises(results.ResultsError, match="not a results file"):
-        results.load(path)
+    with pytest.raises(results_file.ResultsError, match="not a results file"):
+        results_file.load(path)

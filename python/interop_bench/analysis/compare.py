@@ -1,25 +1,44 @@
-"""Two runs, cell by cell: ratio of medians and a rank test on the raw samples.
+"""Two runs, cell by cell: did anything change more than the runs' own spread?
 
-A cell regressed only when the new samples are significantly slower (two-sided
-Mann-Whitney U test at `alpha`, which needs no assumption about the shape of
-the timing distribution) AND the ratio of medians exceeds 1 + threshold: a
-tiny but consistent slowdown is reported, never failed on. A cell that was
-`ok` and now gives a wrong answer or raises is a regression too, whatever the
-timing says.
+What is compared is what reproduces: each cell's center and the standard
+error of its logarithm, both from its per-process medians and the machine's
+speed shared by its group (interop_bench/intervals.py says why the process is
+the unit). For each cell present and measured in both files, a t test on the
+difference of the logs gives a p-value and a 95% interval of the ratio new / old.
+With fewer than MIN_PROCESSES_TO_TEST processes on either side the test is
+not made ("not enough processes"): the spread would rest on one degree of
+freedom, and a version 1 file (one process per cell) never has more.
+
+Hundreds of cells are tested at once, so significance is decided with the
+Benjamini-Hochberg procedure at `alpha` over all of them: when nothing
+changed (an A/A comparison), the chance that any cell at all is flagged stays
+below `alpha`. A cell regressed only when it is significantly slower AND the
+ratio exceeds 1 + threshold: a tiny but consistent slowdown is reported,
+never failed on. A cell that was `ok` and now gives a wrong answer or raises
+is a regression too. A cell that is not significant but whose interval still
+reaches past the threshold is "noisy": the data cannot tell, which is not the
+same as "no change" (asv's rule).
+
+Instruction counts per call (Valgrind; deterministic, so no test is needed)
+regress when they grow by more than `instructions_threshold`.
+
+The floors (kernel alone, bandwidth probes) are compared too, never as
+regressions: a floor that moved says the machine changed between the runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
 
-from scipy.stats import mannwhitneyu
-
+from interop_bench import intervals
 from interop_bench.analysis.load import Cell, Results
 from interop_bench.analysis.units import geometric_mean
 
-# Below this many samples per side the U test cannot reach alpha = 0.01.
-MIN_SAMPLES = 8
 BROKEN = ("incorrect", "error")
+# Environment settings that change timings; two files that differ in any are flagged.
+SETTINGS = ("thp_enabled", "thp_defrag", "cpu_governor", "aslr", "affinity", "hypervisor")
 
 
 @dataclass(frozen=True)
@@ -27,12 +46,26 @@ class CellChange:
     strategy: str
     op: str
     size: int
+    payload_bytes: int
     old_median_ns: float | None
     new_median_ns: float | None
     ratio: float | None  # new / old median
+    ratio_low: float | None  # 95% interval of the ratio
+    ratio_high: float | None
     p_value: float | None
-    verdict: str  # faster | slower | not significant | too few samples | became <status> | ...
+    processes: tuple[int, int]  # (old, new)
+    verdict: str  # faster | slower | no change | noisy | not enough processes | became <status>
     regression: bool
+    floor: bool = False
+    old_instructions: float | None = None
+    new_instructions: float | None = None
+    instructions_regression: bool = False
+
+    @property
+    def instructions_ratio(self) -> float | None:
+        if not self.old_instructions or self.new_instructions is None:
+            return None
+        return self.new_instructions / self.old_instructions
 
 
 @dataclass(frozen=True)
@@ -51,32 +84,169 @@ class Comparison:
     new: Results
     threshold: float
     alpha: float
+    instructions_threshold: float
     changes: tuple[CellChange, ...]
     only_old: tuple[tuple[str, str, int], ...]
     only_new: tuple[tuple[str, str, int], ...]
-    machine_warning: str | None
+    warnings: tuple[str, ...]
     summaries: tuple[StrategySummary, ...] = field(default=())
 
     @property
     def regressions(self) -> list[CellChange]:
-        return [c for c in self.changes if c.regression]
+        return [c for c in self.changes if c.regression or c.instructions_regression]
+
+    @property
+    def machine_warning(self) -> str | None:
+        return next((w for w in self.warnings if w.startswith("DIFFERENT MACHINES")), None)
 
 
-def compare(old: Results, new: Results, threshold: float, alpha: float) -> Comparison:
-    old_cells, new_cells = old.cell_map(), new.cell_map()
+def compare(
+    old: Results,
+    new: Results,
+    threshold: float,
+    alpha: float,
+    instructions_threshold: float = 0.02,
+) -> Comparison:
+    old_cells = {c.key: (c, False) for c in old.cells} | {c.key: (c, True) for c in old.floor_cells}
+    new_cells = {c.key: (c, False) for c in new.cells} | {c.key: (c, True) for c in new.floor_cells}
     common = sorted(old_cells.keys() & new_cells.keys())
-    changes = tuple(_change(old_cells[k], new_cells[k], threshold, alpha) for k in common)
+    tests = [_test(old_cells[k][0], new_cells[k][0]) for k in common]
+    p_values = [t.p_value for t in tests if t is not None]
+    significant = iter(intervals.benjamini_hochberg(p_values, alpha))
+    changes = []
+    for key, test in zip(common, tests, strict=True):
+        (old_cell, floor), (new_cell, _) = old_cells[key], new_cells[key]
+        is_significant = next(significant) if test is not None else False
+        change = _change(
+            old_cell,
+            new_cell,
+            test=test,
+            significant=is_significant,
+            threshold=threshold,
+            floor=floor,
+        )
+        changes.append(_with_instructions(change, old_cell, new_cell, instructions_threshold))
+    strategy_changes = tuple(c for c in changes if not c.floor)
     return Comparison(
         old=old,
         new=new,
         threshold=threshold,
         alpha=alpha,
-        changes=changes,
-        only_old=tuple(sorted(old_cells.keys() - new_cells.keys())),
-        only_new=tuple(sorted(new_cells.keys() - old_cells.keys())),
-        machine_warning=machine_warning(old, new),
-        summaries=_summaries(changes),
+        instructions_threshold=instructions_threshold,
+        changes=tuple(changes),
+        only_old=tuple(k for k in sorted(old_cells.keys() - new_cells.keys())),
+        only_new=tuple(k for k in sorted(new_cells.keys() - old_cells.keys())),
+        warnings=tuple(warnings(old, new, changes)),
+        summaries=_summaries(strategy_changes),
     )
+
+
+def _test(old: Cell, new: Cell) -> intervals.RatioTest | None:
+    """The test of new / old when both cells are ok with enough processes, else None."""
+    if not (old.ok and new.ok):
+        return None
+    counts = (len(old.process_medians_ns), len(new.process_medians_ns))
+    old_se, new_se = old.stat("log_standard_error"), new.stat("log_standard_error")
+    if min(counts) < intervals.MIN_PROCESSES_TO_TEST or old_se is None or new_se is None:
+        return None
+    return intervals.independent_log_ratio(
+        (old.median_ns, old_se, counts[0]), (new.median_ns, new_se, counts[1])
+    )
+
+
+def _change(
+    old: Cell,
+    new: Cell,
+    *,
+    test: intervals.RatioTest | None,
+    significant: bool,
+    threshold: float,
+    floor: bool,
+) -> CellChange:
+    counts = (len(old.process_medians_ns), len(new.process_medians_ns))
+    change = CellChange(
+        strategy=old.strategy,
+        op=old.op,
+        size=old.size,
+        payload_bytes=old.payload_bytes,
+        old_median_ns=old.median_ns if old.ok else None,
+        new_median_ns=new.median_ns if new.ok else None,
+        ratio=None,
+        ratio_low=None,
+        ratio_high=None,
+        p_value=None,
+        processes=counts,
+        verdict="",
+        regression=False,
+        floor=floor,
+    )
+    if not (old.ok and new.ok):
+        broke = old.ok and new.status in BROKEN and not floor
+        moved = f"{old.status} -> {new.status}" if old.status != new.status else old.status
+        verdict = f"became {new.status}" if broke else moved
+        return dataclasses.replace(change, verdict=verdict, regression=broke)
+    ratio = new.median_ns / old.median_ns
+    if test is None:
+        need = intervals.MIN_PROCESSES_TO_TEST
+        verdict = f"not enough processes ({counts[0]} and {counts[1]}; {need} each needed)"
+        return dataclasses.replace(change, ratio=ratio, verdict=verdict)
+    if significant:
+        verdict = "slower" if test.ratio > 1 else "faster"
+    elif test.high > 1 + threshold or test.low < 1 / (1 + threshold):
+        verdict = "noisy"
+    else:
+        verdict = "no change"
+    return dataclasses.replace(
+        change,
+        ratio=ratio,
+        ratio_low=test.low,
+        ratio_high=test.high,
+        p_value=test.p_value,
+        verdict=verdict,
+        regression=verdict == "slower" and ratio > 1 + threshold and not floor,
+    )
+
+
+def _with_instructions(change: CellChange, old: Cell, new: Cell, threshold: float) -> CellChange:
+    if old.instructions_per_call is None or new.instructions_per_call is None:
+        return change
+    grew = new.instructions_per_call > old.instructions_per_call * (1 + threshold)
+    return dataclasses.replace(
+        change,
+        old_instructions=old.instructions_per_call,
+        new_instructions=new.instructions_per_call,
+        instructions_regression=grew and not change.floor,
+    )
+
+
+def warnings(old: Results, new: Results, changes: list[CellChange]) -> list[str]:
+    """What makes the two files less comparable than they look, loudest first."""
+    found = []
+    machine = machine_warning(old, new)
+    if machine:
+        found.append(machine)
+    for results, which in ((old, "old"), (new, "new")):
+        injected = (results.data.get("request") or {}).get("inject_slowdown") or {}
+        for name, fraction in injected.items():
+            found.append(
+                f"the {which} file is a validation run: {name} was slowed by {fraction:.0%}"
+            )
+        if results.schema_version < 2:
+            found.append(
+                f"the {which} file has schema_version {results.schema_version}: one process per "
+                "cell, so no cell of it can be tested (run it again with this version)"
+            )
+    differing = settings_differing(old, new)
+    if differing:
+        found.append("the machine was set up differently: " + "; ".join(differing))
+    moved = [c for c in changes if c.floor and c.verdict in ("slower", "faster")]
+    if moved:
+        worst = max(moved, key=lambda c: abs(math.log(c.ratio or 1)))
+        found.append(
+            f"{len(moved)} floor cell(s) moved significantly (e.g. {worst.strategy} {worst.op} at "
+            f"{worst.size}: {worst.ratio:.3f}x): the machine itself changed between the runs"
+        )
+    return found
 
 
 def machine_warning(old: Results, new: Results) -> str | None:
@@ -94,38 +264,17 @@ def machine_warning(old: Results, new: Results) -> str | None:
     )
 
 
-def _change(old: Cell, new: Cell, threshold: float, alpha: float) -> CellChange:
-    key = (old.strategy, old.op, old.size)
-    if not (old.ok and new.ok):
-        broke = old.ok and new.status in BROKEN
-        moved = f"{old.status} -> {new.status}" if old.status != new.status else old.status
-        return CellChange(
-            *key,
-            old_median_ns=old.median_ns if old.ok else None,
-            new_median_ns=new.median_ns if new.ok else None,
-            ratio=None,
-            p_value=None,
-            verdict=f"became {new.status}" if broke else moved,
-            regression=broke,
-        )
-    ratio = new.median_ns / old.median_ns
-    p_value = None
-    if min(len(old.samples_ns), len(new.samples_ns)) < MIN_SAMPLES:
-        verdict = "too few samples"
-    else:
-        test = mannwhitneyu(old.samples_ns, new.samples_ns, alternative="two-sided")
-        p_value = float(test.pvalue)
-        direction = "slower" if ratio > 1 else "faster"
-        verdict = "not significant" if p_value >= alpha else direction
-    return CellChange(
-        *key,
-        old_median_ns=old.median_ns,
-        new_median_ns=new.median_ns,
-        ratio=ratio,
-        p_value=p_value,
-        verdict=verdict,
-        regression=verdict == "slower" and ratio > 1 + threshold,
-    )
+def settings_differing(old: Results, new: Results) -> list[str]:
+    """The SETTINGS whose values differ between the runs' start snapshots."""
+    old_noise = ((old.environment.get("noise") or {}).get("start")) or {}
+    new_noise = ((new.environment.get("noise") or {}).get("start")) or {}
+    if not old_noise or not new_noise:
+        return []
+    return [
+        f"{key} {old_noise.get(key)!r} vs {new_noise.get(key)!r}"
+        for key in SETTINGS
+        if old_noise.get(key) != new_noise.get(key)
+    ]
 
 
 def _summaries(changes: tuple[CellChange, ...]) -> tuple[StrategySummary, ...]:
@@ -139,7 +288,7 @@ def _summaries(changes: tuple[CellChange, ...]) -> tuple[StrategySummary, ...]:
             cells=sum(c.ratio is not None for c in own),
             slower=sum(c.verdict == "slower" for c in own),
             faster=sum(c.verdict == "faster" for c in own),
-            regressions=sum(c.regression for c in own),
+            regressions=sum(c.regression or c.instructions_regression for c in own),
         )
         for name, own in sorted(by_strategy.items())
     )

@@ -18,9 +18,12 @@ CELL_HEADERS = (
     " old",
     " new",
     " change",
+    " 95% interval",
     " p",
+    " processes",
     "verdict",
 )
+INSTRUCTION_HEADERS = (" instructions/call", " instr. change")
 SUMMARY_HEADERS = ("strategy", " cells", " geomean change", " slower", " faster", " regressions")
 
 
@@ -29,30 +32,47 @@ def render(comparison: Comparison, fmt: str) -> str:
         return _json(comparison)
     markdown = fmt == "markdown"
     parts = [_headline(comparison, markdown)]
-    if comparison.machine_warning:
-        parts.append(("> [!WARNING]\n> " if markdown else "WARNING: ") + comparison.machine_warning)
+    for warning in comparison.warnings:
+        parts.append(("> [!WARNING]\n> " if markdown else "WARNING: ") + warning)
+    counted = any(c.old_instructions is not None for c in comparison.changes)
+    headers = CELL_HEADERS + (INSTRUCTION_HEADERS if counted else ())
+    strategies = [c for c in comparison.changes if not c.floor]
+    floors = [c for c in comparison.changes if c.floor]
     parts.append(_section("Per strategy (geometric mean of new/old medians)", markdown))
     parts.append(table(SUMMARY_HEADERS, [_summary_row(s) for s in comparison.summaries], fmt))
-    notable = [c for c in comparison.changes if c.verdict != "not significant"]
+    notable = [c for c in strategies if c.verdict in ("slower", "faster") or _notable(c)]
     parts.append(_section("Significant changes and status changes", markdown))
-    parts.append(table(CELL_HEADERS, [_cell_row(c) for c in notable], fmt) if notable else "none")
+    rows = [_cell_row(c, counted) for c in notable]
+    parts.append(table(headers, rows, fmt) if notable else "none")
+    if floors:
+        parts.append(_section("Floors (kernel alone, bandwidth probes: the machine)", markdown))
+        parts.append(table(headers, [_cell_row(c, counted) for c in floors], fmt))
     if comparison.only_old or comparison.only_new:
         parts.append(_section("Cells in one file only", markdown))
         parts.append(_only(comparison, markdown))
-    every = table(CELL_HEADERS, [_cell_row(c) for c in comparison.changes], fmt)
+    every = table(headers, [_cell_row(c, counted) for c in strategies], fmt)
     if markdown:
-        summary = f"<summary>All {len(comparison.changes)} cells</summary>"
+        summary = f"<summary>All {len(strategies)} cells</summary>"
         parts.append(f"<details>{summary}\n\n{every}\n\n</details>")
     else:
         parts.extend([_section("All cells", markdown), every])
     return "\n\n".join(parts) + "\n"
 
 
+def _notable(change: CellChange) -> bool:
+    """A status change or an instruction-count regression: worth a line of its own."""
+    return change.ratio is None or change.instructions_regression
+
+
 def _headline(comparison: Comparison, markdown: bool) -> str:
     regressions = comparison.regressions
-    verdict = (
-        f"{len(regressions)} regression(s)" if regressions else "no regression"
-    ) + f" (slower by more than {comparison.threshold:.0%} at p < {comparison.alpha})"
+    verdict = (f"{len(regressions)} regression(s)" if regressions else "no regression") + (
+        f" (slower by more than {comparison.threshold:.0%}, significant at a false discovery "
+        f"rate of {comparison.alpha:g} over the cells' process medians"
+    )
+    if any(c.old_instructions is not None for c in comparison.changes):
+        verdict += f"; or {comparison.instructions_threshold:.0%} more instructions per call"
+    verdict += ")"
     files = f"{comparison.old.path.name} → {comparison.new.path.name}"
     if markdown:
         mark = "❌" if regressions else "✅"
@@ -70,19 +90,35 @@ def _summary_row(s: StrategySummary) -> list[str]:
     return [s.strategy, str(s.cells), change, *map(str, counts[1:])]
 
 
-def _cell_row(change: CellChange) -> list[str]:
+def _cell_row(change: CellChange, counted: bool) -> list[str]:
     verdict = change.verdict + (" REGRESSION" if change.regression else "")
-    return [
+    if change.instructions_regression:
+        verdict += " INSTRUCTIONS REGRESSION"
+    interval = (
+        ""
+        if change.ratio_low is None or change.ratio_high is None
+        else f"{format_percent(change.ratio_low - 1)} .. {format_percent(change.ratio_high - 1)}"
+    )
+    row = [
         change.strategy,
         change.op,
         str(change.size),
-        format_bytes(change.size * 8),
+        format_bytes(change.payload_bytes),
         _ns(change.old_median_ns),
         _ns(change.new_median_ns),
         "" if change.ratio is None else format_percent(change.ratio - 1),
+        interval,
         "" if change.p_value is None else f"{change.p_value:.2g}",
+        f"{change.processes[0]}/{change.processes[1]}",
         verdict,
     ]
+    if counted:
+        ratio = change.instructions_ratio
+        row += [
+            "" if change.new_instructions is None else f"{change.new_instructions:,.0f}",
+            "" if ratio is None else format_percent(ratio - 1),
+        ]
+    return row
 
 
 def _ns(value: float | None) -> str:
@@ -102,10 +138,11 @@ def _json(comparison: Comparison) -> str:
         "new": str(comparison.new.path),
         "threshold": comparison.threshold,
         "alpha": comparison.alpha,
-        "machine_warning": comparison.machine_warning,
+        "instructions_threshold": comparison.instructions_threshold,
+        "warnings": list(comparison.warnings),
         "regressions": len(comparison.regressions),
         "strategies": [_finite(asdict(s)) for s in comparison.summaries],
-        "cells": [asdict(c) for c in comparison.changes],
+        "cells": [_finite(asdict(c)) for c in comparison.changes],
         "only_old": [list(k) for k in comparison.only_old],
         "only_new": [list(k) for k in comparison.only_new],
     }

@@ -1,9 +1,13 @@
 """Results files (docs/results-schema.md) as typed, read-only views for the readers.
 
-Reading the JSON and the schema-version check are `interop_bench.runner.results`'s
+Reading the JSON and the schema-version check are `interop_bench.results_file`'s
 (which imports nothing of the measuring code); on top, only what the readers
 rely on is checked: the top-level shape and the keys of each cell. A file that
 fails any check raises ResultsFileError naming the file and the problem.
+
+Version 1 files (every cell measured in one process) read as cells of one
+process whose interval rests on that process's samples; their floors are the
+Google Benchmark ones of `environment.floors`.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from interop_bench.runner import results as results_io
+from interop_bench import results_file as results_io
+from interop_bench.results_file import FLOORS, KERNEL
 
 CELL_KEYS = ("strategy", "op", "size", "bytes", "status")
+FLOOR_FAMILY = "floor"
 
 # A results file that cannot be read: missing, not JSON, wrong schema version, malformed.
 ResultsFileError = results_io.ResultsError
@@ -35,6 +41,11 @@ class Cell:
     memory_peak_bytes: float | None
     memory_payload_ratio: float | None
     phases_ns: dict[str, float] | None
+    # The median of each process that measured the cell, in pass order (one
+    # for a version 1 file), and the pass each came from.
+    process_medians_ns: tuple[float, ...] = ()
+    process_passes: tuple[int, ...] = ()
+    instructions_per_call: float | None = None
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -48,6 +59,19 @@ class Cell:
     def median_ns(self) -> float:
         return float(self.stats["median_ns"])
 
+    @property
+    def interval_basis(self) -> str:
+        """What the 95% interval rests on: processes, rounds or samples (of one process)."""
+        return str(self.stats.get("interval", "samples"))
+
+    @property
+    def relative_half_width(self) -> float | None:
+        """Half the interval's width over the median, or None without one."""
+        low, high = self.stat("ci_low_ns"), self.stat("ci_high_ns")
+        if low is None or high is None or not self.ok or self.median_ns <= 0:
+            return None
+        return (high - low) / 2 / self.median_ns
+
     def stat(self, name: str) -> float | None:
         value = self.stats.get(name)
         return None if value is None else float(value)
@@ -55,12 +79,20 @@ class Cell:
 
 @dataclass(frozen=True)
 class Results:
-    """One results file: where it came from, its environment, its cells."""
+    """One results file: where it came from, its environment, its cells.
+
+    `cells` are the strategies'; the floors measured beside them (the kernel
+    alone, the bandwidth probes) are `floor_cells`."""
 
     path: Path
     data: dict[str, Any]
     cells: tuple[Cell, ...]
     label: str = field(default="")
+    floor_cells: tuple[Cell, ...] = ()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.data.get("schema_version", 0))
 
     @property
     def environment(self) -> dict[str, Any]:
@@ -68,20 +100,59 @@ class Results:
         return env
 
     @property
-    def floors(self) -> dict[str, Any]:
+    def benchmark_floors(self) -> dict[str, Any]:
+        """Google Benchmark's floors (`environment.floors`): in a version 2 file the
+        cross-check, in a version 1 file the only floors there are."""
         floors: dict[str, Any] = self.environment.get("floors") or {}
         return floors if floors.get("available") else {}
 
     @property
     def strategy_info(self) -> dict[str, dict[str, Any]]:
-        """The optional top-level `strategies` block: name -> family, copies_in, copies_out."""
+        """The optional top-level `strategies` block: name -> family, copies_in, copies_out,
+        without the floors."""
         info: dict[str, dict[str, Any]] = self.data.get("strategies") or {}
-        return info
+        return {k: v for k, v in info.items() if v.get("family") != FLOOR_FAMILY}
+
+    @property
+    def passes(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self.data.get("passes") or []
+        return found
+
+    def floor_cell(self, name: str, op: str, size: int) -> Cell | None:
+        for cell in self.floor_cells:
+            if cell.key == (name, op, size) and cell.ok:
+                return cell
+        return None
 
     def kernel_ns(self, op: str, size: int) -> float | None:
-        """The native kernel-only median for (op, size), or None without floors."""
-        value = (self.floors.get("kernel_ns") or {}).get(op, {}).get(str(size))
+        """The kernel-alone median for (op, size): measured in the run's own rounds
+        (version 2), else Google Benchmark's (version 1); None without either."""
+        if self.schema_version >= 2:
+            cell = self.floor_cell(KERNEL, op, size)
+            return cell.median_ns if cell else None
+        return self.benchmark_kernel_ns(op, size)
+
+    def benchmark_kernel_ns(self, op: str, size: int) -> float | None:
+        value = (self.benchmark_floors.get("kernel_ns") or {}).get(op, {}).get(str(size))
         return None if value is None else float(value)
+
+    def bandwidth_bytes_per_s(self, probe: str) -> list[tuple[int, float, float, float]]:
+        """(payload bytes, bytes/s, low, high) of a probe at every size it was
+        measured (version 2); a single point at its buffer size from Google
+        Benchmark otherwise (version 1: no interval)."""
+        points = []
+        for cell in self.floor_cells:
+            if cell.strategy == probe and cell.ok:
+                per_s = float(cell.payload_bytes) * 1e9
+                slowest_ns = cell.stat("ci_high_ns") or cell.median_ns
+                fastest_ns = cell.stat("ci_low_ns") or cell.median_ns
+                rate = (per_s / cell.median_ns, per_s / slowest_ns, per_s / fastest_ns)
+                points.append((cell.payload_bytes, *rate))
+        if points or self.schema_version >= 2:
+            return sorted(points)
+        kind = "read" if probe == "read-probe" else "memcpy"
+        value = self.benchmark_floors.get(f"{kind}_bandwidth_bytes_per_s")
+        return [] if not value else [(0, float(value), float(value), float(value))]
 
     def cell_map(self) -> dict[tuple[str, str, int], Cell]:
         return {cell.key: cell for cell in self.cells}
@@ -105,8 +176,19 @@ def load(path: str | Path, label: str = "") -> Results:
     data = results_io.load(path)  # reads the JSON and refuses other schema versions
     if not isinstance(data.get("cells"), list) or not isinstance(data.get("environment"), dict):
         raise ResultsFileError(f"{path}: malformed results file ('cells' or 'environment' missing)")
-    cells = tuple(_cell(path, index, raw) for index, raw in enumerate(data["cells"]))
-    return Results(path=path, data=data, cells=cells, label=label or path.stem)
+    families = {k: v.get("family") for k, v in (data.get("strategies") or {}).items()}
+    cells = [_cell(path, index, raw) for index, raw in enumerate(data["cells"])]
+
+    def is_floor(cell: Cell) -> bool:
+        return families.get(cell.strategy) == FLOOR_FAMILY or cell.strategy in FLOORS
+
+    return Results(
+        path=path,
+        data=data,
+        cells=tuple(c for c in cells if not is_floor(c)),
+        label=label or path.stem,
+        floor_cells=tuple(c for c in cells if is_floor(c)),
+    )
 
 
 def load_all(paths: list[str] | list[Path]) -> list[Results]:
@@ -125,6 +207,16 @@ def _cell(path: Path, index: int, raw: object) -> Cell:
     if not isinstance(raw, dict) or any(key not in raw for key in CELL_KEYS):
         raise ResultsFileError(f"{path}: cells[{index}] lacks one of {', '.join(CELL_KEYS)}")
     phases = raw.get("phases_ns")
+    stats = dict(raw.get("stats") or {})
+    processes = raw.get("processes")
+    medians: tuple[float, ...]
+    if processes is None:  # version 1: one process, the cell's own median
+        medians = (float(stats["median_ns"]),) if "median_ns" in stats else ()
+        passes: tuple[int, ...] = (0,) if medians else ()
+    else:
+        medians = tuple(float(p["median_ns"]) for p in processes)
+        passes = tuple(int(p["pass"]) for p in processes)
+    instructions = (raw.get("instructions") or {}).get("per_call")
     return Cell(
         strategy=str(raw["strategy"]),
         op=str(raw["op"]),
@@ -132,11 +224,14 @@ def _cell(path: Path, index: int, raw: object) -> Cell:
         payload_bytes=int(raw["bytes"]),
         status=str(raw["status"]),
         reason=raw.get("reason"),
-        stats=dict(raw.get("stats") or {}),
+        stats=stats,
         samples_ns=tuple(float(x) for x in raw.get("samples_ns") or ()),
         memory_peak_bytes=_optional_float(raw.get("memory_peak_bytes")),
         memory_payload_ratio=_optional_float(raw.get("memory_payload_ratio")),
         phases_ns={str(k): float(v) for k, v in phases.items()} if phases else None,
+        process_medians_ns=medians,
+        process_passes=passes,
+        instructions_per_call=_optional_float(instructions),
     )
 
 

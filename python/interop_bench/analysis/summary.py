@@ -58,12 +58,22 @@ def _op(results: Results, op: str) -> OpSummary:
                 if l_cell and l_cell.ok
                 else None,
                 large_rank=large_ranks.get(strategy),
-                vs_kernel=l_cell.median_ns / kernel if kernel and l_cell and l_cell.ok else None,
+                vs_kernel=_versus_kernel(l_cell, kernel),
                 note=_note(s_cell, l_cell),
             )
         )
     rows.sort(key=lambda r: (r.large_rank or 10**9, r.small_rank or 10**9, r.strategy))
     return OpSummary(op, small, large, tuple(rows))
+
+
+def _versus_kernel(cell: Cell | None, kernel_ns: float | None) -> float | None:
+    """The same-round ratio a version 2 file records, else median / kernel."""
+    if cell is None or not cell.ok:
+        return None
+    paired = cell.stat("kernel_ratio")
+    if paired is not None:
+        return paired
+    return cell.median_ns / kernel_ns if kernel_ns else None
 
 
 def _ranks(values: dict[str, float]) -> dict[str, int]:

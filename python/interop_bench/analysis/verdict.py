@@ -13,7 +13,9 @@ import math
 from dataclasses import dataclass
 from itertools import combinations, pairwise
 
+from interop_bench.analysis.floors import checks as floor_checks
 from interop_bench.analysis.load import Cell, Results
+from interop_bench.analysis.noise import noisy_groups
 from interop_bench.analysis.units import (
     DASH,
     TIMES,
@@ -28,6 +30,9 @@ LARGE_MIN_BYTES = 1_000_000  # from here a call costs its bandwidth
 # Two medians closer than this are a tie: run-to-run noise on a shared machine
 # is a few percent, and a "crossover" inside it would be noise.
 CLEAR_MARGIN = 1.05
+# A zero-copy call below this many times the kernel alone, measured in the same
+# rounds on the same buffer, is impossible: a bug, not noise.
+BELOW = 0.97
 # Without strategy metadata, a call that allocates less than this multiple of
 # its payload cannot have copied the input.
 ZERO_COPY_MEMORY_RATIO = 0.5
@@ -94,22 +99,43 @@ class Closeness:
     size: int
     payload_bytes: int
     kernel_ns: float
-    ratios: tuple[tuple[str, float], ...]  # (strategy, median / kernel_ns), closest first
+    # (strategy, median / kernel, interval low, high), closest first; the
+    # interval is None without per-process pairs (a version 1 file)
+    ratios: tuple[tuple[str, float, float | None, float | None], ...]
     how_known: str
+    same_rounds: bool  # the kernel was a turn of the same rounds (version 2)
 
     def sentence(self) -> str:
-        listed = ", ".join(f"{name} {format_ratio(r)}" for name, r in self.ratios)
+        listed = ", ".join(f"{name} {_ratio_text(r, lo, hi)}" for name, r, lo, hi in self.ratios)
+        where = (
+            "timed on the same buffer in the same rounds"
+            if self.same_rounds
+            else "measured by Google Benchmark before the cells"
+        )
         sentence = (
             f"At {format_bytes(self.payload_bytes)} the zero-copy strategies take {listed} "
-            f"the time of the kernel alone ({how_known_text(self.how_known)})."
+            f"the time of the kernel alone ({where}; {how_known_text(self.how_known)})."
         )
-        if self.ratios[0][1] < 1 / CLEAR_MARGIN:
+        below = [name for name, r, lo, hi in self.ratios if (hi if hi is not None else r) < BELOW]
+        if below and self.same_rounds:
+            sentence += (
+                f" Below {BELOW}{TIMES}: {', '.join(below)}. A call through Python cannot beat "
+                "the kernel alone on the same buffer in the same rounds: that is a bug to find "
+                "(a cell that skips work, or a floor that measures something else)."
+            )
+        elif self.ratios[0][1] < 1 / CLEAR_MARGIN:
             sentence += (
                 f" Below 1{TIMES} a call through Python beat the kernel alone, which it cannot"
                 " really do: the native floor at this size was measured under other conditions"
                 " (cache state, machine load) and is suspect."
             )
         return sentence
+
+
+def _ratio_text(ratio: float, low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return format_ratio(ratio)
+    return f"{format_ratio(ratio)} ({low:.2f}{DASH}{high:.2f})"
 
 
 @dataclass(frozen=True)
@@ -130,6 +156,31 @@ def how_known_text(how_known: str) -> str:
 
 def verdicts(results: Results) -> list[OpVerdict]:
     return [_op_verdict(results, op) for op in results.ops()]
+
+
+def run_notes(results: Results) -> list[str]:
+    """What the reader of this file's verdict should know about how it was measured."""
+    notes = []
+    if results.schema_version < 2:
+        notes.append(
+            "This file (schema version 1) measured every cell in one process: its intervals "
+            "are narrower than the difference between two runs."
+        )
+    noisy = noisy_groups(results)
+    if noisy:
+        listed = "; ".join(group.sentence() for group in noisy[:5])
+        more = f" (and {len(noisy) - 5} more)" if len(noisy) > 5 else ""
+        notes.append(f"The machine was busy while some groups were measured: {listed}{more}.")
+    disagree = [c for c in floor_checks(results) if c.disagree]
+    if disagree:
+        worst = max(disagree, key=lambda c: abs(math.log(c.ratio)))
+        notes.append(
+            f"The kernel alone measured in the run's rounds and by Google Benchmark disagree "
+            f"beyond their ranges at {len(disagree)} (op, size) pair(s), most at {worst.op} "
+            f"{format_bytes(worst.payload_bytes)} ({format_ratio(worst.ratio)}): "
+            '"x kernel" uses the in-run floor, measured in the cells\' own conditions.'
+        )
+    return notes
 
 
 def band_of(payload_bytes: int) -> str:
@@ -209,7 +260,7 @@ def _closeness(results: Results, op: str, cells: list[Cell]) -> tuple[Closeness 
     size = max(c.size for c in ok)
     kernel = results.kernel_ns(op, size)
     if kernel is None or kernel <= 0:
-        return None, "no native kernel floor in this file"
+        return None, "no kernel-alone floor in this file"
     largest = [c for c in ok if c.size == size]
     info = results.strategy_info
     if info:
@@ -227,8 +278,21 @@ def _closeness(results: Results, op: str, cells: list[Cell]) -> tuple[Closeness 
         ]
     if not chosen:
         return None, "no zero-copy strategy measured at the largest size"
-    ratios = tuple(sorted(((c.strategy, c.median_ns / kernel) for c in chosen), key=_second))
-    return Closeness(size, largest[0].payload_bytes, kernel, ratios, how), ""
+    ratios = tuple(sorted((_versus_kernel(c, kernel) for c in chosen), key=_second))
+    same_rounds = results.schema_version >= 2
+    return Closeness(size, largest[0].payload_bytes, kernel, ratios, how, same_rounds), ""
+
+
+def _versus_kernel(cell: Cell, kernel_ns: float) -> tuple[str, float, float | None, float | None]:
+    ratio = cell.stat("kernel_ratio")
+    if ratio is None:
+        return (cell.strategy, cell.median_ns / kernel_ns, None, None)
+    return (
+        cell.strategy,
+        ratio,
+        cell.stat("kernel_ratio_ci_low"),
+        cell.stat("kernel_ratio_ci_high"),
+    )
 
 
 def _declared_zero_copy(info: dict[str, object], op: str) -> bool:
@@ -237,7 +301,7 @@ def _declared_zero_copy(info: dict[str, object], op: str) -> bool:
     return op != "scale" or info.get("copies_out") == "zero-copy"
 
 
-def _second(item: tuple[str, float]) -> float:
+def _second(item: tuple[str, float, float | None, float | None]) -> float:
     return item[1]
 
 

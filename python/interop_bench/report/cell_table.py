@@ -18,13 +18,21 @@ from interop_bench.report.figures_size import ops_of
 
 PER_FILE_COLUMNS = (
     "median",
-    "95% CI of median",
+    "95% interval",
     "p99",
     "throughput",
     f"{TIMES} kernel",
     f"memory {TIMES} payload",
     "status",
 )
+
+
+# An interval wider than +-10% of its median is shown as such: the cell's
+# processes disagreed (a noisy machine, or a real bimodality worth a look).
+WIDE_HALF_WIDTH = 0.10
+# A call through Python cannot beat the kernel alone on the same buffer in the
+# same rounds; an interval of "x kernel" wholly below this is a bug to find.
+BELOW_KERNEL = 0.97
 
 
 @dataclass(frozen=True)
@@ -47,17 +55,21 @@ def tables(files: list[Results]) -> list[OpTable]:
 
 
 def _op_table(files: list[Results], op: str) -> OpTable:
-    maps = [r.cell_map() for r in files]
-    keys = sorted({(c.strategy, c.size) for r in files for c in r.cells if c.op == op})
+    """Strategies first, then the floors measured beside them (kernel, probes)."""
+    maps = [{c.key: c for c in (*r.cells, *r.floor_cells)} for r in files]
+    strategies = sorted({(c.strategy, c.size) for r in files for c in r.cells if c.op == op})
+    floors = sorted({(c.strategy, c.size) for r in files for c in r.floor_cells if c.op == op})
     rows = []
-    for strategy, size in keys:
+    for strategy, size in strategies + floors:
+        key = (strategy, op, size)
+        payload = next(m[key].payload_bytes for m in maps if key in m)
         row = [
-            Td(strategy, strategy),
+            Td(strategy, strategy, "floor" if (strategy, size) in floors else ""),
             Td(f"{size:,}", str(size)),
-            Td(format_bytes(size * 8), str(size)),
+            Td(format_bytes(payload), str(size)),
         ]
         for results, cells in zip(files, maps, strict=True):
-            row.extend(_file_columns(results, cells.get((strategy, op, size))))
+            row.extend(_file_columns(results, cells.get(key)))
         rows.append(tuple(row))
     return OpTable(op, tuple(r.label for r in files), tuple(rows))
 
@@ -73,34 +85,59 @@ def _file_columns(results: Results, cell: Cell | None) -> list[Td]:
     median = cell.median_ns
     low, high, p99 = cell.stat("ci_low_ns"), cell.stat("ci_high_ns"), cell.stat("p99_ns")
     rate = cell.stat("throughput_bytes_per_s")
-    kernel = results.kernel_ns(cell.op, cell.size)
-    overhead = cell.stat("overhead_ns")
     memory = cell.memory_payload_ratio
     return [
         Td(format_ns(median), f"{median}"),
-        Td(
-            _ci_text(low, high),
-            f"{(high or median) - (low or median)}",
-            title=f"{(high - low) / median:.1%} of the median wide" if low and high else "",
-        ),
+        _interval(cell, low, high),
         _number(p99, format_ns),
         _number(rate, format_rate),
-        Td(
-            format_ratio(median / kernel),
-            f"{median / kernel}",
-            title=f"overhead {format_ns(overhead)} over the kernel alone" if overhead else "",
-        )
-        if kernel
-        else Td("", ""),
+        _versus_kernel(results, cell),
         _number(memory, format_ratio, title=_peak(cell.memory_peak_bytes)),
         Td(
             "ok",
             "ok",
             "status-ok",
-            title=f"{int(cell.stats.get('samples', 0))} samples, "
+            title=f"{int(cell.stats.get('samples', 0))} samples from "
+            f"{len(cell.process_medians_ns)} process(es), "
             f"stopped by {cell.stats.get('stop_reason', '?')}",
         ),
     ]
+
+
+def _interval(cell: Cell, low: float | None, high: float | None) -> Td:
+    """The 95% interval, marked when it is wide or rests on one process only."""
+    half = cell.relative_half_width
+    if low is None or high is None or half is None:
+        return Td("", "")
+    basis = cell.interval_basis
+    text = f"{format_ns(low)} {DASH} {format_ns(high)}"
+    css = ""
+    if half > WIDE_HALF_WIDTH:
+        text += " (wide)"
+        css = "wide"
+    if basis != "processes":
+        text += f" ({basis} of one process)"
+        css = "wide"
+    title = f"±{half:.1%}, from {len(cell.process_medians_ns)} process(es) ({basis})"
+    return Td(text, f"{high - low}", css, title)
+
+
+def _versus_kernel(results: Results, cell: Cell) -> Td:
+    """median / kernel alone: paired by process where the file has same-run floors."""
+    ratio, low, high = (
+        cell.stat(k) for k in ("kernel_ratio", "kernel_ratio_ci_low", "kernel_ratio_ci_high")
+    )
+    if ratio is None:
+        kernel = results.kernel_ns(cell.op, cell.size)
+        if not kernel:
+            return Td("", "")
+        ratio = cell.median_ns / kernel
+    overhead = cell.stat("overhead_ns")
+    title = f"overhead {format_ns(overhead)} over the kernel alone" if overhead else ""
+    if low is not None and high is not None:
+        title += f"; 95% interval {format_ratio(low)} {DASH} {format_ratio(high)}"
+    below = high is not None and high < BELOW_KERNEL
+    return Td(format_ratio(ratio), f"{ratio}", "below-kernel" if below else "", title)
 
 
 def _peak(peak_bytes: float | None) -> str:

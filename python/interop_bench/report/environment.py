@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from interop_bench.analysis.floors import checks as floor_checks
 from interop_bench.analysis.load import Results
+from interop_bench.analysis.noise import noisy_groups, worst_shares
 from interop_bench.analysis.units import format_bytes, format_ns, format_rate
+from interop_bench.report.cell_table import WIDE_HALF_WIDTH
 
 
 def rows(files: list[Results]) -> list[tuple[str, list[str]]]:
@@ -27,7 +30,11 @@ def rows(files: list[Results]) -> list[tuple[str, list[str]]]:
         ("interop-bench", lambda r: str(r.data.get("tool_version", ""))),
         ("command line", lambda r: " ".join(map(str, r.environment.get("command_line") or []))),
         ("timer", _timer),
-        ("native floors", _floors),
+        ("processes per cell", _processes),
+        ("machine settings", _settings),
+        ("noise during the run", _noise),
+        ("intervals", _intervals),
+        ("Google Benchmark floors", _floors),
         ("cells", _cells),
         ("samples per cell", _samples),
     )
@@ -86,7 +93,69 @@ def _floors(results: Results) -> str:
     if copy:
         parts.append(f"memcpy {format_rate(float(copy))}")
     parts.append(f"kernel alone for {len(floors.get('kernel_ns') or {})} ops")
+    found = floor_checks(results)
+    if found:
+        ratios = [c.ratio for c in found]
+        disagree = [c for c in found if c.disagree]
+        parts.append(
+            f"in-run / Google Benchmark {min(ratios):.2f} to {max(ratios):.2f}; "
+            f"{len(disagree)} of {len(found)} disagree beyond both ranges (see below)"
+        )
+    elif results.schema_version < 2:
+        parts.append("the only floors of this version 1 file (measured before the cells)")
     return ", ".join(parts)
+
+
+def _processes(results: Results) -> str:
+    counts = Counter(len(c.process_medians_ns) for c in results.cells if c.ok)
+    if results.schema_version < 2:
+        return (
+            "1 (a version 1 file: intervals from one process's samples, narrower than runs differ)"
+        )
+    launched = len(results.passes)
+    listed = ", ".join(f"{n} cells with {k}" for k, n in sorted(counts.items(), reverse=True))
+    return f"{listed}; {launched} process launch(es)"
+
+
+def _settings(results: Results) -> str:
+    start = (results.environment.get("noise") or {}).get("start") or {}
+    if not start:
+        return "not recorded"
+    affinity = start.get("affinity")
+    return (
+        f"THP {start.get('thp_enabled')} (defrag {start.get('thp_defrag')}), "
+        f"governor {start.get('cpu_governor') or 'not exposed'}, ASLR {start.get('aslr')}, "
+        f"CPUs allowed {len(affinity) if affinity else '?'}, hypervisor {start.get('hypervisor')}"
+    )
+
+
+def _noise(results: Results) -> str:
+    noise = results.environment.get("noise") or {}
+    start, end = noise.get("start") or {}, noise.get("end") or {}
+    if not start:
+        return "not recorded"
+    parts = [
+        f"load average {start.get('load_1min')} at the start, {end.get('load_1min', '?')} "
+        "at the end"
+    ]
+    worst = worst_shares(results)
+    if worst is not None:
+        parts.append(
+            f"worst group: {worst[0]:.0%} steal, {worst[1]:.0%} of the CPUs busy in other "
+            f"processes; {len(noisy_groups(results))} noisy group(s)"
+        )
+    return "; ".join(parts)
+
+
+def _intervals(results: Results) -> str:
+    halves = sorted(h for c in results.cells if (h := c.relative_half_width) is not None)
+    if not halves:
+        return "none"
+    wide = sum(h > WIDE_HALF_WIDTH for h in halves)
+    return (
+        f"median ±{halves[len(halves) // 2]:.1%} (95% interval of the median); {wide} of "
+        f"{len(halves)} wider than ±{WIDE_HALF_WIDTH:.0%}"
+    )
 
 
 def _cells(results: Results) -> str:

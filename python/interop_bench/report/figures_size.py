@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from interop_bench.analysis.load import Cell, Results
-from interop_bench.analysis.units import TIMES
+from interop_bench.analysis.units import TIMES, format_bytes, format_rate
 from interop_bench.report.figure_common import (
     Rendered,
     legend_outside,
@@ -23,8 +23,10 @@ from interop_bench.report.figure_common import (
     to_svg,
 )
 from interop_bench.report.palette import FLOOR_COLOUR, Palette, file_linestyle
+from interop_bench.results_file import MEMCPY_PROBE, READ_PROBE
 
 PAYLOAD_LABEL = "payload per call (bytes of float64)"
+READ_ONLY_OPS = ("sum", "matrix_sum")
 RATIO_TICKS = (0, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
 Value = Callable[[Cell], float | None]
 
@@ -112,8 +114,9 @@ def latency(files: list[Results], palette: Palette) -> Rendered:
     title = "Latency vs payload size"
     caption = (
         "Median time of one call, log-log; the shaded band (whiskers at a single size) is the "
-        "95% confidence interval of the median. The dashed black line is the native kernel "
-        "alone, measured in C++ in the same run: no strategy can go below it."
+        "95% interval of the median, from the spread between the run's processes. The dashed "
+        "black line is the kernel alone, timed natively on the same buffer as a turn of the "
+        "same rounds: no strategy can go below it."
     )
     if not _has(files, lambda c: c.median_ns):
         return Rendered("latency", title, caption, missing="no measured (ok) cell in the input")
@@ -170,10 +173,11 @@ def _axes(ax: Axes, op: str, ylabel: str, yunit: str) -> None:
 def throughput(files: list[Results], palette: Palette) -> Rendered:
     title = "Throughput vs payload size"
     caption = (
-        "Payload bytes per second at the median (GB/s = 10⁹ bytes/s). Horizontal lines: the "
-        "machine's read and memcpy bandwidth over a buffer far larger than the caches, "
-        "measured in the same run: a zero-copy strategy at large sizes should approach "
-        "the read line."
+        "Payload bytes per second at the median (GB/s = 10⁹ bytes/s). Black lines: the "
+        "machine's read bandwidth (dashed: an integer read of the same bytes, no kernel code) "
+        "and memcpy bandwidth (dotted), measured as turns of the same rounds at every size, "
+        "so they bend where the caches end; a zero-copy strategy at large sizes should "
+        "approach the read line, never pass it."
     )
     rate = lambda c: c.stat("throughput_bytes_per_s")  # noqa: E731
     if not _has(files, rate):
@@ -187,28 +191,68 @@ def throughput(files: list[Results], palette: Palette) -> Rendered:
         _axes(ax, op, "throughput (payload bytes / s)", "rate")
     _legend(fig, files, palette, rooflines)
     note = "" if rooflines else " (This input has no bandwidth measurements, so no rooflines.)"
-    return Rendered("throughput", title, caption + note, svg=to_svg(fig))
+    return Rendered("throughput", title, caption + note + above_roofline(files), svg=to_svg(fig))
 
 
 def _rooflines(ax: Axes, files: list[Results]) -> list[tuple[Line2D, str]]:
     legend: list[tuple[Line2D, str]] = []
     for index, results in enumerate(files):
         suffix = f" ({results.label})" if len(files) > 1 else ""
-        for key, name, style in (
-            ("read_bandwidth_bytes_per_s", "read bandwidth", "--"),
-            ("memcpy_bandwidth_bytes_per_s", "memcpy bandwidth", ":"),
+        for probe, name, style in (
+            (READ_PROBE, "read bandwidth", "--"),
+            (MEMCPY_PROBE, "memcpy bandwidth", ":"),
         ):
-            value = results.floors.get(key)
-            if value:
-                line = ax.axhline(
-                    value,
-                    color=FLOOR_COLOUR,
-                    linestyle=style,
-                    linewidth=1.5,
-                    alpha=0.9 - 0.3 * index,
+            points = results.bandwidth_bytes_per_s(probe)
+            if not points:
+                continue
+            alpha = 0.9 - 0.3 * index
+            if points[0][0] == 0:  # one figure over a buffer of its own (version 1 files)
+                line = ax.axhline(points[0][1], color=FLOOR_COLOUR, linestyle=style, alpha=alpha)
+            else:
+                xs = [p[0] for p in points]
+                (line,) = ax.plot(
+                    xs, [p[1] for p in points], color=FLOOR_COLOUR, linestyle=style, alpha=alpha
                 )
-                legend.append((line, name + suffix))
+                ax.fill_between(
+                    xs,
+                    [p[2] for p in points],
+                    [p[3] for p in points],
+                    color=FLOOR_COLOUR,
+                    alpha=0.1,
+                    linewidth=0,
+                )
+            legend.append((line, name + suffix))
     return legend
+
+
+def above_roofline(files: list[Results]) -> str:
+    """A sentence for every read-only cell whose throughput interval lies wholly
+    above the read probe's at the same size: a roofline below an achieved rate
+    is never drawn without saying so."""
+    notes = []
+    for results in files:
+        probe = {p[0]: p for p in results.bandwidth_bytes_per_s(READ_PROBE) if p[0]}
+        for cell in results.cells:
+            point = probe.get(cell.payload_bytes)
+            fastest_ns = cell.stat("ci_high_ns")
+            if cell.op not in READ_ONLY_OPS or point is None or not cell.ok or not fastest_ns:
+                continue
+            slowest_rate = cell.payload_bytes * 1e9 / fastest_ns
+            if slowest_rate > point[3]:
+                notes.append(
+                    f"{cell.strategy} {cell.op} at {format_bytes(cell.payload_bytes)}: "
+                    f"{format_rate(slowest_rate)} or more, above the read line's "
+                    f"{format_rate(point[3])}"
+                )
+    if not notes:
+        return ""
+    return (
+        " Above the read line, which a read cannot really be: "
+        + "; ".join(notes[:8])
+        + (f" (and {len(notes) - 8} more)" if len(notes) > 8 else "")
+        + ". The probe and the kernels are compiled alike and read the same buffer in the same "
+        "rounds, so look for a cell that does not read all of its input."
+    )
 
 
 def memory(files: list[Results], palette: Palette) -> Rendered:

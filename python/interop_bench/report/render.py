@@ -8,8 +8,9 @@ from pathlib import Path
 import jinja2
 
 from interop_bench import __version__
+from interop_bench.analysis.floors import checks as floor_checks
 from interop_bench.analysis.load import Results
-from interop_bench.analysis.verdict import verdicts
+from interop_bench.analysis.verdict import run_notes, verdicts
 from interop_bench.report import cell_table, environment, figures_bars, figures_size
 from interop_bench.report.figure_common import Rendered
 from interop_bench.report.palette import Palette
@@ -34,7 +35,8 @@ def html(files: list[Results]) -> str:
         files=files,
         generated_utc=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         tool_version=__version__,
-        verdicts=[(results, verdicts(results)) for results in files],
+        verdicts=[(results, verdicts(results), run_notes(results)) for results in files],
+        floor_checks=[(results, floor_checks(results)) for results in files],
         figures=figures(files),
         tables=cell_table.tables(files),
         per_file_columns=cell_table.PER_FILE_COLUMNS,

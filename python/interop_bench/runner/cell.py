@@ -1,9 +1,11 @@
-"""One cell (strategy x op x size) from check to record.
+"""One cell (strategy x op x size) in one process, from check to pass record.
 
 The order is fixed: check the answer (a wrong one is recorded and never
 timed), calibrate, warm up, take samples in turns (the engine interleaves the
-turns of a size's strategies), then measure memory and phases and build the
-record of docs/results-schema.md.
+turns of a group), then, in the pass that is asked to, measure memory and
+phases. The result is a pass record (docs/results-schema.md, "pass files"):
+the raw samples and rounds of this process; statistics across processes are
+the parent's (runner/merge.py).
 """
 
 from __future__ import annotations
@@ -15,40 +17,58 @@ from time import perf_counter_ns
 from typing import Any
 
 from interop_bench.ops import WrongAnswerError
-from interop_bench.runner import floors, memory, plan, stats
+from interop_bench.runner import memory, plan
 from interop_bench.runner.plan import Profile
-from interop_bench.runner.timing import Sampler, calibrate
-from interop_bench.runner.workload import BoundWorkload, Workload
+from interop_bench.runner.timing import SampleFn, Sampler, calibrate, slowed_down
+from interop_bench.runner.workload import Bound, BoundWorkload, Workload
 from interop_bench.strategies import Strategy
 
 Record = dict[str, Any]
+# A check call at least this many times the sample target is a sample's worth
+# already: one call per sample, no calibration needed.
+_CALIBRATED_BY_CHECK = 2
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What every cell of a run shares."""
+    """What every cell of a pass shares."""
 
-    profile: Profile
+    profile: Profile  # the budgets of this one pass
+    processes: int  # passes in the run (the skip rule counts the calls of all)
     budget_ns: int
     resolution_ns: float
     loop_overhead_ns: float
-    floors: dict[str, Any]
+    pass_index: int
 
 
-def empty_record(strategy: str, op: str, size: int, status: str, reason: str | None) -> Record:
-    """A cell without measurements (skipped, incorrect, error)."""
+@dataclass(frozen=True)
+class Job:
+    """What a pass is asked to do with one cell."""
+
+    name: str
+    extras: bool  # measure memory and phases (the first pass that measures the cell)
+    force: bool  # measure even when the check call says it is over the budget
+    slowdown: float = 0.0  # validation only: busy-wait this fraction of each sample
+
+
+def empty_record(
+    name: str, workload: Workload, pass_index: int, status: str, reason: str | None
+) -> Record:
+    """A pass record without measurements (skipped, incorrect, error)."""
     return {
-        "strategy": strategy,
-        "op": op,
-        "size": size,
-        "bytes": size * 8,
+        "type": "cell",
+        "pass": pass_index,
+        "strategy": name,
+        "op": workload.op,
+        "size": workload.size,
+        "bytes": workload.payload_bytes,
         "status": status,
         "reason": reason,
-        "stats": None,
         "samples_ns": [],
-        "memory_peak_bytes": None,
-        "memory_payload_ratio": None,
-        "memory_note": None,
+        "rounds": [],
+        "calls_per_sample": None,
+        "stop_reason": None,
+        "memory": None,
         "phases_ns": None,
     }
 
@@ -58,70 +78,77 @@ def describe(error: BaseException) -> str:
 
 
 class CellRun:
-    """The measurement of one strategy on one workload."""
+    """The measurement of one strategy (or floor) on one workload in this process."""
 
-    def __init__(self, strategy: Strategy, workload: Workload, settings: Settings) -> None:
-        self.strategy = strategy
+    def __init__(
+        self,
+        job: Job,
+        bound: Bound,
+        workload: Workload,
+        settings: Settings,
+        strategy: Strategy | None = None,
+    ) -> None:
+        self.job = job
+        self.bound = bound
         self.workload = workload
         self.settings = settings
-        self._bound: BoundWorkload | None = None
+        self.strategy = strategy  # None for a floor turn: no memory, no phases
         self.sampler: Sampler | None = None
 
-    def _failed(self, status: str, reason: str) -> Record:
-        return empty_record(
-            self.strategy.name, self.workload.op, self.workload.size, status, reason
-        )
+    def _failed(self, status: str, reason: str | None) -> Record:
+        return empty_record(self.job.name, self.workload, self.settings.pass_index, status, reason)
 
     def start(self) -> Record | None:
-        """Check, calibrate, warm up. A record when the cell ends here (incorrect, error).
+        """Check, calibrate, warm up. A record when the cell ends here.
 
         The cell's time budget starts after the check: checking costs NumPy's
         reference computations, not the strategy's time.
         """
         profile = self.settings.profile
         try:
-            self._bound = self.workload.bind(self.strategy)
             check_ns = self.bound.check()
         except WrongAnswerError as error:
             return self._failed("incorrect", str(error))
         except Exception as error:
             return self._failed("error", describe(error))
-        calls = plan.minimum_calls(profile, bool(self.strategy.phase_names)) - 1
-        too_slow = plan.over_budget(check_ns, calls, self.settings.budget_ns, "the checked call")
-        if too_slow is not None:
-            return self._failed("skipped", f"answer checked, not timed: {too_slow}")
+        if not self.job.force:
+            with_phases = self.strategy is not None and bool(self.strategy.phase_names)
+            calls = plan.minimum_calls(profile, self.settings.processes, with_phases)
+            total_budget_ns = self.settings.budget_ns * self.settings.processes
+            too_slow = plan.over_budget(check_ns, calls, total_budget_ns, "the checked call")
+            if too_slow is not None:
+                return self._failed("skipped", f"answer checked, not timed: {too_slow}")
+        sample: SampleFn = self.bound.sample_ns
+        if self.job.slowdown:
+            sample = slowed_down(sample, self.job.slowdown)
         begin = perf_counter_ns()
         try:
-            per_sample = calibrate(
-                self._sample,
-                profile.sample_target_ns,
-                self.settings.resolution_ns,
-                self.workload.max_calls_per_sample(),
-            )
+            if check_ns >= profile.sample_target_ns * _CALIBRATED_BY_CHECK:
+                per_sample = 1
+            else:
+                per_sample = calibrate(
+                    sample,
+                    profile.sample_target_ns,
+                    self.settings.resolution_ns,
+                    self.bound.max_calls_per_sample(),
+                )
             self.sampler = Sampler(
-                sample=self._sample,
+                sample=sample,
                 calls=per_sample,
-                loop_overhead_ns=self.settings.loop_overhead_ns,
+                loop_overhead_ns=self.settings.loop_overhead_ns if self.bound.python_loop else 0,
                 min_samples=profile.min_samples,
                 max_samples=profile.max_samples,
                 budget_ns=self.settings.budget_ns,
                 ci_relative=profile.ci_relative,
                 spent_ns=perf_counter_ns() - begin,
             )
-            self.sampler.warm_up(max(profile.warmup_ns - self.sampler.spent_ns, 0))
+            if check_ns < profile.warmup_ns:  # else the check call was the warm-up
+                self.sampler.warm_up(max(profile.warmup_ns - self.sampler.spent_ns, 0))
         except Exception as error:
             return self._failed("error", describe(error))
         finally:
             self.bound.release()
         return None
-
-    @property
-    def bound(self) -> BoundWorkload:
-        assert self._bound is not None, "start() first"
-        return self._bound
-
-    def _sample(self, calls: int) -> int:
-        return self.bound.sample_ns(calls)
 
     def turn(self) -> tuple[str | None, Record | None]:
         """One turn of samples: (stop reason or None, error record or None)."""
@@ -134,57 +161,48 @@ class CellRun:
             self.bound.release()
 
     def finish(self, stop_reason: str) -> Record:
-        """Statistics, memory and phases of a cell whose sampling stopped."""
+        """The pass record of a cell whose sampling stopped."""
         assert self.sampler is not None, "start() first"
-        try:
-            peak = self._memory()
-            phases, phase_problem = self._phases()
-        except Exception as error:
-            return self._failed("error", describe(error))
-        workload = self.workload
-        record = empty_record(self.strategy.name, workload.op, workload.size, "ok", phase_problem)
-        record["stats"] = self._stats(stop_reason)
+        record = self._failed("ok", None)
+        if self.job.extras and self.strategy is not None:
+            try:
+                reading = self._memory()
+                phases, phase_problem = self._phases()
+            except Exception as error:
+                return self._failed("error", describe(error))
+            record["memory"] = {"peak_bytes": reading.peak_bytes, "note": reading.note}
+            record["phases_ns"] = phases
+            record["reason"] = phase_problem
         record["samples_ns"] = [round(value, 3) for value in self.sampler.per_call_ns]
-        record["memory_peak_bytes"] = peak.peak_bytes
-        record["memory_payload_ratio"] = (
-            peak.peak_bytes / self.workload.payload_bytes if peak.peak_bytes is not None else None
-        )
-        record["memory_note"] = peak.note
-        record["phases_ns"] = phases
+        record["rounds"] = list(self.sampler.rounds)
+        record["calls_per_sample"] = self.sampler.calls
+        record["stop_reason"] = stop_reason
         return record
 
-    def _stats(self, stop_reason: str) -> dict[str, Any]:
-        assert self.sampler is not None
-        summary: dict[str, Any] = stats.summarize(self.sampler.per_call_ns)
-        median_ns = summary["median_ns"]
-        floor_ns = floors.kernel_ns(self.settings.floors, self.workload.op, self.workload.size)
-        summary.update(
-            samples=len(self.sampler.per_call_ns),
-            calls_per_sample=self.sampler.calls,
-            stop_reason=stop_reason,
-            throughput_bytes_per_s=stats.throughput_per_s(self.workload.payload_bytes, median_ns),
-            throughput_elements_per_s=stats.throughput_per_s(self.workload.size, median_ns),
-            overhead_ns=median_ns - floor_ns if floor_ns is not None else None,
-        )
-        return summary
+    def _strategy_bound(self) -> BoundWorkload:
+        assert isinstance(self.bound, BoundWorkload), "memory and phases are the strategies'"
+        return self.bound
 
     def _memory(self) -> memory.MemoryReading:
-        fn, args = self.bound.fn, self.bound.fresh_args()  # placed before the reset
-        return memory.measure_peak(lambda: fn(*args), self.strategy.worker_pids())
+        bound = self._strategy_bound()
+        fn, args = bound.fn, bound.fresh_args()  # placed before the reset
+        return memory.measure_peak(lambda: fn(*args), bound.strategy.worker_pids())
 
     def _phases(self) -> tuple[dict[str, float] | None, str | None]:
         """Per-phase medians of a few call_with_phases calls, in call order."""
-        names = self.strategy.phase_names
+        bound = self._strategy_bound()
+        strategy = bound.strategy
+        names = strategy.phase_names
         if not names:
             return None, None
         runs: list[dict[str, int]] = []
         try:
             for _ in range(self.settings.profile.phase_calls):
-                args = self.bound.fresh_args()
-                _, phases = self.strategy.call_with_phases(self.workload.op, *args)
+                args = bound.fresh_args()
+                _, phases = strategy.call_with_phases(self.workload.op, *args)
                 runs.append(phases)
             return {name: float(median(run[name] for run in runs)) for name in names}, None
         except (NotImplementedError, KeyError) as error:
             problem = f"phases not measured: {describe(error)}"
-            print(f"warning: {self.strategy.name} {self.workload.op}: {problem}", file=sys.stderr)
+            print(f"warning: {strategy.name} {self.workload.op}: {problem}", file=sys.stderr)
             return None, problem

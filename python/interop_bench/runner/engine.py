@@ -1,64 +1,44 @@
-"""The run: sizes in increasing order, ops, and the strategies of one (op, size)
-measured together with their sampling turns interleaved.
+"""One pass: the jobs of a PassSpec measured in this process, records emitted.
 
-Interleaving: the strategies of one (op, size) take turns of ~batch_ns of
-samples, and the order of the turns is reshuffled every round with a seeded
-generator. Round-robin alone would put the same strategy first after every
-garbage collection and after the previous strategy's cache footprint; a
-shuffled order with a fixed seed spreads those effects over everyone and still
-replays identically. Slow drift (thermal, frequency, a neighbour's job) then
-lands on all strategies of a size alike instead of favouring whoever ran
-first. Sizes run in increasing order so that a strategy's time at the previous
-size can predict (and skip) a cell that would blow the budget.
+Sizes run in increasing order, and within a size each op; the jobs of one
+(op, size) group, the floors among them, take turns of ~batch_ns of samples,
+and the order of the turns is reshuffled every round with a generator seeded
+by (run seed, pass). Round-robin alone would put the same strategy first
+after every garbage collection and after the previous strategy's cache
+footprint; a shuffled order spreads those effects over everyone, and a
+different order in every pass turns what is left of them into the spread
+between processes, which the interval holds. Sizes run in increasing order so
+that a strategy's time at the previous size can predict (and skip) a cell
+that would blow the budget.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gc
+import os
 import random
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from statistics import median
 from time import perf_counter_ns
+from types import ModuleType
 from typing import Any
 
-from interop_bench import strategies
+import orjson
+
+from interop_bench import native, strategies
 from interop_bench.ops import Op
-from interop_bench.runner import plan, results
-from interop_bench.runner.cell import CellRun, Record, Settings, describe, empty_record
-from interop_bench.runner.environment import memory_bytes
-from interop_bench.runner.plan import Profile
-from interop_bench.runner.workload import Workload
+from interop_bench.results_file import FLOORS, KERNEL
+from interop_bench.runner import environment, floor_turns, noise, plan
+from interop_bench.runner.cell import CellRun, Job, Record, Settings, describe, empty_record
+from interop_bench.runner.pass_spec import JobSpec, PassSpec, key
+from interop_bench.runner.workload import Bound, Workload
 from interop_bench.strategies import Strategy
 
-Key = tuple[str, str, int]
 Factory = Callable[[], Strategy]
-
-
-@dataclass(frozen=True)
-class Request:
-    strategies: tuple[str, ...]
-    ops: tuple[Op, ...]
-    sizes: tuple[int, ...]
-    profile: Profile
-    seed: int = 0
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "strategies": list(self.strategies),
-            "ops": list(self.ops),
-            "sizes": list(self.sizes),
-            "profile": self.profile.name,
-            "seed": self.seed,
-            "cell_budget_s": self.profile.cell_budget_s,
-        }
-
-    @property
-    def cell_count(self) -> int:
-        return len(self.strategies) * len(self.ops) * len(self.sizes)
+Emit = Callable[[Record], None]
 
 
 @contextmanager
@@ -74,55 +54,39 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class Engine:
-    """Measures the cells of `request` missing from `document`, writing `path` after each."""
+class PassEngine:
+    """Measures the jobs of `spec` in this process, emitting one record per cell."""
 
     def __init__(
-        self,
-        request: Request,
-        document: results.Document,
-        path: Path,
-        *,
-        factories: Mapping[str, Factory] | None = None,
-        on_cell: Callable[[Record], None] | None = None,
-        on_group: Callable[[str, int], None] | None = None,
+        self, spec: PassSpec, emit: Emit, factories: Mapping[str, Factory] | None = None
     ) -> None:
-        self.request = request
-        self.document = document
-        self.path = path
+        self.spec = spec
+        self._emit = emit
         self._factories = dict(factories or {})
-        self._on_cell = on_cell or (lambda record: None)
-        self._on_group = on_group or (lambda op, size: None)
-        self._rng = random.Random(request.seed)
-        timer = document["environment"]["timer"]
+        self._rng = random.Random(f"{spec.seed}:{spec.pass_index}")
+        self.profile = spec.profile.per_process(spec.processes)
+        self._history = {k: list(v) for k, v in spec.history.items()}
+        self._over_budget = dict(spec.over_budget)
+        self._timer_module: ModuleType | str | None = None
+        self._deadline_ns = 0
+        self._remaining = len(spec.jobs)
+        self.settings: Settings | None = None
+
+    def run(self) -> None:
+        timer = environment.measure_timer()
+        self._emit(
+            {"type": "start", "pass": self.spec.pass_index, "pid": os.getpid(), "timer": timer}
+            | {"noise": noise.snapshot()}
+        )
         self.settings = Settings(
-            profile=request.profile,
-            budget_ns=int(request.profile.cell_budget_s * 1e9),  # set per (op, size)
+            profile=self.profile,
+            processes=self.spec.processes,
+            budget_ns=int(self.profile.cell_budget_s * 1e9),
             resolution_ns=float(timer["resolution_ns"]),
             loop_overhead_ns=float(timer["loop_overhead_ns"]),
-            floors=document["environment"]["floors"],
+            pass_index=self.spec.pass_index,
         )
-        self._deadline_ns = 0
-        self._done: set[Key] = set()
-        self._history: dict[tuple[str, str], list[tuple[int, float]]] = {}
-        self._over_budget: dict[tuple[str, str], int] = {}
-        for cell in sorted(document["cells"], key=lambda cell: int(cell["size"])):
-            self._learn(cell)
-
-    def missing(self) -> list[Key]:
-        """The cells of the request not yet in the document."""
-        request = self.request
-        return [
-            (name, op, size)
-            for size in request.sizes
-            for op in request.ops
-            for name in request.strategies
-            if (name, op, size) not in self._done
-        ]
-
-    def run(self) -> results.Document:
-        """Measure every missing cell; mark the document complete at the end."""
-        self._deadline_ns = perf_counter_ns() + int(self.request.profile.run_budget_s * 1e9)
+        self._deadline_ns = perf_counter_ns() + int(self.profile.run_budget_s * 1e9)
         opened = self._open_all()
         # Everything alive now (modules, strategies) lives to the end: frozen out
         # of the collector, the collection before each round of turns takes
@@ -130,17 +94,20 @@ class Engine:
         gc.collect()
         gc.freeze()
         try:
-            for size in self.request.sizes:
-                for op in self.request.ops:
-                    self._measure_group(op, size, opened)
+            for (op, size), jobs in self._groups().items():
+                self._measure_group(op, size, jobs, opened)
         finally:
             gc.unfreeze()
             for strategy in opened.values():
                 if isinstance(strategy, Strategy):
-                    self._close(strategy)
-        self.document["complete"] = True
-        results.write_atomic(self.path, self.document)
-        return self.document
+                    _close(strategy)
+        self._emit({"type": "end", "pass": self.spec.pass_index, "noise": noise.snapshot()})
+
+    def _groups(self) -> dict[tuple[Op, int], list[JobSpec]]:
+        groups: dict[tuple[Op, int], list[JobSpec]] = {}
+        for job in sorted(self.spec.jobs, key=lambda job: job.size):
+            groups.setdefault((job.op, job.size), []).append(job)  # type: ignore[arg-type]
+        return groups
 
     # -- strategies ------------------------------------------------------
     def _make(self, name: str) -> Strategy:
@@ -148,8 +115,8 @@ class Engine:
         return factory() if factory else strategies.get(name)
 
     def _open_all(self) -> dict[str, Strategy | str]:
-        """Every strategy with missing cells, opened; the reason instead when it cannot be."""
-        wanted = dict.fromkeys(name for name, _, _ in self.missing())
+        """Every strategy with jobs, opened; the reason instead when it cannot be."""
+        wanted = dict.fromkeys(j.name for j in self.spec.jobs if j.name not in FLOORS)
         opened: dict[str, Strategy | str] = {}
         for name in wanted:
             try:
@@ -160,36 +127,70 @@ class Engine:
                 opened[name] = f"could not open strategy {name!r}: {describe(error)}"
         return opened
 
-    @staticmethod
-    def _close(strategy: Strategy) -> None:
-        try:
-            strategy.close()
-        except Exception as error:
-            print(f"warning: closing {strategy.name} failed: {describe(error)}", file=sys.stderr)
+    def _timer(self) -> ModuleType:
+        """ib_floor_timer; NativeUnavailableError (every time) when it was not built."""
+        if self._timer_module is None:
+            try:
+                self._timer_module = floor_turns.timer_module()
+            except native.NativeUnavailableError as error:
+                self._timer_module = str(error)
+        if isinstance(self._timer_module, str):
+            raise native.NativeUnavailableError(self._timer_module)
+        return self._timer_module
+
+    def _bind(self, job: JobSpec, workload: Workload, strategy: Strategy | None) -> Bound:
+        if strategy is not None:
+            return workload.bind(strategy)
+        if job.name == KERNEL:
+            return floor_turns.KernelBound(workload, self._timer())
+        return floor_turns.ProbeBound(job.name, workload, self._timer())
 
     # -- one (op, size) --------------------------------------------------
-    def _measure_group(self, op: Op, size: int, opened: Mapping[str, Strategy | str]) -> None:
-        names = [name for name in self.request.strategies if (name, op, size) not in self._done]
-        if not names:
-            return
-        self._on_group(op, size)
+    def _measure_group(
+        self, op: Op, size: int, jobs: list[JobSpec], opened: Mapping[str, Strategy | str]
+    ) -> None:
+        before = noise.cpu_times()
+        assert self.settings is not None
         remaining_s = (self._deadline_ns - perf_counter_ns()) / 1e9
-        budget_ns = plan.cell_budget_ns(self.request.profile, remaining_s, len(self.missing()))
-        self.settings = dataclasses.replace(self.settings, budget_ns=budget_ns)
-        workload = Workload(op, size, self.request.seed)
-        self._rng.shuffle(names)
+        budget_ns = plan.cell_budget_ns(self.profile, remaining_s, self._remaining)
+        settings = dataclasses.replace(self.settings, budget_ns=budget_ns)
+        workload = Workload(op, size, self.spec.seed)
+        self._rng.shuffle(jobs)
         runs: list[CellRun] = []
-        for name in names:
-            strategy = opened[name]
-            if isinstance(strategy, str):
-                self._record(empty_record(name, op, size, "error", strategy))
-                continue
-            reason = self._skip_reason(strategy, op, size)
-            if reason is not None:
-                self._record(empty_record(name, op, size, "skipped", reason))
-                continue
-            runs.append(CellRun(strategy, workload, self.settings))
+        for job in jobs:
+            run_or_record = self._cell_run(job, workload, settings, opened)
+            if isinstance(run_or_record, CellRun):
+                runs.append(run_or_record)
+            else:
+                self._record(run_or_record)
         self._sample_interleaved(runs)
+        self._emit(
+            {"type": "group", "pass": self.spec.pass_index, "op": op, "size": size}
+            | noise.interval(before, noise.cpu_times())
+        )
+
+    def _cell_run(
+        self,
+        job: JobSpec,
+        workload: Workload,
+        settings: Settings,
+        opened: Mapping[str, Strategy | str],
+    ) -> CellRun | Record:
+        pass_index = self.spec.pass_index
+        strategy = opened.get(job.name)
+        if isinstance(strategy, str):
+            return empty_record(job.name, workload, pass_index, "error", strategy)
+        reason = None if job.force else self._skip_reason(job, workload, settings)
+        if reason is not None:
+            return empty_record(job.name, workload, pass_index, "skipped", reason)
+        try:
+            bound = self._bind(job, workload, strategy)
+        except Exception as error:
+            return empty_record(job.name, workload, pass_index, "error", describe(error))
+        slowdown = self.spec.slowdown.get(job.name, 0.0)
+        return CellRun(
+            Job(job.name, job.extras, job.force, slowdown), bound, workload, settings, strategy
+        )
 
     def _sample_interleaved(self, runs: list[CellRun]) -> None:
         active: list[CellRun] = []
@@ -215,33 +216,45 @@ class Engine:
             for run, stop in finished:
                 self._record(run.finish(stop))
 
-    def _skip_reason(self, strategy: Strategy, op: str, size: int) -> str | None:
-        key = (strategy.name, op)
-        if key in self._over_budget:
-            return f"a smaller size ({self._over_budget[key]}) was already skipped"
+    def _skip_reason(self, job: JobSpec, workload: Workload, settings: Settings) -> str | None:
+        name_op = key(job.name, job.op)
+        if name_op in self._over_budget:
+            return f"a smaller size ({self._over_budget[name_op]}) was already skipped"
         reason = plan.skip_reason(
-            budget_ns=self.settings.budget_ns,
-            estimated_call_ns=plan.estimate_call_ns(self._history.get(key, []), size),
-            payload_bytes=size * 8,
-            available_bytes=memory_bytes("MemAvailable"),
+            budget_ns=settings.budget_ns * self.spec.processes,
+            estimated_call_ns=plan.estimate_call_ns(self._history.get(name_op, []), job.size),
+            payload_bytes=workload.payload_bytes,
+            available_bytes=environment.memory_bytes("MemAvailable"),
         )
         if reason is not None:
-            self._over_budget[key] = size
+            self._over_budget[name_op] = job.size
         return reason
 
-    # -- results ---------------------------------------------------------
-    def _learn(self, cell: Record) -> None:
-        key = (cell["strategy"], cell["op"])
-        self._done.add((cell["strategy"], cell["op"], int(cell["size"])))
-        if cell["status"] == "ok":
-            self._history.setdefault(key, []).append(
-                (int(cell["size"]), cell["stats"]["median_ns"])
-            )
-        elif cell["status"] == "skipped":
-            self._over_budget.setdefault(key, int(cell["size"]))
+    def _record(self, record: Record) -> None:
+        self._remaining -= 1
+        name_op = key(record["strategy"], record["op"])
+        if record["status"] == "ok":
+            entry = (int(record["size"]), float(median(record["samples_ns"])))
+            self._history.setdefault(name_op, []).append(entry)
+        elif record["status"] == "skipped":
+            self._over_budget.setdefault(name_op, int(record["size"]))
+        self._emit(record)
 
-    def _record(self, cell: Record) -> None:
-        self._learn(cell)
-        self.document["cells"].append(cell)
-        results.write_atomic(self.path, self.document)
-        self._on_cell(cell)
+
+def _close(strategy: Strategy) -> None:
+    try:
+        strategy.close()
+    except Exception as error:
+        print(f"warning: closing {strategy.name} failed: {describe(error)}", file=sys.stderr)
+
+
+def run_pass(spec: PassSpec, factories: Mapping[str, Factory] | None = None) -> None:
+    """Measure `spec` in this process, appending its records to `spec.out`."""
+    padding = bytearray(spec.layout_padding_bytes)  # noqa: F841 - held to the end on purpose
+    with open(spec.out, "ab") as out:
+
+        def emit(record: dict[str, Any]) -> None:
+            out.write(orjson.dumps(record) + b"\n")
+            out.flush()
+
+        PassEngine(spec, emit, factories).run()

@@ -20,7 +20,8 @@ from time import perf_counter_ns
 from typing import Any
 
 from interop_bench import native
-from interop_bench.runner.workload import empty_loop_ns
+from interop_bench.runner import noise
+from interop_bench.runner.timing import empty_loop_ns
 
 BUILD_INFO = "build_info.json"  # written by cmake/BuildInfo.cmake
 PYTHON_PACKAGES = (
@@ -151,4 +152,5 @@ def collect(
         "command_line": command_line,
         "timer": timer,
         "floors": floors,
+        "noise": {"start": noise.snapshot(), "end": None},
     }

@@ -1,9 +1,12 @@
-"""The native floors of this run: each kernel alone, and the bandwidth roofline.
+"""The Google Benchmark floors: each kernel alone and the bandwidth roofline,
+measured once more, independently, as a cross-check of the run's own floors.
 
-`ib_native_floors` (harness/native_floors.cpp, Google Benchmark) runs in a
-child process before any strategy is timed, on the run's own sizes, so that
-`overhead_ns = median - kernel_ns` compares figures from the same machine in
-the same state. Each benchmark is repeated and its median kept.
+The floors that "x kernel" divides by are turns of the run's rounds
+(runner/floor_turns.py). `ib_native_floors` (harness/native_floors.cpp) runs
+in a child process before the passes, on the run's own sizes but on buffers
+of its own, minutes earlier: where the two disagree by more than their
+ranges, the report says so. Each benchmark is repeated; the median and the
+range of the repetitions are kept.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 from interop_bench import native
 
 EXECUTABLE = "ib_native_floors"
-REPETITIONS = 3
+REPETITIONS = 5
 TIMEOUT_S = 600.0
 _TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
@@ -29,6 +32,7 @@ def unavailable(reason: str) -> dict[str, Any]:
         "read_bandwidth_bytes_per_s": None,
         "memcpy_bandwidth_bytes_per_s": None,
         "kernel_ns": {},
+        "kernel_range_ns": {},
     }
 
 
@@ -41,7 +45,6 @@ def command(sizes: Sequence[int], min_time_s: float, roofline_bytes: int) -> lis
         "--benchmark_format=json",
         f"--benchmark_min_time={min_time_s}",
         f"--benchmark_repetitions={REPETITIONS}",
-        "--benchmark_report_aggregates_only=true",
     ]
 
 
@@ -50,12 +53,13 @@ def _cpu_ns(bench: dict[str, Any]) -> float:
 
 
 def parse(report: dict[str, Any]) -> dict[str, Any]:
-    """The floors block from Google Benchmark's JSON report (median aggregates).
+    """The floors block from Google Benchmark's JSON report: the median
+    aggregate of each benchmark, and the range of its repetitions.
 
     Times are Google Benchmark's CPU time per iteration, not its real time:
     a repetition's real time is a mean over many iterations and absorbs every
     preemption by another process (on a busy 2-core machine it read 2x the CPU
-    time for sum/1000), while the Python side takes medians of short samples,
+    time for sum/1000), while the runner takes medians of short samples,
     which leave preemptions out. The kernels are single-threaded and never
     wait, so their CPU time is their wall time without the preemptions: the
     quantity those medians estimate. Bandwidths are derived the same way.
@@ -66,19 +70,26 @@ def parse(report: dict[str, Any]) -> dict[str, Any]:
         "read_bandwidth_bytes_per_s": None,
         "memcpy_bandwidth_bytes_per_s": None,
         "kernel_ns": {},
+        "kernel_range_ns": {},
     }
+    repetitions: dict[tuple[str, str], list[float]] = {}
     for bench in report.get("benchmarks", []):
-        if bench.get("aggregate_name", "median") != "median":
-            continue
         # The harness registers its benchmarks with UseRealTime (it sizes the
         # iteration count by the wall clock), which adds "/real_time" to the name.
         parts = bench["run_name"].removesuffix("/real_time").split("/")
+        aggregate = bench.get("aggregate_name")
         if parts[0] == "kernel" and len(parts) == 3:
-            floors["kernel_ns"].setdefault(parts[1], {})[parts[2]] = _cpu_ns(bench)
-        elif parts[0] == "roofline" and len(parts) == 3:
+            if aggregate == "median":
+                floors["kernel_ns"].setdefault(parts[1], {})[parts[2]] = _cpu_ns(bench)
+            elif aggregate is None:
+                repetitions.setdefault((parts[1], parts[2]), []).append(_cpu_ns(bench))
+        elif parts[0] == "roofline" and len(parts) == 3 and aggregate in ("median", None):
             # roofline/<kind>/<bytes>: that many bytes read (or copied) per iteration
             rate = int(parts[2]) * 1e9 / _cpu_ns(bench)
-            floors[f"{parts[1]}_bandwidth_bytes_per_s"] = rate
+            if aggregate == "median" or floors[f"{parts[1]}_bandwidth_bytes_per_s"] is None:
+                floors[f"{parts[1]}_bandwidth_bytes_per_s"] = rate
+    for (op, size), values in repetitions.items():
+        floors["kernel_range_ns"].setdefault(op, {})[size] = [min(values), max(values)]
     if not floors["kernel_ns"]:
         return unavailable("ib_native_floors reported no kernel benchmarks")
     return floors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,55 +34,71 @@ class Profile:
 
     name: str
     sizes: tuple[int, ...]
+    # Independent processes (passes) that each measure every cell, one after
+    # the other, so that a cell's interval holds what differs between
+    # processes and over minutes (see interop_bench/intervals.py). `run_budget_s`
+    # and `cell_budget_s` are totals, shared by the passes.
+    processes: int
     # The whole matrix shares `run_budget_s`: a cell may take an equal share
     # of what is left (at most cell_budget_s), so that the run length holds
     # whether 1 or 15 strategies are registered (see cell_budget_ns).
     run_budget_s: float
     cell_budget_s: float
-    min_samples: int  # 6 is the least for which the order-statistics 95% CI exists
-    max_samples: int
+    min_samples: int  # per process; 6 is the least for which the order-statistics CI exists
+    max_samples: int  # per process
     sample_target_ns: int  # calibrate calls per sample so one sample lasts at least this
-    warmup_ns: int
+    warmup_ns: int  # per process
     batch_ns: int  # sampling time one cell takes per turn of the round-robin
     phase_calls: int  # call_with_phases calls whose per-phase medians are kept
-    # Google Benchmark's --benchmark_min_time per native floor. Not too short:
-    # each repetition allocates fresh buffers, and over the first ~0.1 s a
-    # freshly faulted 80 MB buffer read ~12% slower here (4 KiB pages not yet
-    # collapsed into huge ones), a "floor" that Python calls then beat.
+    # Google Benchmark's --benchmark_min_time per native floor of the
+    # cross-check. Not too short: each repetition allocates fresh buffers, and
+    # over the first ~0.1 s a freshly faulted 80 MB buffer read ~12% slower
+    # here (4 KiB pages not yet collapsed into huge ones).
     floors_min_time_s: float
-    roofline_bytes: int  # buffer of the read/memcpy probes: many times any L3
-    ci_relative: float = 0.01  # stop once the 95% CI of the median is within +-1%
+    roofline_bytes: int  # buffer of the cross-check's read/memcpy probes: many times any L3
+    ci_relative: float = 0.01  # a process stops a cell once its own CI is within +-1%
+
+    def per_process(self, processes: int) -> Profile:
+        """The budgets of one of `processes` passes."""
+        return dataclasses.replace(
+            self,
+            run_budget_s=self.run_budget_s / processes,
+            cell_budget_s=self.cell_budget_s / processes,
+        )
 
 
 PROFILES: dict[str, Profile] = {
-    # <= 90 s on 2 cores with ~15 strategies x 4 ops: 4 sizes (latency at 1,
-    # a cache-resident 1e3, bandwidth at 1e6 and 1e7) and ~50 s of measuring;
-    # the rest is start-up, the native floors (~4 s) and the file writes.
+    # <= 90 s on 2 cores with ~25 strategies x 4 ops: 4 sizes (latency at 1,
+    # a cache-resident 1e3, bandwidth at 1e6 and 1e7) and ~50 s of measuring
+    # in 5 processes; the rest is start-up, the cross-check floors (~4 s) and
+    # the file writes.
     "quick": Profile(
         name="quick",
         sizes=(1, 1_000, 1_000_000, 10_000_000),
+        processes=5,
         run_budget_s=50.0,
         cell_budget_s=0.5,
-        min_samples=7,
-        max_samples=150,
+        min_samples=6,
+        max_samples=40,
         sample_target_ns=100_000,
-        warmup_ns=5 * MS,
-        batch_ns=10 * MS,
+        warmup_ns=2 * MS,
+        batch_ns=5 * MS,
         phase_calls=5,
         floors_min_time_s=0.05,
         roofline_bytes=128 << 20,
     ),
-    # <= 10 min: the full sweep to 1e7 with ~8 minutes of sampling.
+    # <= 10 min: the full sweep to 1e7 with ~7 minutes of sampling.
     "default": Profile(
         name="default",
         sizes=DEFAULT_SIZES,
+        processes=5,
         run_budget_s=420.0,
         cell_budget_s=1.5,
-        min_samples=10,
-        max_samples=400,
+        min_samples=8,
+        max_samples=100,
         sample_target_ns=250_000,
-        warmup_ns=20 * MS,
-        batch_ns=20 * MS,
+        warmup_ns=5 * MS,
+        batch_ns=10 * MS,
         phase_calls=11,
         floors_min_time_s=0.2,
         roofline_bytes=256 << 20,
@@ -90,26 +107,25 @@ PROFILES: dict[str, Profile] = {
     "full": Profile(
         name="full",
         sizes=(*DEFAULT_SIZES, 30_000_000, 100_000_000),
+        processes=10,
         run_budget_s=3600.0,
         cell_budget_s=5.0,
-        min_samples=20,
-        max_samples=1000,
+        min_samples=10,
+        max_samples=200,
         sample_target_ns=1 * MS,
-        warmup_ns=50 * MS,
-        batch_ns=50 * MS,
+        warmup_ns=20 * MS,
+        batch_ns=20 * MS,
         phase_calls=21,
         floors_min_time_s=0.5,
         roofline_bytes=512 << 20,
     ),
 }
 
-# Calls a cell makes besides its samples: the check, at least one calibration
-# and one warm-up sample, and the memory probe.
-FIXED_CALLS = 4
-# A cell that the budget allows fewer than min_samples is still measured (its
-# stop reason says "budget" and its CI how good it is); with fewer samples
-# than this there is no spread to report, and the cell is skipped instead.
-SAMPLES_WORTH_MEASURING = 3
+# Calls a cell makes in each process besides its samples: the answer check
+# (which also calibrates and warms up a call slower than a sample's target),
+# and at least one sample. Pass 0 adds the memory probe and the phases.
+CALLS_PER_PROCESS = 2
+MEMORY_CALLS = 1
 
 # A cell holds the input, a pristine copy, scale's output and whatever the
 # strategy makes (a serialized form can be a few times the payload).
@@ -180,9 +196,11 @@ def estimate_call_ns(history: Sequence[tuple[int, float]], size: int) -> float |
     return max(fixed_ns + per_element_ns * size, last_ns)
 
 
-def minimum_calls(profile: Profile, with_phases: bool) -> int:
-    """The calls a cell worth measuring makes at the least."""
-    return FIXED_CALLS + SAMPLES_WORTH_MEASURING + (profile.phase_calls if with_phases else 0)
+def minimum_calls(profile: Profile, processes: int, with_phases: bool) -> int:
+    """The calls a cell makes over the whole run at the least: each process
+    checks it and takes one sample; the first also measures memory and phases."""
+    phases = profile.phase_calls if with_phases else 0
+    return processes * CALLS_PER_PROCESS + MEMORY_CALLS + phases
 
 
 def over_budget(call_ns: float, calls: int, budget_ns: int, source: str) -> str | None:

@@ -1,9 +1,11 @@
-"""Calibration, sampling and the stopping rule of one cell.
+"""Calibration, sampling and the stopping rule of one cell in one process.
 
-A sample is k calls timed together with perf_counter_ns; k is calibrated so
-that a sample lasts at least the profile's target (100 µs .. 1 ms), where the
-timer's resolution (~50 ns here) and the two clock readings vanish. Each
-per-call time is sample / k minus the empty loop's cost per iteration.
+A sample is k calls timed together; k is calibrated so that a sample lasts at
+least the profile's target (100 µs .. 1 ms), where the timer's resolution
+(~50 ns here) and the two clock readings vanish. Each per-call time is
+sample / k minus the timing loop's own cost per iteration (zero for the loops
+timed natively). The samples of one turn form a round: the engine records how
+many each round holds, so that per-round medians are in the results file.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
 from time import perf_counter_ns
 
 import numpy as np
@@ -24,6 +27,16 @@ _MAX_GROWTH = 100
 _AIM = 1.2
 
 SampleFn = Callable[[int], int]  # calls -> elapsed ns, inputs prepared outside the clock
+
+
+def empty_loop_ns(calls: int) -> int:
+    """The timing loop with nothing in it: the cost subtracted from every sample
+    of the loops in runner/workload.py, which iterate the same way."""
+    iterations = repeat(None, calls)
+    start = perf_counter_ns()
+    for _ in iterations:
+        pass
+    return perf_counter_ns() - start
 
 
 def calibrate(sample: SampleFn, target_ns: int, resolution_ns: float, cap: int | None) -> int:
@@ -40,9 +53,25 @@ def calibrate(sample: SampleFn, target_ns: int, resolution_ns: float, cap: int |
             calls = min(calls, cap)
 
 
+def slowed_down(sample: SampleFn, fraction: float) -> SampleFn:
+    """`sample`, made slower by `fraction` of its own time with a busy wait
+    inside the timed region: a known, real slowdown that `compare` must find
+    (run --inject-slowdown, for validating the statistics only)."""
+
+    def slower(calls: int) -> int:
+        begin = perf_counter_ns()
+        elapsed_ns = sample(calls)
+        until = begin + round(elapsed_ns * (1 + fraction))
+        while perf_counter_ns() < until:
+            pass
+        return perf_counter_ns() - begin
+
+    return slower
+
+
 @dataclass
 class Sampler:
-    """The samples of one cell and the rule that says when there are enough."""
+    """The samples of one cell in one process and the rule that says when there are enough."""
 
     sample: SampleFn
     calls: int
@@ -53,6 +82,7 @@ class Sampler:
     ci_relative: float
     spent_ns: int = 0  # wall time this cell has used, preparation included
     per_call_ns: list[float] = field(default_factory=list)
+    rounds: list[int] = field(default_factory=list)  # samples recorded per turn
 
     def _take(self) -> float:
         return self.sample(self.calls) / self.calls - self.loop_overhead_ns
@@ -90,6 +120,7 @@ class Sampler:
             values.pop(0)
         if record:
             self.per_call_ns.extend(values)
+            self.rounds.append(len(values))
 
     def stop_reason(self) -> str | None:
         count = len(self.per_call_ns)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import repeat
 from time import perf_counter_ns
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -30,15 +30,6 @@ from interop_bench.strategies import Strategy
 SQUARE_POOL_MAX_BYTES = 512 << 10
 
 Call = Callable[..., Any]
-
-
-def empty_loop_ns(calls: int) -> int:
-    """The timing loop with nothing in it: the cost subtracted from every sample."""
-    iterations = repeat(None, calls)
-    start = perf_counter_ns()
-    for _ in iterations:
-        pass
-    return perf_counter_ns() - start
 
 
 def _loop_same(fn: Call, arg: Any, calls: int) -> int:
@@ -70,7 +61,7 @@ class Workload:
     def __init__(self, op: Op, size: int, seed: int) -> None:
         self.op = op
         self.size = size
-        self.payload_bytes = size * 8
+        self.payload_bytes = ops.payload_bytes(size)
         self.source = ops.make_input(op, size, seed)
         # What the input must still hold after a read-only call.
         self.pristine = self.source.copy()
@@ -89,9 +80,34 @@ class Workload:
         return BoundWorkload(self, strategy)
 
 
+class Bound(Protocol):
+    """A workload bound to what is timed on it: a strategy, or a floor turn
+    (the kernel alone, a bandwidth probe; runner/floor_turns.py)."""
+
+    # Whether the sample's loop is the Python loop whose empty cost
+    # (environment.timer.loop_overhead_ns) is subtracted from each call.
+    python_loop: bool
+
+    def check(self) -> int:
+        """One call, its answer checked (WrongAnswerError); its nanoseconds."""
+        ...
+
+    def sample_ns(self, calls: int) -> int:
+        """Nanoseconds for `calls` calls on prepared inputs."""
+        ...
+
+    def max_calls_per_sample(self) -> int | None: ...
+
+    def release(self) -> None:
+        """Free what a turn allocated (square's pool)."""
+        ...
+
+
 class BoundWorkload:
     """A workload placed for one strategy: its input where the strategy reads
     it best (Strategy.prepare, outside timing), its method looked up once."""
+
+    python_loop = True
 
     def __init__(self, workload: Workload, strategy: Strategy) -> None:
         self.workload = workload
@@ -101,6 +117,9 @@ class BoundWorkload:
         self._placed = None if workload.in_place else strategy.prepare(workload.source)
         self._pool: np.ndarray | None = None
         self._pool_rows: list[np.ndarray] = []
+
+    def max_calls_per_sample(self) -> int | None:
+        return self.workload.max_calls_per_sample()
 
     def fresh_args(self) -> tuple[Any, ...]:
         """Arguments for one call outside the timed loops (check, memory, phases)."""

@@ -1,8 +1,11 @@
 """Results files: read, write atomically, validate (docs/results-schema.md).
 
-Readers (`report`, `compare`, users' scripts) import `load` from here. This
-module imports nothing from the runner or the strategies, so that reading a
-file never needs a native module or the measuring code.
+The runner writes them, the readers (`report`, `compare`, `summary`, users'
+scripts) read them, both through this module, which imports nothing from the
+runner, the strategies or the analysis: reading a file never needs a native
+module or the measuring code. Version 2 files hold per-process data; version 1
+files (one process per cell) are still read, and their version tells readers
+that their intervals come from one process.
 """
 
 from __future__ import annotations
@@ -17,14 +20,23 @@ from typing import Any
 import jsonschema
 import orjson
 
-SCHEMA_VERSION = 1
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "results_schema.json"
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+_HERE = Path(__file__).resolve().parent
+SCHEMA_FILES = {1: _HERE / "results_schema_v1.json", 2: _HERE / "results_schema.json"}
 
 Document = dict[str, Any]
 
+# The floors a run measures as turns of its rounds, recorded as cells of these
+# names (family "floor"): the kernel alone, and the bandwidth probes.
+KERNEL = "kernel"
+READ_PROBE = "read-probe"
+MEMCPY_PROBE = "memcpy-probe"
+FLOORS = (KERNEL, READ_PROBE, MEMCPY_PROBE)
+
 
 class ResultsError(ValueError):
-    """A results file that cannot be read as schema version 1; the message says why."""
+    """A results file that cannot be read; the message says why."""
 
 
 def load(path: str | os.PathLike[str], validate: bool = False) -> Document:
@@ -39,25 +51,29 @@ def load(path: str | os.PathLike[str], validate: bool = False) -> Document:
     if not isinstance(document, dict):
         raise ResultsError(f"{path} is not a results file (top level is not an object)")
     version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
+        known = " and ".join(str(v) for v in READABLE_VERSIONS)
         raise ResultsError(
-            f"{path} has schema_version {version!r}; this interop-bench reads version "
-            f"{SCHEMA_VERSION} only"
+            f"{path} has schema_version {version!r}; this interop-bench reads versions {known}"
         )
     if validate:
         check(document)
     return document
 
 
-def schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of a results file."""
-    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text())
+def schema(version: int = SCHEMA_VERSION) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a results file of `version`."""
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILES[version].read_text())
     return loaded
 
 
 def check(document: Document) -> None:
-    """Raise ResultsError naming the first place where `document` breaks the schema."""
-    validator = jsonschema.Draft202012Validator(schema())
+    """Raise ResultsError naming the first place where `document` breaks the
+    schema of its version."""
+    version = document.get("schema_version")
+    if version not in READABLE_VERSIONS:
+        raise ResultsError(f"schema_version {version!r} is not one of {READABLE_VERSIONS}")
+    validator = jsonschema.Draft202012Validator(schema(version))
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
@@ -125,5 +141,6 @@ def new_document(
     }
     if strategies is not None:
         document["strategies"] = strategies
+    document["passes"] = []
     document["cells"] = []
     return document

@@ -8,16 +8,20 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
+from interop_bench import results_file
 from interop_bench.ops import Op
-from interop_bench.runner import environment, floors, plan, results
-from interop_bench.runner.engine import Engine, Factory, Request
+from interop_bench.runner import environment, floors, plan
+from interop_bench.runner.engine import Factory
+from interop_bench.runner.passes import InProcessLauncher, PassRunner
+from interop_bench.runner.request import Request
 
 # Small enough that a test cell takes milliseconds; still >= 6 samples so
-# that the CI of the median exists.
+# that a process's own CI of the median exists.
 TINY = dataclasses.replace(
     plan.PROFILES["quick"],
+    processes=3,
     run_budget_s=2.0,
-    cell_budget_s=0.2,
+    cell_budget_s=0.6,
     min_samples=6,
     max_samples=40,
     sample_target_ns=20_000,
@@ -29,7 +33,7 @@ TINY = dataclasses.replace(
 
 @functools.cache
 def shared_environment() -> dict[str, object]:
-    """The environment block, measured once per test session (no floors)."""
+    """The environment block, measured once per test session (no Google Benchmark floors)."""
     unmeasured = floors.unavailable("not measured in this test")
     return environment.collect("quick", environment.measure_timer(), unmeasured, ["pytest"])
 
@@ -42,16 +46,19 @@ def run_in_process(
     *,
     factories: Mapping[str, Factory] | None = None,
     profile: plan.Profile = TINY,
-) -> results.Document:
-    """Measure a request with the engine and return the written document."""
-    request = Request(strategies=names, ops=op_names, sizes=sizes, profile=profile, seed=0)
+    with_floors: bool = False,
+) -> results_file.Document:
+    """Measure a request with every pass in this process; the written document."""
+    request = Request(
+        strategies=names, ops=op_names, sizes=sizes, profile=profile, seed=0, floors=with_floors
+    )
     env = dict(shared_environment())
-    document = results.new_document(request.as_json(), env, "test", datetime.now(timezone.utc))
-    Engine(request, document, path, factories=factories).run()
+    document = results_file.new_document(request.as_json(), env, "test", datetime.now(timezone.utc))
+    PassRunner(request, document, path, InProcessLauncher(factories)).run()
     return document
 
 
-def cell(document: results.Document, strategy: str, op: str, size: int) -> dict[str, object]:
+def cell(document: results_file.Document, strategy: str, op: str, size: int) -> dict[str, object]:
     [found] = [
         c for c in document["cells"] if (c["strategy"], c["op"], c["size"]) == (strategy, op, size)
     ]

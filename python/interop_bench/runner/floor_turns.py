@@ -1,0 +1,145 @@
+"""Floors as turns of the rounds: the kernel alone, and the read / memcpy probes.
+
+Each (op, size) group of a pass times the kernel core itself on the group's
+own input array, in the same shuffled rounds as the strategies, through
+ib_floor_timer (harness/floor_timer.cpp), which loops natively between two
+clock readings: "x kernel" is then a ratio of two medians taken in the same
+process, on the same buffer, seconds apart. The probes (an integer read of
+the same bytes, a memcpy of as many) do the same for the bandwidth lines of
+the report, at every size of the first op, so the roofline is a curve of the
+working-set size and never a number from another moment.
+
+They are cells like the strategies' (names below), recorded with family
+"floor": the report draws them as floors, `compare` compares them like any
+cell (a floor that moved says the machine changed, not the code).
+"""
+
+from __future__ import annotations
+
+from time import perf_counter_ns
+from types import ModuleType
+
+import numpy as np
+
+from interop_bench import native, ops
+from interop_bench.ops import WrongAnswerError
+from interop_bench.results_file import KERNEL, MEMCPY_PROBE, READ_PROBE
+from interop_bench.runner.workload import Workload
+
+PROBES = (READ_PROBE, MEMCPY_PROBE)
+EXTENSION = "ib_floor_timer"
+
+
+def timer_module() -> ModuleType:
+    """ib_floor_timer, or NativeUnavailableError naming how to build it."""
+    return native.extension(EXTENSION)
+
+
+class KernelBound:
+    """The kernel core alone on a workload's input, timed natively."""
+
+    python_loop = False
+
+    def __init__(self, workload: Workload, timer: ModuleType) -> None:
+        self.workload = workload
+        self._timer = timer
+        # scale writes into one preallocated output: the kernel's cost without
+        # the allocation and faults of a new result, which are the strategies'.
+        self._out = np.zeros_like(workload.source) if workload.op == "scale" else None
+        self._pool: np.ndarray | None = None
+
+    def max_calls_per_sample(self) -> int | None:
+        return self.workload.max_calls_per_sample()
+
+    def check(self) -> int:
+        """One call, timed alone (like a strategy's), then checked against NumPy."""
+        workload, timer = self.workload, self._timer
+        pristine = workload.pristine
+        if workload.op == "square":
+            copy = workload.source.copy()
+            begin = perf_counter_ns()
+            timer.square(copy)
+            call_ns = perf_counter_ns() - begin
+            ops.check_array(copy, np.square(pristine), "square")
+            return call_ns
+        begin = perf_counter_ns()
+        if workload.op == "scale":
+            got = timer.scale(workload.source, ops.SCALE_FACTOR, self._out)
+        elif workload.op == "sum":
+            got = timer.sum(workload.source)
+        else:
+            got = timer.matrix_sum(workload.source)
+        call_ns = perf_counter_ns() - begin
+        if workload.op == "scale":
+            ops.check_array(self._out, pristine * ops.SCALE_FACTOR, "scale")
+        else:
+            ops.check_sum(got, pristine)
+        return call_ns
+
+    def sample_ns(self, calls: int) -> int:
+        workload, timer = self.workload, self._timer
+        if workload.op == "sum":
+            return int(timer.time_sum(workload.source, calls))
+        if workload.op == "matrix_sum":
+            return int(timer.time_matrix_sum(workload.source, calls))
+        if workload.op == "scale":
+            return int(timer.time_scale(workload.source, ops.SCALE_FACTOR, self._out, calls))
+        # square: fresh copies written just before the clock starts, as for the strategies
+        if self._pool is None or self._pool.shape[0] != calls:
+            self._pool = np.empty((calls, workload.size))
+        self._pool[...] = workload.source
+        return int(timer.time_square_rows(self._pool))
+
+    def release(self) -> None:
+        self._pool = None
+
+
+class ProbeBound:
+    """A bandwidth probe over the bytes of a workload's input: `read-probe` ORs
+    them as integers (no kernel code), `memcpy-probe` copies them."""
+
+    python_loop = False
+
+    def __init__(self, kind: str, workload: Workload, timer: ModuleType) -> None:
+        if kind not in PROBES:
+            raise ValueError(f"unknown probe {kind!r}; known: {', '.join(PROBES)}")
+        self.kind = kind
+        self._timer = timer
+        flat = workload.source.reshape(-1)
+        self._words = flat.view(np.uint64)
+        self._bytes = flat.view(np.uint8)
+        self._copy = np.zeros_like(self._bytes) if kind == MEMCPY_PROBE else None
+
+    def max_calls_per_sample(self) -> int | None:
+        return None
+
+    def check(self) -> int:
+        begin = perf_counter_ns()
+        if self.kind == READ_PROBE:
+            got = int(self._timer.read(self._words))
+        else:
+            self._timer.time_memcpy(self._bytes, self._copy, 1)
+        call_ns = perf_counter_ns() - begin
+        if self.kind == READ_PROBE:
+            expected = int(np.bitwise_or.reduce(self._words)) if self._words.size else 0
+            if got != expected:
+                raise WrongAnswerError(f"read probe ORed {got:#x}, NumPy says {expected:#x}")
+        elif self._copy is None or not np.array_equal(self._bytes, self._copy):
+            raise WrongAnswerError("memcpy probe: the copy differs from its source")
+        return call_ns
+
+    def sample_ns(self, calls: int) -> int:
+        if self.kind == READ_PROBE:
+            return int(self._timer.time_read(self._words, calls))
+        return int(self._timer.time_memcpy(self._bytes, self._copy, calls))
+
+    def release(self) -> None:
+        """Nothing per turn: the probe's buffers live as long as the group."""
+
+
+# Their entries in a results file's `strategies` block (the report's families).
+FACTS = {
+    KERNEL: {"family": "floor", "copies_in": "zero-copy", "copies_out": "zero-copy"},
+    READ_PROBE: {"family": "floor", "copies_in": "zero-copy", "copies_out": "zero-copy"},
+    MEMCPY_PROBE: {"family": "floor", "copies_in": "copy", "copies_out": "copy"},
+}

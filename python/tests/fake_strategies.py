@@ -1,0 +1,49 @@
+"""Strategy doubles for the tests that run `interop-bench run` in a subprocess:
+registered through INTEROP_BENCH_EXTRA_STRATEGIES, with this folder on PYTHONPATH.
+
+They coordinate with the test through a FIFO (IB_TEST_FIFO) and a counter file
+(IB_TEST_COUNTER), never through sleeps: each measuring process opens the
+strategy once, so the counter tells which pass is starting.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from interop_bench.strategies.numpy import NumpyStrategy
+
+
+def _opened() -> int:
+    """Count this open in the counter file; the count so far (1 in pass 0)."""
+    path = os.environ["IB_TEST_COUNTER"]
+    with open(path, "a+") as counter:
+        counter.write("open\n")
+        counter.seek(0)
+        return len(counter.readlines())
+
+
+class SignalsInPass1(NumpyStrategy):
+    """Says "pass 1 has started" through the FIFO when the second process opens it."""
+
+    name = "signals-in-pass-1"
+
+    def _open(self) -> None:
+        if _opened() == 2:
+            with open(os.environ["IB_TEST_FIFO"], "w") as fifo:
+                fifo.write("pass 1 started\n")
+
+
+class DiesInPass1(NumpyStrategy):
+    """Kills its own measuring process at its first sum of pass 1, as a segfault would."""
+
+    name = "dies-in-pass-1"
+
+    def _open(self) -> None:
+        self.pass_index = _opened() - 1
+
+    def sum(self, a: np.ndarray) -> float:
+        if self.pass_index == 1:
+            os._exit(9)
+        return float(a.sum())
