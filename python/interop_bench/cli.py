@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, str] = {
     "summary": "interop_bench.summary_command",
     "export": "interop_bench.export_command",
     "aa": "interop_bench.aa_command",
+    "ab": "interop_bench.ab_command",
 }
 
 

@@ -64,16 +64,43 @@ class WrongAnswerError(AssertionError):
         return self.message
 
 
+@dataclass(frozen=True)
+class Expected:
+    """NumPy's answer to one op on one input, computed once and compared with
+    the answers of every strategy (and of every process's check of it)."""
+
+    op: Op
+    total: float  # sum, matrix_sum: np.sum
+    magnitude: float  # sum of |values|: the scale of a sum's rounding
+    array: np.ndarray | None  # square, scale: the element-wise result
+
+    @staticmethod
+    def of(op: Op, values: np.ndarray) -> Expected:
+        if op in ("sum", "matrix_sum"):
+            magnitude = float(np.sum(np.abs(values))) if values.size else 0.0
+            return Expected(op, float(np.sum(values)), magnitude, None)
+        array = np.square(values) if op == "square" else values * SCALE_FACTOR
+        return Expected(op, math.nan, math.nan, array)
+
+    def check(self, got: object, what: str | None = None) -> None:
+        """Raise WrongAnswerError unless `got` is this answer (an array for square
+        and scale, a float for the sums)."""
+        if self.array is not None:
+            check_array(got, self.array, what or self.op)
+            return
+        if not isinstance(got, float | np.floating):
+            raise WrongAnswerError(f"expected a float, got {type(got).__name__}")
+        expected = self.total
+        if math.isnan(expected) and math.isnan(float(got)):
+            return
+        tolerance = SUM_RELATIVE_TOLERANCE * self.magnitude
+        if not (got == expected or abs(float(got) - expected) <= tolerance):
+            raise WrongAnswerError(f"sum is {got!r}, NumPy says {expected!r}")
+
+
 def check_sum(got: object, values: np.ndarray) -> None:
     """Raise WrongAnswerError unless `got` is NumPy's sum of `values`."""
-    if not isinstance(got, float | np.floating):
-        raise WrongAnswerError(f"expected a float, got {type(got).__name__}")
-    expected = float(np.sum(values))
-    if math.isnan(expected) and math.isnan(float(got)):
-        return
-    scale = float(np.sum(np.abs(values))) if values.size else 0.0
-    if not (got == expected or abs(float(got) - expected) <= SUM_RELATIVE_TOLERANCE * scale):
-        raise WrongAnswerError(f"sum is {got!r}, NumPy says {expected!r}")
+    Expected.of("sum", values).check(got)
 
 
 def check_array(got: object, expected: np.ndarray, what: str) -> None:
@@ -88,6 +115,10 @@ def check_array(got: object, expected: np.ndarray, what: str) -> None:
         raise WrongAnswerError(
             f"{what}: expected float64 {expected.shape}, got {got.dtype} {got.shape}"
         )
+    # Bit for bit first: one vectorised pass (9 ms at 80 MB, where a NaN-aware
+    # comparison takes 75 ms); the NaN-aware one only when the bits differ.
+    if np.array_equal(got.reshape(-1).view(np.uint64), expected.reshape(-1).view(np.uint64)):
+        return
     if not np.array_equal(got, expected, equal_nan=True):
         bad = int(np.count_nonzero(~((got == expected) | (np.isnan(got) & np.isnan(expected)))))
         raise WrongAnswerError(f"{what}: {bad} of {expected.size} elements differ from NumPy")

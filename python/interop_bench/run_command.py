@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,7 +12,15 @@ from typing import Any
 
 from interop_bench import __version__, ops, results_file, strategies
 from interop_bench.results_file import FLOORS
-from interop_bench.runner import environment, floor_turns, floors, noise, plan, summary
+from interop_bench.runner import (
+    environment,
+    floor_turns,
+    floors,
+    instructions,
+    noise,
+    plan,
+    summary,
+)
 from interop_bench.runner.passes import PassError, PassRunner, SubprocessLauncher
 from interop_bench.runner.progress import Progress
 from interop_bench.runner.request import Request
@@ -46,6 +55,7 @@ SELECTION_FLAGS = (
     "cell_budget",
     "processes",
     "inject_slowdown",
+    "instructions",
 )
 
 
@@ -82,6 +92,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="STRATEGY:FRACTION",
         help="validation only: make every sample of STRATEGY slower by FRACTION (e.g. "
         "capi:0.25) with a busy wait, to check that `compare` finds it; recorded in the file",
+    )
+    parser.add_argument(
+        "--instructions",
+        action=argparse.BooleanOptionalAction,
+        help="count instructions per call at 1 and 1,000 elements under Valgrind "
+        "(deterministic: what `compare` and `ab` can gate on where wall time is noisy; "
+        "default: on, off in the quick profile)",
     )
     parser.add_argument(
         "--out",
@@ -165,6 +182,7 @@ def _new_request(args: argparse.Namespace) -> Request:
         seed=args.seed if args.seed is not None else 0,
         processes=args.processes or 0,
         slowdown=slowdown,
+        instructions=profile.instructions if args.instructions is None else args.instructions,
     )
 
 
@@ -187,10 +205,11 @@ def _stored_request(document: results_file.Document) -> Request:
         processes=int(stored["processes"]),
         floors=bool(stored["floors"]),
         slowdown={str(k): float(v) for k, v in stored["inject_slowdown"].items()},
+        instructions=bool(stored.get("instructions", False)),
     )
 
 
-def _strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, str]]:
+def strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, str]]:
     """What each strategy copies, as `interop-bench list` shows it (for the report)."""
     facts: dict[str, dict[str, str]] = {}
     for name in names:
@@ -221,6 +240,8 @@ def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results_file.Do
         document.setdefault("resumed_utc", []).append(now.isoformat(timespec="seconds"))
         return request, document, args.resume
     request = _new_request(args)
+    if request.instructions:
+        instructions.valgrind()  # before anything is measured: a clear error, no half file
     path = args.out or results_file.default_path(RESULTS_DIR, now, environment.host())
     if path.exists():
         raise UsageError(f"{path} exists: finish it with --resume {path}, or choose another --out")
@@ -231,10 +252,26 @@ def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results_file.Do
     if not floor_block["available"]:
         say(f"warning: no Google Benchmark floors: {floor_block['reason']}")
     env = environment.collect(profile.name, timer, floor_block, list(sys.argv))
-    facts = _strategy_facts(request.strategies)
+    facts = strategy_facts(request.strategies)
     document = results_file.new_document(request.as_json(), env, __version__, now, facts)
     results_file.write_atomic(path, document)
     return request, document, path
+
+
+def _count_instructions(
+    request: Request, document: results_file.Document, path: Path, say: Any
+) -> int:
+    """Count the small cells' instructions per call; 0, or 1 when counting failed."""
+    keys = instructions.jobs(document)
+    say(f"counting the instructions of {len(keys)} cells under Valgrind ...")
+    try:
+        counts = instructions.count(keys, request.seed)
+    except (instructions.InstructionsError, subprocess.TimeoutExpired) as error:
+        print(f"interop-bench run: {error}; the timings are in {path}", file=sys.stderr)
+        return 1
+    instructions.record(document, counts)
+    results_file.write_atomic(path, document)
+    return 0
 
 
 def main(args: argparse.Namespace) -> int:
@@ -244,7 +281,13 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         request, document, path = _start(args, say)
-    except (UsageError, plan.PlanError, results_file.ResultsError, KeyError) as error:
+    except (
+        UsageError,
+        plan.PlanError,
+        results_file.ResultsError,
+        instructions.InstructionsError,
+        KeyError,
+    ) as error:
         print(f"interop-bench run: {error}", file=sys.stderr)
         return 2
     say(
@@ -270,6 +313,10 @@ def main(args: argparse.Namespace) -> int:
     progress.close()
     document["environment"]["noise"]["end"] = noise.snapshot()
     results_file.write_atomic(path, document)
+    if request.instructions:
+        status = _count_instructions(request, document, path, say)
+        if status:
+            return status
     if not args.quiet:
         names = [*request.strategies, *(FLOORS if request.floors else ())]
         print(summary.table(document["cells"], names, list(request.ops)))

@@ -106,11 +106,18 @@ def compare(
     threshold: float,
     alpha: float,
     instructions_threshold: float = 0.02,
+    *,
+    paired: bool = False,
 ) -> Comparison:
+    """`paired`: the two files come from `interop-bench ab`, whose processes of one
+    pass index ran one after the other, so each cell is tested on the differences
+    of its paired processes (the machine's drift cancels) instead of as two
+    independent runs."""
     old_cells = {c.key: (c, False) for c in old.cells} | {c.key: (c, True) for c in old.floor_cells}
     new_cells = {c.key: (c, False) for c in new.cells} | {c.key: (c, True) for c in new.floor_cells}
     common = sorted(old_cells.keys() & new_cells.keys())
-    tests = [_test(old_cells[k][0], new_cells[k][0]) for k in common]
+    tester = _paired_test if paired else _test
+    tests = [tester(old_cells[k][0], new_cells[k][0]) for k in common]
     p_values = [t.p_value for t in tests if t is not None]
     significant = iter(intervals.benjamini_hochberg(p_values, alpha))
     changes = []
@@ -152,6 +159,17 @@ def _test(old: Cell, new: Cell) -> intervals.RatioTest | None:
     return intervals.independent_log_ratio(
         (old.median_ns, old_se, counts[0]), (new.median_ns, new_se, counts[1])
     )
+
+
+def _paired_test(old: Cell, new: Cell) -> intervals.RatioTest | None:
+    """The paired test of new / old over the passes both cells have."""
+    if not (old.ok and new.ok):
+        return None
+    old_by_pass = dict(zip(old.process_passes, old.process_medians_ns, strict=True))
+    new_by_pass = dict(zip(new.process_passes, new.process_medians_ns, strict=True))
+    if len(old_by_pass.keys() & new_by_pass.keys()) < intervals.MIN_PROCESSES_TO_TEST:
+        return None
+    return intervals.paired_test(old_by_pass, new_by_pass)
 
 
 def _change(

@@ -82,6 +82,7 @@ class PassEngine:
             profile=self.profile,
             processes=self.spec.processes,
             budget_ns=int(self.profile.cell_budget_s * 1e9),
+            cap_ns=int(self.spec.profile.cell_budget_s * 1e9),
             resolution_ns=float(timer["resolution_ns"]),
             loop_overhead_ns=float(timer["loop_overhead_ns"]),
             pass_index=self.spec.pass_index,
@@ -221,7 +222,7 @@ class PassEngine:
         if name_op in self._over_budget:
             return f"a smaller size ({self._over_budget[name_op]}) was already skipped"
         reason = plan.skip_reason(
-            budget_ns=settings.budget_ns * self.spec.processes,
+            budget_ns=settings.cap_ns,
             estimated_call_ns=plan.estimate_call_ns(self._history.get(name_op, []), job.size),
             payload_bytes=workload.payload_bytes,
             available_bytes=environment.memory_bytes("MemAvailable"),

@@ -165,6 +165,7 @@ def _process_entry(record: Record) -> Record:
         "calls_per_sample": record["calls_per_sample"],
         "stop_reason": record["stop_reason"],
         "rounds": rounds,
+        "wall_ns": record.get("wall_ns"),
     }
 
 

@@ -130,16 +130,27 @@ class PassRunner:
 
     def run(self) -> results_file.Document:
         """Measure every missing cell-pass; mark the document complete at the end."""
+        self.start()
+        for index in range(self.request.process_count):
+            self.run_pass(index)
+        return self.finish()
+
+    def start(self) -> None:
+        """Merge what a killed run left behind, before any new pass."""
         self._merge_leftovers()
+
+    def run_pass(self, index: int) -> None:
+        """Measure what pass `index` still lacks (in more than one process if one dies)."""
         processes = self.request.process_count
-        for index in range(processes):
-            while jobs := self.jobs(index):
-                expected = self._done + len(jobs) * (processes - index)
-                status = self._launch(index, jobs, expected)
-                if status == INTERRUPTED:
-                    raise KeyboardInterrupt
-                if status != 0:
-                    self._fail_in_flight(index, jobs, status)
+        while jobs := self.jobs(index):
+            expected = self._done + len(jobs) * (processes - index)
+            status = self._launch(index, jobs, expected)
+            if status == INTERRUPTED:
+                raise KeyboardInterrupt
+            if status != 0:
+                self._fail_in_flight(index, jobs, status)
+
+    def finish(self) -> results_file.Document:
         self.document["complete"] = True
         results_file.write_atomic(self.path, self.document)
         return self.document

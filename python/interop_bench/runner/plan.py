@@ -56,6 +56,9 @@ class Profile:
     # here (4 KiB pages not yet collapsed into huge ones).
     floors_min_time_s: float
     roofline_bytes: int  # buffer of the cross-check's read/memcpy probes: many times any L3
+    # Count instructions per call of the small cells under Valgrind (~30 s for
+    # every strategy: too long for the quick profile's 90 s).
+    instructions: bool = True
     ci_relative: float = 0.01  # a process stops a cell once its own CI is within +-1%
 
     def per_process(self, processes: int) -> Profile:
@@ -76,7 +79,7 @@ PROFILES: dict[str, Profile] = {
         name="quick",
         sizes=(1, 1_000, 1_000_000, 10_000_000),
         processes=5,
-        run_budget_s=50.0,
+        run_budget_s=40.0,
         cell_budget_s=0.5,
         min_samples=6,
         max_samples=40,
@@ -86,6 +89,7 @@ PROFILES: dict[str, Profile] = {
         phase_calls=5,
         floors_min_time_s=0.05,
         roofline_bytes=128 << 20,
+        instructions=False,
     ),
     # <= 10 min: the full sweep to 1e7 with ~7 minutes of sampling.
     "default": Profile(

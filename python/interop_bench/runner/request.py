@@ -23,6 +23,7 @@ class Request:
     processes: int = 0  # 0: the profile's
     floors: bool = True  # the kernel alone and the bandwidth probes as turns of every group
     slowdown: dict[str, float] = field(default_factory=dict)  # validation runs only
+    instructions: bool = False  # count instructions per call of the small cells (Valgrind)
 
     @property
     def process_count(self) -> int:
@@ -39,6 +40,7 @@ class Request:
             "processes": self.process_count,
             "floors": self.floors,
             "inject_slowdown": dict(self.slowdown),
+            "instructions": self.instructions,
         }
 
     def cell_keys(self) -> list[Key]:

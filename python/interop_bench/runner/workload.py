@@ -8,6 +8,7 @@ part of what scale costs).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from itertools import repeat
 from time import perf_counter_ns
@@ -65,6 +66,11 @@ class Workload:
         self.source = ops.make_input(op, size, seed)
         # What the input must still hold after a read-only call.
         self.pristine = self.source.copy()
+
+    @functools.cached_property
+    def expected(self) -> ops.Expected:
+        """NumPy's answer, computed on first use and shared by every check."""
+        return ops.Expected.of(self.op, self.pristine)
 
     @property
     def in_place(self) -> bool:
@@ -139,12 +145,10 @@ class BoundWorkload:
         begin = perf_counter_ns()
         got = self.fn(*args)
         call_ns = perf_counter_ns() - begin
-        if self.workload.op in ("sum", "matrix_sum"):
-            ops.check_sum(got, pristine)
-        elif self.workload.op == "scale":
-            ops.check_array(got, pristine * ops.SCALE_FACTOR, "scale")
+        if self.workload.in_place:
+            self.workload.expected.check(args[0], "square (the caller's array)")
         else:
-            ops.check_array(args[0], np.square(pristine), "square (the caller's array)")
+            self.workload.expected.check(got)
         placed = self._placed
         # Compared as bits: exact, NaN-safe and cheaper than a float comparison with equal_nan.
         if placed is not None and not np.array_equal(
@@ -157,16 +161,22 @@ class BoundWorkload:
 
     def sample_ns(self, calls: int) -> int:
         """Nanoseconds for `calls` calls on prepared inputs."""
+        return self.prepared(calls)()
+
+    def prepared(self, calls: int) -> Callable[[], int]:
+        """`calls` calls with nothing left to do but make them (square's fresh copies
+        already written): run it for their nanoseconds. The instruction counter
+        (runner/instructions.py) counts exactly what it runs."""
         fn = self.fn
         if self.workload.op == "scale":
-            return _loop_same_factor(fn, self._placed, ops.SCALE_FACTOR, calls)
+            return functools.partial(_loop_same_factor, fn, self._placed, ops.SCALE_FACTOR, calls)
         if self._placed is not None:
-            return _loop_same(fn, self._placed, calls)
+            return functools.partial(_loop_same, fn, self._placed, calls)
         if self._pool is None or self._pool.shape[0] != calls:
             self._pool = self.strategy.prepare(np.empty((calls, self.workload.size)))
             self._pool_rows = list(self._pool)
         self._pool[...] = self.workload.source  # fresh values, written just now: cache-hot
-        return _loop_each(fn, self._pool_rows)
+        return functools.partial(_loop_each, fn, self._pool_rows)
 
     def release(self) -> None:
         """Free square's pool between turns, so that only one cell's pool is alive."""

@@ -28,6 +28,7 @@ import numpy as np
 from interop_bench.strategies import inputs
 from interop_bench.strategies._ipc_channel import Place, ShmChannel
 from interop_bench.strategies._ipc_protocol import Op
+from interop_bench.strategies._ipc_worker import UNCOUNTABLE
 from interop_bench.strategies.base import Strategy
 
 _NOWHERE: Place = (0, 0)  # what a request names for an empty array
@@ -40,6 +41,7 @@ COPY_PHASE_NAMES = ("copy_in", "round_trip", "copy_out")  # shm-copy's send and 
 
 class ShmStrategyBase(Strategy):
     family = "ipc"
+    uncountable = UNCOUNTABLE
     # Spin this long (client and worker) before sleeping on the futex.
     spin_ns: ClassVar[int]
     # Use arrays that are already in the segment in place (else copy everything).

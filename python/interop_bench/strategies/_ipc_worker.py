@@ -22,6 +22,15 @@ from interop_bench import native
 STOP_TIMEOUT_S = 2.0
 
 
+# Why an IPC strategy's instructions cannot be counted by Valgrind: the work
+# happens in another process, and the wait for its reply spins or polls a
+# number of times that depends on how fast that process answers.
+UNCOUNTABLE = (
+    "its work runs in a worker process that Valgrind does not see, and its wait for the "
+    "reply loops a number of times that depends on timing"
+)
+
+
 class WorkerError(RuntimeError):
     """The worker died, broke the protocol or refused a request."""
 

@@ -106,6 +106,10 @@ class Strategy(ABC):
         with the nanoseconds spent in each of `phase_names`."""
         raise NotImplementedError(f"{self.name} does not time its phases")
 
+    # Why Valgrind cannot count this strategy's instructions per call honestly
+    # (runner/instructions.py), or "" when it can: in-process strategies can.
+    uncountable: ClassVar[str] = ""
+
     def worker_pids(self) -> list[int]:
         """Processes (other than this one) whose memory a call uses."""
         return []

@@ -38,6 +38,7 @@ from interop_bench.strategies import _pickle_frames as frames
 from interop_bench.strategies import inputs
 from interop_bench.strategies._ipc_worker import (
     STOP_TIMEOUT_S,
+    UNCOUNTABLE,
     WorkerError,
     WorkerProcess,
     WorkerRefusedError,
@@ -76,6 +77,7 @@ class PickleWorker(WorkerProcess):
 class Pickle5Strategy(Strategy):
     name = "pickle5"
     family = "ipc"
+    uncountable = UNCOUNTABLE
     description = (
         "Python worker process over pipes: pickle protocol 5, arrays as out-of-band "
         "buffers written with writev and read with readv into place"

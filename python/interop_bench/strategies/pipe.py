@@ -27,6 +27,7 @@ import numpy as np
 from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import inputs
 from interop_bench.strategies._ipc_worker import (
+    UNCOUNTABLE,
     WorkerError,
     WorkerProcess,
     WorkerRefusedError,
@@ -50,6 +51,7 @@ def _bytes(a: np.ndarray) -> memoryview:
 class PipeStrategy(Strategy):
     name = "pipe"
     family = "ipc"
+    uncountable = UNCOUNTABLE
     description = "worker process over stdin/stdout pipes: length-prefixed raw float64 bytes"
     copies_in = "copy"
     copies_out = "copy"

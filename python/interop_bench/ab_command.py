@@ -1,0 +1,180 @@
+"""`interop-bench ab --baseline REF`: this checkout against another commit, on this machine, now.
+
+Two runs measured at different times share less than they seem: the machine's
+speed wanders by several percent over minutes, and `compare` of two separate
+files must allow for it. `ab` builds the baseline commit beside this checkout
+(runner/baseline.py) and measures both in alternating processes (baseline
+pass 0, this checkout's pass 0, then this checkout first for pass 1, ...), so
+that each pair of processes of one pass index ran back to back in the same
+minute, on the same inputs, in the same order of turns. Each cell is then
+tested on the differences of its paired processes, where the drift cancels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from interop_bench import __version__, ops, results_file, strategies
+from interop_bench.analysis import compare_render
+from interop_bench.analysis.compare import compare
+from interop_bench.analysis.load import load
+from interop_bench.compare_command import parse_threshold
+from interop_bench.run_command import strategy_facts
+from interop_bench.runner import baseline, environment, floors, instructions, plan
+from interop_bench.runner.passes import PassError, PassRunner, SubprocessLauncher
+from interop_bench.runner.progress import Progress
+from interop_bench.runner.request import Request
+
+HELP = (
+    "measure a baseline commit and this checkout in alternating processes; exit 1 on a regression"
+)
+DESCRIPTION = """Build the baseline commit into its own worktree and virtual environment
+(build/ab/<commit>/, kept for the next time), then measure the baseline and this
+checkout in alternating processes on this machine, and compare them cell by cell
+on the differences of the processes that ran back to back: the way to gate CI on
+a noisy shared runner. Writes baseline.json and current.json into --out-dir and
+prints compare's table.
+
+exit status: 0 no regression, 1 regression (0 with --report-only),
+             2 a baseline that does not exist, does not build or cannot be measured"""
+
+FORMATS = ("text", "markdown", "json")
+AB_ROOT = Path("build/ab")
+DEFAULT_PROCESSES = 6  # pairs: enough for a paired t test with 5 degrees of freedom
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--baseline", required=True, metavar="REF", help="commit to compare with")
+    parser.add_argument("--profile", choices=list(plan.PROFILES), default="quick")
+    parser.add_argument("--strategies", metavar="A,B", help="strategies (default: all both have)")
+    parser.add_argument("--ops", metavar="OP,OP", help="operations (default: all)")
+    parser.add_argument("--sizes", metavar="N,N", help="element counts (default: the profile's)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=DEFAULT_PROCESSES,
+        metavar="N",
+        help=f"process pairs (default {DEFAULT_PROCESSES})",
+    )
+    parser.add_argument(
+        "--instructions",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also count instructions per call at 1 and 1,000 elements under Valgrind on both "
+        "sides, and gate on them (default: on)",
+    )
+    parser.add_argument("--threshold", type=parse_threshold, default=0.10)
+    parser.add_argument("--alpha", type=float, default=0.01)
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--out-dir", type=Path, help="default: results/ab-<UTC stamp>")
+    parser.add_argument("--report-only", action="store_true", help="exit 0 on a regression")
+    parser.add_argument("--quiet", action="store_true", help="no progress")
+
+
+def _request(args: argparse.Namespace, known: list[str]) -> Request:
+    names = plan.pick("strategy", args.strategies, known)
+    profile = plan.PROFILES[args.profile]
+    return Request(
+        strategies=names,
+        ops=plan.pick("op", args.ops, ops.OPS),  # type: ignore[arg-type]
+        sizes=plan.parse_sizes(args.sizes) if args.sizes else profile.sizes,
+        profile=profile,
+        processes=args.processes,
+        instructions=args.instructions,
+    )
+
+
+def _documents(
+    request: Request, base: baseline.Baseline, out_dir: Path
+) -> tuple[results_file.Document, results_file.Document]:
+    """Fresh documents for both sides: one machine, one environment, two commits."""
+    now = datetime.now(timezone.utc)
+    timer = environment.measure_timer()
+    unmeasured = floors.unavailable("not measured by interop-bench ab")
+    env = environment.collect(request.profile.name, timer, unmeasured, list(sys.argv))
+    facts = strategy_facts(request.strategies)
+    current = results_file.new_document(request.as_json(), env, __version__, now, facts)
+    theirs = {k: v for k, v in base.versions().items() if k in env["versions"]}
+    base_env = env | {
+        "git": {"commit": base.commit, "dirty": False},
+        "versions": env["versions"] | theirs,
+    }
+    old = results_file.new_document(request.as_json(), base_env, "baseline", now, facts)
+    for document, name in ((old, "baseline.json"), (current, "current.json")):
+        results_file.write_atomic(out_dir / name, document)
+    return old, current
+
+
+def main(args: argparse.Namespace) -> int:
+    repository = Path.cwd()
+    if args.processes < 3:
+        print("interop-bench ab: --processes must be at least 3", file=sys.stderr)
+        return 2
+    try:
+        if args.instructions:
+            instructions.valgrind()
+        commit = baseline.resolve(repository, args.baseline)
+        out_dir = (
+            args.out_dir
+            or Path("results") / f"ab-{results_file.utc_stamp(datetime.now(timezone.utc))}"
+        )
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not args.quiet:
+            print(f"interop-bench ab: building baseline {commit[:12]} ...", file=sys.stderr)
+        base = baseline.prepare(repository, commit, AB_ROOT, out_dir / "baseline-build.log")
+        base.check_protocol()
+        known = [name for name in strategies.names() if name in set(base.strategies())]
+        request = _request(args, known)
+    except (baseline.BaselineError, plan.PlanError, instructions.InstructionsError) as error:
+        print(f"interop-bench ab: {error}", file=sys.stderr)
+        return 2
+    old, current = _documents(request, base, out_dir)
+    sides = [
+        PassRunner(request, old, out_dir / "baseline.json", SubprocessLauncher(str(base.python))),
+        PassRunner(request, current, out_dir / "current.json", SubprocessLauncher()),
+    ]
+    progress = Progress(request.process_count * 2, args.quiet)
+    try:
+        for index in range(request.process_count):
+            order = sides if index % 2 == 0 else sides[::-1]  # neither side always first
+            for step, side in enumerate(order):
+                progress.update(index * 2 + step, request.process_count * 2, index * 2 + step)
+                side.run_pass(index)
+        for side in sides:
+            side.finish()
+    except KeyboardInterrupt:
+        progress.close()
+        print(f"\ninterrupted: partial files in {out_dir}", file=sys.stderr)
+        return 130
+    except PassError as error:
+        progress.close()
+        print(f"interop-bench ab: {error}", file=sys.stderr)
+        return 2
+    progress.close()
+    if request.instructions:
+        for document, name, python in (
+            (old, "baseline.json", str(base.python)),
+            (current, "current.json", sys.executable),
+        ):
+            try:
+                counted = instructions.count(instructions.jobs(document), request.seed, python)
+            except instructions.InstructionsError as error:
+                # An older baseline may not count: compare the timings alone.
+                print(
+                    f"interop-bench ab: no instruction counts for {name}: {error}", file=sys.stderr
+                )
+                continue
+            instructions.record(document, counted)
+            results_file.write_atomic(out_dir / name, document)
+    comparison = compare(
+        load(out_dir / "baseline.json", label=f"baseline {commit[:12]}"),
+        load(out_dir / "current.json", label="this checkout"),
+        threshold=args.threshold,
+        alpha=args.alpha,
+        paired=True,
+    )
+    sys.stdout.write(compare_render.render(comparison, args.format))
+    return 1 if comparison.regressions and not args.report_only else 0

@@ -1,0 +1,153 @@
+"""Instructions per call of the small cells, counted by Valgrind: a number no
+neighbour on a shared machine can move.
+
+At 1 to 1,000 elements a call costs tens of nanoseconds to microseconds, and
+its wall time is at the mercy of the machine (the interval says how much). Its
+instruction count is not: the same binary on the same inputs executes the
+same instructions. After the timed passes, one process runs under callgrind
+(`count_worker`), instrumentation off until the strategies are open, and
+counts the calls of each cell's own timing loop (as CodSpeed and
+iai-callgrind do in CI). `compare` and `ab` gate on a count that grew.
+
+Not every strategy can be counted honestly; each says why not in its
+`uncountable` attribute (an IPC strategy's work runs in another process, and
+its wait loops a timing-dependent number of times).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from interop_bench import results_file, strategies
+
+COUNTED_SIZES = (1, 1000)
+CALLS = 20  # per counted region (and twice as many in the second)
+TIMEOUT_S = 1800.0
+WORKER_MODULE = "interop_bench.runner.count_worker"
+_LABEL = re.compile(r"^desc: Trigger: Client Request: (.+)$", re.MULTILINE)
+_TOTALS = re.compile(r"^totals: (\d+)", re.MULTILINE)
+
+Key = tuple[str, str, int]
+
+
+class InstructionsError(RuntimeError):
+    """Instructions cannot be counted here; the message says why."""
+
+
+def valgrind() -> str:
+    """The valgrind executable; InstructionsError naming the fix when it is missing."""
+    found = shutil.which("valgrind")
+    if found is None:
+        raise InstructionsError(
+            "--instructions needs Valgrind, which is not installed: `make deps` installs it "
+            "(Debian package valgrind)"
+        )
+    return found
+
+
+def uncountable_reason(name: str) -> str:
+    """Why `name` cannot be counted, or "" when it can."""
+    try:
+        return strategies.strategy_class(name).uncountable
+    except Exception as error:  # a strategy that does not import is not counted either
+        return f"its module does not import: {error}"
+
+
+def jobs(document: results_file.Document) -> list[Key]:
+    """The ok strategy cells at COUNTED_SIZES whose strategy can be counted."""
+    return [
+        (cell["strategy"], cell["op"], cell["size"])
+        for cell in document["cells"]
+        if cell["status"] == "ok"
+        and cell["size"] in COUNTED_SIZES
+        and cell["strategy"] not in results_file.FLOORS
+        and not uncountable_reason(cell["strategy"])
+    ]
+
+
+def count(keys: list[Key], seed: int, python: str = sys.executable) -> dict[Key, float]:
+    """Instructions per call of each cell in `keys`, from one counting process
+    run by `python` (this interpreter, or a baseline's for interop-bench ab)."""
+    executable = valgrind()
+    spec = json.dumps({"seed": seed, "calls": CALLS, "jobs": [list(k) for k in keys]})
+    with tempfile.TemporaryDirectory(prefix="ib-callgrind-") as directory:
+        out = Path(directory) / "cg.out"
+        command = [
+            executable,
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            "--collect-atstart=no",
+            f"--callgrind-out-file={out}",
+            python,
+            "-m",
+            WORKER_MODULE,
+        ]
+        # A fixed hash seed: dict and set layouts, and so the interpreter's
+        # work, must not change from one counting process to the next.
+        env = dict(os.environ, PYTHONHASHSEED="0")
+        done = subprocess.run(
+            command,
+            input=spec,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+        if done.returncode != 0:
+            tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+            raise InstructionsError(f"the counting process failed ({done.returncode}): {tail}")
+        for line in done.stderr.splitlines():
+            if line.startswith("interop-bench count:"):
+                print(line, file=sys.stderr)
+        return _per_call(_dumps(Path(directory)))
+
+
+def _dumps(directory: Path) -> dict[str, int]:
+    """label -> instructions of the region, from callgrind's dump files."""
+    found = {}
+    for path in directory.glob("cg.out.*"):
+        text = path.read_text(errors="replace")
+        label, total = _LABEL.search(text), _TOTALS.search(text)
+        if label and total:
+            found[label.group(1)] = int(total.group(1))
+    return found
+
+
+def _per_call(regions: dict[str, int]) -> dict[Key, float]:
+    """The difference of a cell's two regions over the calls between them."""
+    counts: dict[Key, float] = {}
+    for label, total in regions.items():
+        name, op, size, calls = label.rsplit("|", 3)
+        if int(calls) != CALLS:
+            continue
+        longer = regions.get(f"{name}|{op}|{size}|{2 * CALLS}")
+        if longer is not None:
+            counts[(name, op, int(size))] = (longer - total) / CALLS
+    return counts
+
+
+def record(document: results_file.Document, counts: dict[Key, float]) -> None:
+    """Put the counts into the document's cells; the counted sizes of a strategy
+    that cannot be counted say why instead."""
+    for cell in document["cells"]:
+        key = (cell["strategy"], cell["op"], cell["size"])
+        if cell["status"] != "ok" or cell["size"] not in COUNTED_SIZES:
+            continue
+        if cell["strategy"] in results_file.FLOORS:
+            continue
+        entry: dict[str, Any]
+        if key in counts:
+            entry = {"per_call": counts[key], "calls": CALLS, "tool": "callgrind"}
+        else:
+            reason = uncountable_reason(cell["strategy"]) or "the counting process skipped it"
+            entry = {"per_call": None, "reason": reason}
+        cell["instructions"] = entry
