@@ -90,7 +90,7 @@ def resolve(repository: Path, ref: str) -> str:
 
 def prepare(repository: Path, commit: str, root: Path, log: Path) -> Baseline:
     """The baseline of `commit`: worktree and venv under `root`, built unless they are."""
-    home = root / commit
+    home = root.resolve() / commit
     source, venv = home / "src", home / "venv"
     python = venv / "bin" / "python"
     if (home / INSTALLED).exists() and python.exists():

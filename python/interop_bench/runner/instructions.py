@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,10 @@ from typing import Any
 from interop_bench import results_file, strategies
 
 COUNTED_SIZES = (1, 1000)
-CALLS = 20  # per counted region (and twice as many in the second)
+CALLS = 10  # per counted region (and twice as many in the second)
+# Paddings allocated before a cell's input, one counted layout each (see
+# count_worker._count); the median of their counts is the cell's.
+LAYOUT_PADDINGS = (0, 1168, 2512)
 TIMEOUT_S = 1800.0
 WORKER_MODULE = "interop_bench.runner.count_worker"
 _LABEL = re.compile(r"^desc: Trigger: Client Request: (.+)$", re.MULTILINE)
@@ -77,7 +81,9 @@ def count(keys: list[Key], seed: int, python: str = sys.executable) -> dict[Key,
     """Instructions per call of each cell in `keys`, from one counting process
     run by `python` (this interpreter, or a baseline's for interop-bench ab)."""
     executable = valgrind()
-    spec = json.dumps({"seed": seed, "calls": CALLS, "jobs": [list(k) for k in keys]})
+    spec = json.dumps(
+        {"seed": seed, "calls": CALLS, "layouts": LAYOUT_PADDINGS, "jobs": [list(k) for k in keys]}
+    )
     with tempfile.TemporaryDirectory(prefix="ib-callgrind-") as directory:
         out = Path(directory) / "cg.out"
         command = [
@@ -123,16 +129,18 @@ def _dumps(directory: Path) -> dict[str, int]:
 
 
 def _per_call(regions: dict[str, int]) -> dict[Key, float]:
-    """The difference of a cell's two regions over the calls between them."""
-    counts: dict[Key, float] = {}
+    """Per cell: the difference of its two regions over the calls between them,
+    the median over its layouts."""
+    by_cell: dict[Key, list[float]] = {}
     for label, total in regions.items():
-        name, op, size, calls = label.rsplit("|", 3)
-        if int(calls) != CALLS:
-            continue
-        longer = regions.get(f"{name}|{op}|{size}|{2 * CALLS}")
+        parts = label.rsplit("|", 4)
+        if len(parts) != 5 or parts[4] != str(CALLS):
+            continue  # not a region of this version's counting process
+        name, op, size, layout, calls = parts
+        longer = regions.get(f"{name}|{op}|{size}|{layout}|{2 * CALLS}")
         if longer is not None:
-            counts[(name, op, int(size))] = (longer - total) / CALLS
-    return counts
+            by_cell.setdefault((name, op, int(size)), []).append((longer - total) / CALLS)
+    return {key: statistics.median(values) for key, values in by_cell.items()}
 
 
 def record(document: results_file.Document, counts: dict[Key, float]) -> None:
@@ -146,7 +154,12 @@ def record(document: results_file.Document, counts: dict[Key, float]) -> None:
             continue
         entry: dict[str, Any]
         if key in counts:
-            entry = {"per_call": counts[key], "calls": CALLS, "tool": "callgrind"}
+            entry = {
+                "per_call": counts[key],
+                "calls": CALLS,
+                "layouts": len(LAYOUT_PADDINGS),
+                "tool": "callgrind",
+            }
         else:
             reason = uncountable_reason(cell["strategy"]) or "the counting process skipped it"
             entry = {"per_call": None, "reason": reason}

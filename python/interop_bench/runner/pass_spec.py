@@ -4,6 +4,8 @@ This is the contract between `interop-bench run` and its pass processes, and
 between `interop-bench ab` and a baseline commit's pass processes: a baseline
 built from another commit must read the spec of this one, so the fields below
 change only with PROTOCOL, and a process refuses a protocol it does not know.
+PROTOCOL covers the counting process's spec too (runner/count_worker.py).
+Version 2: counting in several layouts ("layouts" in the count spec).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from interop_bench.ops import OPS
 from interop_bench.runner.plan import Profile
 
-PROTOCOL = 1
+PROTOCOL = 2
 
 
 class SpecError(ValueError):
