@@ -29,6 +29,7 @@ def _count(
     callgrind: ModuleType,
     strategy: Strategy,
     key: tuple[str, str, int],
+    *,
     seed: int,
     calls: int,
     layout: int,

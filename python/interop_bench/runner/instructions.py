@@ -136,7 +136,7 @@ def _per_call(regions: dict[str, int]) -> dict[Key, float]:
         parts = label.rsplit("|", 4)
         if len(parts) != 5 or parts[4] != str(CALLS):
             continue  # not a region of this version's counting process
-        name, op, size, layout, calls = parts
+        name, op, size, layout, _ = parts
         longer = regions.get(f"{name}|{op}|{size}|{layout}|{2 * CALLS}")
         if longer is not None:
             by_cell.setdefault((name, op, int(size)), []).append((longer - total) / CALLS)
