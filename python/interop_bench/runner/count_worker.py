@@ -76,10 +76,10 @@ def main() -> int:
                     callgrind,
                     opened[name],
                     (name, op, size),
-                    spec["seed"],
-                    calls,
-                    layout,
-                    padding_bytes,
+                    seed=spec["seed"],
+                    calls=calls,
+                    layout=layout,
+                    padding_bytes=padding_bytes,
                 )
             except Exception as error:
                 print(f"interop-bench count: {name} {op} {size}: {error}", file=sys.stderr)
