@@ -33,7 +33,7 @@ COUNTED_SIZES = (1, 1000)
 CALLS = 10  # per counted region (and twice as many in the second)
 # Paddings allocated before a cell's input, one counted layout each (see
 # count_worker._count); the median of their counts is the cell's.
-LAYOUT_PADDINGS = (0, 1168, 2512)
+LAYOUT_PADDINGS = (0, 1168, 2512, 3344, 4080)
 TIMEOUT_S = 1800.0
 WORKER_MODULE = "interop_bench.runner.count_worker"
 _LABEL = re.compile(r"^desc: Trigger: Client Request: (.+)$", re.MULTILINE)
