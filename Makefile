@@ -23,7 +23,7 @@ SOURCES := $(shell find kernels harness strategies python/interop_bench cmake \
            CMakeLists.txt pyproject.toml
 
 .PHONY: help deps venv build native test lint ctest pytest bench clean report summary \
-        compare-reference pytest-bench
+        compare-reference pytest-bench aa ab-gate
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -102,6 +102,18 @@ compare-reference: $(STAMPS)/build ## compare the newest results with results/re
 	    $(PY) -m interop_bench compare "$$reference" "$$results" --report-only --format markdown \
 	      || exit $$?; \
 	  done
+
+AA_ARGS ?=
+aa: $(STAMPS)/build ## A/A check: two quick runs of this commit, calibration figure and compare's verdict
+	$(PY) -m interop_bench aa --profile quick $(AA_ARGS)
+
+# The CI gate: this checkout against AB_BASELINE in alternating processes, on a
+# small matrix (the baseline is built once into build/ab/<commit>/).
+AB_BASELINE ?= HEAD~1
+AB_ARGS ?= --strategies capi,pybind11,nanobind,ctypes,cython,numpy,json-fast,shm \
+           --ops sum,scale --sizes 1,1000,1e6 --processes 6
+ab-gate: $(STAMPS)/build ## gate on a regression against AB_BASELINE (default HEAD~1)
+	$(PY) -m interop_bench ab --baseline $(AB_BASELINE) $(AB_ARGS) --format markdown
 
 PYTEST_BENCH_ARGS ?=
 pytest-bench: $(STAMPS)/build ## every strategy under pytest-benchmark: results/pytest-bench-<stamp>.json

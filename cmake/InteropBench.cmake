@@ -57,15 +57,14 @@ endfunction()
 
 # NumPy's C API headers, from the numpy the build's interpreter has (headers
 # only: the modules import NumPy's API table at run time). Sets `out_var` to
-# the include directory, or to "" (with a warning naming `target`) when numpy
-# is not importable, so that the caller can skip the target.
+# the include directory; stops the configuration with an error naming `target`
+# when numpy is not importable (a build requirement: without it the C API
+# strategies would silently vanish from the comparison).
 function(ib_numpy_include_dir out_var target)
   execute_process(COMMAND ${Python_EXECUTABLE} -c "import numpy; print(numpy.get_include())"
                   OUTPUT_VARIABLE dir OUTPUT_STRIP_TRAILING_WHITESPACE
                   RESULT_VARIABLE rc ERROR_QUIET)
   if(NOT rc EQUAL 0)
-    # A build requirement (pyproject.toml [build-system]): without it the C API
-    # strategies would silently vanish from the comparison.
     message(FATAL_ERROR "numpy is not importable by ${Python_EXECUTABLE}, but ${target} needs "
                         "its C headers: install numpy into the build environment")
   endif()

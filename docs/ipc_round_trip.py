@@ -66,7 +66,7 @@ def python_steps(rounds: int) -> None:
         namespace = {"s": strategy, "a": a, "row": row, "c": client, "inputs": inputs}
         namespace["p"] = client.place(a, 8)
         steps = {
-            "inputs.vector(a)": "inputs.vector(a)",
+            "validation.vector(a)": "validation.vector(a)",
             "native place(row), attribute path": "s.channel.client.place(row, 8)",
             "client.request, positional": "c.request(1, 1, *p, 0, 0, 0.0, 0, 0, 0, 0)",
             "channel.request, Python wrapper": "s.channel.request(1, 1, p)",

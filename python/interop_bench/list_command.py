@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from interop_bench import strategies
+from interop_bench.strategies import gil
 
 HELP = "list the strategies: name, family, what each copies"
 DESCRIPTION = """List every registered strategy with its family (reference, ffi,
@@ -21,7 +22,8 @@ def rows() -> list[tuple[str, str, str, str]]:
     for name in strategies.names():
         cls = strategies.strategy_class(name)
         copies = f"in: {cls.copies_in}, out: {cls.copies_out}"
-        description = cls.description + (f" ({cls.copies_note})" if cls.copies_note else "")
+        notes = "; ".join(filter(None, (cls.copies_note, gil.note(cls))))
+        description = f"{cls.description} ({notes})"
         table.append((cls.name, cls.family, copies, description))
     return table
 

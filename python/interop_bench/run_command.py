@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from interop_bench import __version__, ops, results_file, strategies
-from interop_bench.results_file import FLOORS
+from interop_bench import __version__, ops, results_file, strategies, summary_command
+from interop_bench.analysis.load import load
 from interop_bench.runner import (
     environment,
     floor_turns,
@@ -19,7 +19,6 @@ from interop_bench.runner import (
     instructions,
     noise,
     plan,
-    summary,
 )
 from interop_bench.runner.passes import PassError, PassRunner, SubprocessLauncher
 from interop_bench.runner.progress import Progress
@@ -318,7 +317,6 @@ def main(args: argparse.Namespace) -> int:
         if status:
             return status
     if not args.quiet:
-        names = [*request.strategies, *(FLOORS if request.floors else ())]
-        print(summary.table(document["cells"], names, list(request.ops)))
+        print(summary_command.render(load(path), "text"))
     print(f"results: {path}")
     return 0

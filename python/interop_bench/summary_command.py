@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from interop_bench.analysis.load import ResultsFileError, load
-from interop_bench.analysis.summary import OpSummary, Row, summarize
+from interop_bench.analysis.load import Results, ResultsFileError, load
+from interop_bench.analysis.ranking import OpRanking, Row, rank
 from interop_bench.analysis.tables import render as table
 from interop_bench.analysis.units import TIMES, format_bytes, format_ns, format_rate, format_ratio
 
@@ -38,22 +38,27 @@ def main(args: argparse.Namespace) -> int:
     except ResultsFileError as error:
         print(f"interop-bench summary: {error}", file=sys.stderr)
         return 2
-    markdown = args.format == "markdown"
-    title = f"interop-bench summary of `{results.path.name}`" if markdown else results.path.name
-    parts = [("### " if markdown else "") + title]
-    for op in summarize(results):
-        parts.append(_heading(op, markdown))
-        parts.append(table(HEADERS, [_row(r) for r in op.rows], args.format))
-    if not results.cells:
-        parts.append("no cells in this file")
-    print("\n\n".join(parts))
+    print(render(results, args.format))
     return 0
 
 
-def _heading(op: OpSummary, markdown: bool) -> str:
+def render(results: Results, fmt: str) -> str:
+    """The ranking of every op of `results`, as text or Markdown (`run` prints it too)."""
+    markdown = fmt == "markdown"
+    title = f"interop-bench summary of `{results.path.name}`" if markdown else results.path.name
+    parts = [("### " if markdown else "") + title]
+    for op in rank(results):
+        parts.append(_heading(op, markdown))
+        parts.append(table(HEADERS, [_row(r) for r in op.rows], fmt))
+    if not results.cells:
+        parts.append("no cells in this file")
+    return "\n\n".join(parts)
+
+
+def _heading(op: OpRanking, markdown: bool) -> str:
     text = (
-        f"{op.op}: small = {_elements(op.small_size)} ({format_bytes(op.small_size * 8)}), "
-        f"large = {_elements(op.large_size)} ({format_bytes(op.large_size * 8)})"
+        f"{op.op}: small = {_elements(op.small_size)} ({format_bytes(op.small_payload_bytes)}), "
+        f"large = {_elements(op.large_size)} ({format_bytes(op.large_payload_bytes)})"
     )
     return f"#### {text}" if markdown else text
 

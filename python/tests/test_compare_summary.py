@@ -9,12 +9,12 @@ from results_factory import make_results, write_results
 
 from interop_bench import cli
 from interop_bench.analysis.load import load
-from interop_bench.analysis.summary import summarize
+from interop_bench.analysis.ranking import rank
 
 
 def test_ranking_follows_the_models(tmp_path: Path) -> None:
     path = write_results(tmp_path / "run.json", make_results(ops=["sum"], samples=30))
-    (op,) = summarize(load(path))
+    (op,) = rank(load(path))
     assert (op.small_size, op.large_size) == (1, 10_000_000)
     by_name = {row.strategy: row for row in op.rows}
     assert by_name["capi"].small_rank == 1  # the smallest modelled overhead

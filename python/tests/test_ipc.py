@@ -10,13 +10,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from worker_faults import FAULT_DELAY_S, gone, later
+from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import native, ops
 from interop_bench.strategies import _ipc_protocol as proto
@@ -36,9 +35,6 @@ IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "shm-copy": ShmCopyStrategy,
     "pipe": PipeStrategy,
 }
-# The worker's --fault=slow stall (strategies/ipc/options.hpp): a call that
-# ends sooner was ended by the fault under test, not by the worker answering.
-SLOW_FAULT_S = 3.0
 
 
 def _assert_nothing_left(pids: list[int]) -> None:
@@ -105,31 +101,33 @@ def test_unknown_op_is_refused_with_text_and_the_worker_stays_usable() -> None:
 
 
 def test_worker_killed_mid_call_raises_then_reopen_starts_afresh(
-    make: Callable[..., Strategy],
+    make: Callable[..., Strategy], tmp_path: Path
 ) -> None:
-    strategy = make("--fault=slow")
+    # The worker stalls for a minute: a call that ends at all ended by the death.
+    fifo = stall_fifo(tmp_path)
+    strategy = make("--fault=slow", f"--stall-fifo={fifo}")
     pids = strategy.worker_pids()
-    timer = later(lambda: os.kill(pids[0], signal.SIGKILL))
-    start = time.monotonic()
+    killer = when_stalled(fifo, lambda: os.kill(pids[0], signal.SIGKILL))
     with pytest.raises(WorkerError, match="SIGKILL"):
         strategy.sum(ops.make_vector(10))
-    timer.join()
-    assert time.monotonic() - start < SLOW_FAULT_S, "the death was not noticed before the stall"
+    killer.join()
     assert not strategy.is_open
     _assert_nothing_left(pids)
     strategy.open()
     assert strategy.worker_pids() != pids
 
 
-def test_ctrl_c_during_a_call_leaves_nothing(make: Callable[..., Strategy]) -> None:
-    strategy = make("--fault=slow")
+def test_ctrl_c_during_a_call_leaves_nothing(make: Callable[..., Strategy], tmp_path: Path) -> None:
+    fifo = stall_fifo(tmp_path)
+    strategy = make("--fault=slow", f"--stall-fifo={fifo}")
     pids = strategy.worker_pids()
     main = threading.main_thread().ident
     assert main is not None
-    timer = later(lambda: signal.pthread_kill(main, signal.SIGINT))
+    interrupter = when_stalled(fifo, lambda: signal.pthread_kill(main, signal.SIGINT))
     with pytest.raises(KeyboardInterrupt):
         strategy.sum(ops.make_vector(10))
-    timer.join()
+    interrupter.join()
+    # Interrupted inside the call (not after it returned): the strategy closed itself.
     assert not strategy.is_open
     _assert_nothing_left(pids)
 
@@ -166,22 +164,19 @@ def test_a_killed_caller_leaves_no_worker_and_no_segment() -> None:
     worker = int(child.stdout.readline())
     child.send_signal(signal.SIGKILL)
     child.wait()
-    deadline = time.monotonic() + 10
-    while not gone(worker) and time.monotonic() < deadline:
-        time.sleep(0.01)  # the kernel kills the worker (PR_SET_PDEATHSIG); init reaps it
-    assert gone(worker)
+    assert wait_gone(worker)  # the kernel kills the worker (PR_SET_PDEATHSIG); init reaps it
     assert leftover_segments(child.pid) == []
 
 
 _CHILD = """
-import time
+import signal
 import numpy as np
 from interop_bench.strategies import get
 s = get("shm")
 s.open()
 s.sum(s.prepare(np.ones(3_000_000)))
 print(s.worker_pids()[0], flush=True)
-time.sleep(60)
+signal.pause()  # until killed
 """
 
 
@@ -279,8 +274,11 @@ def test_rows_of_a_prepared_matrix_are_read_in_place() -> None:
         ops.check_array(pool, expected, "square of the rows")
 
 
-def test_overlapping_calls_from_two_threads_are_refused_and_close_ends_a_call() -> None:
-    strategy = ShmStrategy(worker_flags=("--fault=slow",))
+def test_overlapping_calls_from_two_threads_are_refused_and_close_ends_a_call(
+    tmp_path: Path,
+) -> None:
+    fifo = stall_fifo(tmp_path)
+    strategy = ShmStrategy(worker_flags=("--fault=slow", f"--stall-fifo={fifo}"))
     strategy.open()
     pids = strategy.worker_pids()
     a = strategy.prepare(ops.make_vector(10))
@@ -294,13 +292,12 @@ def test_overlapping_calls_from_two_threads_are_refused_and_close_ends_a_call() 
 
     caller = threading.Thread(target=first_call)
     caller.start()
-    time.sleep(FAULT_DELAY_S)  # the first call now sleeps in the slow worker
+    with open(fifo) as told:  # the first call is now stalled in the worker
+        told.read()
     with pytest.raises(RuntimeError, match="must not overlap"):
         strategy.sum(a)
-    start = time.monotonic()
     strategy.close()  # from another thread than the caller's, in the middle of its call
-    caller.join()
-    assert time.monotonic() - start < SLOW_FAULT_S
+    caller.join()  # the stall lasts a minute: the call ended because close ended it
     assert len(errors) == 1 and isinstance(errors[0], WorkerError), errors
     _assert_nothing_left(pids)
 
@@ -314,12 +311,9 @@ def test_phases_add_up_to_the_call_and_the_answer_is_right(name: str, op: str) -
     with get(name) as strategy:
         source = ops.make_input(op, 3_000_000, seed=1)
         args: tuple[object, ...] = (source.copy(),) if op != "scale" else (source, 2.0)
-        start = time.perf_counter_ns()
         result, phases = strategy.call_with_phases(op, *args)
-        wall_ns = time.perf_counter_ns() - start
         assert tuple(phases) == strategy.phase_names
         assert all(isinstance(ns, int) and ns >= 0 for ns in phases.values()), phases
-        assert sum(phases.values()) <= wall_ns
         if op in ("sum", "matrix_sum"):
             ops.check_sum(result, source)  # type: ignore[arg-type]
         elif op == "scale":
@@ -327,28 +321,30 @@ def test_phases_add_up_to_the_call_and_the_answer_is_right(name: str, op: str) -
         else:
             ops.check_array(args[0], np.square(source), "square")  # type: ignore[arg-type]
         if name in ("shm-copy", "pipe"):
-            # 24 MB cross the boundary: copying them is much of the call
-            copies = phases["copy_in" if name == "shm-copy" else "send"]
-            assert copies > 0.1 * sum(phases.values()), phases
+            # 24 MB cross the boundary: the copy is a phase of its own, and it took time
+            assert phases["copy_in" if name == "shm-copy" else "send"] > 0, phases
 
 
-def _cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
+FUTEX_SYSCALL = 202  # x86-64; /proc/<pid>/syscall names the call a process is blocked in
+SYSCALL_READS = 1_000_000  # a bound on polling the worker's state, not a pace
 
 
+def _blocked_in_futex(pid: int) -> bool:
+    """Whether the worker is blocked in futex(2) (sleeping, its core given back)."""
+    fields = Path(f"/proc/{pid}/syscall").read_text().split()
+    return bool(fields) and fields[0] == str(FUTEX_SYSCALL)
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="futex(2) is syscall 202 on x86-64")
 @pytest.mark.parametrize("name", ["shm", "shm-copy"])
 def test_an_idle_spinning_worker_gives_its_core_back(name: str) -> None:
+    """After its bounded spin, a worker with nothing to do sleeps in futex(2)."""
     with get(name) as strategy:
         a = strategy.prepare(ops.make_vector(10))
         for _ in range(100):
             strategy.sum(a)  # the worker now spins for the next request, then sleeps
         pid = strategy.worker_pids()[0]
-        idle_s = 1.0
-        before = _cpu_ticks(pid)
-        time.sleep(idle_s)
-        used_s = (_cpu_ticks(pid) - before) / os.sysconf("SC_CLK_TCK")
-        assert used_s < 0.2 * idle_s, f"an idle worker used {used_s:.2f} s of CPU in {idle_s} s"
+        assert any(_blocked_in_futex(pid) for _ in range(SYSCALL_READS)), "it never slept"
 
 
 def test_large_results_reuse_their_arena_instead_of_mapping_a_new_one() -> None:

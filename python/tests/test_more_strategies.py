@@ -11,14 +11,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import msgpack
 import numpy as np
 import pytest
-from worker_faults import gone, later
+from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import native, ops, strategies
 from interop_bench.strategies._ipc_worker import WorkerError
@@ -46,9 +45,10 @@ def test_cffi_from_buffer_is_the_arrays_own_memory(cffi_strategy: CffiStrategy) 
 
 
 def test_cffi_declarations_are_every_function_of_the_header(cffi_strategy: CffiStrategy) -> None:
-    header = Path(__file__).parents[2] / "strategies" / "ctypes" / "ib_ctypes.h"
+    header = Path(__file__).parents[2] / "strategies" / "_c_abi" / "ib_ctypes.h"
     declared = set(re.findall(r"IB_CTYPES_API\s+[\w\s\*]+?\b(ib_\w+)\s*\(", header.read_text()))
-    assert declared == {"ib_sum", "ib_square", "ib_matrix_sum", "ib_scale", "ib_data_address"}
+    expected = {"ib_sum", "ib_square", "ib_matrix_sum", "ib_scale", "ib_data_address"}
+    assert declared == expected | {"ib_last_result_address"}
     assert declared <= set(dir(cffi_strategy._lib))
 
 
@@ -248,41 +248,46 @@ def test_pickle5_bad_input_is_refused_before_anything_is_sent(pickler: Pickle5St
 
 # -- pickle5 and pickle: faults, nothing left behind --------------------------------
 
-STALL_S = 3.0  # the worker's --delay-s: a call that ends sooner was ended by the fault
-
 
 @pytest.fixture(params=[Pickle5Strategy, PickleStrategy])
-def stalling(request: pytest.FixtureRequest) -> Iterator[Pickle5Strategy]:
-    strategy = request.param(worker_flags=(f"--delay-s={STALL_S}",))
+def stalling(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Pickle5Strategy, Path]]:
+    """A pickle strategy whose worker stalls every call for a minute, saying so
+    through the FIFO: a call that ends at all was ended by the fault under test."""
+    fifo = stall_fifo(tmp_path)
+    strategy = request.param(worker_flags=(f"--stall-fifo={fifo}",))
     strategy.open()
-    yield strategy
+    yield strategy, fifo
     strategy.close()
 
 
 def test_pickle5_worker_killed_mid_call_raises_then_reopen_starts_afresh(
-    stalling: Pickle5Strategy,
+    stalling: tuple[Pickle5Strategy, Path],
 ) -> None:
-    pids = stalling.worker_pids()
-    timer = later(lambda: os.kill(pids[0], signal.SIGKILL))
-    start = time.monotonic()
+    strategy, fifo = stalling
+    pids = strategy.worker_pids()
+    killer = when_stalled(fifo, lambda: os.kill(pids[0], signal.SIGKILL))
     with pytest.raises(WorkerError, match=r"pickle worker \(pid \d+\) was killed by SIGKILL"):
-        stalling.sum(ops.make_vector(BIG))
-    timer.join()
-    assert time.monotonic() - start < STALL_S, "the death was not noticed before the stall"
-    assert not stalling.is_open and gone(pids[0])
-    stalling.open()
-    assert stalling.worker_pids() != pids
+        strategy.sum(ops.make_vector(BIG))
+    killer.join()
+    assert not strategy.is_open and gone(pids[0])
+    strategy.open()
+    assert strategy.worker_pids() != pids
 
 
-def test_pickle5_ctrl_c_during_a_call_leaves_nothing(stalling: Pickle5Strategy) -> None:
-    pids = stalling.worker_pids()
+def test_pickle5_ctrl_c_during_a_call_leaves_nothing(
+    stalling: tuple[Pickle5Strategy, Path],
+) -> None:
+    strategy, fifo = stalling
+    pids = strategy.worker_pids()
     main = threading.main_thread().ident
     assert main is not None
-    timer = later(lambda: signal.pthread_kill(main, signal.SIGINT))
+    interrupter = when_stalled(fifo, lambda: signal.pthread_kill(main, signal.SIGINT))
     with pytest.raises(KeyboardInterrupt):
-        stalling.sum(ops.make_vector(10))
-    timer.join()
-    assert not stalling.is_open and gone(pids[0])
+        strategy.sum(ops.make_vector(10))
+    interrupter.join()
+    assert not strategy.is_open and wait_gone(pids[0])
 
 
 def test_pickle5_close_leaves_nothing(pickler: Pickle5Strategy) -> None:
@@ -294,12 +299,12 @@ def test_pickle5_close_leaves_nothing(pickler: Pickle5Strategy) -> None:
 
 
 _CHILD = """
-import time
+import signal
 from interop_bench.strategies.pickle5 import Pickle5Strategy
 s = Pickle5Strategy()
 s.open()
 print(s.worker_pids()[0], flush=True)
-time.sleep(60)
+signal.pause()  # until killed
 """
 
 
@@ -310,10 +315,7 @@ def test_pickle5_a_killed_caller_leaves_no_worker() -> None:
     child.send_signal(signal.SIGKILL)
     child.wait()
     child.stdout.close()
-    deadline = time.monotonic() + 10
-    while not gone(worker) and time.monotonic() < deadline:
-        time.sleep(0.01)  # the kernel kills the worker (PR_SET_PDEATHSIG); init reaps it
-    assert gone(worker)
+    assert wait_gone(worker)  # the kernel kills the worker (PR_SET_PDEATHSIG); init reaps it
 
 
 @pytest.mark.parametrize("name", list(MSGPACK_MODULES))

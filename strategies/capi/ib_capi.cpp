@@ -193,6 +193,7 @@ PyMethodDef methods[] = {
     {"matrix_sum", matrix_sum, METH_O, "matrix_sum(m) -> float: sum of a 2-D float64 array"},
     {"scale", fastcall(scale), METH_FASTCALL, "scale(a, k) -> new array a * k"},
     {"data_address", data_address, METH_O, "data_address(a) -> int: address the C side sees"},
+    IB_RESULT_RECORD_METHODS,
     {nullptr, nullptr, 0, nullptr},
 };
 
@@ -212,5 +213,15 @@ PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit_ib_capi() {
   import_array();  // NumPy's C API, for scale's result; returns NULL on failure
-  return PyModule_Create(&module_def);
+  PyObject* module = PyModule_Create(&module_def);
+  // The one place Python reads the GIL threshold of every binding from
+  // (python/interop_bench/strategies/gil.py).
+  if (module != nullptr &&
+      PyModule_AddIntConstant(module, "RELEASE_GIL_MIN_ELEMENTS",
+                              static_cast<long>(interop_bench::binding::kReleaseGilMinElements)) <
+          0) {
+    Py_DECREF(module);
+    return nullptr;
+  }
+  return module;
 }

@@ -32,6 +32,10 @@ cdef extern from "interop_bench/kernels.hpp" nogil:
     void kernel_scale "interop_bench::kernels::scale"(
         span[const double] values, double k, span[double] out) noexcept
 
+cdef extern from "interop_bench/result_record.hpp" nogil:
+    void note_result "interop_bench::binding::note_result"(const void* out) noexcept
+    size_t recorded_result "interop_bench::binding::last_result_address"() noexcept
+
 cdef extern from "interop_bench/gil_policy.hpp" nogil:
     const size_t kReleaseGilMinElements "interop_bench::binding::kReleaseGilMinElements"
 
@@ -93,12 +97,18 @@ def scale(const double[::1] a not None, double k):
     cdef double[::1] out = result
     cdef ConstSpan values = ConstSpan(&a[0], n)
     cdef MutableSpan written = MutableSpan(&out[0], n)
+    note_result(&out[0])
     if n < kReleaseGilMinElements:
         kernel_scale(values, k, written)
         return result
     with nogil:
         kernel_scale(values, k, written)
     return result
+
+
+def last_result_address() -> int:
+    """Where scale last wrote its result (result_record.hpp), for the tests."""
+    return recorded_result()
 
 
 def data_address(const double[::1] a not None) -> int:

@@ -106,6 +106,7 @@ PyMethodDef methods[] = {
     {"data_address", data_address, METH_O, "data_address(a) -> int: address the C side sees"},
     {"live_results", live_results, METH_NOARGS,
      "live_results() -> int: result buffers allocated and not yet freed"},
+    IB_RESULT_RECORD_METHODS,
     {nullptr, nullptr, 0, nullptr},
 };
 

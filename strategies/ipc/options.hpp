@@ -1,7 +1,13 @@
 // The worker's command-line options, shared by both transports.
 #pragma once
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdint>
+#include <string>
+#include <thread>
 
 namespace interop_bench::ipc {
 
@@ -14,10 +20,27 @@ struct WorkerOptions {
   // it sleeps on the futex: back-to-back calls then skip the wake-up syscall.
   std::int64_t spin_ns = 0;
   Fault fault = Fault::kNone;
+  // Under Fault::kSlow, a FIFO that the worker writes a line to when a call has
+  // started stalling: the tests act on that, never on a timer.
+  std::string stall_fifo;
 };
 
-// How long a kernel op stalls under Fault::kSlow: long enough for a test to
-// kill the worker or interrupt the caller in the middle of the call.
-inline constexpr std::int64_t kSlowFaultMs = 3000;
+// How long a kernel op stalls under Fault::kSlow: far longer than a test that
+// kills the worker or interrupts the caller needs (it acts when told through
+// stall_fifo), so a fault that goes unnoticed hangs the test instead of passing.
+inline constexpr std::int64_t kSlowFaultMs = 60000;
+
+// Fault::kSlow: say so through the FIFO (when there is one), then stall.
+inline void stall(const WorkerOptions& options) {
+  if (!options.stall_fifo.empty()) {
+    const int fd = ::open(options.stall_fifo.c_str(), O_WRONLY);  // waits for the reader
+    if (fd >= 0) {
+      constexpr char kLine[] = "stalled\n";
+      [[maybe_unused]] const auto written = ::write(fd, kLine, sizeof kLine - 1);
+      ::close(fd);
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(kSlowFaultMs));
+}
 
 }  // namespace interop_bench::ipc

@@ -136,9 +136,7 @@ class PipeServer {
     if (!read_all(in_fd_, in, request.payload_bytes)) {
       return false;
     }
-    if (options_.fault == Fault::kSlow) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(kSlowFaultMs));
-    }
+    if (options_.fault == Fault::kSlow) stall(options_);
     Answer answer = run_kernel(op, shape, request.factor, {in, *elements}, {out, out_elements});
     answer.detail = reinterpret_cast<std::uintptr_t>(in);
     const double* reply = op == Op::kSquare ? in : out;

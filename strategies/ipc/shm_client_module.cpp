@@ -41,9 +41,6 @@ namespace binding = interop_bench::binding;
 
 namespace {
 
-PyObject* worker_error = nullptr;   // _ipc_worker.WorkerError
-PyObject* refused_error = nullptr;  // _ipc_worker.WorkerRefusedError
-
 struct Client {
   PyObject ob_base;
   Py_buffer control_view;  // holds the control segment's mmap open
@@ -53,6 +50,11 @@ struct Client {
   ipc::ArenaTable arenas;
   std::int64_t spin_ns;
   std::int64_t slice_ns;
+  // The Python side's exception classes, given at construction, so that callers
+  // catch one WorkerError whichever side raised it (and this module imports
+  // nothing of the package).
+  PyObject* worker_error;
+  PyObject* refused_error;
   std::uint32_t seq;
   std::uint64_t detail;
   // A call is in progress (the GIL may be released while it copies or
@@ -192,7 +194,7 @@ std::optional<double> exchange(Client* self, const ipc::Request& request) {
   const bool header_intact = control->magic == ipc::kMagic && control->version == ipc::kVersion;
   if (response.seq != seq || (status != ipc::Status::kOk && status != ipc::Status::kError) ||
       !header_intact) {
-    PyErr_Format(worker_error,
+    PyErr_Format(self->worker_error,
                  "ib_worker broke the protocol: answered request %u with sequence number %u and "
                  "status 0x%x%s; it is no longer trusted",
                  seq, response.seq, response.status,
@@ -205,7 +207,7 @@ std::optional<double> exchange(Client* self, const ipc::Request& request) {
     const char* text = control->error_text;
     PyObject* message = PyUnicode_DecodeUTF8(text, strnlen(text, ipc::kErrorTextBytes), "replace");
     if (message != nullptr) {
-      PyErr_Format(refused_error, "ib_worker refused the request: %U", message);
+      PyErr_Format(self->refused_error, "ib_worker refused the request: %U", message);
       Py_DECREF(message);
     }
     return std::nullopt;
@@ -456,19 +458,28 @@ PyObject* client_marks(PyObject* self, void*) {
                        static_cast<long long>(client->answered_ns));
 }
 
-// Client(control, spin_ns, slice_ns, check, on_failure)
+bool is_exception_class(PyObject* object) {
+  return PyType_Check(object) && PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(object),
+                                                  reinterpret_cast<PyTypeObject*>(PyExc_Exception));
+}
+
+// Client(control, spin_ns, slice_ns, check, on_failure, worker_error, refused_error)
 PyObject* client_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
-  static const char* keywords[] = {"control", "spin_ns",    "slice_ns",
-                                   "check",   "on_failure", nullptr};
+  static const char* keywords[] = {"control",    "spin_ns",      "slice_ns",      "check",
+                                   "on_failure", "worker_error", "refused_error", nullptr};
   PyObject *control = nullptr, *check = nullptr, *on_failure = nullptr;
+  PyObject *worker_error = nullptr, *refused_error = nullptr;
   long long spin_ns = 0, slice_ns = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OLLOO", const_cast<char**>(keywords), &control,
-                                   &spin_ns, &slice_ns, &check, &on_failure)) {
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OLLOOOO", const_cast<char**>(keywords), &control,
+                                   &spin_ns, &slice_ns, &check, &on_failure, &worker_error,
+                                   &refused_error)) {
     return nullptr;
   }
-  if (slice_ns <= 0 || !PyCallable_Check(check) || !PyCallable_Check(on_failure)) {
+  if (slice_ns <= 0 || !PyCallable_Check(check) || !PyCallable_Check(on_failure) ||
+      !is_exception_class(worker_error) || !is_exception_class(refused_error)) {
     PyErr_SetString(PyExc_ValueError,
-                    "Client: slice_ns must be > 0, check and on_failure callable");
+                    "Client: slice_ns must be > 0, check and on_failure callable, worker_error "
+                    "and refused_error exception classes");
     return nullptr;
   }
   auto* self = reinterpret_cast<Client*>(type->tp_alloc(type, 0));  // zero-filled
@@ -489,8 +500,12 @@ PyObject* client_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   self->slice_ns = slice_ns;
   Py_INCREF(check);
   Py_INCREF(on_failure);
+  Py_INCREF(worker_error);
+  Py_INCREF(refused_error);
   self->check = check;
   self->on_failure = on_failure;
+  self->worker_error = worker_error;
+  self->refused_error = refused_error;
   return reinterpret_cast<PyObject*>(self);
 }
 
@@ -499,6 +514,8 @@ int client_traverse(PyObject* self, visitproc visit, void* arg) {
   Py_VISIT(Py_TYPE(self));  // a heap type: its instances own a reference to it
   Py_VISIT(client->check);
   Py_VISIT(client->on_failure);
+  Py_VISIT(client->worker_error);
+  Py_VISIT(client->refused_error);
   Py_VISIT(client->fallback_sum);
   Py_VISIT(client->fallback_square);
   return 0;
@@ -508,6 +525,8 @@ int client_clear(PyObject* self) {
   auto* client = reinterpret_cast<Client*>(self);
   Py_CLEAR(client->check);
   Py_CLEAR(client->on_failure);
+  Py_CLEAR(client->worker_error);
+  Py_CLEAR(client->refused_error);
   Py_CLEAR(client->fallback_sum);
   Py_CLEAR(client->fallback_square);
   return 0;
@@ -582,22 +601,10 @@ PyModuleDef module_def = {
     nullptr,
 };
 
-// The exceptions are the Python side's own classes, so that callers catch
-// one WorkerError whichever side raised it.
-bool import_errors() {
-  PyObject* worker = PyImport_ImportModule("interop_bench.strategies._ipc_worker");
-  if (worker == nullptr) return false;
-  worker_error = PyObject_GetAttrString(worker, "WorkerError");
-  refused_error = PyObject_GetAttrString(worker, "WorkerRefusedError");
-  Py_DECREF(worker);
-  return worker_error != nullptr && refused_error != nullptr;
-}
-
 }  // namespace
 
 PyMODINIT_FUNC PyInit_ib_shm_client() {
   import_array();  // NumPy's C API, to check arrays; returns NULL on failure
-  if (!import_errors()) return nullptr;
   PyObject* module = PyModule_Create(&module_def);
   if (module == nullptr) return nullptr;
   PyObject* type = PyType_FromSpec(&client_spec);

@@ -132,9 +132,7 @@ bool ShmServer::handle(std::uint32_t seq) {
 
 Answer ShmServer::answer(const Control& request) {
   if (is_kernel_op(request.op)) {
-    if (options_.fault == Fault::kSlow) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(kSlowFaultMs));
-    }
+    if (options_.fault == Fault::kSlow) stall(options_);
     return run(request);
   }
   switch (static_cast<Op>(request.op)) {

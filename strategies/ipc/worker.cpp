@@ -66,6 +66,8 @@ bool parse(int argc, char** argv, Arguments& args) {
       args.parent_pid = std::strtol(value("--parent=").data(), nullptr, 10);
     } else if (arg.starts_with("--spin-ns=")) {
       args.options.spin_ns = std::strtoll(value("--spin-ns=").data(), nullptr, 10);
+    } else if (arg.starts_with("--stall-fifo=")) {
+      args.options.stall_fifo = value("--stall-fifo=");
     } else if (arg.starts_with("--fault=")) {
       if (!parse_fault(value("--fault="), args.options.fault)) {
         return false;
@@ -88,7 +90,8 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, args)) {
     std::fprintf(stderr,
                  "usage: ib_worker --shm=NAME --parent=PID [--spin-ns=N] [--fault=KIND]\n"
-                 "       ib_worker --pipe --parent=PID [--fault=KIND]\n"
+                 "                 [--stall-fifo=PATH]\n"
+                 "       ib_worker --pipe --parent=PID [--fault=KIND] [--stall-fifo=PATH]\n"
                  "       ib_worker --print-layout\n");
     return 64;
   }

@@ -16,7 +16,7 @@ namespace interop_bench::serialization {
 
 struct NlohmannJson {
   // Parses with nlohmann's SAX interface straight into Request::owned (no DOM):
-  // faster than json::parse + get<std::vector<double>>() (see decode_bench.cpp)
+  // faster than json::parse + get<std::vector<double>>() (see harness/json_decode_bench.cpp)
   // and a nested array is refused at the first '[' too many.
   static Request decode(std::span<const std::uint8_t> message);
 

@@ -1,5 +1,5 @@
 #include "json_codec.hpp"
-#include "json_format_tests.hpp"
+#include "bridge/json_format_tests.hpp"
 
 namespace interop_bench::serialization::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(Nlohmann, JsonFormat, ::testing::Types<NlohmannJson>);

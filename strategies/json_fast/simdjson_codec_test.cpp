@@ -1,5 +1,5 @@
 #include "simdjson_codec.hpp"
-#include "json_format_tests.hpp"  // strategies/json, through the bridge
+#include "bridge/json_format_tests.hpp"
 
 namespace interop_bench::serialization::testing {
 INSTANTIATE_TYPED_TEST_SUITE_P(Simdjson, JsonFormat, ::testing::Types<SimdJson>);

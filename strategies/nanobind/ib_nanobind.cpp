@@ -47,6 +47,13 @@ void square(const MutableVector& a) {
   run(inout.size(), [inout] { kernels::square_inplace(inout); });
 }
 
+// The overload nanobind tries second, for what the first refused: a read-only
+// array gets an error that says so, instead of "incompatible function
+// arguments"; a writable array never reaches it, so a call costs nothing more.
+void square_read_only(const Vector&) {
+  throw nb::value_error("square: the array is read-only, and square writes in place");
+}
+
 double matrix_sum(const Matrix& m) {
   // nanobind gives strides in elements; the shared layout code takes bytes.
   const binding::StridedMatrix view{m.data(), static_cast<std::ptrdiff_t>(m.shape(0)),
@@ -74,7 +81,11 @@ NB_MODULE(ib_nanobind, m) {
   m.doc() = "interop-bench kernels through nanobind ndarrays, zero-copy";
   m.def("sum", &sum, nb::arg("a").noconvert());
   m.def("square", &square, nb::arg("a").noconvert());
+  m.def("square", &square_read_only, nb::arg("a").noconvert());
   m.def("matrix_sum", &matrix_sum, nb::arg("m").noconvert());
   m.def("scale", &scale, nb::arg("a").noconvert(), nb::arg("k"));
   m.def("data_address", &data_address, nb::arg("a").noconvert());
+  // For the tests (result_record.hpp): where scale last wrote, and the buffers alive.
+  m.def("last_result_address", [] { return binding::last_result_address(); });
+  m.def("result_buffers_alive", [] { return binding::result_buffers_alive.load(); });
 }

@@ -84,4 +84,7 @@ PYBIND11_MODULE(ib_pybind11, m) {
   m.def("matrix_sum", &matrix_sum, py::arg("m").noconvert());
   m.def("scale", &scale, py::arg("a").noconvert(), py::arg("k"));
   m.def("data_address", &data_address, py::arg("a").noconvert());
+  // For the tests (result_record.hpp): where scale last wrote, and the buffers alive.
+  m.def("last_result_address", [] { return binding::last_result_address(); });
+  m.def("result_buffers_alive", [] { return binding::result_buffers_alive.load(); });
 }

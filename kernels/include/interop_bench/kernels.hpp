@@ -6,33 +6,12 @@
 #pragma once
 
 #include <cstddef>
-
-#if __cplusplus >= 202002L
 #include <span>
-#endif
 
 namespace interop_bench::kernels {
 
-#if __cplusplus >= 202002L
 template <class T>
 using span = std::span<T>;
-#else
-// A minimal C++17 stand-in for std::span: a pointer and a length.
-template <class T>
-class span {
- public:
-  constexpr span() noexcept = default;
-  constexpr span(T* data, std::size_t size) noexcept : data_(data), size_(size) {}
-  constexpr T* data() const noexcept { return data_; }
-  constexpr std::size_t size() const noexcept { return size_; }
-  constexpr bool empty() const noexcept { return size_ == 0; }
-  constexpr T& operator[](std::size_t i) const noexcept { return data_[i]; }
-
- private:
-  T* data_ = nullptr;
-  std::size_t size_ = 0;
-};
-#endif
 
 // Sum of all elements. The summation order is fixed (16 interleaved
 // accumulators combined pairwise), so the result is deterministic for a given

@@ -169,6 +169,13 @@ class Results:
     def sizes(self) -> list[int]:
         return sorted({cell.size for cell in self.cells})
 
+    def payload_bytes(self, size: int) -> int:
+        """The payload the file records for cells of `size` elements."""
+        for cell in (*self.cells, *self.floor_cells):
+            if cell.size == size:
+                return cell.payload_bytes
+        raise KeyError(f"no cell of {size} elements in {self.path}")
+
 
 def load(path: str | Path, label: str = "") -> Results:
     """Read and check one results file; raise ResultsFileError with the reason if unusable."""

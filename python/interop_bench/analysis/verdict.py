@@ -45,6 +45,7 @@ class Band:
     sizes: tuple[int, ...]
     ranking: tuple[tuple[str, float], ...]  # (strategy, geometric-mean median ns), fastest first
     unranked: tuple[str, ...]
+    payloads: tuple[int, ...] = ()  # the payload bytes of `sizes`, as the file records them
 
     @property
     def winner(self) -> str:
@@ -60,7 +61,7 @@ class Band:
         return f"{format_ratio(runner_ns / best_ns)} ahead of {runner_up}"
 
     def sentence(self) -> str:
-        span = _span(self.sizes)
+        span = _span(self.payloads)
         if not self.ranking:
             return f"{span}: no strategy has every cell of this band measured."
         winner, best_ns = self.ranking[0]
@@ -224,7 +225,9 @@ def _band(name: str, cells: list[Cell]) -> Band | None:
         else:
             unranked.append(strategy)
     ranking.sort(key=lambda item: item[1])
-    return Band(name, _MEANINGS[name], sizes, tuple(ranking), tuple(unranked))
+    payload = {c.size: c.payload_bytes for c in cells}
+    payloads = tuple(payload[size] for size in sizes)
+    return Band(name, _MEANINGS[name], sizes, tuple(ranking), tuple(unranked), payloads)
 
 
 def _crossovers(cells: list[Cell], contenders: set[str]) -> tuple[Crossover, ...]:
@@ -305,6 +308,6 @@ def _second(item: tuple[str, float, float | None, float | None]) -> float:
     return item[1]
 
 
-def _span(sizes: tuple[int, ...]) -> str:
-    low, high = format_bytes(sizes[0] * 8), format_bytes(sizes[-1] * 8)
+def _span(payloads: tuple[int, ...]) -> str:
+    low, high = format_bytes(payloads[0]), format_bytes(payloads[-1])
     return low if low == high else f"{low} {DASH} {high}"

@@ -138,7 +138,11 @@ def latency(files: list[Results], palette: Palette) -> Rendered:
 def _kernel_floor(ax: Axes, files: list[Results], op: str) -> bool:
     drawn = False
     for index, results in enumerate(files):
-        points = [(s * 8, ns) for s in results.sizes() if (ns := results.kernel_ns(op, s))]
+        points = [
+            (results.payload_bytes(s), ns)
+            for s in results.sizes()
+            if (ns := results.kernel_ns(op, s))
+        ]
         if points:
             xs, ys = zip(*points, strict=True)
             ax.plot(

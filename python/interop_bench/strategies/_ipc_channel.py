@@ -23,7 +23,8 @@ import numpy as np
 from interop_bench import native
 from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies._ipc_segments import Arena, Segment
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
+from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess, WorkerRefusedError
+from interop_bench.strategies.base import round_up
 
 CONTROL_BYTES = 4096
 # Longest single futex sleep: how late a dead worker or Ctrl-C is noticed.
@@ -53,7 +54,13 @@ class ShmChannel:
         self._mm = self._control.mm
         # The client calls back into `_check_worker` only between futex slices.
         self.client: Any = native.extension("ib_shm_client").Client(
-            self._mm, spin_ns, WAIT_SLICE_NS, self._check_worker, self._break
+            self._mm,
+            spin_ns,
+            WAIT_SLICE_NS,
+            self._check_worker,
+            self._break,
+            WorkerError,
+            WorkerRefusedError,
         )
         try:
             _HEADER.pack_into(self._mm, 0, proto.MAGIC, proto.VERSION, 0)
@@ -112,7 +119,7 @@ class ShmChannel:
     def new_array(self, shape: tuple[int, ...]) -> np.ndarray:
         """A C-ordered float64 array of `shape` in a data arena (worker-visible)."""
         count = math.prod(shape)
-        arena, offset = self.allocate(count * 8)
+        arena, offset = self.allocate(count * np.dtype(np.float64).itemsize)
         return arena.array(offset, count).reshape(shape)
 
     def find(self, a: np.ndarray, nbytes: int) -> Place | None:
@@ -137,7 +144,7 @@ class ShmChannel:
         if not free:
             raise MemoryError(f"all {proto.MAX_ARENAS} shared-memory arenas are in use")
         largest = max((arena.nbytes for arena in self.arenas.values()), default=0)
-        size = max(MIN_ARENA_BYTES, 2 * largest, -(-nbytes // MIN_ARENA_BYTES) * MIN_ARENA_BYTES)
+        size = max(MIN_ARENA_BYTES, 2 * largest, round_up(nbytes, MIN_ARENA_BYTES))
         arena = Arena(free[0], size)
         try:
             _NAME.pack_into(self._mm, _NAME_AT, arena.name.encode())

@@ -25,6 +25,7 @@ from typing import cast
 import numpy as np
 
 from interop_bench.strategies._ipc_protocol import SEGMENT_PREFIX
+from interop_bench.strategies.base import round_up
 
 SHM_DIR = Path("/dev/shm")
 # Blocks start on a cache line, so that no two arrays share one and the kernels
@@ -88,7 +89,7 @@ class Arena(Segment):
     def allocate(self, nbytes: int) -> int | None:
         """Offset of a new block of at least `nbytes`, or None if none fits."""
         self.collect()
-        size = -(-max(nbytes, 1) // ALIGN_BYTES) * ALIGN_BYTES
+        size = round_up(max(nbytes, 1), ALIGN_BYTES)
         for i, (offset, free_size) in enumerate(self._free):
             if free_size >= size:
                 if free_size == size:
@@ -100,7 +101,7 @@ class Arena(Segment):
         return None
 
     def release_later(self, offset: int, nbytes: int) -> None:
-        size = -(-max(nbytes, 1) // ALIGN_BYTES) * ALIGN_BYTES
+        size = round_up(max(nbytes, 1), ALIGN_BYTES)
         self._pending.append((offset, size))
 
     def collect(self) -> None:

@@ -25,11 +25,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from interop_bench.strategies import inputs
+from interop_bench.strategies import validation
 from interop_bench.strategies._ipc_channel import Place, ShmChannel
 from interop_bench.strategies._ipc_protocol import Op
-from interop_bench.strategies._ipc_worker import UNCOUNTABLE
-from interop_bench.strategies.base import Strategy
+from interop_bench.strategies._ipc_worker import UNCOUNTABLE, pids
+from interop_bench.strategies.base import Strategy, not_open_error
 
 _NOWHERE: Place = (0, 0)  # what a request names for an empty array
 _FAST_METHODS = ("sum", "square")  # bound to the native client while open
@@ -41,6 +41,7 @@ COPY_PHASE_NAMES = ("copy_in", "round_trip", "copy_out")  # shm-copy's send and 
 
 class ShmStrategyBase(Strategy):
     family = "ipc"
+    releases_gil = "large"  # spins with it a few µs, then sleeps on the futex without it
     uncountable = UNCOUNTABLE
     # Spin this long (client and worker) before sleeping on the futex.
     spin_ns: ClassVar[int]
@@ -52,6 +53,7 @@ class ShmStrategyBase(Strategy):
         self._worker_flags = tuple(worker_flags)  # tests only: e.g. ("--fault=slow",)
         self._channel: ShmChannel | None = None
         self._scratch: dict[str, tuple[np.ndarray, Place]] = {}
+        self._last_result: Place = _NOWHERE  # where the worker last wrote scale's result
 
     def _open(self) -> None:
         self._channel = ShmChannel(self.spin_ns, self._worker_flags, on_failure=self.close)
@@ -70,11 +72,11 @@ class ShmStrategyBase(Strategy):
     @property
     def channel(self) -> ShmChannel:
         if self._channel is None:
-            raise RuntimeError(f"strategy {self.name!r} is not open (call open())")
+            raise not_open_error(self.name)
         return self._channel
 
     def worker_pids(self) -> list[int]:
-        return [self._channel.worker.pid] if self._channel is not None else []
+        return pids(self._channel.worker if self._channel is not None else None)
 
     # -- arrays in the segment -------------------------------------------
     def empty(self, shape: int | tuple[int, ...]) -> np.ndarray:
@@ -95,13 +97,13 @@ class ShmStrategyBase(Strategy):
 
     # -- the operations ----------------------------------------------------
     def sum(self, a: np.ndarray) -> float:
-        a = inputs.vector(a)
+        a = validation.vector(a)
         return self.channel.request(Op.SUM, a.shape[0], self._place_input(a))
 
     def square(self, a: np.ndarray) -> None:
-        a = inputs.vector(a, writable=True)
+        a = validation.vector(a, writable=True)
         count = a.shape[0]
-        place = self._in_segment(a, count * 8)
+        place = self._in_segment(a, a.nbytes)
         if place is not None:
             self.channel.request(Op.SQUARE, count, place)
             return
@@ -110,12 +112,12 @@ class ShmStrategyBase(Strategy):
         np.copyto(a, scratch)
 
     def matrix_sum(self, m: np.ndarray) -> float:
-        view, _ = inputs.row_major(m)
+        view, _ = validation.row_major(m)
         rows, cols = view.shape
         if rows == 0 or cols == 0:
             return self.channel.request(Op.MATRIX_SUM, place=_NOWHERE, rows=rows, cols=cols)
-        stride = inputs.row_stride_elements(view)
-        place = self._in_segment(view, ((rows - 1) * stride + cols) * 8)
+        stride = validation.row_stride_elements(view)
+        place = self._in_segment(view, ((rows - 1) * stride + cols) * view.itemsize)
         if place is None:
             scratch, place = self._scratch_block("in", rows * cols)
             np.copyto(scratch.reshape(rows, cols), view)
@@ -125,14 +127,15 @@ class ShmStrategyBase(Strategy):
         )
 
     def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        a = inputs.vector(a)
-        factor = inputs.factor(k)
+        a = validation.vector(a)
+        factor = validation.factor(k)
         count = a.shape[0]
         place = self._place_input(a)
         if self.zero_copy:
             result = self.empty(count)
-            out = self.channel.find(result, count * 8) if count else _NOWHERE
+            out = self.channel.find(result, result.nbytes) if count else _NOWHERE
             assert out is not None
+            self._last_result = out
             self.channel.request(Op.SCALE, count, place, out=out, factor=factor)
             return result
         scratch, out = self._scratch_block("out", count)
@@ -155,9 +158,16 @@ class ShmStrategyBase(Strategy):
         phases = (sent - start, answered - sent, done - answered)
         return result, dict(zip(self.phase_names, phases, strict=True))
 
+    def last_result_address(self) -> int:
+        """Our address of the block the worker last wrote a scale result into."""
+        if self._last_result == _NOWHERE:
+            return 0
+        index, offset = self._last_result
+        return self.channel.arenas[index].address + offset
+
     def data_address(self, a: np.ndarray) -> int:
         """Our address of the bytes the worker read (it maps them elsewhere)."""
-        a = inputs.vector(a)
+        a = validation.vector(a)
         if not a.shape[0]:  # nothing is read at all
             return int(a.ctypes.data) if self.zero_copy else 0
         place = self._place_input(a)
@@ -170,7 +180,7 @@ class ShmStrategyBase(Strategy):
         count = a.shape[0]
         if not count:
             return _NOWHERE
-        place = self._in_segment(a, count * 8)
+        place = self._in_segment(a, a.nbytes)
         return place if place is not None else self._copy_in(a)[1]
 
     def _in_segment(self, a: np.ndarray, nbytes: int) -> Place | None:

@@ -9,12 +9,17 @@ open a strategy from a thread that outlives it (the main thread, normally).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import signal
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO
+
+import numpy as np
 
 from interop_bench import native
 
@@ -29,6 +34,28 @@ UNCOUNTABLE = (
     "its work runs in a worker process that Valgrind does not see, and its wait for the "
     "reply loops a number of times that depends on timing"
 )
+
+
+_PIPE_MAX_SIZE = Path("/proc/sys/fs/pipe-max-size")
+
+
+def array_bytes(a: np.ndarray) -> memoryview:
+    """The bytes of a C-contiguous array, without a copy (what a pipe strategy writes)."""
+    return a.reshape(-1).data.cast("B")
+
+
+def enlarge_pipes(*fds: int) -> None:
+    """Give pipes the largest buffer the system allows (fewer, larger transfers);
+    where it cannot be raised, they keep the default."""
+    with contextlib.suppress(OSError, ValueError):
+        size = int(_PIPE_MAX_SIZE.read_text())
+        for fd in fds:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+
+
+def pids(worker: WorkerProcess | None) -> list[int]:
+    """A strategy's worker_pids(): its worker's, while it has one."""
+    return [worker.pid] if worker is not None else []
 
 
 class WorkerError(RuntimeError):

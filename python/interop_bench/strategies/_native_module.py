@@ -14,15 +14,11 @@ from typing import ClassVar, NoReturn
 import numpy as np
 
 from interop_bench import native
-from interop_bench.strategies.base import Strategy
+from interop_bench.strategies.base import Strategy, not_open_error
 
 BOUND_FUNCTIONS = ("sum", "square", "matrix_sum", "scale", "data_address")
-
-
-def not_open_error(strategy_name: str) -> RuntimeError:
-    return RuntimeError(
-        f"strategy {strategy_name!r} is not open: call open() or use it in a with block"
-    )
+# Bound too where the module has them (the record of its results, for the tests).
+RECORD_FUNCTIONS = ("last_result_address", "result_buffers_alive")
 
 
 class NotOpen:
@@ -41,9 +37,12 @@ class NativeModuleStrategy(Strategy):
     def _open(self) -> None:
         module = native.extension(self.extension_name)
         vars(self).update({name: getattr(module, name) for name in BOUND_FUNCTIONS})
+        vars(self).update(
+            {name: getattr(module, name) for name in RECORD_FUNCTIONS if hasattr(module, name)}
+        )
 
     def _close(self) -> None:
-        for name in BOUND_FUNCTIONS:
+        for name in (*BOUND_FUNCTIONS, *RECORD_FUNCTIONS):
             vars(self).pop(name, None)
 
     def _not_open(self) -> NoReturn:

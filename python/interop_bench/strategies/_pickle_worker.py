@@ -54,7 +54,19 @@ def operations() -> dict[str, Callable[..., object]]:
     return table
 
 
-def serve(out_of_band: bool, delay_s: float) -> None:
+# How long a call stalls under --stall-fifo (tests): far longer than a test that
+# kills the worker or interrupts the caller needs, as ib_worker's --fault=slow.
+STALL_S = 60.0
+
+
+def stall(fifo: str) -> None:
+    """Tests: say "stalled" through the FIFO (waiting for its reader), then stall."""
+    with open(fifo, "w") as stream:
+        stream.write("stalled\n")
+    time.sleep(STALL_S)
+
+
+def serve(out_of_band: bool, stall_fifo: str | None) -> None:
     ops = operations()
     frames.send(STDOUT, frames.dumps((0, "ok", os.getpid()), out_of_band))
     while True:
@@ -63,8 +75,8 @@ def serve(out_of_band: bool, delay_s: float) -> None:
         except frames.PeerClosedError:
             return  # EOF: the parent closed the pipe
         seq, op, args = cast(tuple[int, str, tuple[object, ...]], request)
-        if delay_s:
-            time.sleep(delay_s)  # tests: a call long enough to interrupt
+        if stall_fifo:
+            stall(stall_fifo)
         try:
             reply: tuple[object, ...] = (seq, "ok", ops[op](*args))
         except (KeyError, TypeError, ValueError) as error:
@@ -76,11 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--parent", type=int, required=True, help="pid of the parent process")
     parser.add_argument("--in-band", action="store_true", help="reply with in-band pickles")
-    parser.add_argument("--delay-s", type=float, default=0.0, help="tests: stall each call")
+    parser.add_argument(
+        "--stall-fifo",
+        metavar="PATH",
+        help="tests: stall each call, after writing a line to this FIFO",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(args.parent)
-    serve(out_of_band=not args.in_band, delay_s=args.delay_s)
+    serve(out_of_band=not args.in_band, stall_fifo=args.stall_fifo)
     return 0
 
 

@@ -1,8 +1,10 @@
-"""What the serialization strategies (json, json-fast, flatbuffers) share.
+"""What the serialization strategies (json, json-fast, flatbuffers, msgpack,
+msgpack-list) share.
 
 Each one encodes a request message in Python, hands the bytes to its native
-extension through the same minimal CPython call (strategies/json/bridge/
-python_call.hpp: ``call(message, timed=False) -> bytearray``), which decodes it,
+extension through the same minimal CPython call
+(strategies/_serialization_bridge/bridge/python_call.hpp:
+``call(message, timed=False) -> bytearray``), which decodes it,
 runs the kernel and encodes a reply that Python decodes. Only the format
 differs between them, never the binding, so their differences are the formats'.
 
@@ -25,7 +27,8 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 from interop_bench import native
-from interop_bench.strategies import inputs
+from interop_bench.strategies import validation
+from interop_bench.strategies._native_module import NotOpen
 from interop_bench.strategies.base import Strategy
 
 PHASE_NAMES = ("python_encode", "cross+native_decode", "kernel", "native_encode", "python_decode")
@@ -42,30 +45,40 @@ class Message(NamedTuple):
 
 
 def message(op: str, args: tuple[object, ...]) -> Message:
-    """Validate `op`'s arguments (strategies/inputs.py) into a Message."""
+    """Validate `op`'s arguments (strategies/validation.py) into a Message."""
     if op == "matrix_sum":
         # Serialization copies anyway: the row-major view (in place for
         # C/Fortran/transposed layouts) is flattened, copying only if strided.
-        view, _ = inputs.row_major(args[0])
+        view, _ = validation.row_major(args[0])
         return Message(op, view.ravel(), (int(view.shape[0]), int(view.shape[1])), None)
     if op not in ("sum", "square", "scale"):
         raise ValueError(f"unknown op {op!r}")
-    vector = inputs.vector(args[0], writable=op == "square")
-    k = inputs.factor(args[1]) if op == "scale" else None
+    vector = validation.vector(args[0], writable=op == "square")
+    k = validation.factor(args[1]) if op == "scale" else None
     return Message(op, vector, (vector.size,), k)
 
 
-def non_finite_error(request: Message, fmt: str) -> ValueError:
-    """The error for a message holding NaN or Inf, which `fmt` cannot carry."""
+def request_fields(request: Message, data: object) -> dict[str, object]:
+    """The request as a map (JSON object, MessagePack map): op, shape, data (as the
+    format's encoder takes the values) and, for scale, k."""
+    fields: dict[str, object] = {"op": request.op, "shape": list(request.shape), "data": data}
+    if request.k is not None:
+        fields["k"] = request.k
+    return fields
+
+
+def non_finite_error(request: Message, strategy: str, text_format: str) -> ValueError:
+    """The error for a message holding NaN or Inf, which `text_format` (the
+    format `strategy` writes, e.g. "JSON") cannot carry."""
     if request.k is not None and not math.isfinite(request.k):
         return ValueError(
-            f"{fmt}: scale factor {request.k} is NaN or Inf, which JSON cannot encode"
+            f"{strategy}: scale factor {request.k} is NaN or Inf, which {text_format} cannot encode"
         )
     bad = np.flatnonzero(~np.isfinite(request.data))
     index = int(bad[0]) if bad.size else -1
     value = request.data[index] if bad.size else "?"
     return ValueError(
-        f"{fmt}: element {index} is {value} (NaN/Inf), which JSON cannot encode; "
+        f"{strategy}: element {index} is {value} (NaN/Inf), which {text_format} cannot encode; "
         "use a format that carries IEEE 754 specials (e.g. flatbuffers)"
     )
 
@@ -90,13 +103,21 @@ class SerializationStrategy(Strategy):
     """Encode in Python, decode + compute + encode in C++, decode in Python."""
 
     family = "serialization"
+    releases_gil = "always"  # around the native decode, kernel and encode (python_call.hpp)
     copies_in = "serialize"
     copies_out = "serialize"
     phase_names = PHASE_NAMES
     extension_name: ClassVar[str]  # interop_bench._native.<extension_name>
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._native: ModuleType | NotOpen = NotOpen(self.name)
+
     def _open(self) -> None:
-        self._native: ModuleType = native.extension(self.extension_name)
+        self._native = native.extension(self.extension_name)
+
+    def _close(self) -> None:
+        self._native = NotOpen(self.name)
 
     # -- what each format provides -----------------------------------------
     @abstractmethod

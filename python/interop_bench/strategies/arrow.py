@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from interop_bench import native
-from interop_bench.strategies import inputs
+from interop_bench.strategies import validation
 from interop_bench.strategies._native_module import NotOpen
 from interop_bench.strategies.base import Strategy
 
@@ -55,12 +55,13 @@ class ArrowStrategy(Strategy):
         "result exported from C++ and imported by pyarrow"
     )
     copies_in = "zero-copy"
+    releases_gil = "large"
     copies_out = "zero-copy"
     copies_note = (
         "timed path includes NumPy -> pyarrow (pa.array, zero-copy) and, for scale, pyarrow -> "
         "NumPy (to_numpy(zero_copy_only=True), a read-only view); square writes through Arrow "
         "into the caller's writable NumPy memory; matrix_sum passes a fixed-size list per row, "
-        "copying padded or strided views first; GIL released from 32 Ki elements"
+        "copying padded or strided views first"
     )
 
     def __init__(self) -> None:
@@ -80,7 +81,7 @@ class ArrowStrategy(Strategy):
 
     def _to_arrow(self, a: np.ndarray, *, writable: bool = False) -> Any:
         # pa.array would silently copy a strided array and convert other dtypes: refuse first.
-        return self._pyarrow.array(inputs.vector(a, writable=writable))
+        return self._pyarrow.array(validation.vector(a, writable=writable))
 
     def sum(self, a: np.ndarray) -> float:
         total: float = self._module.sum(self._to_arrow(a))
@@ -90,7 +91,7 @@ class ArrowStrategy(Strategy):
         self._module.square(self._to_arrow(a, writable=True))
 
     def matrix_sum(self, m: np.ndarray) -> float:
-        view, _copied = inputs.row_major(m)
+        view, _copied = validation.row_major(m)
         if view.size == 0:
             view = _NO_ROWS
         elif not view.flags.c_contiguous:
@@ -110,3 +111,11 @@ class ArrowStrategy(Strategy):
     def data_address(self, a: np.ndarray) -> int:
         address: int = self._module.data_address(self._to_arrow(a))
         return address
+
+    def last_result_address(self) -> int:
+        address: int = self._module.last_result_address()
+        return address
+
+    def result_buffers_alive(self) -> int | None:
+        alive: int = self._module.result_buffers_alive()
+        return alive

@@ -24,6 +24,18 @@ Family = Literal["reference", "ffi", "serialization", "ipc"]
 CopyKind = Literal["zero-copy", "copy", "serialize"]
 
 
+def round_up(value: int, multiple: int) -> int:
+    """The smallest multiple of `multiple` that is >= `value` (sizes of buffers, blocks)."""
+    return -(-value // multiple) * multiple
+
+
+def not_open_error(strategy_name: str) -> RuntimeError:
+    """What every strategy raises when it is used closed."""
+    return RuntimeError(
+        f"strategy {strategy_name!r} is not open: call open() or use it in a with block"
+    )
+
+
 class Strategy(ABC):
     """One way of reaching the kernel core from Python."""
 
@@ -84,7 +96,7 @@ class Strategy(ABC):
 
     @abstractmethod
     def matrix_sum(self, m: np.ndarray) -> float:
-        """Sum of a 2-D float64 array (any layout; see strategies/inputs.py)."""
+        """Sum of a 2-D float64 array (any layout; see strategies/validation.py)."""
 
     @abstractmethod
     def scale(self, a: np.ndarray, k: float) -> np.ndarray:
@@ -97,6 +109,18 @@ class Strategy(ABC):
         the way `sum` passes it. Equal to ``a.ctypes.data`` exactly when the
         strategy is zero-copy on the way in; the conformance suite checks it."""
 
+    def last_result_address(self) -> int:
+        """Where the native side wrote the last `scale` result, in this process's
+        address space: the conformance suite checks it is the returned array's
+        own memory for every strategy whose `copies_out` is "zero-copy"."""
+        raise NotImplementedError(f"{self.name} does not record where scale wrote its result")
+
+    def result_buffers_alive(self) -> int | None:
+        """How many result buffers the native side allocated are still alive, for
+        strategies whose results wrap native memory (None elsewhere): the tests
+        check a result outlives its strategy and is freed exactly once."""
+        return None
+
     # Strategies whose call has distinct stages (encode, cross, kernel, decode)
     # name them here, in call order, and implement `call_with_phases`.
     phase_names: ClassVar[tuple[str, ...]] = ()
@@ -105,6 +129,14 @@ class Strategy(ABC):
         """Run `op` once (as `getattr(self, op)(*args)` would) and return its result
         with the nanoseconds spent in each of `phase_names`."""
         raise NotImplementedError(f"{self.name} does not time its phases")
+
+    # When a call lets other Python threads run: "never" (the GIL is held),
+    # "large" (released around kernels from the threshold of
+    # strategies/_binding_common/include/interop_bench/gil_policy.hpp, which
+    # strategies/gil.py reads from the native side), "always" (the mechanism
+    # releases it around every call, as ctypes.CDLL and cffi do). The tests check
+    # the claim on every strategy that makes one.
+    releases_gil: ClassVar[Literal["never", "large", "always"]] = "never"
 
     # Why Valgrind cannot count this strategy's instructions per call honestly
     # (runner/instructions.py), or "" when it can: in-process strategies can.

@@ -1,12 +1,12 @@
 """`cffi`: cffi in ABI mode on the same extern "C" library as ctypes, libib_ctypes.so.
 
-``ffi.cdef`` reads the declarations of strategies/ctypes/ib_ctypes.h, which the
+``ffi.cdef`` reads the declarations of strategies/_c_abi/ib_ctypes.h, which the
 build preprocesses into ``ib_cffi.cdef`` next to the library (see
 strategies/cffi/CMakeLists.txt), and ``ffi.dlopen`` loads the library once at
 open. Arrays cross as ``ffi.from_buffer("double[]", a)``: a cdata pointing at
 the array's own memory (zero-copy), writable only when asked with
 ``require_writable=True`` (square and scale's output), so a read-only array
-is refused by cffi as well as by the validation of strategies/inputs.py, which
+is refused by cffi as well as by the validation of strategies/validation.py, which
 runs first because a raw pointer would read a strided or float32 array wrongly.
 cffi releases the GIL around every call.
 
@@ -26,17 +26,17 @@ import cffi
 import numpy as np
 
 from interop_bench import native
-from interop_bench.strategies import inputs
+from interop_bench.strategies import validation
+from interop_bench.strategies._c_abi import library_path
 from interop_bench.strategies._native_module import NotOpen
 from interop_bench.strategies.base import Strategy
 
-LIBRARY_STEM = "ib_ctypes"
 CDEF_FILE = "ib_cffi.cdef"  # installed beside the library by strategies/cffi/CMakeLists.txt
 
 
 def declarations() -> str:
     """The C declarations of ib_ctypes.h as the build preprocessed them for cdef."""
-    path = native.shared_library(LIBRARY_STEM).with_name(CDEF_FILE)
+    path = library_path().with_name(CDEF_FILE)
     if not path.exists():
         raise native.NativeUnavailableError(f"{path} is missing: rebuild with `make build`")
     return path.read_text()
@@ -45,6 +45,7 @@ def declarations() -> str:
 class CffiStrategy(Strategy):
     name = "cffi"
     family = "ffi"
+    releases_gil = "always"
     description = (
         'cffi ABI mode: ffi.dlopen of the ctypes strategy\'s extern "C" library, '
         'cdef from its header, arrays as ffi.from_buffer("double[]", a)'
@@ -54,8 +55,8 @@ class CffiStrategy(Strategy):
     scale_result_memory = "numpy"
     copies_note = (
         "scale: the adapter allocates the result with np.empty and C++ writes straight into it; "
-        "arguments are validated in Python (strategies/inputs.py); cffi releases the GIL "
-        "around every call; a matrix with padded rows is passed as ffi.cast of its address"
+        "arguments are validated in Python (strategies/validation.py); a matrix with padded "
+        "rows is passed as ffi.cast of its address"
     )
 
     def __init__(self) -> None:
@@ -66,7 +67,7 @@ class CffiStrategy(Strategy):
     def _open(self) -> None:
         ffi = cffi.FFI()  # a fresh one each time: cdef refuses to declare a function twice
         ffi.cdef(declarations())
-        self._lib = ffi.dlopen(str(native.shared_library(LIBRARY_STEM)))
+        self._lib = ffi.dlopen(str(library_path()))
         self._ffi = ffi
 
     def _close(self) -> None:
@@ -74,19 +75,19 @@ class CffiStrategy(Strategy):
         self._ffi.dlclose(lib)  # the library stays mapped while ctypes holds it too
 
     def sum(self, a: np.ndarray) -> float:
-        a = inputs.vector(a)
+        a = validation.vector(a)
         total: float = self._lib.ib_sum(self._ffi.from_buffer("double[]", a), a.size)
         return total
 
     def square(self, a: np.ndarray) -> None:
-        a = inputs.vector(a, writable=True)
+        a = validation.vector(a, writable=True)
         data = self._ffi.from_buffer("double[]", a, require_writable=True)
         self._lib.ib_square(data, a.size)
 
     def matrix_sum(self, m: np.ndarray) -> float:
-        view, _copied = inputs.row_major(m)
+        view, _copied = validation.row_major(m)
         rows, cols = view.shape
-        stride = inputs.row_stride_elements(view)
+        stride = validation.row_stride_elements(view)
         # from_buffer needs a contiguous buffer; padded rows are reached by address
         # (`view` stays alive, and with it the memory, until the call returns).
         data = (
@@ -98,8 +99,8 @@ class CffiStrategy(Strategy):
         return total
 
     def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        a = inputs.vector(a)
-        factor = inputs.factor(k)
+        a = validation.vector(a)
+        factor = validation.factor(k)
         out = np.empty(a.size)
         ffi = self._ffi
         self._lib.ib_scale(
@@ -112,6 +113,10 @@ class CffiStrategy(Strategy):
 
     def data_address(self, a: np.ndarray) -> int:
         address: int = self._lib.ib_data_address(
-            self._ffi.from_buffer("double[]", inputs.vector(a))
+            self._ffi.from_buffer("double[]", validation.vector(a))
         )
+        return address
+
+    def last_result_address(self) -> int:
+        address: int = self._lib.ib_last_result_address()
         return address

@@ -12,7 +12,7 @@ import ctypes
 
 import numpy as np
 
-from interop_bench.strategies import inputs
+from interop_bench.strategies import validation
 from interop_bench.strategies.ctypes import CtypesStrategy
 
 
@@ -35,28 +35,28 @@ class CtypesListStrategy(CtypesStrategy):
     )
 
     def sum(self, a: np.ndarray) -> float:
-        values = c_array(inputs.vector(a).tolist())
+        values = c_array(validation.vector(a).tolist())
         total: float = self._lib.ib_sum(values, len(values))
         return total
 
     def square(self, a: np.ndarray) -> None:
-        a = inputs.vector(a, writable=True)
+        a = validation.vector(a, writable=True)
         values = c_array(a.tolist())
         self._lib.ib_square(values, len(values))
         a[:] = values[:]
 
     def matrix_sum(self, m: np.ndarray) -> float:
-        rows, cols = inputs.matrix(m).shape
+        rows, cols = validation.matrix(m).shape
         values = c_array(m.ravel().tolist())
         total: float = self._lib.ib_matrix_sum(values, rows, cols, cols)
         return total
 
     def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        values = c_array(inputs.vector(a).tolist())
+        values = c_array(validation.vector(a).tolist())
         out = (ctypes.c_double * len(values))()
-        self._lib.ib_scale(values, len(values), inputs.factor(k), out)
+        self._lib.ib_scale(values, len(values), validation.factor(k), out)
         return np.array(out[:], dtype=np.float64)
 
     def data_address(self, a: np.ndarray) -> int:
-        address: int = self._lib.ib_data_address(c_array(inputs.vector(a).tolist()))
+        address: int = self._lib.ib_data_address(c_array(validation.vector(a).tolist()))
         return address

@@ -14,14 +14,14 @@ import ctypes
 
 import numpy as np
 
-from interop_bench.strategies import inputs
+from interop_bench.strategies import validation
 from interop_bench.strategies.ctypes import CtypesStrategy, load_library
 
 VECTOR = np.ctypeslib.ndpointer(dtype=np.float64, ndim=1, flags="C_CONTIGUOUS")
 MUTABLE_VECTOR = np.ctypeslib.ndpointer(
     dtype=np.float64, ndim=1, flags=("C_CONTIGUOUS", "WRITEABLE")
 )
-# Any layout passes: matrix_sum hands it a row-contiguous view (inputs.row_major)
+# Any layout passes: matrix_sum hands it a row-contiguous view (validation.row_major)
 # and passes the row stride, so only dtype and ndim are ndpointer's to check.
 MATRIX = np.ctypeslib.ndpointer(dtype=np.float64, ndim=2)
 
@@ -43,8 +43,7 @@ class CtypesNdpointerStrategy(CtypesStrategy):
     )
     copies_note = (
         "scale: the adapter allocates the result with np.empty and C++ writes straight into it; "
-        "ndpointer checks the arguments (ctypes.ArgumentError translated into TypeError); "
-        "ctypes releases the GIL around every call"
+        "ndpointer checks the arguments (ctypes.ArgumentError translated into TypeError)"
     )
 
     def _open(self) -> None:
@@ -64,9 +63,11 @@ class CtypesNdpointerStrategy(CtypesStrategy):
             raise refusal("square", a, error) from None
 
     def matrix_sum(self, m: np.ndarray) -> float:
-        view, _copied = inputs.row_major(m)
+        view, _copied = validation.row_major(m)
         rows, cols = view.shape
-        total: float = self._lib.ib_matrix_sum(view, rows, cols, inputs.row_stride_elements(view))
+        total: float = self._lib.ib_matrix_sum(
+            view, rows, cols, validation.row_stride_elements(view)
+        )
         return total
 
     def scale(self, a: np.ndarray, k: float) -> np.ndarray:

@@ -34,11 +34,12 @@ class DlpackStrategy(NativeModuleStrategy):
         "results come back through np.from_dlpack"
     )
     copies_in = "zero-copy"
+    releases_gil = "large"
     copies_out = "zero-copy"
     copies_note = (
         "arguments are read in place through the DLManagedTensor (read-only arrays are refused: "
         "DLPack < 1.0 cannot say read-only); scale's result is a C++ buffer that np.from_dlpack "
         "wraps (a read-only array); matrix_sum copies only layouts whose rows and columns are "
-        "both strided; GIL released from 32 Ki elements"
+        "both strided"
     )
     extension_name = "ib_dlpack"

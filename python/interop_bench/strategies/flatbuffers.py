@@ -24,6 +24,7 @@ import numpy as np
 
 from interop_bench import native
 from interop_bench.strategies._serialization import Message, SerializationStrategy
+from interop_bench.strategies.base import round_up
 
 FILE_IDENTIFIER = b"IBAR"
 OP_CODES = {"sum": 0, "square": 1, "matrix_sum": 2, "scale": 3}  # enum Op in array.fbs
@@ -53,7 +54,7 @@ class FlatBuffersStrategy(SerializationStrategy):
         self._reply_class = native.extension("fbs.Reply").Reply
 
     def _encode(self, request: Message) -> object:
-        size = -(-(request.data.nbytes + BUILDER_OVERHEAD_BYTES) // ALIGNMENT) * ALIGNMENT
+        size = round_up(request.data.nbytes + BUILDER_OVERHEAD_BYTES, ALIGNMENT)
         builder = flatbuffers.Builder(size)
         data = builder.CreateNumpyVector(request.data)
         shape = builder.CreateNumpyVector(np.asarray(request.shape, dtype=np.uint64))

@@ -23,15 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from interop_bench.strategies._serialization import Message, SerializationStrategy, non_finite_error
-
-
-def json_request(request: Message, data: object) -> dict[str, object]:
-    """The JSON request object, with `data` as the encoder takes the values."""
-    fields: dict[str, object] = {"op": request.op, "shape": list(request.shape), "data": data}
-    if request.k is not None:
-        fields["k"] = request.k
-    return fields
+from interop_bench.strategies._serialization import (
+    Message,
+    SerializationStrategy,
+    non_finite_error,
+    request_fields,
+)
 
 
 class JsonStrategy(SerializationStrategy):
@@ -45,9 +42,9 @@ class JsonStrategy(SerializationStrategy):
 
     def _encode(self, request: Message) -> object:
         try:
-            text = json.dumps(json_request(request, request.data.tolist()), allow_nan=False)
+            text = json.dumps(request_fields(request, request.data.tolist()), allow_nan=False)
         except ValueError as error:  # "Out of range float values are not JSON compliant"
-            raise non_finite_error(request, "json") from error
+            raise non_finite_error(request, "json", "JSON") from error
         return text.encode("ascii")
 
     def _loads(self, reply: bytearray) -> Any:

@@ -18,8 +18,13 @@ from typing import Any
 
 import orjson
 
-from interop_bench.strategies._serialization import Message, has_non_finite, non_finite_error
-from interop_bench.strategies.json import JsonStrategy, json_request
+from interop_bench.strategies._serialization import (
+    Message,
+    has_non_finite,
+    non_finite_error,
+    request_fields,
+)
+from interop_bench.strategies.json import JsonStrategy
 
 
 class JsonFastStrategy(JsonStrategy):
@@ -41,5 +46,7 @@ class JsonFastStrategy(JsonStrategy):
 
     def _encode(self, request: Message) -> object:
         if has_non_finite(request):
-            raise non_finite_error(request, "json-fast")
-        return orjson.dumps(json_request(request, request.data), option=orjson.OPT_SERIALIZE_NUMPY)
+            raise non_finite_error(request, "json-fast", "JSON")
+        return orjson.dumps(
+            request_fields(request, request.data), option=orjson.OPT_SERIALIZE_NUMPY
+        )

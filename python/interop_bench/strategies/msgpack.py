@@ -27,7 +27,7 @@ from typing import Any
 import msgpack  # the PyPI package (imports are absolute: not this module)
 import numpy as np
 
-from interop_bench.strategies._serialization import Message, SerializationStrategy
+from interop_bench.strategies._serialization import Message, SerializationStrategy, request_fields
 
 # Room for the map, its keys, the shape and k around the values, so that the
 # Packer's buffer never grows (a growth copies everything packed so far).
@@ -35,14 +35,6 @@ HEADER_BYTES = 128
 # A MessagePack float64 is a type byte and 8 bytes.
 LIST_BYTES_PER_VALUE = 9
 FLOAT64_LE = np.dtype("<f8")
-
-
-def request_fields(request: Message, data: object) -> dict[str, object]:
-    """The request map, with `data` as the encoder takes the values."""
-    fields: dict[str, object] = {"op": request.op, "shape": list(request.shape), "data": data}
-    if request.k is not None:
-        fields["k"] = request.k
-    return fields
 
 
 def reply_field(reply: bytearray, key: str) -> Any:

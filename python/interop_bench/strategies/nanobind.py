@@ -4,7 +4,8 @@ Arguments are ``nb::ndarray<const double, nb::ndim<1>, nb::c_contig,
 nb::device::cpu>`` marked ``.noconvert()`` (a mutable ``double`` one for square,
 which nanobind refuses for read-only arrays): a wrong dtype, dimension count or
 layout is a TypeError, never a silent conversion. The GIL is released around
-kernels of at least 32 Ki elements. scale returns an ``nb::ndarray<nb::numpy,
+large kernels (gil_policy.hpp's threshold, which `interop-bench list`
+shows). scale returns an ``nb::ndarray<nb::numpy,
 double>`` over a C++ buffer owned by an ``nb::capsule``.
 """
 
@@ -21,9 +22,10 @@ class NanobindStrategy(NativeModuleStrategy):
         ".noconvert(), capsule-owned results"
     )
     copies_in = "zero-copy"
+    releases_gil = "large"
     copies_out = "zero-copy"
     copies_note = (
         "scale's result wraps a C++ buffer owned by an nb::capsule; matrix_sum copies only "
-        "layouts whose rows and columns are both strided; GIL released from 32 Ki elements"
+        "layouts whose rows and columns are both strided"
     )
     extension_name = "ib_nanobind"

@@ -23,7 +23,6 @@ thread that opened the strategy, as ib_worker: see _ipc_worker.py).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import subprocess
 import sys
@@ -35,25 +34,22 @@ import numpy as np
 
 import interop_bench
 from interop_bench.strategies import _pickle_frames as frames
-from interop_bench.strategies import inputs
+from interop_bench.strategies import validation
 from interop_bench.strategies._ipc_worker import (
     STOP_TIMEOUT_S,
     UNCOUNTABLE,
     WorkerError,
     WorkerProcess,
     WorkerRefusedError,
+    array_bytes,
+    enlarge_pipes,
     out_of_step_closes,
+    pids,
 )
-from interop_bench.strategies.base import Strategy
+from interop_bench.strategies.base import Strategy, not_open_error
 
 WORKER_MODULE = "interop_bench.strategies._pickle_worker"
-_PIPE_MAX_SIZE = Path("/proc/sys/fs/pipe-max-size")
 _NO_DESTINATIONS: tuple[memoryview, ...] = ()
-
-
-def _bytes(a: np.ndarray) -> memoryview:
-    """The bytes of a C-contiguous array, without a copy."""
-    return a.reshape(-1).data.cast("B")
 
 
 class PickleWorker(WorkerProcess):
@@ -77,6 +73,7 @@ class PickleWorker(WorkerProcess):
 class Pickle5Strategy(Strategy):
     name = "pickle5"
     family = "ipc"
+    releases_gil = "always"  # blocking reads and writes on the pipes
     uncountable = UNCOUNTABLE
     description = (
         "Python worker process over pipes: pickle protocol 5, arrays as out-of-band "
@@ -93,7 +90,7 @@ class Pickle5Strategy(Strategy):
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__()
-        self._worker_flags = tuple(worker_flags)  # tests only: e.g. ("--delay-s=3",)
+        self._worker_flags = tuple(worker_flags)  # tests only: e.g. ("--stall-fifo=PATH",)
         self._worker: PickleWorker | None = None
         self._seq = 0
         # What the last request and reply carried (tests check the buffers are out-of-band).
@@ -105,10 +102,7 @@ class Pickle5Strategy(Strategy):
         worker = self._worker = PickleWorker(flags)
         self._to_fd = worker.stdin.fileno()
         self._from_fd = worker.stdout.fileno()
-        with contextlib.suppress(OSError, ValueError):
-            size = int(_PIPE_MAX_SIZE.read_text())
-            for fd in (self._to_fd, self._from_fd):
-                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+        enlarge_pipes(self._to_fd, self._from_fd)
         try:
             ready, _ = frames.receive(self._from_fd)  # the imports are done before any timing
         except (frames.FrameError, OSError) as error:
@@ -127,38 +121,38 @@ class Pickle5Strategy(Strategy):
             worker.stop()
 
     def worker_pids(self) -> list[int]:
-        return [self._worker.pid] if self._worker is not None else []
+        return pids(self._worker)
 
     # -- the operations ----------------------------------------------------
     def sum(self, a: np.ndarray) -> float:
-        return float(self._call("sum", inputs.vector(a)))  # type: ignore[arg-type]
+        return float(self._call("sum", validation.vector(a)))  # type: ignore[arg-type]
 
     def square(self, a: np.ndarray) -> None:
-        a = inputs.vector(a, writable=True)
-        reply = self._call("square", a, into=_bytes(a) if self.out_of_band else None)
+        a = validation.vector(a, writable=True)
+        reply = self._call("square", a, into=array_bytes(a) if self.out_of_band else None)
         if not self.out_of_band:
             a[...] = reply  # in-band: the values came inside the pickle
 
     def matrix_sum(self, m: np.ndarray) -> float:
-        view, _ = inputs.row_major(m)
+        view, _ = validation.row_major(m)
         packed = np.ascontiguousarray(view)  # rows go out back to back
         return float(self._call("matrix_sum", packed))  # type: ignore[arg-type]
 
     def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        a = inputs.vector(a)
-        result = self._call("scale", a, inputs.factor(k))
+        a = validation.vector(a)
+        result = self._call("scale", a, validation.factor(k))
         if not isinstance(result, np.ndarray) or result.shape != a.shape:
             raise WorkerError(f"the pickle worker answered scale with {type(result).__name__}")
         return result
 
     def data_address(self, a: np.ndarray) -> int:
         """The worker's own address of the copy it read (another address space)."""
-        return int(self._call("data_address", inputs.vector(a)))  # type: ignore[call-overload]
+        return int(self._call("data_address", validation.vector(a)))  # type: ignore[call-overload]
 
     # -- one exchange ----------------------------------------------------
     def _call(self, op: str, *args: object, into: memoryview | None = None) -> object:
         if self._worker is None:
-            raise RuntimeError(f"strategy {self.name!r} is not open (call open())")
+            raise not_open_error(self.name)
         with out_of_step_closes(self._worker.kill, self.close):
             return self._exchange(self._worker, op, args, into)
 

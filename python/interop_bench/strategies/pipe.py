@@ -16,41 +16,37 @@ worker's kernel and its reply), receive (read the reply payload, the checks).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from time import perf_counter_ns
 
 import numpy as np
 
 from interop_bench.strategies import _ipc_protocol as proto
-from interop_bench.strategies import inputs
+from interop_bench.strategies import validation
 from interop_bench.strategies._ipc_worker import (
     UNCOUNTABLE,
     WorkerError,
     WorkerProcess,
     WorkerRefusedError,
+    array_bytes,
+    enlarge_pipes,
     out_of_step_closes,
+    pids,
 )
-from interop_bench.strategies.base import Strategy
+from interop_bench.strategies.base import Strategy, not_open_error
 
 _REQUEST = proto.packer(proto.PIPE_REQUEST, "magic", "payload_bytes")
 _RESPONSE = proto.packer(proto.PIPE_RESPONSE, "magic", "payload_bytes")
 _ERROR_AT = proto.offset(proto.PIPE_RESPONSE, "error_text")
-_PIPE_MAX_SIZE = Path("/proc/sys/fs/pipe-max-size")
 _EMPTY = memoryview(b"")
 PHASE_NAMES = ("send", "round_trip", "receive")
-
-
-def _bytes(a: np.ndarray) -> memoryview:
-    """The bytes of a C-contiguous array, without a copy."""
-    return a.reshape(-1).data.cast("B")
 
 
 class PipeStrategy(Strategy):
     name = "pipe"
     family = "ipc"
+    releases_gil = "always"  # blocking reads and writes on the pipes
     uncountable = UNCOUNTABLE
     description = "worker process over stdin/stdout pipes: length-prefixed raw float64 bytes"
     copies_in = "copy"
@@ -76,10 +72,7 @@ class PipeStrategy(Strategy):
         self._worker = WorkerProcess(["--pipe", *self._worker_flags], pipes=True)
         self._to_fd = self._worker.stdin.fileno()
         self._from_fd = self._worker.stdout.fileno()
-        with contextlib.suppress(OSError, ValueError):
-            size = int(_PIPE_MAX_SIZE.read_text())
-            for fd in (self._to_fd, self._from_fd):
-                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+        enlarge_pipes(self._to_fd, self._from_fd)
 
     def _close(self) -> None:
         worker, self._worker = self._worker, None
@@ -91,37 +84,41 @@ class PipeStrategy(Strategy):
         worker.stop()
 
     def worker_pids(self) -> list[int]:
-        return [self._worker.pid] if self._worker is not None else []
+        return pids(self._worker)
 
     # -- the operations ----------------------------------------------------
     def sum(self, a: np.ndarray) -> float:
-        a = inputs.vector(a)
-        return self._call(proto.Op.SUM, a.shape[0], payload=_bytes(a))
+        a = validation.vector(a)
+        return self._call(proto.Op.SUM, a.shape[0], payload=array_bytes(a))
 
     def square(self, a: np.ndarray) -> None:
-        a = inputs.vector(a, writable=True)
-        data = _bytes(a)
+        a = validation.vector(a, writable=True)
+        data = array_bytes(a)
         self._call(proto.Op.SQUARE, a.shape[0], payload=data, reply=data)
 
     def matrix_sum(self, m: np.ndarray) -> float:
-        view, _ = inputs.row_major(m)
+        view, _ = validation.row_major(m)
         rows, cols = view.shape
         packed = np.ascontiguousarray(view)  # rows go out back to back
-        return self._call(proto.Op.MATRIX_SUM, rows=rows, cols=cols, payload=_bytes(packed))
+        return self._call(proto.Op.MATRIX_SUM, rows=rows, cols=cols, payload=array_bytes(packed))
 
     def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        a = inputs.vector(a)
-        factor = inputs.factor(k)
+        a = validation.vector(a)
+        factor = validation.factor(k)
         result = np.empty_like(a)
         self._call(
-            proto.Op.SCALE, a.shape[0], factor=factor, payload=_bytes(a), reply=_bytes(result)
+            proto.Op.SCALE,
+            a.shape[0],
+            factor=factor,
+            payload=array_bytes(a),
+            reply=array_bytes(result),
         )
         return result
 
     def data_address(self, a: np.ndarray) -> int:
         """The worker's own address of the copy it read (another address space)."""
-        a = inputs.vector(a)
-        self._call(proto.Op.PROBE, a.shape[0], payload=_bytes(a))
+        a = validation.vector(a)
+        self._call(proto.Op.PROBE, a.shape[0], payload=array_bytes(a))
         return self._detail
 
     def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
@@ -149,7 +146,7 @@ class PipeStrategy(Strategy):
         cols: int = 0,
     ) -> float:
         if self._worker is None:
-            raise RuntimeError(f"strategy {self.name!r} is not open (call open())")
+            raise not_open_error(self.name)
         with out_of_step_closes(self._worker.kill, self.close):
             return self._exchange(
                 self._worker, op, count=count, factor=factor, payload=payload, reply=reply,

@@ -3,10 +3,11 @@
 Arguments are ``py::array_t<double, py::array::c_style>`` marked ``.noconvert()``:
 a wrong dtype or a non-contiguous array is a TypeError from pybind11, never a
 silent ``forcecast`` copy; the kernel reads the caller's buffer. The GIL is
-released around kernels of at least 32 Ki elements (see
-strategies/_binding_common/include/interop_bench/gil_policy.hpp). matrix_sum
+released around large kernels (the threshold of
+strategies/_binding_common/include/interop_bench/gil_policy.hpp, which
+`interop-bench list` shows). matrix_sum
 takes any 2-D float64 view and reads it in place natively when its rows or
-columns are contiguous (no Python-side `inputs.row_major`, which would cost a
+columns are contiguous (no Python-side `validation.row_major`, which would cost a
 Python frame per call), copying in C++ otherwise. scale returns a NumPy array
 over a C++ buffer owned by a py::capsule.
 """
@@ -24,9 +25,10 @@ class Pybind11Strategy(NativeModuleStrategy):
         "capsule-owned results"
     )
     copies_in = "zero-copy"
+    releases_gil = "large"
     copies_out = "zero-copy"
     copies_note = (
         "scale's result wraps a C++ buffer owned by a py::capsule; matrix_sum copies only "
-        "layouts whose rows and columns are both strided; GIL released from 32 Ki elements"
+        "layouts whose rows and columns are both strided"
     )
     extension_name = "ib_pybind11"

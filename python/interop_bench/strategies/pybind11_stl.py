@@ -6,7 +6,7 @@ a returned ``std::vector<double>`` becomes a Python list, which the caller
 turns back into an array with np.asarray: what the naive code does. square
 returns the squared vector and the adapter writes it back into the caller's
 array. The GIL stays held, as in that code. Arguments are validated with
-strategies/inputs.py like every strategy (stl.h would also accept lists and
+strategies/validation.py like every strategy (stl.h would also accept lists and
 other dtypes, converting them).
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from interop_bench import native
-from interop_bench.strategies import inputs
+from interop_bench.strategies import validation
 from interop_bench.strategies._native_module import NotOpen
 from interop_bench.strategies.base import Strategy
 
@@ -32,7 +32,7 @@ class Pybind11StlStrategy(Strategy):
     copies_note = (
         "in: element by element into a new std::vector (matrix_sum: a vector per row, then "
         "packed into one buffer); out: std::vector -> Python list -> np.asarray; square "
-        "copies both ways and writes back into the caller's array; GIL held"
+        "copies both ways and writes back into the caller's array"
     )
 
     def __init__(self) -> None:
@@ -46,20 +46,22 @@ class Pybind11StlStrategy(Strategy):
         self._module = NotOpen(self.name)
 
     def sum(self, a: np.ndarray) -> float:
-        total: float = self._module.sum(inputs.vector(a))
+        total: float = self._module.sum(validation.vector(a))
         return total
 
     def square(self, a: np.ndarray) -> None:
-        a = inputs.vector(a, writable=True)
+        a = validation.vector(a, writable=True)
         a[:] = self._module.square(a)
 
     def matrix_sum(self, m: np.ndarray) -> float:
-        total: float = self._module.matrix_sum(inputs.matrix(m))
+        total: float = self._module.matrix_sum(validation.matrix(m))
         return total
 
     def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        return np.asarray(self._module.scale(inputs.vector(a), inputs.factor(k)), dtype=np.float64)
+        return np.asarray(
+            self._module.scale(validation.vector(a), validation.factor(k)), dtype=np.float64
+        )
 
     def data_address(self, a: np.ndarray) -> int:
-        address: int = self._module.data_address(inputs.vector(a))
+        address: int = self._module.data_address(validation.vector(a))
         return address

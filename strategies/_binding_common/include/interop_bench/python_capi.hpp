@@ -10,6 +10,7 @@
 #include <cstddef>
 
 #include "interop_bench/gil_policy.hpp"
+#include "interop_bench/result_record.hpp"
 
 namespace interop_bench::binding {
 
@@ -112,6 +113,24 @@ inline bool scale_factor(PyObject* const* args, Py_ssize_t nargs, double* k) {
   }
   return true;
 }
+
+// last_result_address() -> int and result_buffers_alive() -> int, for the tests
+// (result_record.hpp); a module lists them with RESULT_RECORD_METHODS.
+inline PyObject* last_result_address_py(PyObject*, PyObject*) {
+  return PyLong_FromUnsignedLongLong(last_result_address());
+}
+
+inline PyObject* result_buffers_alive_py(PyObject*, PyObject*) {
+  return PyLong_FromSsize_t(result_buffers_alive.load(std::memory_order_relaxed));
+}
+
+#define IB_RESULT_RECORD_METHODS                                                          \
+  {"last_result_address", interop_bench::binding::last_result_address_py, METH_NOARGS,    \
+   "last_result_address() -> int: where the native side last wrote scale's result"},      \
+  {                                                                                       \
+    "result_buffers_alive", interop_bench::binding::result_buffers_alive_py, METH_NOARGS, \
+        "result_buffers_alive() -> int: result buffers allocated natively and not freed"  \
+  }
 
 // METH_FASTCALL functions have another signature than PyCFunction; the cast
 // through void(*)() is the documented way and silences -Wcast-function-type.

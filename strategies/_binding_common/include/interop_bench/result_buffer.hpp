@@ -1,5 +1,6 @@
 // The memory of a result array that C++ allocates and NumPy then wraps without
-// copying (owned through a capsule), the same for every in-process binding.
+// copying (owned through a capsule), the same for every in-process binding;
+// counted and recorded (result_record.hpp) for the tests.
 #pragma once
 
 #include <Python.h>
@@ -9,6 +10,7 @@
 #include <new>
 
 #include "interop_bench/huge_pages.hpp"
+#include "interop_bench/result_record.hpp"
 
 namespace interop_bench::binding {
 
@@ -16,6 +18,7 @@ namespace interop_bench::binding {
 // tests can watch the buffer being freed; it needs no GIL, and a request for
 // zero bytes still returns a distinct pointer.
 inline void free_result(void* memory) noexcept {
+  if (memory != nullptr) result_buffers_alive.fetch_sub(1, std::memory_order_relaxed);
   PyMem_RawFree(memory);
 }
 
@@ -31,6 +34,8 @@ inline ResultBuffer allocate_result(std::size_t elements) {
   if (elements > PY_SSIZE_T_MAX / sizeof(double)) throw std::bad_alloc();
   ResultBuffer buffer{static_cast<double*>(PyMem_RawMalloc(elements * sizeof(double)))};
   if (!buffer) throw std::bad_alloc();
+  result_buffers_alive.fetch_add(1, std::memory_order_relaxed);
+  note_result(buffer.get());
   // NumPy gives its own large arrays huge pages; a result allocated here is
   // compared with NumPy's `a * k`, so it gets the same.
   advise_huge_pages(buffer.get(), elements * sizeof(double));

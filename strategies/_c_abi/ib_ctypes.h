@@ -34,6 +34,10 @@ IB_CTYPES_API void ib_scale(const double* in, size_t n, double k, double* out);
  * argument reached C unchanged (zero-copy) or not. */
 IB_CTYPES_API uintptr_t ib_data_address(const double* data);
 
+/* Where the last ib_scale wrote its result: the tests check it is the array
+ * the caller passed (zero-copy out). */
+IB_CTYPES_API uintptr_t ib_last_result_address(void);
+
 #ifdef __cplusplus
 }
 #endif

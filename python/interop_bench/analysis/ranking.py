@@ -25,18 +25,20 @@ class Row:
 
 
 @dataclass(frozen=True)
-class OpSummary:
+class OpRanking:
     op: str
     small_size: int
     large_size: int
     rows: tuple[Row, ...]
+    small_payload_bytes: int = 0
+    large_payload_bytes: int = 0
 
 
-def summarize(results: Results) -> list[OpSummary]:
+def rank(results: Results) -> list[OpRanking]:
     return [_op(results, op) for op in results.ops()]
 
 
-def _op(results: Results, op: str) -> OpSummary:
+def _op(results: Results, op: str) -> OpRanking:
     cells = [c for c in results.cells if c.op == op]
     small = min(c.size for c in cells)
     large = max(c.size for c in cells)
@@ -63,7 +65,8 @@ def _op(results: Results, op: str) -> OpSummary:
             )
         )
     rows.sort(key=lambda r: (r.large_rank or 10**9, r.small_rank or 10**9, r.strategy))
-    return OpSummary(op, small, large, tuple(rows))
+    payload = {c.size: c.payload_bytes for c in cells}
+    return OpRanking(op, small, large, tuple(rows), payload[small], payload[large])
 
 
 def _versus_kernel(cell: Cell | None, kernel_ns: float | None) -> float | None:

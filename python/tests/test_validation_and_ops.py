@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from interop_bench import ops
-from interop_bench.strategies import inputs
+from interop_bench.strategies import validation
 
 
 def test_vector_accepts_contiguous_float64_as_is() -> None:
     a = np.arange(5.0)
-    assert inputs.vector(a) is a
+    assert validation.vector(a) is a
 
 
 @pytest.mark.parametrize(
@@ -25,15 +25,15 @@ def test_vector_accepts_contiguous_float64_as_is() -> None:
 )
 def test_vector_refusals_name_the_problem(bad: object, error: type, message: str) -> None:
     with pytest.raises(error, match=message):
-        inputs.vector(bad)
+        validation.vector(bad)
 
 
 def test_vector_refuses_read_only_when_writing() -> None:
     a = np.arange(3.0)
     a.flags.writeable = False
-    inputs.vector(a)
+    validation.vector(a)
     with pytest.raises(ValueError, match="writeable"):
-        inputs.vector(a, writable=True)
+        validation.vector(a, writable=True)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_vector_refuses_read_only_when_writing() -> None:
 )
 def test_row_major_copies_only_when_it_must(make, copied: bool) -> None:  # type: ignore[no-untyped-def]
     m = make(np.arange(48.0).reshape(6, 8))
-    view, was_copied = inputs.row_major(m)
+    view, was_copied = validation.row_major(m)
     assert was_copied is copied
     assert view.strides[1] == 8 or view.shape[1] <= 1
     assert view.sum() == m.sum()

@@ -3,8 +3,10 @@
 #include "ib_ctypes.h"
 
 #include "interop_bench/kernels.hpp"
+#include "interop_bench/result_record.hpp"
 
 namespace kernels = interop_bench::kernels;
+namespace binding = interop_bench::binding;
 
 extern "C" {
 
@@ -21,7 +23,12 @@ double ib_matrix_sum(const double* data, size_t rows, size_t cols, size_t row_st
 }
 
 void ib_scale(const double* in, size_t n, double k, double* out) {
+  binding::note_result(out);
   kernels::scale({in, n}, k, {out, n});
+}
+
+uintptr_t ib_last_result_address(void) {
+  return binding::last_result_address();
 }
 
 uintptr_t ib_data_address(const double* data) {
