@@ -70,6 +70,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alpha", type=float, default=0.01)
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--out-dir", type=Path, help="default: results/ab-<UTC stamp>")
+    parser.add_argument(
+        "--ab-dir",
+        type=Path,
+        default=AB_ROOT,
+        help=f"where baselines are built and kept, one folder per commit (default {AB_ROOT})",
+    )
     parser.add_argument("--report-only", action="store_true", help="exit 0 on a regression")
     parser.add_argument("--quiet", action="store_true", help="no progress")
 
@@ -124,7 +130,7 @@ def main(args: argparse.Namespace) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
         if not args.quiet:
             print(f"interop-bench ab: building baseline {commit[:12]} ...", file=sys.stderr)
-        base = baseline.prepare(repository, commit, AB_ROOT, out_dir / "baseline-build.log")
+        base = baseline.prepare(repository, commit, args.ab_dir, out_dir / "baseline-build.log")
         base.check_protocol()
         known = [name for name in strategies.names() if name in set(base.strategies())]
         request = _request(args, known)

@@ -47,10 +47,17 @@ def run_in_process(
     factories: Mapping[str, Factory] | None = None,
     profile: plan.Profile = TINY,
     with_floors: bool = False,
+    slowdown: Mapping[str, float] | None = None,
 ) -> results_file.Document:
     """Measure a request with every pass in this process; the written document."""
     request = Request(
-        strategies=names, ops=op_names, sizes=sizes, profile=profile, seed=0, floors=with_floors
+        strategies=names,
+        ops=op_names,
+        sizes=sizes,
+        profile=profile,
+        seed=0,
+        floors=with_floors,
+        slowdown=dict(slowdown or {}),
     )
     env = dict(shared_environment())
     document = results_file.new_document(request.as_json(), env, "test", datetime.now(timezone.utc))

@@ -15,6 +15,8 @@ import pytest
 from runner_helpers import TINY, cell, run_in_process
 
 from interop_bench import results_file
+from interop_bench.analysis.compare import compare
+from interop_bench.analysis.load import load
 from interop_bench.runner import cell as cell_module
 from interop_bench.runner import engine, environment, timing, workload
 from interop_bench.strategies.numpy import NumpyStrategy
@@ -69,6 +71,30 @@ def test_the_engine_reports_what_the_clock_says(tmp_path: Path, fake_clock: Fake
     assert stats["interval"] == "processes"
     assert [p["pass"] for p in record["processes"]] == list(range(TINY.processes))  # type: ignore[union-attr]
     assert stats["throughput_bytes_per_s"] == pytest.approx(800 * 1e9 / stats["median_ns"])
+
+
+def test_an_injected_slowdown_is_measured_and_compare_flags_it(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
+    """The whole chain on a known effect: samples 25% slower by a busy wait, the
+    file says so, and compare finds exactly that cell (the fake clock has no
+    noise, so nothing else can move)."""
+    factories = {"ticking": Ticking}
+    plain_path, slowed_path = tmp_path / "plain.json", tmp_path / "slowed.json"
+    run_in_process(plain_path, ("ticking",), ("sum",), (100, 1000), factories=factories)
+    slowed = run_in_process(
+        slowed_path, ("ticking",), ("sum",), (100, 1000), factories=factories,
+        slowdown={"ticking": 0.25},
+    )  # fmt: skip
+    assert slowed["request"]["inject_slowdown"] == {"ticking": 0.25}
+    comparison = compare(load(plain_path), load(slowed_path), threshold=0.10, alpha=0.01)
+    assert [(c.strategy, c.size) for c in comparison.regressions] == [
+        ("ticking", 100),
+        ("ticking", 1000),
+    ]
+    for change in comparison.regressions:
+        assert change.ratio == pytest.approx(1.25, rel=0.01)
+    assert any("validation run" in w for w in comparison.warnings)
 
 
 class CountingWrongSum(NumpyStrategy):

@@ -102,7 +102,14 @@ def prepare(repository: Path, commit: str, root: Path, log: Path) -> Baseline:
             f"git worktree add of {commit[:12]}",
         )
     with open(log, "w") as stream:
-        for step in _build_steps(source, venv):
+        try:
+            steps = _build_steps(source, venv)
+        except (OSError, subprocess.CalledProcessError) as error:
+            raise BaselineError(
+                f"baseline {commit[:12]} does not build: its build requirements cannot be read "
+                f"({error})"
+            ) from error
+        for step in steps:
             print(f"$ {' '.join(step)}", file=stream, flush=True)
             done = subprocess.run(
                 step,

@@ -19,7 +19,7 @@ from typing import Any
 from interop_bench import native
 
 EXECUTABLE = "ib_native_floors"
-REPETITIONS = 5
+REPETITIONS = 3
 TIMEOUT_S = 600.0
 _TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 

@@ -17,6 +17,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -203,6 +204,7 @@ class PassRunner:
         launch: dict[str, Any] = {
             "pass": pass_index,
             "started_utc": _now(),
+            "started_monotonic_ns": time.monotonic_ns(),  # orders launches within a second
             "layout_padding_bytes": spec.layout_padding_bytes,
         }
         counted = _LineCounter(out)

@@ -104,7 +104,7 @@ PROFILES: dict[str, Profile] = {
         warmup_ns=5 * MS,
         batch_ns=10 * MS,
         phase_calls=11,
-        floors_min_time_s=0.2,
+        floors_min_time_s=0.1,
         roofline_bytes=256 << 20,
     ),
     # Up to 1e8 elements (800 MB a payload); no overall hurry.

@@ -18,11 +18,11 @@ LOG_EVERY_S = 10.0
 
 
 class Progress:
-    def __init__(self, processes: int, quiet: bool, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, processes: int, quiet: bool, stream: TextIO | None = None) -> None:
         self.processes = processes
-        self.stream = stream
+        self.stream = stream if stream is not None else sys.stderr  # the one of the moment
         self.quiet = quiet
-        self.interactive = stream.isatty()
+        self.interactive = not quiet and _is_terminal(self.stream)
         self._bar: tqdm | None = None
         self._started = monotonic()
         self._first_done: int | None = None
@@ -68,3 +68,10 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def _is_terminal(stream: TextIO | None) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except ValueError:  # closed
+        return False

@@ -1,6 +1,6 @@
 // How a strided 2-D float64 view reaches kernels::matrix_sum, the same for every
 // binding: in place when its rows (or, transposed, its columns) are contiguous,
-// through one contiguous copy otherwise. Mirrors python/interop_bench/strategies/inputs.py.
+// through one contiguous copy otherwise. Mirrors python/interop_bench/strategies/validation.py.
 #pragma once
 
 #include <cstddef>

@@ -1,0 +1,113 @@
+"""`interop-bench ab`: bad baselines are refused clearly (exit 2, nothing measured),
+and the alternating measurement is made and compared on paired processes.
+
+Building a real baseline takes minutes; the flow is tested on a "baseline" that is
+this checkout's own interpreter, prepared as a built baseline would be. The real
+build is what .ci/run's gate exercises on every landing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from interop_bench import cli, results_file
+from interop_bench.runner import baseline
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+SMALL = ["--strategies", "numpy,capi", "--ops", "sum", "--sizes", "1,1000", "--processes", "3"]
+
+
+def head() -> str:
+    return subprocess.run(
+        ["git", "-C", str(REPOSITORY), "rev-parse", "HEAD"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+
+
+needs_git = pytest.mark.skipif(
+    subprocess.run(
+        ["git", "-C", str(REPOSITORY), "rev-parse", "HEAD"], check=False, capture_output=True
+    ).returncode
+    != 0,
+    reason="not a git checkout",
+)
+
+
+@needs_git
+def test_a_baseline_that_is_not_a_commit_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(REPOSITORY)
+    out = tmp_path / "out"
+    status = cli.main(
+        ["ab", "--baseline", "no-such-ref", "--no-instructions", "--out-dir", str(out)]
+    )
+    assert status == 2
+    assert "'no-such-ref' is not a commit of" in capsys.readouterr().err
+    assert not out.exists()  # nothing half-written
+
+
+def test_a_baseline_that_does_not_build_says_where_to_look(tmp_path: Path) -> None:
+    repository = tmp_path / "repo"
+    repository.mkdir()
+    (repository / "README").write_text("not a project\n")
+    for command in (["init", "-q"], ["add", "README"], ["commit", "-qm", "x"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repository), *command],
+            check=True,
+        )
+    commit = baseline.resolve(repository, "HEAD")
+    with pytest.raises(baseline.BaselineError, match="does not build"):
+        baseline.prepare(repository, commit, tmp_path / "ab", tmp_path / "build.log")
+
+
+def test_a_baseline_that_predates_the_pass_protocol_is_refused(tmp_path: Path) -> None:
+    old_python = tmp_path / "python"
+    old_python.write_text(
+        "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'interop_bench.runner.pass_spec'\""
+        " >&2\nexit 1\n"
+    )
+    old_python.chmod(0o755)
+    old = baseline.Baseline("0" * 40, tmp_path, old_python)
+    with pytest.raises(baseline.BaselineError, match="predates the measuring processes"):
+        old.check_protocol()
+
+
+@needs_git
+def test_ab_alternates_processes_and_compares_them_in_pairs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commit = head()
+    built = tmp_path / "ab" / commit
+    (built / "src").mkdir(parents=True)
+    (built / "venv" / "bin").mkdir(parents=True)
+    python = built / "venv" / "bin" / "python"  # "built": this venv's interpreter
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    (built / baseline.INSTALLED).touch()
+    monkeypatch.chdir(REPOSITORY)
+    out = tmp_path / "out"
+    status = cli.main(
+        ["ab", "--baseline", "HEAD", *SMALL, "--no-instructions", "--quiet", "--format", "json",
+         "--ab-dir", str(tmp_path / "ab"), "--out-dir", str(out)]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert status in (0, 1), captured.err  # one interpreter on both sides: no build, no error
+    old = results_file.load(out / "baseline.json", validate=True)
+    new = results_file.load(out / "current.json", validate=True)
+    assert old["environment"]["git"]["commit"] == commit
+    for document in (old, new):
+        assert document["complete"] is True
+        assert [p["pass"] for p in document["passes"]] == [0, 1, 2]
+    # Alternating, and neither side always first: baseline, current, current, baseline, ...
+    launches = sorted(
+        [(p["started_monotonic_ns"], "old", p["pass"]) for p in old["passes"]]
+        + [(p["started_monotonic_ns"], "new", p["pass"]) for p in new["passes"]]
+    )
+    assert [(side, index) for _, side, index in launches] == [
+        ("old", 0), ("new", 0), ("new", 1), ("old", 1), ("old", 2), ("new", 2),
+    ]  # fmt: skip
+    assert '"regressions"' in captured.out
