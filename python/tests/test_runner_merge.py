@@ -104,3 +104,16 @@ def test_a_pass_file_cut_short_loses_only_its_last_line(tmp_path: Path) -> None:
     path.write_text('{"type": "start"}\n{"type": "cell", "pass": 0, "strat')
     assert list(read_pass_file(path)) == [{"type": "start"}]
     assert list(read_pass_file(tmp_path / "missing.jsonl")) == []
+
+
+def test_the_kernel_ratio_pairs_rounds_so_drift_within_a_process_cancels() -> None:
+    # The machine doubled its times between round 0 and round 1 of every process;
+    # the cell took more samples in the slow round, the kernel as many in each.
+    merger = Merger(document())
+    for index in range(3):
+        mine = record("a", index, [110.0, 220.0, 220.0, 220.0], rounds=[1, 3])
+        floor = record("kernel", index, [100.0, 200.0], rounds=[1, 1])
+        merger.add([mine, floor], {"pass": index})
+    cells = {c["strategy"]: c for c in merger.document["cells"]}
+    # Process medians alone would say 220 / 150 = 1.47; round by round it is 1.1.
+    assert cells["a"]["stats"]["kernel_ratio"] == pytest.approx(1.1)

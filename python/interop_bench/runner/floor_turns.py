@@ -35,6 +35,19 @@ def timer_module() -> ModuleType:
     return native.extension(EXTENSION)
 
 
+def fresh_output(like: np.ndarray) -> np.ndarray:
+    """Where a timed kernel writes: a new array, allocated and made resident
+    before the clock starts, so the kernel's time holds neither the allocation
+    nor the page faults of a result (those are the strategies' own cost), and its
+    memory is in the state a strategy's result is in: the allocator's block that
+    the previous result freed. One private output kept for a whole group was
+    cold whenever its turn came, and every binding read 0.73x "the kernel" at
+    24 MB; a fresh one left unwritten would put the page faults in the floor."""
+    out = np.empty_like(like)
+    out.fill(0)
+    return out
+
+
 class KernelBound:
     """The kernel core alone on a workload's input, timed natively."""
 
@@ -43,14 +56,8 @@ class KernelBound:
     def __init__(self, workload: Workload, timer: ModuleType) -> None:
         self.workload = workload
         self._timer = timer
-        # scale writes into one preallocated output: the kernel's cost without
-        # the allocation and page faults of a new result (which are the
-        # strategies' own). It is written over at the start of each turn, outside
-        # the clock: left alone between turns, it was cold when its turn came
-        # (the strategies' results reuse the block the previous one just freed),
-        # and every binding read 0.73x "the kernel" at 24 MB.
+        # The output of scale's check; the timed calls write into fresh_output().
         self._out = np.zeros_like(workload.source) if workload.op == "scale" else None
-        self._out_warm = False
         self._pool: np.ndarray | None = None
 
     def max_calls_per_sample(self) -> int | None:
@@ -84,11 +91,8 @@ class KernelBound:
         if workload.op == "matrix_sum":
             return int(timer.time_matrix_sum(workload.source, calls))
         if workload.op == "scale":
-            assert self._out is not None
-            if not self._out_warm:
-                self._out.fill(0.0)
-                self._out_warm = True
-            return int(timer.time_scale(workload.source, ops.SCALE_FACTOR, self._out, calls))
+            out = fresh_output(workload.source)
+            return int(timer.time_scale(workload.source, ops.SCALE_FACTOR, out, calls))
         # square: fresh copies written just before the clock starts, as for the strategies
         if self._pool is None or self._pool.shape[0] != calls:
             self._pool = np.empty((calls, workload.size))
@@ -97,7 +101,6 @@ class KernelBound:
 
     def release(self) -> None:
         self._pool = None
-        self._out_warm = False  # the turn ends: the next one warms the output again
 
 
 class ProbeBound:
@@ -114,8 +117,7 @@ class ProbeBound:
         flat = workload.source.reshape(-1)
         self._words = flat.view(np.uint64)
         self._bytes = flat.view(np.uint8)
-        self._copy = np.zeros_like(self._bytes) if kind == MEMCPY_PROBE else None
-        self._copy_warm = False
+        self._copy = np.zeros_like(self._bytes) if kind == MEMCPY_PROBE else None  # the check's
 
     def max_calls_per_sample(self) -> int | None:
         return None
@@ -138,14 +140,10 @@ class ProbeBound:
     def sample_ns(self, calls: int) -> int:
         if self.kind == READ_PROBE:
             return int(self._timer.time_read(self._words, calls))
-        assert self._copy is not None
-        if not self._copy_warm:  # as the kernel's output: written over at each turn's start
-            self._copy.fill(0)
-            self._copy_warm = True
-        return int(self._timer.time_memcpy(self._bytes, self._copy, calls))
+        return int(self._timer.time_memcpy(self._bytes, fresh_output(self._bytes), calls))
 
     def release(self) -> None:
-        self._copy_warm = False
+        """Nothing per turn: each sample has a fresh destination."""
 
 
 # Their entries in a results file's `strategies` block (the report's families).

@@ -213,9 +213,9 @@ def _versus_kernel(cell: Record, kernel: Record | None, center: float) -> dict[s
     }
     if kernel is None or kernel["status"] != "ok" or not kernel["stats"]:
         return nothing
-    kernel_by_pass = {p["pass"]: p["median_ns"] for p in kernel["processes"]}
+    kernel_by_pass = {p["pass"]: p for p in kernel["processes"]}
     pairs = [
-        (p["median_ns"], kernel_by_pass[p["pass"]])
+        _process_pair(p, kernel_by_pass[p["pass"]])
         for p in cell["processes"]
         if p["pass"] in kernel_by_pass
     ]
@@ -234,3 +234,21 @@ def _versus_kernel(cell: Record, kernel: Record | None, center: float) -> dict[s
         "kernel_ratio_ci_low": low,
         "kernel_ratio_ci_high": high,
     }
+
+
+def _process_pair(cell: Record, kernel: Record) -> tuple[float, float]:
+    """A cell's process and the kernel's in the same process, as (numerator,
+    denominator) of their ratio. Turn j of every cell of a group falls in round j
+    of the group (the cells take one turn each per round), so their round
+    medians pair up seconds apart: the median of the per-round ratios cancels
+    what drifts within the process (a neighbour's burst of memory traffic moved a
+    process's medians by 15% at 80 MB), where the ratio of process medians does
+    not. Without rounds on both sides (an older file), the process medians."""
+    rounds = [
+        (mine["median_ns"], floor["median_ns"])
+        for mine, floor in zip(cell["rounds"], kernel["rounds"], strict=False)
+        if mine["median_ns"] > 0 and floor["median_ns"] > 0
+    ]
+    if not rounds:
+        return cell["median_ns"], kernel["median_ns"]
+    return median(mine / floor for mine, floor in rounds), 1.0
