@@ -19,7 +19,7 @@ from pathlib import Path
 
 from interop_bench import __version__, ops, results_file, strategies
 from interop_bench.analysis import compare_render
-from interop_bench.analysis.compare import compare
+from interop_bench.analysis.compare import INSTRUCTIONS_THRESHOLD, compare
 from interop_bench.analysis.load import load
 from interop_bench.compare_command import parse_threshold
 from interop_bench.run_command import strategy_facts
@@ -67,6 +67,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "sides, and gate on them (default: on)",
     )
     parser.add_argument("--threshold", type=parse_threshold, default=0.10)
+    parser.add_argument(
+        "--instructions-threshold", type=parse_threshold, default=INSTRUCTIONS_THRESHOLD
+    )
     parser.add_argument("--alpha", type=float, default=0.01)
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--out-dir", type=Path, help="default: results/ab-<UTC stamp>")
@@ -180,6 +183,7 @@ def main(args: argparse.Namespace) -> int:
         load(out_dir / "current.json", label="this checkout"),
         threshold=args.threshold,
         alpha=args.alpha,
+        instructions_threshold=args.instructions_threshold,
         paired=True,
     )
     sys.stdout.write(compare_render.render(comparison, args.format))

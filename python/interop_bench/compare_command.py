@@ -50,8 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--instructions-threshold",
         type=parse_threshold,
         default=INSTRUCTIONS_THRESHOLD,
-        help="growth of instructions per call that counts as a regression (default 5%%: two "
-        "builds of one commit differ by up to ~3.4%% in the memory layout of a small call)",
+        help="growth of instructions per call that counts as a regression (default 15%%: two "
+        "builds of one commit can differ by up to 11%% for the smallest calls)",
     )
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
     parser.add_argument(

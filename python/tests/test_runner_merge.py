@@ -111,8 +111,8 @@ def test_the_kernel_ratio_pairs_rounds_so_drift_within_a_process_cancels() -> No
     # the cell took more samples in the slow round, the kernel as many in each.
     merger = Merger(document())
     for index in range(3):
-        mine = record("a", index, [110.0, 220.0, 220.0, 220.0], rounds=[1, 3])
-        floor = record("kernel", index, [100.0, 200.0], rounds=[1, 1])
+        mine = record("a", index, [110.0] * 5 + [220.0] * 15, rounds=[1] * 5 + [3] * 5)
+        floor = record("kernel", index, [100.0] * 5 + [200.0] * 5, rounds=[1] * 10)
         merger.add([mine, floor], {"pass": index})
     cells = {c["strategy"]: c for c in merger.document["cells"]}
     # Process medians alone would say 220 / 150 = 1.47; round by round it is 1.1.

@@ -39,10 +39,11 @@ from interop_bench.analysis.units import geometric_mean
 BROKEN = ("incorrect", "error")
 # Growth of instructions per call that is a regression. The count is exact for one
 # build in one environment (two counts agree to 0.006%), but two builds of one
-# commit in two virtual environments lay out memory differently, and a small
-# call's count moved by up to 3.4% between them (median 0.1%): a gate below that
-# would fail `ab` on an unchanged commit.
-INSTRUCTIONS_THRESHOLD = 0.05
+# commit in two virtual environments lay out memory differently: most cells
+# agreed to 0.4% (median), a few moved by 2-3%, and capi's sum of one element
+# is bimodal (1,046 or 1,175 instructions, 11%). A gate below that would fail
+# `ab` on an unchanged commit; 15% still catches a copy or a conversion added.
+INSTRUCTIONS_THRESHOLD = 0.15
 # Environment settings that change timings; two files that differ in any are flagged.
 SETTINGS = ("thp_enabled", "thp_defrag", "cpu_governor", "aslr", "affinity", "hypervisor")
 

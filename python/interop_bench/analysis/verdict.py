@@ -118,12 +118,19 @@ class Closeness:
             f"the time of the kernel alone ({where}; {how_known_text(self.how_known)})."
         )
         below = [name for name, r, lo, hi in self.ratios if (hi if hi is not None else r) < BELOW]
-        if below and self.same_rounds:
-            sentence += (
-                f" Below {BELOW}{TIMES}: {', '.join(below)}. A call through Python cannot beat "
-                "the kernel alone on the same buffer in the same rounds: that is a bug to find "
-                "(a cell that skips work, or a floor that measures something else)."
-            )
+        if self.same_rounds:
+            if below:
+                sentence += (
+                    f" Wholly below {BELOW}{TIMES}: {', '.join(below)}. A call through Python "
+                    "cannot beat the kernel alone on the same buffer in the same rounds: that is "
+                    "a bug to find (a cell that skips work, or a floor that measures something "
+                    "else)."
+                )
+            elif self.ratios[0][1] < 1:
+                sentence += (
+                    f" Below 1{TIMES} only within the noise: every such interval reaches "
+                    f"{BELOW}{TIMES} or more."
+                )
         elif self.ratios[0][1] < 1 / CLEAR_MARGIN:
             sentence += (
                 f" Below 1{TIMES} a call through Python beat the kernel alone, which it cannot"

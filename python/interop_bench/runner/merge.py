@@ -23,6 +23,7 @@ from interop_bench.runner import stats
 
 Record = dict[str, Any]
 Key = tuple[str, str, int]
+MIN_PAIRED_ROUNDS = 5  # see _process_pair
 
 
 def read_pass_file(path: Path) -> Iterator[Record]:
@@ -243,12 +244,14 @@ def _process_pair(cell: Record, kernel: Record) -> tuple[float, float]:
     medians pair up seconds apart: the median of the per-round ratios cancels
     what drifts within the process (a neighbour's burst of memory traffic moved a
     process's medians by 15% at 80 MB), where the ratio of process medians does
-    not. Without rounds on both sides (an older file), the process medians."""
+    not. With fewer than MIN_PAIRED_ROUNDS rounds in common (a cell that stopped
+    early, a large one with a sample a round), the process medians: a median of
+    two or three single-sample rounds is noisier than the process's own."""
     rounds = [
         (mine["median_ns"], floor["median_ns"])
         for mine, floor in zip(cell["rounds"], kernel["rounds"], strict=False)
         if mine["median_ns"] > 0 and floor["median_ns"] > 0
     ]
-    if not rounds:
+    if len(rounds) < MIN_PAIRED_ROUNDS:
         return cell["median_ns"], kernel["median_ns"]
     return median(mine / floor for mine, floor in rounds), 1.0
