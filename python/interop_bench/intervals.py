@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -76,8 +77,7 @@ def log_t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> E
     if min(values) <= 0:
         return _linear_t_interval(values, confidence)
     logs = [math.log(v) for v in values]
-    mean = math.fsum(logs) / count
-    sd = math.sqrt(math.fsum((x - mean) ** 2 for x in logs) / (count - 1))
+    mean, sd = statistics.fmean(logs), statistics.stdev(logs)
     se = sd / math.sqrt(count)
     half = t_quantile(0.5 + confidence / 2, count - 1) * se
     return Estimate(
@@ -93,8 +93,7 @@ def log_t_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> E
 
 def _linear_t_interval(values: Sequence[float], confidence: float) -> Estimate:
     count = len(values)
-    mean = math.fsum(values) / count
-    sd = math.sqrt(math.fsum((x - mean) ** 2 for x in values) / (count - 1))
+    mean, sd = statistics.fmean(values), statistics.stdev(values)
     half = t_quantile(0.5 + confidence / 2, count - 1) * sd / math.sqrt(count)
     relative = sd / abs(mean) if mean else None
     return Estimate(mean, mean - half, mean + half, "", count, relative)
@@ -119,12 +118,12 @@ def pass_shifts(cells: Sequence[dict[int, float]]) -> dict[int, float]:
             continue
         usable += 1
         logs = {p: math.log(v) for p, v in by_pass.items()}
-        mean = math.fsum(logs.values()) / len(logs)
+        mean = statistics.fmean(logs.values())
         for p, value in logs.items():
             deviations.setdefault(p, []).append(value - mean)
     if usable < MIN_CELLS_FOR_SPEED:
         return {}
-    return {p: _median(values) for p, values in deviations.items()}
+    return {p: statistics.median(values) for p, values in deviations.items()}
 
 
 def cell_estimate(
@@ -174,8 +173,8 @@ def _with_speed(
         return _based(plain, "processes")
     count = len(common)
     own = [math.log(process_medians[p]) - shifts[p] for p in common]
-    own_sd = _sd(own)
-    speed_sd = _sd([shifts[p] for p in common])
+    own_sd = statistics.stdev(own)
+    speed_sd = statistics.stdev([shifts[p] for p in common])
     se = math.sqrt(own_sd**2 / count + speed_sd**2)
     half = t_quantile(0.5 + CONFIDENCE / 2, count - 1) * se
     center = plain.center
@@ -193,17 +192,6 @@ def _with_speed(
 
 def _based(estimate: Estimate, basis: str) -> Estimate:
     return dataclasses.replace(estimate, basis=basis)
-
-
-def _sd(values: Sequence[float]) -> float:
-    mean = math.fsum(values) / len(values)
-    return math.sqrt(math.fsum((x - mean) ** 2 for x in values) / (len(values) - 1))
-
-
-def _median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 @dataclass(frozen=True)
@@ -244,8 +232,8 @@ def paired_test(
     if len(pairs) < 2:
         return None
     differences = [math.log(n) - math.log(o) for o, n in pairs]
-    mean = _mean(differences)
-    se = math.sqrt(_variance(differences, mean) / len(differences))
+    mean = statistics.fmean(differences)
+    se = statistics.stdev(differences) / math.sqrt(len(differences))
     return _ratio_test(mean, se, len(differences) - 1, confidence)
 
 
@@ -287,14 +275,6 @@ def benjamini_hochberg(p_values: Sequence[float], alpha: float) -> list[bool]:
     for index in order[: max(largest, 0)]:
         rejected[index] = True
     return rejected
-
-
-def _mean(values: Sequence[float]) -> float:
-    return math.fsum(values) / len(values)
-
-
-def _variance(values: Sequence[float], mean: float) -> float:
-    return math.fsum((x - mean) ** 2 for x in values) / (len(values) - 1)
 
 
 def _t_survival(x: float, degrees_of_freedom: float) -> float:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from interop_bench.ops import OPS
 from interop_bench.runner.plan import Profile
@@ -86,7 +85,3 @@ class PassSpec:
 
 def key(name: str, op: str) -> str:
     return f"{name}|{op}"
-
-
-def describe_job(job: JobSpec) -> dict[str, Any]:
-    return {"strategy": job.name, "op": job.op, "size": job.size}

@@ -168,7 +168,7 @@ class PassRunner:
                 # The floors are never skipped: a cell without its floor has no "x kernel".
                 floor = name in FLOORS
                 jobs.append(JobSpec(name, op, size, extras=not floor, force=floor))
-            elif cell["status"] == "ok" and all(p["pass"] != pass_index for p in cell["processes"]):
+            elif _lacks(cell, pass_index):
                 extras = cell["memory_note"] is None and name not in FLOORS
                 jobs.append(JobSpec(name, op, size, extras=extras, force=True))
         return jobs
@@ -273,7 +273,7 @@ class PassRunner:
         cell = self.merger.cells.get((job.name, job.op, job.size))
         if cell is None:
             return True
-        return cell["status"] == "ok" and all(p["pass"] != pass_index for p in cell["processes"])
+        return _lacks(cell, pass_index)
 
 
 class _LineCounter:
@@ -295,6 +295,11 @@ class _LineCounter:
         self._offset += len(complete)
         self._count += complete.count(b'"type":"cell"')
         return self._count
+
+
+def _lacks(cell: dict[str, Any], pass_index: int) -> bool:
+    """A good cell that no process of pass `pass_index` has measured yet."""
+    return cell["status"] == "ok" and all(p["pass"] != pass_index for p in cell["processes"])
 
 
 def _now() -> str:
