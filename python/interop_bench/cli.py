@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "list": "interop_bench.list_command",
     "run": "interop_bench.run_command",
     "report": "interop_bench.report_command",
+    "plot": "interop_bench.plot_command",
     "compare": "interop_bench.compare_command",
     "summary": "interop_bench.summary_command",
     "export": "interop_bench.export_command",

@@ -127,10 +127,10 @@ def new_document(
     environment: dict[str, Any],
     tool_version: str,
     created: datetime,
-    strategies: dict[str, dict[str, str]] | None = None,
+    strategies: dict[str, dict[str, Any]] | None = None,
 ) -> Document:
     """A results document with no cells yet (`complete` false until the run ends).
-    `strategies` is the optional name -> {family, copies_in, copies_out} block."""
+    `strategies` is the optional name -> {family, copies_in, copies_out, sources} block."""
     document: Document = {
         "schema_version": SCHEMA_VERSION,
         "tool_version": tool_version,

@@ -208,9 +208,10 @@ def _stored_request(document: results_file.Document) -> Request:
     )
 
 
-def strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """What each strategy copies, as `interop-bench list` shows it (for the report)."""
-    facts: dict[str, dict[str, str]] = {}
+def strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """What each strategy copies, as `interop-bench list` shows it, and the files behind
+    its call (for the report)."""
+    facts: dict[str, dict[str, Any]] = {}
     for name in names:
         try:
             cls = strategies.strategy_class(name)
@@ -220,6 +221,7 @@ def strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, str]]:
             "family": cls.family,
             "copies_in": cls.copies_in,
             "copies_out": cls.copies_out,
+            "sources": strategies.source_files(cls),
         }
     return facts | floor_turns.FACTS
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from interop_bench import strategies
+from interop_bench import cli, strategies
 from interop_bench.strategies import Strategy
 
 # The conformance suite runs every test once per name here; test_registry.py
@@ -20,3 +23,33 @@ def strategy(request: pytest.FixtureRequest) -> Iterator[Strategy]:
     """An opened strategy, shared by the tests of one module, closed afterwards."""
     with strategies.get(request.param) as opened:
         yield opened
+
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The results file of a real (tiny) run, measured here: a serialization strategy
+    for the phases figure and an IPC one, so the report is checked on what `run`
+    really writes."""
+    results = tmp_path_factory.mktemp("real") / "run.json"
+    run = [sys.executable, "-m", "interop_bench", "run", "--quiet", "--profile", "quick"]
+    cells = ["--strategies", "numpy,capi,json,shm", "--ops", "sum,scale", "--sizes", "1,1e3,1e5"]
+    done = subprocess.run(
+        [*run, *cells, "--processes", "3", "--out", str(results)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return results
+
+
+@pytest.fixture(scope="session")
+def real_report_file(real_run: Path) -> Path:
+    """The report of `real_run`, with the code behind each strategy from this repository."""
+    out = real_run.parent / "index.html"
+    assert cli.main(["report", str(real_run), "-o", str(out), "--source", str(REPOSITORY)]) == 0
+    return out

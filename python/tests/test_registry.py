@@ -62,3 +62,18 @@ def test_strategies_from_outside_the_package_join_the_registry(
     monkeypatch.setenv(strategies.EXTRA_VARIABLE, "mine=no-colon")
     with pytest.raises(ValueError, match="expected name=module:Class, got 'mine=no-colon'"):
         strategies.names()
+
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", strategies.names())
+def test_source_files_exist_and_name_the_native_side(name: str) -> None:
+    """The report shows these files as the code behind the strategy's numbers."""
+    cls = strategies.strategy_class(name)
+    files = strategies.source_files(cls)
+    assert files[0] == "python/" + cls.__module__.replace(".", "/") + ".py"
+    missing = [f for f in files if not (REPOSITORY / f).is_file()]
+    assert missing == [], f"{name} names files that do not exist"
+    native = [f for f in files if f.startswith("strategies/")]
+    assert native or cls.family == "reference", f"{name} declares no native source"

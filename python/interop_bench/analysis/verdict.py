@@ -197,7 +197,7 @@ def band_of(payload_bytes: int) -> str:
     return "large" if payload_bytes >= LARGE_MIN_BYTES else "medium"
 
 
-_MEANINGS = {
+BAND_MEANINGS = {
     "small": "call overhead dominates",
     "medium": "overhead and bandwidth both matter",
     "large": "bandwidth dominates",
@@ -234,7 +234,7 @@ def _band(name: str, cells: list[Cell]) -> Band | None:
     ranking.sort(key=lambda item: item[1])
     payload = {c.size: c.payload_bytes for c in cells}
     payloads = tuple(payload[size] for size in sizes)
-    return Band(name, _MEANINGS[name], sizes, tuple(ranking), tuple(unranked), payloads)
+    return Band(name, BAND_MEANINGS[name], sizes, tuple(ranking), tuple(unranked), payloads)
 
 
 def _crossovers(cells: list[Cell], contenders: set[str]) -> tuple[Crossover, ...]:

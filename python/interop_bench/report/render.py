@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import datetime
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from interop_bench import __version__
 from interop_bench.analysis.floors import checks as floor_checks
 from interop_bench.analysis.load import Results
-from interop_bench.analysis.verdict import run_notes, verdicts
-from interop_bench.report import cell_table, environment, figures_bars, figures_size
+from interop_bench.analysis.verdict import CLEAR_MARGIN, run_notes, verdicts
+from interop_bench.report import (
+    cell_table,
+    environment,
+    figures_bars,
+    figures_size,
+    page_data,
+    source_code,
+    vega_bundle,
+    vega_specs,
+)
 from interop_bench.report.figure_common import Rendered
 from interop_bench.report.palette import Palette
 
@@ -22,16 +33,50 @@ FIGURES = (
     figures_bars.phases,
     figures_size.memory,
 )
+# The interactive figure drawn in each static figure's section, and whether the
+# static one is then hidden on screen (it stays for print and without script).
+INTERACTIVE = {
+    "latency": ("latency", True),
+    "throughput": ("throughput", True),
+    "overhead": ("xkernel", False),  # another view: x kernel against size
+    "memory": ("memory", True),
+}
+
+
+def palette_of(files: list[Results]) -> Palette:
+    return Palette([s for results in files for s in results.strategies()])
 
 
 def figures(files: list[Results]) -> list[Rendered]:
-    palette = Palette([s for results in files for s in results.strategies()])
+    palette = palette_of(files)
     return [make(files, palette) for make in FIGURES]
 
 
-def html(files: list[Results]) -> str:
+def specs(data: dict[str, Any]) -> dict[str, dict[str, vega_specs.Spec]]:
+    """Every interactive figure, on one plot and as one plot per family."""
+    strategies, families, files = data["strategies"], data["families"], len(data["files"])
+    return {
+        m.figure_id: {
+            "combined": vega_specs.figure(m, strategies, families, files, split=False),
+            "split": vega_specs.figure(m, strategies, families, files, split=True),
+        }
+        for m in vega_specs.MEASURES
+    }
+
+
+def html(files: list[Results], tree: Path) -> str:
+    """The page; the code behind each strategy is read from the source tree `tree`."""
     template = _environment().get_template("report.html.j2")
+    data = page_data.document(files, palette_of(files), tree)
     return template.render(
+        page_json=page_data.to_script_json(data),
+        specs_json=page_data.to_script_json(specs(data)),
+        vega_script=vega_bundle.script(),
+        vega_versions=vega_bundle.versions(),
+        page_script=_template_file("report.js"),
+        code_css=source_code.css(),
+        interactive=INTERACTIVE,
+        tie_percent=round((CLEAR_MARGIN - 1) * 100),
         files=files,
         generated_utc=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         tool_version=__version__,
@@ -44,11 +89,11 @@ def html(files: list[Results]) -> str:
     )
 
 
-def write(files: list[Results], out: Path) -> Path:
+def write(files: list[Results], out: Path, tree: Path) -> Path:
     """Write the report to `out` (atomically: a reader never sees half a page)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    partial.write_text(html(files), encoding="utf-8")
+    partial.write_text(html(files, tree), encoding="utf-8")
     partial.replace(out)
     return out
 
@@ -61,3 +106,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _template_file(name: str) -> str:
+    return resources.files("interop_bench.report").joinpath("templates", name).read_text("utf-8")

@@ -16,10 +16,11 @@ from __future__ import annotations
 import importlib
 import os
 
+from interop_bench.strategies import base
 from interop_bench.strategies.base import CopyKind, Family, Strategy
 from interop_bench.strategies.registry import STRATEGIES
 
-__all__ = ["CopyKind", "Family", "Strategy", "get", "names", "strategy_class"]
+__all__ = ["CopyKind", "Family", "Strategy", "get", "names", "source_files", "strategy_class"]
 
 
 EXTRA_VARIABLE = "INTEROP_BENCH_EXTRA_STRATEGIES"
@@ -68,3 +69,16 @@ def strategy_class(name: str) -> type[Strategy]:
 def get(name: str) -> Strategy:
     """A new, unopened instance of the strategy `name`."""
     return strategy_class(name)()
+
+
+def source_files(cls: type[Strategy]) -> list[str]:
+    """The repository-relative files behind `cls`'s call: the modules of its
+    class and its bases inside this package (not the interface, base.py), then
+    the files it declares in `sources`."""
+    modules = [
+        klass.__module__
+        for klass in cls.__mro__
+        if klass.__module__.startswith(f"{__name__}.") and klass.__module__ != base.__name__
+    ]
+    python = ["python/" + module.replace(".", "/") + ".py" for module in dict.fromkeys(modules)]
+    return list(dict.fromkeys([*python, *cls.sources]))

@@ -40,6 +40,14 @@ COPY_PHASE_NAMES = ("copy_in", "round_trip", "copy_out")  # shm-copy's send and 
 
 
 class ShmStrategyBase(Strategy):
+    sources = (
+        "strategies/ipc/shm_server.cpp",
+        "strategies/ipc/requests.cpp",
+        "strategies/ipc/shm_client_module.cpp",
+        "strategies/ipc/shm_client_call.cpp",
+        "strategies/ipc/sync.cpp",
+        "python/interop_bench/strategies/_ipc_channel.py",
+    )
     family = "ipc"
     releases_gil = "large"  # spins with it a few µs, then sleeps on the futex without it
     uncountable = UNCOUNTABLE

@@ -49,6 +49,11 @@ _NO_ROWS = np.empty((0, 1))
 
 class ArrowStrategy(Strategy):
     name = "arrow"
+    sources = (
+        "strategies/arrow/ib_arrow.cpp",
+        "strategies/arrow/arrow_consumer.cpp",
+        "strategies/arrow/arrow_result.cpp",
+    )
     family = "ffi"
     description = (
         "Arrow C Data Interface: pa.array(a) -> __arrow_c_array__ capsules -> C++ structs; "

@@ -45,6 +45,11 @@ class Strategy(ABC):
     copies_in: ClassVar[CopyKind]  # Python -> C++ (arguments)
     copies_out: ClassVar[CopyKind]  # C++ -> Python (scale's new array)
     copies_note: ClassVar[str] = ""  # anything the two words do not say
+    # The files beyond the Python modules of its class (found by the runner) that
+    # make its call, repository-relative, the native adapter first: the report
+    # shows them as the code behind the strategy's numbers. Only a strategy that
+    # is NumPy alone has none (the tests check every path exists).
+    sources: ClassVar[tuple[str, ...]] = ()
     # Who allocates scale's result when copies_out is "zero-copy": "native" (the
     # array wraps memory the native side allocated: owndata False, base set) or
     # "numpy" (the adapter allocates it with NumPy and the native side writes

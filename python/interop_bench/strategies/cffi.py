@@ -44,6 +44,11 @@ def declarations() -> str:
 
 class CffiStrategy(Strategy):
     name = "cffi"
+    sources = (
+        "strategies/_c_abi/ib_ctypes.cpp",
+        "strategies/_c_abi/ib_ctypes.h",
+        "strategies/cffi/CMakeLists.txt",
+    )
     family = "ffi"
     releases_gil = "always"
     description = (

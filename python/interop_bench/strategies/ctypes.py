@@ -52,6 +52,10 @@ def load_library(
 
 class CtypesStrategy(Strategy):
     name = "ctypes"
+    sources = (
+        "strategies/_c_abi/ib_ctypes.cpp",
+        "strategies/_c_abi/ib_ctypes.h",
+    )
     family = "ffi"
     releases_gil = "always"
     description = (

@@ -28,6 +28,11 @@ from interop_bench.strategies._native_module import NativeModuleStrategy
 
 class DlpackStrategy(NativeModuleStrategy):
     name = "dlpack"
+    sources = (
+        "strategies/dlpack/ib_dlpack.cpp",
+        "strategies/dlpack/dlpack_consumer.cpp",
+        "strategies/dlpack/dlpack_result.cpp",
+    )
     family = "ffi"
     description = (
         "DLPack capsules (unversioned protocol): the C API module calls a.__dlpack__(); "

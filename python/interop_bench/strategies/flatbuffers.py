@@ -38,6 +38,12 @@ ALIGNMENT = 8
 
 class FlatBuffersStrategy(SerializationStrategy):
     name = "flatbuffers"
+    sources = (
+        "strategies/flatbuffers/module.cpp",
+        "strategies/flatbuffers/flatbuffers_codec.cpp",
+        "strategies/flatbuffers/array.fbs",
+        "strategies/_serialization_bridge/bridge/python_call.hpp",
+    )
     description = (
         "FlatBuffers message: CreateNumpyVector -> verified, read in place -> AsNumpy view"
     )

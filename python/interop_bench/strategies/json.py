@@ -33,6 +33,11 @@ from interop_bench.strategies._serialization import (
 
 class JsonStrategy(SerializationStrategy):
     name = "json"
+    sources = (
+        "strategies/json/module.cpp",
+        "strategies/json/json_codec.cpp",
+        "strategies/_serialization_bridge/bridge/python_call.hpp",
+    )
     description = "JSON message: json.dumps(a.tolist()) -> nlohmann/json (SAX) -> json.loads"
     copies_note = (
         "encode: a.tolist() + json text + ascii bytes; native: text -> std::vector<double>, "

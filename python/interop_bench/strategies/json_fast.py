@@ -29,6 +29,11 @@ from interop_bench.strategies.json import JsonStrategy
 
 class JsonFastStrategy(JsonStrategy):
     name = "json-fast"
+    sources = (
+        "strategies/json_fast/module.cpp",
+        "strategies/json_fast/simdjson_codec.cpp",
+        "strategies/_serialization_bridge/bridge/python_call.hpp",
+    )
     description = "JSON message: orjson (numpy) -> simdjson On-Demand -> orjson.loads"
     copies_note = (
         "encode: orjson writes text from the array's buffer; native: padded copy, "

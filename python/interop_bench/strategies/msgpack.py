@@ -46,6 +46,11 @@ def reply_field(reply: bytearray, key: str) -> Any:
 
 class MsgpackStrategy(SerializationStrategy):
     name = "msgpack"
+    sources = (
+        "strategies/msgpack/ib_msgpack.cpp",
+        "strategies/msgpack/msgpack_codec.cpp",
+        "strategies/_serialization_bridge/bridge/python_call.hpp",
+    )
     description = "MessagePack message: values as one bin of float64 bytes (msgpack / msgpack-c++)"
     copies_note = (
         "encode: the array's bytes into a presized Packer buffer; native: bin -> aligned "
@@ -72,6 +77,11 @@ class MsgpackStrategy(SerializationStrategy):
 
 class MsgpackListStrategy(MsgpackStrategy):
     name = "msgpack-list"
+    sources = (
+        "strategies/msgpack/ib_msgpack_list.cpp",
+        "strategies/msgpack/msgpack_codec.cpp",
+        "strategies/_serialization_bridge/bridge/python_call.hpp",
+    )
     description = "MessagePack message: values as an array of floats, packb(a.tolist())"
     copies_note = (
         "encode: a.tolist() + a 9-byte float each; native: one msgpack::object each, then "

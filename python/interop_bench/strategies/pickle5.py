@@ -72,6 +72,11 @@ class PickleWorker(WorkerProcess):
 
 class Pickle5Strategy(Strategy):
     name = "pickle5"
+    sources = (
+        "python/interop_bench/strategies/_pickle_worker.py",
+        "python/interop_bench/strategies/_pickle_frames.py",
+        "strategies/capi/ib_capi.cpp",
+    )
     family = "ipc"
     releases_gil = "always"  # blocking reads and writes on the pipes
     uncountable = UNCOUNTABLE

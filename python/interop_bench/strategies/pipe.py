@@ -45,6 +45,11 @@ PHASE_NAMES = ("send", "round_trip", "receive")
 
 class PipeStrategy(Strategy):
     name = "pipe"
+    sources = (
+        "strategies/ipc/pipe_server.cpp",
+        "strategies/ipc/requests.cpp",
+        "python/interop_bench/strategies/_ipc_worker.py",
+    )
     family = "ipc"
     releases_gil = "always"  # blocking reads and writes on the pipes
     uncountable = UNCOUNTABLE

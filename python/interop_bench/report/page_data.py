@@ -1,0 +1,154 @@
+"""The data the report's script reads: one JSON document inlined in the page.
+
+Every value here was read from the results files (formatted with the same
+units as the table); the script only filters, sorts and interpolates it. The
+code behind the strategies is the larger part, so it travels gzip-compressed
+(base64) and the browser inflates it with its own DecompressionStream when a
+strategy's code is first opened.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+from interop_bench.analysis import verdict
+from interop_bench.analysis.load import Cell, Results
+from interop_bench.report import source_code
+from interop_bench.report.cell_table import BELOW_KERNEL, WIDE_HALF_WIDTH
+from interop_bench.report.figures_size import ops_of
+from interop_bench.report.palette import FLOOR_COLOUR, Palette
+from interop_bench.results_file import KERNEL, MEMCPY_PROBE, READ_PROBE
+
+FAMILY_ORDER = ("reference", "ffi", "serialization", "ipc")
+PROBES = (READ_PROBE, MEMCPY_PROBE)
+
+
+def document(files: list[Results], palette: Palette, tree: Path) -> dict[str, Any]:
+    codes = [source_code.collect(results, tree) for results in files]
+    families = _families(files)
+    return {
+        "files": [results.label for results in files],
+        "ops": ops_of(files),
+        "families": [f for f in FAMILY_ORDER if f in families.values()]
+        + sorted(set(families.values()) - set(FAMILY_ORDER)),
+        "strategies": [
+            {
+                "name": name,
+                "family": families[name],
+                "colour": palette[name].colour,
+                "shape": palette[name].vega_shape,
+            }
+            for name in sorted(families, key=lambda n: (_family_rank(families[n]), n))
+        ],
+        "floor_colour": FLOOR_COLOUR,
+        "cells": [
+            _cell_row(index, results, cell, families[cell.strategy])
+            for index, results in enumerate(files)
+            for cell in results.cells
+        ],
+        "floors": [
+            row for index, results in enumerate(files) for row in _floor_rows(index, results)
+        ],
+        "verdict": {
+            "small_max_bytes": verdict.SMALL_MAX_BYTES,
+            "large_min_bytes": verdict.LARGE_MIN_BYTES,
+            "meanings": verdict.BAND_MEANINGS,
+            "clear_margin": verdict.CLEAR_MARGIN,
+            "below_kernel": BELOW_KERNEL,
+            "wide_half_width": WIDE_HALF_WIDTH,
+        },
+        "code": [{"note": c.note, "by_strategy": c.by_strategy} for c in codes],
+        "code_blob": _compressed(
+            [{p: {"html": f.html, "origin": f.origin} for p, f in c.files.items()} for c in codes]
+        ),
+    }
+
+
+def to_script_json(data: dict[str, Any]) -> str:
+    """JSON safe inside a <script> element: no "</" can close it early."""
+    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+
+
+def _families(files: list[Results]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for results in files:
+        info = results.strategy_info
+        for name in results.strategies():
+            found.setdefault(name, str((info.get(name) or {}).get("family") or "other"))
+    return found
+
+
+def _family_rank(family: str) -> int:
+    return FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER)
+
+
+def _cell_row(file_index: int, results: Results, cell: Cell, family: str) -> dict[str, Any]:
+    """A cell's numbers (six significant digits); the page formats them, in the
+    units of the table, when it loads."""
+    row: dict[str, Any] = {
+        "file": file_index,
+        "f": results.label,
+        "s": cell.strategy,
+        "fam": family,
+        "op": cell.op,
+        "bytes": cell.payload_bytes,
+        "ok": cell.ok,
+    }
+    if not cell.ok:
+        row["t_status"] = cell.status + (f": {cell.reason}" if cell.reason else "")
+        row["status"] = cell.status
+        return row
+    median, low, high = cell.median_ns, cell.stat("ci_low_ns"), cell.stat("ci_high_ns")
+    ratio, ratio_low, ratio_high = _versus_kernel(results, cell)
+    numbers = {
+        "med": median,
+        "lo": low,
+        "hi": high,
+        "xk": ratio,
+        "xk_lo": ratio_low,
+        "xk_hi": ratio_high,
+        "mem": cell.memory_payload_ratio,
+    }
+    row.update({k: _significant(v) for k, v in numbers.items() if v is not None})
+    row["n"] = len(cell.process_medians_ns)
+    if cell.interval_basis != "processes":
+        row["basis"] = cell.interval_basis
+    return row
+
+
+def _versus_kernel(results: Results, cell: Cell) -> tuple[float | None, float | None, float | None]:
+    """median / kernel alone, as the table shows it (paired by process where it can)."""
+    ratio = cell.stat("kernel_ratio")
+    if ratio is not None:
+        return ratio, cell.stat("kernel_ratio_ci_low"), cell.stat("kernel_ratio_ci_high")
+    kernel = results.kernel_ns(cell.op, cell.size)
+    return (cell.median_ns / kernel, None, None) if kernel else (None, None, None)
+
+
+def _floor_rows(file_index: int, results: Results) -> list[dict[str, Any]]:
+    return [
+        {
+            "file": file_index,
+            "f": results.label,
+            "floor": cell.strategy,
+            "op": cell.op,
+            "any_op": cell.strategy in PROBES,  # a bandwidth probe bounds every op
+            "bytes": cell.payload_bytes,
+            "med": _significant(cell.median_ns),
+        }
+        for cell in results.floor_cells
+        if cell.ok and cell.strategy in (KERNEL, *PROBES)
+    ]
+
+
+def _significant(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def _compressed(value: Any) -> str:
+    raw = json.dumps(value, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
