@@ -1,4 +1,4 @@
-"""The cross-process strategies (shm, shm-futex, shm-copy, pipe): the protocol
+"""The cross-process strategies (shm, shm-futex, shm-copy, pipe, uds): the protocol
 mirror matches the C++ header, faults are survived and detected, and nothing
 (segment or worker process) is left behind in any way a call can end."""
 
@@ -28,12 +28,14 @@ from interop_bench.strategies.pipe import PipeStrategy
 from interop_bench.strategies.shm import ShmStrategy
 from interop_bench.strategies.shm_copy import ShmCopyStrategy
 from interop_bench.strategies.shm_futex import ShmFutexStrategy
+from interop_bench.strategies.uds import UdsStrategy
 
 IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "shm": ShmStrategy,
     "shm-futex": ShmFutexStrategy,
     "shm-copy": ShmCopyStrategy,
     "pipe": PipeStrategy,
+    "uds": UdsStrategy,
 }
 
 
@@ -320,7 +322,7 @@ def test_phases_add_up_to_the_call_and_the_answer_is_right(name: str, op: str) -
             ops.check_array(result, source * 2.0, "scale")  # type: ignore[arg-type]
         else:
             ops.check_array(args[0], np.square(source), "square")  # type: ignore[arg-type]
-        if name in ("shm-copy", "pipe"):
+        if name in ("shm-copy", "pipe", "uds"):
             # 24 MB cross the boundary: the copy is a phase of its own, and it took time
             assert phases["copy_in" if name == "shm-copy" else "send"] > 0, phases
 

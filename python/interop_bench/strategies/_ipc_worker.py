@@ -1,4 +1,4 @@
-"""The ib_worker process behind the `shm*` and `pipe` strategies: starting it,
+"""The ib_worker process behind the `shm*`, `pipe` and `uds` strategies: starting it,
 asking whether it lives, stopping it, and the error a caller sees when it fails.
 
 The worker dies with this process (it asks the kernel for SIGKILL when its
@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import signal
+import socket
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -84,10 +85,16 @@ def out_of_step_closes(kill: Callable[[], None], close: Callable[[], None]) -> I
 class WorkerProcess:
     """One running ib_worker."""
 
-    def __init__(self, args: Sequence[str], *, pipes: bool = False) -> None:
+    def __init__(
+        self, args: Sequence[str], *, pipes: bool = False, stream: socket.socket | None = None
+    ) -> None:
+        """`pipes`: the worker's stdin and stdout are pipes to this process; `stream`:
+        they are both this socket (the worker's end; the caller closes its copy)."""
         command = [str(native.executable("ib_worker")), *args, f"--parent={os.getpid()}"]
-        stream = subprocess.PIPE if pipes else subprocess.DEVNULL
-        self.process = subprocess.Popen(command, stdin=stream, stdout=stream, bufsize=0)
+        ends: int | None = subprocess.PIPE if pipes else subprocess.DEVNULL
+        if stream is not None:
+            ends = stream.fileno()
+        self.process = subprocess.Popen(command, stdin=ends, stdout=ends, bufsize=0)
         self.pid = self.process.pid
 
     @property

@@ -20,6 +20,7 @@ STRATEGIES: dict[str, str] = {
     "shm-futex": "shm_futex:ShmFutexStrategy",
     "shm-copy": "shm_copy:ShmCopyStrategy",
     "pipe": "pipe:PipeStrategy",
+    "uds": "uds:UdsStrategy",
     "json": "json:JsonStrategy",
     "json-fast": "json_fast:JsonFastStrategy",
     "flatbuffers": "flatbuffers:FlatBuffersStrategy",

@@ -1,0 +1,94 @@
+"""`uds`: the ib_worker over a Unix domain stream socket, what a local service does.
+
+The same length-prefixed protocol as `pipe` (strategies/ipc/protocol.hpp), and
+the same worker loop: its stdin and stdout are one end of a socketpair
+(AF_UNIX, SOCK_STREAM), so no socket file exists and none can be left behind.
+Best honest use: header and array go out in one sendmsg (the rest with
+sendall), the answer is read with recv_into straight into its final array,
+and both ends' buffers are raised to the largest the system allows without
+privileges (net.core.wmem_max / rmem_max).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+
+from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
+from interop_bench.strategies.base import not_open_error
+from interop_bench.strategies.pipe import PipeStrategy
+
+_BUFFER_LIMITS = {
+    socket.SO_SNDBUF: Path("/proc/sys/net/core/wmem_max"),
+    socket.SO_RCVBUF: Path("/proc/sys/net/core/rmem_max"),
+}
+
+
+def enlarge_buffers(*ends: socket.socket) -> None:
+    """Each end's send and receive buffers at the system's unprivileged maximum;
+    where that cannot be read or set, the default stays."""
+    for option, limit in _BUFFER_LIMITS.items():
+        with contextlib.suppress(OSError, ValueError):
+            size = int(limit.read_text())
+            for end in ends:
+                end.setsockopt(socket.SOL_SOCKET, option, size)
+
+
+class UdsStrategy(PipeStrategy):
+    name = "uds"
+    description = (
+        "worker process over a Unix domain stream socket (socketpair): one sendmsg of "
+        "header + array, recv_into the result array"
+    )
+    copies_note = (
+        "bytes cross twice each way (into the kernel's socket buffer, out of it); "
+        "a strided matrix is packed first"
+    )
+
+    def __init__(self, worker_flags: Sequence[str] = ()) -> None:
+        super().__init__(worker_flags)
+        self._socket: socket.socket | None = None
+
+    def _open(self) -> None:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            enlarge_buffers(mine, theirs)
+            self._worker = WorkerProcess(["--pipe", *self._worker_flags], stream=theirs)
+        except BaseException:
+            mine.close()
+            raise
+        finally:
+            theirs.close()  # the worker holds its own copy
+        self._socket = mine
+
+    def _close(self) -> None:
+        try:
+            super()._close()
+        finally:
+            end, self._socket = self._socket, None
+            if end is not None:
+                end.close()
+
+    def _write_all(self, header: bytes, payload: memoryview) -> None:
+        end = self._connected()
+        sent = end.sendmsg([header, payload])
+        for part in (memoryview(header), payload):  # after a partial send, the rest
+            skip = min(sent, part.nbytes)
+            sent -= skip
+            end.sendall(part[skip:])
+
+    def _read_all(self, into: memoryview, worker: WorkerProcess) -> None:
+        end = self._connected()
+        while into.nbytes:
+            got = end.recv_into(into)
+            if not got:
+                worker.process.wait()
+                raise WorkerError(f"{worker.death()} before it answered")
+            into = into[got:]
+
+    def _connected(self) -> socket.socket:
+        if self._socket is None:
+            raise not_open_error(self.name)
+        return self._socket
