@@ -154,3 +154,9 @@ def test_cython_refusals_are_cythons_own(
             error, words = ValueError, "read-only"
         with pytest.raises(error, match=words):
             getattr(s, op)(bad)
+
+
+def test_nanobind_arguments_are_positional_only() -> None:
+    # Unnamed arguments keep nanobind 3 on its short dispatch path (ib_nanobind.cpp).
+    with strategies.get("nanobind") as s, pytest.raises(TypeError, match="incompatible function"):
+        s.sum(a=np.ones(2))
