@@ -49,6 +49,7 @@ _NO_ROWS = np.empty((0, 1))
 
 class ArrowStrategy(Strategy):
     name = "arrow"
+    packages = ("pyarrow",)
     family = "ffi"
     description = (
         "Arrow C Data Interface: pa.array(a) -> __arrow_c_array__ capsules -> C++ structs; "

@@ -16,6 +16,7 @@ from interop_bench.strategies._native_module import NativeModuleStrategy
 
 class CapiStrategy(NativeModuleStrategy):
     name = "capi"
+    packages = ("python", "numpy")
     family = "ffi"
     description = (
         "hand-written CPython extension: buffer protocol in, NumPy C API array over a "

@@ -44,6 +44,7 @@ def declarations() -> str:
 
 class CffiStrategy(Strategy):
     name = "cffi"
+    packages = ("cffi",)
     family = "ffi"
     releases_gil = "always"
     description = (

@@ -52,6 +52,7 @@ def load_library(
 
 class CtypesStrategy(Strategy):
     name = "ctypes"
+    packages: ClassVar[tuple[str, ...]] = ("python",)
     family = "ffi"
     releases_gil = "always"
     description = (

@@ -19,6 +19,7 @@ from interop_bench.strategies._native_module import NativeModuleStrategy
 
 class CythonStrategy(NativeModuleStrategy):
     name = "cython"
+    packages = ("cython",)
     family = "ffi"
     description = (
         "Cython module: typed memoryviews (const double[::1], double[:, :]) and cdef extern kernels"

@@ -28,6 +28,7 @@ from interop_bench.strategies._native_module import NativeModuleStrategy
 
 class DlpackStrategy(NativeModuleStrategy):
     name = "dlpack"
+    packages = ("numpy",)
     family = "ffi"
     description = (
         "DLPack capsules (unversioned protocol): the C API module calls a.__dlpack__(); "

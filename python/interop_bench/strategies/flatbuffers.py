@@ -38,6 +38,7 @@ ALIGNMENT = 8
 
 class FlatBuffersStrategy(SerializationStrategy):
     name = "flatbuffers"
+    packages = ("flatbuffers_python", "flatbuffers")
     description = (
         "FlatBuffers message: CreateNumpyVector -> verified, read in place -> AsNumpy view"
     )

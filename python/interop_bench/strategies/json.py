@@ -33,6 +33,7 @@ from interop_bench.strategies._serialization import (
 
 class JsonStrategy(SerializationStrategy):
     name = "json"
+    packages = ("python", "nlohmann_json")
     description = "JSON message: json.dumps(a.tolist()) -> nlohmann/json (SAX) -> json.loads"
     copies_note = (
         "encode: a.tolist() + json text + ascii bytes; native: text -> std::vector<double>, "

@@ -29,6 +29,7 @@ from interop_bench.strategies.json import JsonStrategy
 
 class JsonFastStrategy(JsonStrategy):
     name = "json-fast"
+    packages = ("orjson", "simdjson")
     description = "JSON message: orjson (numpy) -> simdjson On-Demand -> orjson.loads"
     copies_note = (
         "encode: orjson writes text from the array's buffer; native: padded copy, "

@@ -46,6 +46,7 @@ def reply_field(reply: bytearray, key: str) -> Any:
 
 class MsgpackStrategy(SerializationStrategy):
     name = "msgpack"
+    packages = ("msgpack", "msgpackc-cxx")
     description = "MessagePack message: values as one bin of float64 bytes (msgpack / msgpack-c++)"
     copies_note = (
         "encode: the array's bytes into a presized Packer buffer; native: bin -> aligned "

@@ -18,6 +18,7 @@ from interop_bench.strategies._native_module import NativeModuleStrategy
 
 class NanobindStrategy(NativeModuleStrategy):
     name = "nanobind"
+    packages = ("nanobind",)
     family = "ffi"
     description = (
         "nanobind extension, nb::ndarray<const double, ndim<1>, c_contig> arguments with "

@@ -72,6 +72,7 @@ class PickleWorker(WorkerProcess):
 
 class Pickle5Strategy(Strategy):
     name = "pickle5"
+    packages = ("python",)
     family = "ipc"
     releases_gil = "always"  # blocking reads and writes on the pipes
     uncountable = UNCOUNTABLE

@@ -25,6 +25,7 @@ from interop_bench.strategies.base import Strategy
 
 class Pybind11StlStrategy(Strategy):
     name = "pybind11-stl"
+    packages = ("pybind11",)
     family = "ffi"
     description = "pybind11 extension taking and returning std::vector<double> via pybind11/stl.h"
     copies_in = "copy"
