@@ -77,21 +77,20 @@ std::uintptr_t data_address(const Vector& a) {
 
 }  // namespace
 
-// Positional-only arguments, as the harness calls them: since nanobind 3 a
-// binding whose arguments have no names, defaults or None takes the short
-// vectorcall path for one or two arguments (a named argument selects the
-// general dispatcher, which matches keywords on every call). .noconvert() is
-// a compile-time flag and costs nothing there.
-constexpr auto kArray = nb::arg().noconvert();
-
 NB_MODULE(ib_nanobind, m) {
+  // Positional-only arguments, as the harness calls them: since nanobind 3 a
+  // function whose arguments have no names, defaults or None takes the short
+  // vectorcall path for one or two arguments (a named one selects the "medium"
+  // dispatcher, which handles keywords). `const auto`, not constexpr: the same
+  // source builds with nanobind 2.x, to measure an older release beside it.
+  const auto array = nb::arg().noconvert();
   m.doc() = "interop-bench kernels through nanobind ndarrays, zero-copy";
-  m.def("sum", &sum, kArray);
-  m.def("square", &square, kArray);
-  m.def("square", &square_read_only, kArray);
-  m.def("matrix_sum", &matrix_sum, kArray);
-  m.def("scale", &scale, kArray, nb::arg());
-  m.def("data_address", &data_address, kArray);
+  m.def("sum", &sum, array);
+  m.def("square", &square, array);
+  m.def("square", &square_read_only, array);
+  m.def("matrix_sum", &matrix_sum, array);
+  m.def("scale", &scale, array, nb::arg());
+  m.def("data_address", &data_address, array);
   // For the tests (result_record.hpp): where scale last wrote, and the buffers alive.
   m.def("last_result_address", [] { return binding::last_result_address(); });
   m.def("result_buffers_alive", [] { return binding::result_buffers_alive.load(); });
