@@ -44,7 +44,8 @@ function(ib_write_build_info)
   foreach(entry IN ITEMS "nlohmann_json|nlohmann_jsonConfigVersion.cmake"
                          "flatbuffers|FlatBuffersConfigVersion.cmake"
                          "simdjson|simdjson-config-version.cmake"
-                         "benchmark|benchmarkConfigVersion.cmake")
+                         "benchmark|benchmarkConfigVersion.cmake"
+                         "msgpackc-cxx|msgpack-config-version.cmake")
     string(REPLACE "|" ";" parts "${entry}")
     list(GET parts 0 package)
     list(GET parts 1 version_file)

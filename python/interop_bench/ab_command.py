@@ -106,7 +106,8 @@ def _documents(
     env = environment.collect(request.profile.name, timer, unmeasured, list(sys.argv))
     facts = strategy_facts(request.strategies)
     current = results_file.new_document(request.as_json(), env, __version__, now, facts)
-    theirs = {k: v for k, v in base.versions().items() if k in env["versions"]}
+    # Its Python packages; the C++ libraries are this machine's, the same for both.
+    theirs = environment.python_versions(base.versions())
     base_env = env | {
         "git": {"commit": base.commit, "dirty": False},
         "versions": env["versions"] | theirs,

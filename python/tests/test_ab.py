@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from interop_bench import cli, results_file
-from interop_bench.runner import baseline
+from interop_bench.runner import baseline, environment
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SMALL = ["--strategies", "numpy,capi", "--ops", "sum", "--sizes", "1,1000", "--processes", "3"]
@@ -111,3 +111,15 @@ def test_ab_alternates_processes_and_compares_them_in_pairs(
         ("old", 0), ("new", 0), ("new", 1), ("old", 1), ("old", 2), ("new", 2),
     ]  # fmt: skip
     assert '"regressions"' in captured.out
+    # One interpreter on both sides: the same releases, the C++ ones included.
+    assert old["environment"]["versions"] == new["environment"]["versions"]
+    assert '"releases": []' in captured.out
+
+
+def test_a_baselines_python_packages_keep_the_cpp_librarys_names_free() -> None:
+    # pip's "flatbuffers" is the Python runtime; "flatbuffers" in a results file is C++'s.
+    installed = {"flatbuffers": "25.12.19", "nanobind": "2.9.2", "scikit-build-core": "1.1.2"}
+    assert environment.python_versions(installed) == {
+        "nanobind": "2.9.2",
+        "flatbuffers_python": "25.12.19",
+    }

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib import metadata
 
-from interop_bench import strategies
+from interop_bench import list_command, strategies
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -32,6 +33,25 @@ def test_list_shows_every_strategy_with_its_copies() -> None:
         line = next(line for line in done.stdout.splitlines() if line.startswith(name + " "))
         cls = strategies.strategy_class(name)
         assert f"in: {cls.copies_in}, out: {cls.copies_out}" in line
+
+
+def test_list_shows_the_release_of_each_strategys_packages() -> None:
+    done = run_cli("list")
+    assert done.returncode == 0, done.stderr
+    found = list_command.package_versions()
+    assert found["nanobind"] == metadata.version("nanobind")
+    for name in strategies.names():
+        line = next(line for line in done.stdout.splitlines() if line.startswith(name + " "))
+        for package in strategies.strategy_class(name).packages:
+            assert package in found, f"{name} names {package!r}, which list cannot find"
+            assert f"{package} {found[package]}" in line
+
+
+def test_a_strategy_of_no_package_shows_a_dash() -> None:
+    assert list_command.versions_cell((), {"numpy": "2.4.6"}) == list_command.NO_PACKAGE
+    assert (
+        list_command.versions_cell(("numpy", "gone"), {"numpy": "2.4.6"}) == "numpy 2.4.6, gone ?"
+    )
 
 
 def test_unknown_command_fails_with_usage() -> None:

@@ -225,3 +225,23 @@ def test_threshold_refuses_ambiguous_values(text: str, capsys: pytest.CaptureFix
         run("compare", "a.json", "b.json", "--threshold", text)
     assert exit_info.value.code == 2
     assert "threshold" in capsys.readouterr().err
+
+
+def test_the_releases_that_differ_are_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    documents = []
+    for seed, nanobind in ((11, "2.9.2"), (12, "3.1.0")):
+        document = make_results(**SMALL, seed=seed)
+        document["environment"]["versions"]["nanobind"] = nanobind
+        documents.append(document)
+    old, new = (
+        write_results(tmp_path / f"{n}.json", d) for n, d in zip("ab", documents, strict=True)
+    )
+    assert run("compare", old, new) == 0
+    assert "Releases that differ: nanobind 2.9.2 → 3.1.0\n" in capsys.readouterr().out
+    assert run("compare", old, new, "--format", "json") == 0
+    releases = json.loads(capsys.readouterr().out)["releases"]
+    assert releases == [{"package": "nanobind", "old": "2.9.2", "new": "3.1.0"}]
+    assert run("compare", old, old) == 0
+    assert "Releases that differ" not in capsys.readouterr().out

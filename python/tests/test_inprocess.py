@@ -154,3 +154,18 @@ def test_cython_refusals_are_cythons_own(
             error, words = ValueError, "read-only"
         with pytest.raises(error, match=words):
             getattr(s, op)(bad)
+
+
+def test_nanobind_arguments_are_positional_only() -> None:
+    # Unnamed arguments keep nanobind 3 on its short dispatch path (ib_nanobind.cpp).
+    with strategies.get("nanobind") as s, pytest.raises(TypeError, match="incompatible function"):
+        s.sum(a=np.ones(2))
+
+
+def test_ctypes_voidp_passes_plain_addresses() -> None:
+    # What sets it apart from `ctypes`: c_void_p argtypes fed the integer a.ctypes.data.
+    a = ops.make_vector(10, seed=5)
+    with strategies.get("ctypes-voidp") as s:
+        assert s._lib.ib_sum.argtypes[0] is ctypes.c_void_p
+        assert s.data_address(a) == a.ctypes.data
+        ops.check_sum(s.sum(a), a)

@@ -1,6 +1,7 @@
 /* The C ABI of the kernel core, for ctypes (strategies ctypes, ctypes-ndpointer,
- * ctypes-list). Plain C: pointers, sizes in elements, no ownership crosses the
- * boundary (the caller allocates every buffer, including scale's output). */
+ * ctypes-voidp, ctypes-list) and cffi. Plain C: pointers, sizes in elements, no
+ * ownership crosses the boundary (the caller allocates every buffer, including
+ * scale's output). */
 #ifndef INTEROP_BENCH_IB_CTYPES_H
 #define INTEROP_BENCH_IB_CTYPES_H
 

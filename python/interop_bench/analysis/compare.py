@@ -97,6 +97,9 @@ class Comparison:
     only_new: tuple[tuple[str, str, int], ...]
     warnings: tuple[str, ...]
     summaries: tuple[StrategySummary, ...] = field(default=())
+    # (package, old version, new version) for each release that differs: what
+    # an A/B of two pins is about, and a cause to know of in any other.
+    releases: tuple[tuple[str, str | None, str | None], ...] = field(default=())
 
     @property
     def regressions(self) -> list[CellChange]:
@@ -152,6 +155,7 @@ def compare(
         only_new=tuple(k for k in sorted(new_cells.keys() - old_cells.keys())),
         warnings=tuple(warnings(old, new, changes)),
         summaries=_summaries(strategy_changes),
+        releases=releases_differing(old, new),
     )
 
 
@@ -286,6 +290,25 @@ def machine_warning(old: Results, new: Results) -> str | None:
         "DIFFERENT MACHINES: "
         + "; ".join(differing)
         + ". Timing differences mostly reflect the hardware, not the code."
+    )
+
+
+def releases_differing(
+    old: Results, new: Results
+) -> tuple[tuple[str, str | None, str | None], ...]:
+    """The packages (environment.versions, and Python) whose versions differ."""
+
+    def releases(results: Results) -> dict[str, str]:
+        found = dict(results.environment.get("versions") or {})
+        if results.environment.get("python"):
+            found["python"] = results.environment["python"]
+        return {str(k): str(v) for k, v in found.items()}
+
+    before, after = releases(old), releases(new)
+    return tuple(
+        (package, before.get(package), after.get(package))
+        for package in sorted(before.keys() | after.keys())
+        if before.get(package) != after.get(package)
     )
 
 

@@ -32,6 +32,8 @@ def render(comparison: Comparison, fmt: str) -> str:
         return _json(comparison)
     markdown = fmt == "markdown"
     parts = [_headline(comparison, markdown)]
+    if comparison.releases:
+        parts.append(_releases(comparison))
     for warning in comparison.warnings:
         parts.append(("> [!WARNING]\n> " if markdown else "WARNING: ") + warning)
     counted = any(c.old_instructions is not None for c in comparison.changes)
@@ -78,6 +80,14 @@ def _headline(comparison: Comparison, markdown: bool) -> str:
         mark = "❌" if regressions else "✅"
         return f"### interop-bench compare: {mark} {verdict}\n\n`{files}`"
     return f"interop-bench compare: {files}\n{verdict}"
+
+
+def _releases(comparison: Comparison) -> str:
+    changed = ", ".join(
+        f"{package} {old or 'absent'} → {new or 'absent'}"
+        for package, old, new in comparison.releases
+    )
+    return f"Releases that differ: {changed}"
 
 
 def _section(title: str, markdown: bool) -> str:
@@ -140,6 +150,10 @@ def _json(comparison: Comparison) -> str:
         "alpha": comparison.alpha,
         "instructions_threshold": comparison.instructions_threshold,
         "warnings": list(comparison.warnings),
+        "releases": [
+            {"package": package, "old": old, "new": new}
+            for package, old, new in comparison.releases
+        ],
         "regressions": len(comparison.regressions),
         "strategies": [_finite(asdict(s)) for s in comparison.summaries],
         "cells": [_finite(asdict(c)) for c in comparison.changes],

@@ -78,18 +78,23 @@ def build_info() -> dict[str, Any]:
 
 
 def versions(build: dict[str, Any]) -> dict[str, str]:
-    """Python packages as installed; C++ libraries as compiled against. The
-    Python flatbuffers package is `flatbuffers_python`: `flatbuffers` is the
-    C++ library the native side uses."""
-    found: dict[str, str] = {}
-    for package in PYTHON_PACKAGES:
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
-    with contextlib.suppress(metadata.PackageNotFoundError):
-        found["flatbuffers_python"] = metadata.version("flatbuffers")
+    """Python packages as installed; C++ libraries as compiled against."""
+    installed: dict[str, str] = {}
+    for package in (*PYTHON_PACKAGES, "flatbuffers"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            installed[package] = metadata.version(package)
+    found = python_versions(installed)
     found.update({k: str(v) for k, v in dict(build.get("versions") or {}).items()})
+    return found
+
+
+def python_versions(installed: dict[str, str]) -> dict[str, str]:
+    """The recorded Python packages out of `installed` (distribution -> version).
+    The Python flatbuffers package is `flatbuffers_python`: `flatbuffers` is the
+    C++ library the native side uses."""
+    found = {package: installed[package] for package in PYTHON_PACKAGES if package in installed}
+    if "flatbuffers" in installed:
+        found["flatbuffers_python"] = installed["flatbuffers"]
     return found
 
 

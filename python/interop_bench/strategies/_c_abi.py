@@ -1,5 +1,5 @@
 """Where the C ABI library of strategies/_c_abi lives: libib_ctypes.so, shared
-by the ctypes family (ctypes, ctypes-ndpointer, ctypes-list) and cffi."""
+by the ctypes family (ctypes, ctypes-ndpointer, ctypes-voidp, ctypes-list) and cffi."""
 
 from __future__ import annotations
 

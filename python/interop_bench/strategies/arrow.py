@@ -54,6 +54,7 @@ class ArrowStrategy(Strategy):
         "strategies/arrow/arrow_consumer.cpp",
         "strategies/arrow/arrow_result.cpp",
     )
+    packages = ("pyarrow",)
     family = "ffi"
     description = (
         "Arrow C Data Interface: pa.array(a) -> __arrow_c_array__ capsules -> C++ structs; "

@@ -143,6 +143,11 @@ class Strategy(ABC):
     # the claim on every strategy that makes one.
     releases_gil: ClassVar[Literal["never", "large", "always"]] = "never"
 
+    # The packages whose release decides what a call costs (the binding, the
+    # codec), as keys of a results file's environment.versions ("python" for a
+    # module of the standard library): `interop-bench list` shows their versions.
+    packages: ClassVar[tuple[str, ...]] = ()
+
     # Why Valgrind cannot count this strategy's instructions per call honestly
     # (runner/instructions.py), or "" when it can: in-process strategies can.
     uncountable: ClassVar[str] = ""

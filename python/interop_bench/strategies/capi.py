@@ -17,6 +17,7 @@ from interop_bench.strategies._native_module import NativeModuleStrategy
 class CapiStrategy(NativeModuleStrategy):
     name = "capi"
     sources = ("strategies/capi/ib_capi.cpp",)
+    packages = ("python", "numpy")
     family = "ffi"
     description = (
         "hand-written CPython extension: buffer protocol in, NumPy C API array over a "

@@ -49,6 +49,7 @@ class CffiStrategy(Strategy):
         "strategies/_c_abi/ib_ctypes.h",
         "strategies/cffi/CMakeLists.txt",
     )
+    packages = ("cffi",)
     family = "ffi"
     releases_gil = "always"
     description = (

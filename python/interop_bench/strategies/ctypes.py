@@ -56,6 +56,7 @@ class CtypesStrategy(Strategy):
         "strategies/_c_abi/ib_ctypes.cpp",
         "strategies/_c_abi/ib_ctypes.h",
     )
+    packages: ClassVar[tuple[str, ...]] = ("python",)
     family = "ffi"
     releases_gil = "always"
     description = (

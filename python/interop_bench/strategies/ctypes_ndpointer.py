@@ -37,6 +37,7 @@ def refusal(op: str, argument: object, error: Exception) -> TypeError:
 
 class CtypesNdpointerStrategy(CtypesStrategy):
     name = "ctypes-ndpointer"
+    packages = ("python", "numpy")
     description = (
         "ctypes.CDLL on the same library, np.ctypeslib.ndpointer argtypes checking "
         "dtype, ndim and flags at each call"

@@ -20,6 +20,7 @@ from interop_bench.strategies._native_module import NativeModuleStrategy
 class CythonStrategy(NativeModuleStrategy):
     name = "cython"
     sources = ("strategies/cython/ib_cython.pyx",)
+    packages = ("cython",)
     family = "ffi"
     description = (
         "Cython module: typed memoryviews (const double[::1], double[:, :]) and cdef extern kernels"

@@ -33,6 +33,7 @@ class DlpackStrategy(NativeModuleStrategy):
         "strategies/dlpack/dlpack_consumer.cpp",
         "strategies/dlpack/dlpack_result.cpp",
     )
+    packages = ("numpy",)
     family = "ffi"
     description = (
         "DLPack capsules (unversioned protocol): the C API module calls a.__dlpack__(); "

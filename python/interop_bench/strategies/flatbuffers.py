@@ -44,6 +44,7 @@ class FlatBuffersStrategy(SerializationStrategy):
         "strategies/flatbuffers/array.fbs",
         "strategies/_serialization_bridge/bridge/python_call.hpp",
     )
+    packages = ("flatbuffers_python", "flatbuffers")
     description = (
         "FlatBuffers message: CreateNumpyVector -> verified, read in place -> AsNumpy view"
     )

@@ -38,6 +38,7 @@ class JsonStrategy(SerializationStrategy):
         "strategies/json/json_codec.cpp",
         "strategies/_serialization_bridge/bridge/python_call.hpp",
     )
+    packages = ("python", "nlohmann_json")
     description = "JSON message: json.dumps(a.tolist()) -> nlohmann/json (SAX) -> json.loads"
     copies_note = (
         "encode: a.tolist() + json text + ascii bytes; native: text -> std::vector<double>, "

@@ -34,6 +34,7 @@ class JsonFastStrategy(JsonStrategy):
         "strategies/json_fast/simdjson_codec.cpp",
         "strategies/_serialization_bridge/bridge/python_call.hpp",
     )
+    packages = ("orjson", "simdjson")
     description = "JSON message: orjson (numpy) -> simdjson On-Demand -> orjson.loads"
     copies_note = (
         "encode: orjson writes text from the array's buffer; native: padded copy, "

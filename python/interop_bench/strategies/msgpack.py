@@ -51,6 +51,7 @@ class MsgpackStrategy(SerializationStrategy):
         "strategies/msgpack/msgpack_codec.cpp",
         "strategies/_serialization_bridge/bridge/python_call.hpp",
     )
+    packages = ("msgpack", "msgpackc-cxx")
     description = "MessagePack message: values as one bin of float64 bytes (msgpack / msgpack-c++)"
     copies_note = (
         "encode: the array's bytes into a presized Packer buffer; native: bin -> aligned "

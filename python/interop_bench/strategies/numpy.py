@@ -10,6 +10,7 @@ from interop_bench.strategies.base import Strategy
 
 class NumpyStrategy(Strategy):
     name = "numpy"
+    packages = ("numpy",)
     family = "reference"
     releases_gil = "large"  # NumPy's loops release it for large arrays (NPY_BEGIN_THREADS)
     description = "pure NumPy (a.sum(), np.square(a, out=a), a * k): no C++ call at all"

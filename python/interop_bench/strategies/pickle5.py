@@ -77,6 +77,7 @@ class Pickle5Strategy(Strategy):
         "python/interop_bench/strategies/_pickle_frames.py",
         "strategies/capi/ib_capi.cpp",
     )
+    packages = ("python",)
     family = "ipc"
     releases_gil = "always"  # blocking reads and writes on the pipes
     uncountable = UNCOUNTABLE

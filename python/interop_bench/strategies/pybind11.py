@@ -20,6 +20,7 @@ from interop_bench.strategies._native_module import NativeModuleStrategy
 class Pybind11Strategy(NativeModuleStrategy):
     name = "pybind11"
     sources = ("strategies/pybind11/ib_pybind11.cpp",)
+    packages = ("pybind11",)
     family = "ffi"
     description = (
         "pybind11 extension, py::array_t<double, c_style> arguments with .noconvert(), "

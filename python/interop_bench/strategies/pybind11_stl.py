@@ -26,6 +26,7 @@ from interop_bench.strategies.base import Strategy
 class Pybind11StlStrategy(Strategy):
     name = "pybind11-stl"
     sources = ("strategies/pybind11/ib_pybind11_stl.cpp",)
+    packages = ("pybind11",)
     family = "ffi"
     description = "pybind11 extension taking and returning std::vector<double> via pybind11/stl.h"
     copies_in = "copy"

@@ -12,6 +12,7 @@ STRATEGIES: dict[str, str] = {
     "capi": "capi:CapiStrategy",
     "ctypes": "ctypes:CtypesStrategy",
     "ctypes-ndpointer": "ctypes_ndpointer:CtypesNdpointerStrategy",
+    "ctypes-voidp": "ctypes_voidp:CtypesVoidpStrategy",
     "ctypes-list": "ctypes_list:CtypesListStrategy",
     "pybind11": "pybind11:Pybind11Strategy",
     "pybind11-stl": "pybind11_stl:Pybind11StlStrategy",
