@@ -222,6 +222,7 @@ def strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
             "copies_in": cls.copies_in,
             "copies_out": cls.copies_out,
             "sources": strategies.source_files(cls),
+            "packages": list(cls.packages),
         }
     return facts | floor_turns.FACTS
 

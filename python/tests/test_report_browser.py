@@ -209,6 +209,7 @@ def test_opening_a_strategys_code_shows_its_source(page: Any) -> None:
     assert "class CapiStrategy" in code  # python/interop_bench/strategies/capi.py
     page.click("dialog#ib-code .tabs button:has-text('strategies/capi/ib_capi.cpp')")
     assert "PyInit_ib_capi" in page.inner_text("dialog#ib-code pre")
+    assert "numpy 2." in page.inner_text("dialog#ib-code h3")  # the release measured
     note = page.inner_text("dialog#ib-code .note")
     assert "commit" in note
     page.click("#ib-code-close")

@@ -138,3 +138,13 @@ def test_plot_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "missing.json" in capsys.readouterr().err
     assert cli.main(["plot", str(tmp_path / "missing.json"), "--scale", "0"]) == 2
     assert "--scale must be positive" in capsys.readouterr().err
+
+
+def test_the_releases_behind_each_strategy_are_shown(tmp_path: Path) -> None:
+    document = make_results(strategies=["capi", "numpy"], samples=10)
+    document["environment"]["versions"] = {"numpy": "9.9.1"}
+    document["strategies"]["capi"]["packages"] = ["numpy", "absent"]
+    results = load(write_results(tmp_path / "releases.json", document))
+    data = page_data.document([results], render.palette_of([results]), REPOSITORY)
+    releases = {s["name"]: s["releases"] for s in data["strategies"]}
+    assert releases == {"capi": "numpy 9.9.1, absent ?", "numpy": ""}

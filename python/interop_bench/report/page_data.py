@@ -41,6 +41,7 @@ def document(files: list[Results], palette: Palette, tree: Path) -> dict[str, An
                 "family": families[name],
                 "colour": palette[name].colour,
                 "shape": palette[name].vega_shape,
+                "releases": _releases(files, name),
             }
             for name in sorted(families, key=lambda n: (_family_rank(families[n]), n))
         ],
@@ -80,6 +81,18 @@ def _families(files: list[Results]) -> dict[str, str]:
         for name in results.strategies():
             found.setdefault(name, str((info.get(name) or {}).get("family") or "other"))
     return found
+
+
+def _releases(files: list[Results], name: str) -> str:
+    """The releases of the packages behind a strategy ("nanobind 3.1.0"), file by file
+    where the files differ; "" where no file names its packages."""
+    seen: dict[str, None] = {}
+    for results in files:
+        packages = (results.strategy_info.get(name) or {}).get("packages") or []
+        versions = results.environment.get("versions") or {}
+        if packages:
+            seen[", ".join(f"{p} {versions.get(p, '?')}" for p in packages)] = None
+    return " | ".join(seen)
 
 
 def _family_rank(family: str) -> int:

@@ -133,7 +133,7 @@
     box.dataset.strategy = s.name;
     box.addEventListener("change", () => { setShown(s.name, box.checked); syncPanel(); refresh(); });
     const name = element("button", { type: "button", className: "name", textContent: s.name,
-                                     title: "highlight in every figure" });
+                                     title: `${s.releases ? s.releases + "; " : ""}highlight in every figure` });
     name.addEventListener("click", () => highlight(state.hl === s.name ? "" : s.name));
     row.append(box, swatch(s), name, codeButton(s.name));
     return row;
@@ -291,6 +291,10 @@
       tr.classList.toggle("lit", row.name === state.hl);
       const name = element("td", { className: "text" });
       name.append(swatch(byName[row.name]), " " + row.name);
+      if (byName[row.name].releases) {
+        name.append(" ", element("span", { className: "muted release",
+                                           textContent: byName[row.name].releases }));
+      }
       const xk = row.xk == null ? "" : fmtRatio(row.xk);
       const cells = [String(index + 1), name, fmtTime(row.ns), fmtRate(bytes * 1e9 / row.ns), xk,
                      words(row, rows[0]), row.how];
@@ -333,7 +337,9 @@
     const paths = code.by_strategy[name] || [];
     const dialog = document.getElementById("ib-code");
     dialog.dataset.strategy = name;
-    dialog.querySelector("h3").textContent = `The code behind ${name}`;
+    const releases = byName[name] && byName[name].releases;
+    dialog.querySelector("h3").textContent =
+      `The code behind ${name}` + (releases ? ` (${releases})` : "");
     dialog.querySelector(".note").textContent = paths.length
       ? `${paths.length} file${paths.length > 1 ? "s" : ""}, ${code.note}.`
       : "The results file names no source files for this strategy.";
