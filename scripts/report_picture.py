@@ -28,7 +28,7 @@ def main() -> int:
         return 2
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1500, "height": 1250})
+        page = browser.new_page(viewport={"width": 1500, "height": 1700})
         page.goto(args.report.resolve().as_uri())
         page.wait_for_selector("body[data-figures-ready=true]", state="attached")
         page.fill("#ib-size", args.size)

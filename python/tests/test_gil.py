@@ -21,9 +21,12 @@ from interop_bench import ops, strategies
 from interop_bench.strategies._c_abi import library_path
 
 # Long calls: far above gil_policy.hpp's threshold, milliseconds of work. The
-# serializing and IPC strategies take a smaller array (a JSON encode of 1e7
-# values holds the GIL for seconds before its native call releases it).
-LARGE_ELEMENTS = {"ffi": 10_000_000, "reference": 10_000_000}
+# serializing strategies take a smaller array (a JSON encode of 1e7 values
+# holds the GIL for seconds before its native call releases it). The IPC ones
+# take the large one: on 2 cores, while the caller waits and the worker
+# computes, the observer gets a core only when the scheduler takes one from
+# them, and a call of 1e6 elements (~0.3 ms over shm) can end first.
+LARGE_ELEMENTS = {"ffi": 10_000_000, "reference": 10_000_000, "ipc": 10_000_000}
 OTHER_ELEMENTS = 1_000_000
 SWITCH_INTERVAL_S = 10.0
 OBSERVER_TURNS = 1000

@@ -143,8 +143,9 @@ def test_plot_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_the_releases_behind_each_strategy_are_shown(tmp_path: Path) -> None:
     document = make_results(strategies=["capi", "numpy"], samples=10)
     document["environment"]["versions"] = {"numpy": "9.9.1"}
-    document["strategies"]["capi"]["packages"] = ["numpy", "absent"]
+    document["environment"]["python"] = "3.99.0"
+    document["strategies"]["capi"]["packages"] = ["python", "numpy", "absent"]
     results = load(write_results(tmp_path / "releases.json", document))
     data = page_data.document([results], render.palette_of([results]), REPOSITORY)
     releases = {s["name"]: s["releases"] for s in data["strategies"]}
-    assert releases == {"capi": "numpy 9.9.1, absent ?", "numpy": ""}
+    assert releases == {"capi": "python 3.99.0, numpy 9.9.1, absent ?", "numpy": ""}

@@ -89,7 +89,10 @@ def _releases(files: list[Results], name: str) -> str:
     seen: dict[str, None] = {}
     for results in files:
         packages = (results.strategy_info.get(name) or {}).get("packages") or []
-        versions = results.environment.get("versions") or {}
+        # "python" (the standard library's modules) is the environment's own entry
+        versions = {"python": results.environment.get("python")} | (
+            results.environment.get("versions") or {}
+        )
         if packages:
             seen[", ".join(f"{p} {versions.get(p, '?')}" for p in packages)] = None
     return " | ".join(seen)

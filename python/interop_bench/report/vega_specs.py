@@ -161,7 +161,9 @@ def _plot(
     if family is not None:
         plot["title"] = {"text": family, "anchor": "start", "fontSize": 13}
     if measure.figure_id in FLOORS:
-        plot["layer"].append(_floor_layer(measure, FLOORS[measure.figure_id]))
+        # one legend of the floors on the single plot; the small multiples share the caption's
+        floors = _floor_layer(measure, FLOORS[measure.figure_id], legend=family is None)
+        plot["layer"].append(floors)
     if measure.rule_at is not None:
         plot["layer"].append(
             {
@@ -238,7 +240,7 @@ def _lit(on: float, off: float) -> Spec:
     return {"condition": {"test": LIT, "value": on}, "value": off}
 
 
-def _floor_layer(measure: Measure, floors: tuple[str, ...]) -> Spec:
+def _floor_layer(measure: Measure, floors: tuple[str, ...], *, legend: bool) -> Spec:
     """The native floors: the kernel alone for this op, the bandwidth probes for any."""
     names = ", ".join(f"'{name}'" for name in floors)
     return {
@@ -255,7 +257,7 @@ def _floor_layer(measure: Measure, floors: tuple[str, ...]) -> Spec:
                 "type": "nominal",
                 "title": "native floor",
                 "scale": {"domain": list(floors), "range": [FLOOR_DASHES[name] for name in floors]},
-                "legend": {"orient": "bottom-right"},
+                "legend": {"orient": "bottom-right"} if legend else None,
             },
             "detail": {"field": "f"},
             "tooltip": [

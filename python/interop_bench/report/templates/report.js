@@ -264,7 +264,8 @@
       const time = estimate(cells, bytes, "med");
       if (time.problem) { unranked.push([s.name, time.problem]); continue; }
       const xk = estimate(cells, bytes, "xk");
-      rows.push({ name: s.name, ns: time.value, how: time.how,
+      const measured = time.cells.map((c) => `${c.t_bytes}: ${c.t_med} (${c.t_ci || "no interval"})`);
+      rows.push({ name: s.name, ns: time.value, how: time.how, measured: measured.join("; "),
                   xk: xk.problem ? null : xk.value });
     }
     rows.sort((a, b) => a.ns - b.ns);
@@ -299,6 +300,7 @@
       const cells = [String(index + 1), name, fmtTime(row.ns), fmtRate(bytes * 1e9 / row.ns), xk,
                      words(row, rows[0]), row.how];
       for (const cell of cells) tr.append(cell instanceof Node ? cell : element("td", { textContent: cell }));
+      tr.cells[6].title = `measured: ${row.measured}`;  // the neighbours behind the estimate
       const code = element("td");
       code.append(codeButton(row.name));
       tr.append(code);
