@@ -44,9 +44,14 @@ Place = tuple[int, int]
 
 class ShmChannel:
     def __init__(
-        self, spin_ns: int, worker_flags: Sequence[str], on_failure: Callable[[], None]
+        self,
+        spin_ns: int,
+        worker_flags: Sequence[str],
+        on_failure: Callable[[], None],
+        arena_type: type[Arena] = Arena,
     ) -> None:
         self._spin_ns = spin_ns
+        self._arena_type = arena_type  # how data segments are made (mp-shm: the stdlib's)
         self._worker_flags = list(worker_flags)
         self._on_failure = on_failure
         self.arenas: dict[int, Arena] = {}
@@ -145,7 +150,7 @@ class ShmChannel:
             raise MemoryError(f"all {proto.MAX_ARENAS} shared-memory arenas are in use")
         largest = max((arena.nbytes for arena in self.arenas.values()), default=0)
         size = max(MIN_ARENA_BYTES, 2 * largest, round_up(nbytes, MIN_ARENA_BYTES))
-        arena = Arena(free[0], size)
+        arena = self._arena_type(free[0], size)
         try:
             _NAME.pack_into(self._mm, _NAME_AT, arena.name.encode())
             self.request(proto.Op.MAP_ARENA, place=(arena.index, 0), arena_bytes=size)

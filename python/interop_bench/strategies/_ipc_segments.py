@@ -7,8 +7,10 @@ and nothing can leak, even on SIGKILL of either process. The memory lives as
 long as a mapping does: arrays handed out keep their mapping alive (a NumPy
 array made with ``np.frombuffer`` holds a buffer export on the mmap), so an
 array from `empty` stays valid after the strategy closed.
-`multiprocessing.shared_memory` is not used: before Python 3.13 its resource
-tracker unlinks segments at exit and warns about "leaks" it caused itself.
+`multiprocessing.shared_memory` is not used for the `shm` strategies: before
+Python 3.13 its resource tracker unlinks segments at exit and warns about
+"leaks" it caused itself. `mp-shm` measures it all the same (StdlibArena),
+unlinking each name as soon as the worker has mapped it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import mmap
 import os
 import secrets
 import weakref
+from multiprocessing import shared_memory
 from pathlib import Path
 from typing import cast
 
@@ -51,17 +54,21 @@ class Segment:
     def __init__(self, nbytes: int, kind: str) -> None:
         self.name = segment_name(kind)
         self.nbytes = nbytes
+        self.mm = self._create()
+        self.view = memoryview(self.mm)
+        self.address = ctypes.addressof(ctypes.c_char.from_buffer(self.mm))
+
+    def _create(self) -> mmap.mmap | memoryview:
+        """Make the segment `name` of `nbytes` and map it: writable memory."""
         fd = os.open(SHM_DIR / self.name, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
-            os.ftruncate(fd, nbytes)
-            self.mm = mmap.mmap(fd, nbytes)
+            os.ftruncate(fd, self.nbytes)
+            return mmap.mmap(fd, self.nbytes)
         except BaseException:
             self.unlink()
             raise
         finally:
             os.close(fd)
-        self.view = memoryview(self.mm)
-        self.address = ctypes.addressof(ctypes.c_char.from_buffer(self.mm))
 
     def unlink(self) -> None:
         """Remove the name (the memory stays while mapped). Idempotent."""
@@ -136,3 +143,36 @@ class Arena(Segment):
     def _released(self, ref: weakref.ref[memoryview]) -> None:
         _, offset, nbytes = self._live.pop(id(ref))
         self.release_later(offset, nbytes)
+
+
+class _SharedMemory(shared_memory.SharedMemory):
+    """The standard library's segment, closed at collection only once no array
+    uses its memory (SharedMemory.close raises BufferError while one does; the
+    mapping then goes with the last array)."""
+
+    def __del__(self) -> None:
+        with contextlib.suppress(BufferError, OSError):
+            self.close()
+
+
+class StdlibArena(Arena):
+    """An arena made by `multiprocessing.shared_memory.SharedMemory`, as its
+    documentation shows, under this project's name (the worker opens only those).
+    Its name is unlinked once the worker has mapped it, as every segment's is:
+    SharedMemory.unlink also tells the resource tracker, so it neither warns
+    about a leak nor unlinks anything at exit, and a SIGKILL leaves nothing."""
+
+    def _create(self) -> memoryview:
+        self._unlinked = False
+        self._shared = _SharedMemory(name=self.name, create=True, size=self.nbytes)
+        buffer = self._shared.buf
+        assert buffer is not None  # a SharedMemory just made is open
+        return buffer
+
+    def unlink(self) -> None:
+        """Remove the name, once: a second SharedMemory.unlink would raise, and
+        tell the resource tracker of a name it no longer has."""
+        if not self._unlinked:
+            self._unlinked = True
+            with contextlib.suppress(FileNotFoundError):
+                self._shared.unlink()

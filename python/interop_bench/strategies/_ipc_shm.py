@@ -28,6 +28,7 @@ import numpy as np
 from interop_bench.strategies import validation
 from interop_bench.strategies._ipc_channel import Place, ShmChannel
 from interop_bench.strategies._ipc_protocol import Op
+from interop_bench.strategies._ipc_segments import Arena
 from interop_bench.strategies._ipc_worker import UNCOUNTABLE, pids
 from interop_bench.strategies.base import Strategy, not_open_error
 
@@ -40,7 +41,7 @@ COPY_PHASE_NAMES = ("copy_in", "round_trip", "copy_out")  # shm-copy's send and 
 
 
 class ShmStrategyBase(Strategy):
-    sources = (
+    sources: ClassVar[tuple[str, ...]] = (
         "strategies/ipc/shm_server.cpp",
         "strategies/ipc/requests.cpp",
         "strategies/ipc/shm_client_module.cpp",
@@ -55,6 +56,8 @@ class ShmStrategyBase(Strategy):
     spin_ns: ClassVar[int]
     # Use arrays that are already in the segment in place (else copy everything).
     zero_copy: ClassVar[bool]
+    # How the data segments are made.
+    arena_type: ClassVar[type[Arena]] = Arena
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__()
@@ -64,7 +67,9 @@ class ShmStrategyBase(Strategy):
         self._last_result: Place = _NOWHERE  # where the worker last wrote scale's result
 
     def _open(self) -> None:
-        self._channel = ShmChannel(self.spin_ns, self._worker_flags, on_failure=self.close)
+        self._channel = ShmChannel(
+            self.spin_ns, self._worker_flags, on_failure=self.close, arena_type=self.arena_type
+        )
         client = self._channel.client
         client.set_fallbacks(self.sum, self.square, self.zero_copy)
         vars(self).update(sum=client.sum, square=client.square)
