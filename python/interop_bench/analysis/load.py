@@ -132,6 +132,16 @@ class Results:
             return cell.median_ns if cell else None
         return self.benchmark_kernel_ns(op, size)
 
+    def versus_kernel(self, cell: Cell) -> tuple[float | None, float | None, float | None]:
+        """An ok cell's time over the kernel alone, with its 95% interval: the
+        per-process ratio a version 2 file records (paired by process), else
+        median / kernel without an interval; Nones without a kernel."""
+        ratio = cell.stat("kernel_ratio")
+        if ratio is not None:
+            return ratio, cell.stat("kernel_ratio_ci_low"), cell.stat("kernel_ratio_ci_high")
+        kernel = self.kernel_ns(cell.op, cell.size)
+        return (cell.median_ns / kernel, None, None) if kernel else (None, None, None)
+
     def benchmark_kernel_ns(self, op: str, size: int) -> float | None:
         value = (self.benchmark_floors.get("kernel_ns") or {}).get(op, {}).get(str(size))
         return None if value is None else float(value)

@@ -47,7 +47,6 @@ def _op(results: Results, op: str) -> OpRanking:
     small_ranks = _ranks({s: c.median_ns for s, c in at_small.items() if c.ok})
     # The same payload for all, so the shortest time is the highest throughput.
     large_ranks = _ranks({s: c.median_ns for s, c in at_large.items() if c.ok})
-    kernel = results.kernel_ns(op, large)
     rows = []
     for strategy in sorted({c.strategy for c in cells}):
         s_cell, l_cell = at_small.get(strategy), at_large.get(strategy)
@@ -60,23 +59,13 @@ def _op(results: Results, op: str) -> OpRanking:
                 if l_cell and l_cell.ok
                 else None,
                 large_rank=large_ranks.get(strategy),
-                vs_kernel=_versus_kernel(l_cell, kernel),
+                vs_kernel=results.versus_kernel(l_cell)[0] if l_cell and l_cell.ok else None,
                 note=_note(s_cell, l_cell),
             )
         )
     rows.sort(key=lambda r: (r.large_rank or 10**9, r.small_rank or 10**9, r.strategy))
     payload = {c.size: c.payload_bytes for c in cells}
     return OpRanking(op, small, large, tuple(rows), payload[small], payload[large])
-
-
-def _versus_kernel(cell: Cell | None, kernel_ns: float | None) -> float | None:
-    """The same-round ratio a version 2 file records, else median / kernel."""
-    if cell is None or not cell.ok:
-        return None
-    paired = cell.stat("kernel_ratio")
-    if paired is not None:
-        return paired
-    return cell.median_ns / kernel_ns if kernel_ns else None
 
 
 def _ranks(values: dict[str, float]) -> dict[str, int]:

@@ -124,14 +124,9 @@ def _interval(cell: Cell, low: float | None, high: float | None) -> Td:
 
 def _versus_kernel(results: Results, cell: Cell) -> Td:
     """median / kernel alone: paired by process where the file has same-run floors."""
-    ratio, low, high = (
-        cell.stat(k) for k in ("kernel_ratio", "kernel_ratio_ci_low", "kernel_ratio_ci_high")
-    )
+    ratio, low, high = results.versus_kernel(cell)
     if ratio is None:
-        kernel = results.kernel_ns(cell.op, cell.size)
-        if not kernel:
-            return Td("", "")
-        ratio = cell.median_ns / kernel
+        return Td("", "")
     overhead = cell.stat("overhead_ns")
     title = f"overhead {format_ns(overhead)} over the kernel alone" if overhead else ""
     if low is not None and high is not None:

@@ -119,7 +119,7 @@ def _cell_row(file_index: int, results: Results, cell: Cell, family: str) -> dic
         row["status"] = cell.status
         return row
     median, low, high = cell.median_ns, cell.stat("ci_low_ns"), cell.stat("ci_high_ns")
-    ratio, ratio_low, ratio_high = _versus_kernel(results, cell)
+    ratio, ratio_low, ratio_high = results.versus_kernel(cell)
     numbers = {
         "med": median,
         "lo": low,
@@ -134,15 +134,6 @@ def _cell_row(file_index: int, results: Results, cell: Cell, family: str) -> dic
     if cell.interval_basis != "processes":
         row["basis"] = cell.interval_basis
     return row
-
-
-def _versus_kernel(results: Results, cell: Cell) -> tuple[float | None, float | None, float | None]:
-    """median / kernel alone, as the table shows it (paired by process where it can)."""
-    ratio = cell.stat("kernel_ratio")
-    if ratio is not None:
-        return ratio, cell.stat("kernel_ratio_ci_low"), cell.stat("kernel_ratio_ci_high")
-    kernel = results.kernel_ns(cell.op, cell.size)
-    return (cell.median_ns / kernel, None, None) if kernel else (None, None, None)
 
 
 def _floor_rows(file_index: int, results: Results) -> list[dict[str, Any]]:
