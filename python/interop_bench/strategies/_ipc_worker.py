@@ -86,6 +86,8 @@ def out_of_step_closes(kill: Callable[[], None], close: Callable[[], None]) -> I
 class WorkerProcess:
     """One running ib_worker."""
 
+    program = "ib_worker"  # the executable, as errors name it
+
     def __init__(
         self,
         args: Sequence[str],

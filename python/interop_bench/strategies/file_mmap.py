@@ -74,6 +74,7 @@ class FileMmapStrategy(PipeStrategy):
         "maps the .npy file (header checked as hostile); results come back as .npy files "
         "opened with np.load(mmap_mode=...)"
     )
+    packages = ("numpy",)  # np.save and np.load(mmap_mode=...) are the Python side
     copies_in = "copy"
     copies_out = "zero-copy"
     scale_result_memory = "native"
