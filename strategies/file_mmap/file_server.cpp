@@ -95,6 +95,7 @@ class FileServer {
     // Sum reads a read-only mapping through this span; only square writes it.
     const std::span<double> data(
         reinterpret_cast<double*>(input->bytes().data() + header->data_offset), header->elements);
+    input->populate(header->data_offset, data.size_bytes(), op == Op::kSquare);
     if (options_.fault == ipc::Fault::kSlow) ipc::stall(options_);
     if (op == Op::kScale) {
       return scale_into(output_name, data, factor);
@@ -116,6 +117,7 @@ class FileServer {
     if (!output) {
       return error_answer(output_name + ": " + error);
     }
+    output->populate(0, output->bytes().size(), true);
     const std::span<std::byte> bytes = output->bytes();
     std::memcpy(bytes.data(), header.data(), header.size());
     kernels::scale(in, factor,

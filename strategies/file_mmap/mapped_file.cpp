@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -17,15 +18,14 @@ std::string system_error(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
 }
 
-// Map `bytes` of `fd` shared; MAP_POPULATE faults every page in one pass, far
-// cheaper than one fault per 4 KiB page on first touch. An empty file maps to
-// an empty span (mmap refuses a length of 0).
+// Map `bytes` of `fd` shared (nothing is faulted in yet). An empty file maps
+// to an empty span (mmap refuses a length of 0).
 std::byte* map(int fd, std::size_t bytes, bool writable) {
   if (bytes == 0) {
     return nullptr;
   }
   const int protection = writable ? PROT_READ | PROT_WRITE : PROT_READ;
-  void* p = ::mmap(nullptr, bytes, protection, MAP_SHARED | MAP_POPULATE, fd, 0);
+  void* p = ::mmap(nullptr, bytes, protection, MAP_SHARED, fd, 0);
   return p == MAP_FAILED ? nullptr : static_cast<std::byte*>(p);
 }
 
@@ -89,6 +89,16 @@ std::optional<MappedFile> MappedFile::create(int dir_fd, const std::string& name
   ::close(fd);
   ::unlinkat(dir_fd, name.c_str(), 0);
   return std::nullopt;
+}
+
+void MappedFile::populate(std::size_t offset, std::size_t length, bool for_writing) const {
+  if (length == 0 || offset >= size_) {
+    return;
+  }
+  static const std::size_t page_bytes = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t start = offset - offset % page_bytes;
+  const std::size_t end = std::min(offset + length, size_);
+  ::madvise(data_ + start, end - start, for_writing ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
