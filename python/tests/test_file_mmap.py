@@ -81,8 +81,19 @@ def test_a_hostile_file_is_refused_with_a_value_error_naming_it(
 
 @pytest.mark.parametrize("name", ["../escape.npy", "sub/dir.npy", "", "..", "x" * 300])
 def test_names_outside_the_directory_are_refused(strategy: FileMmapStrategy, name: str) -> None:
-    with pytest.raises(ValueError, match="refused"):
+    with pytest.raises(ValueError, match="is not a plain name in the worker's directory"):
         strategy.run_files(Op.SUM, name)
+
+
+def test_overlong_names_and_unknown_ops_are_refused_and_the_worker_stays_in_step(
+    strategy: FileMmapStrategy,
+) -> None:
+    with pytest.raises(ValueError, match="file names of 601 bytes are longer than the 511"):
+        strategy.run_files(Op.SUM, "y" * 600)
+    with pytest.raises(ValueError, match="unknown op 99"):
+        strategy.run_files(99, "in.npy")
+    a = ops.make_vector(10)
+    ops.check_sum(strategy.sum(a), a)
 
 
 def test_a_fifo_or_a_missing_file_does_not_block_the_worker(strategy: FileMmapStrategy) -> None:
