@@ -1,6 +1,7 @@
-"""The cross-process strategies (shm, shm-futex, shm-copy, mp-shm, pipe, uds): the protocol
-mirror matches the C++ header, faults are survived and detected, and nothing
-(segment or worker process) is left behind in any way a call can end."""
+"""The cross-process strategies (shm, shm-futex, shm-copy, mp-shm, pipe, uds,
+file-mmap): the protocol mirror matches the C++ header, faults are survived and
+detected, and nothing (segment or worker process) is left behind in any way a
+call can end."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from interop_bench.strategies._ipc_segments import leftover_segments
 from interop_bench.strategies._ipc_shm import ShmStrategyBase
 from interop_bench.strategies._ipc_worker import WorkerError, WorkerRefusedError
 from interop_bench.strategies.base import Strategy
+from interop_bench.strategies.file_mmap import FileMmapStrategy
 from interop_bench.strategies.mp_shm import MpShmStrategy
 from interop_bench.strategies.pipe import PipeStrategy
 from interop_bench.strategies.shm import ShmStrategy
@@ -38,6 +40,7 @@ IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "pipe": PipeStrategy,
     "uds": UdsStrategy,
     "mp-shm": MpShmStrategy,
+    "file-mmap": FileMmapStrategy,
 }
 
 
@@ -358,7 +361,7 @@ def test_phases_add_up_to_the_call_and_the_answer_is_right(name: str, op: str) -
             ops.check_array(result, source * 2.0, "scale")  # type: ignore[arg-type]
         else:
             ops.check_array(args[0], np.square(source), "square")  # type: ignore[arg-type]
-        if name in ("shm-copy", "mp-shm", "pipe", "uds"):
+        if name in ("shm-copy", "mp-shm", "pipe", "uds", "file-mmap"):
             # 24 MB cross the boundary: the copy is a phase of its own, and it took time
             assert phases["copy_in" if "shm" in name else "send"] > 0, phases
 

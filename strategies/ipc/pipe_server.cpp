@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstring>
@@ -13,50 +12,10 @@
 
 #include "protocol.hpp"
 #include "requests.hpp"
+#include "stream_io.hpp"
 
 namespace interop_bench::ipc {
 namespace {
-
-// Discarded payloads are read through a buffer of this size.
-constexpr std::size_t kDiscardChunkBytes = 1 << 16;
-
-// Move exactly `bytes` with `io` (read or write), resuming after partial
-// transfers and signals; false on end of input or error.
-template <class Byte, class Io>
-bool transfer_all(Io io, int fd, Byte* p, std::size_t bytes) {
-  while (bytes > 0) {
-    const ssize_t n = io(fd, p, bytes);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return false;
-    }
-    p += n;
-    bytes -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-bool read_all(int fd, void* to, std::size_t bytes) {
-  return transfer_all(::read, fd, static_cast<std::byte*>(to), bytes);
-}
-
-bool write_all(int fd, const void* from, std::size_t bytes) {
-  return transfer_all(::write, fd, static_cast<const std::byte*>(from), bytes);
-}
-
-bool discard(int fd, std::uint64_t bytes) {
-  std::byte sink[kDiscardChunkBytes];
-  while (bytes > 0) {
-    const std::size_t n = bytes < sizeof sink ? bytes : sizeof sink;
-    if (!read_all(fd, sink, n)) {
-      return false;
-    }
-    bytes -= n;
-  }
-  return true;
-}
 
 // A buffer of doubles that grows and is never zero-filled (it is always
 // overwritten by a read before use).

@@ -1,4 +1,5 @@
-"""The ib_worker process behind the `shm*`, `pipe` and `uds` strategies: starting it,
+"""The ib_worker process behind the `shm*`, `pipe` and `uds` strategies (and
+file-mmap's ib_file_mmap_worker): starting it,
 asking whether it lives, stopping it, and the error a caller sees when it fails.
 
 The worker dies with this process (it asks the kernel for SIGKILL when its
@@ -85,12 +86,21 @@ def out_of_step_closes(kill: Callable[[], None], close: Callable[[], None]) -> I
 class WorkerProcess:
     """One running ib_worker."""
 
+    program = "ib_worker"  # the executable, as errors name it
+
     def __init__(
-        self, args: Sequence[str], *, pipes: bool = False, stream: socket.socket | None = None
+        self,
+        args: Sequence[str],
+        *,
+        pipes: bool = False,
+        stream: socket.socket | None = None,
+        program: str = "ib_worker",
     ) -> None:
         """`pipes`: the worker's stdin and stdout are pipes to this process; `stream`:
-        they are both this socket (the worker's end; the caller closes its copy)."""
-        command = [str(native.executable("ib_worker")), *args, f"--parent={os.getpid()}"]
+        they are both this socket (the worker's end; the caller closes its copy);
+        `program`: the native executable (file-mmap has its own)."""
+        self.program = program
+        command = [str(native.executable(program)), *args, f"--parent={os.getpid()}"]
         ends: int | None = subprocess.PIPE if pipes else subprocess.DEVNULL
         if stream is not None:
             ends = stream.fileno()
@@ -114,10 +124,10 @@ class WorkerProcess:
         """How the worker ended, for error messages."""
         code = self.process.poll()
         if code is None:
-            return f"ib_worker (pid {self.pid}) is still running"
+            return f"{self.program} (pid {self.pid}) is still running"
         if code < 0:
-            return f"ib_worker (pid {self.pid}) was killed by {signal.Signals(-code).name}"
-        return f"ib_worker (pid {self.pid}) exited with status {code}"
+            return f"{self.program} (pid {self.pid}) was killed by {signal.Signals(-code).name}"
+        return f"{self.program} (pid {self.pid}) exited with status {code}"
 
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Wait for a worker told to stop; kill it if it does not; always reap it."""

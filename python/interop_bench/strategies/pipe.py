@@ -19,6 +19,7 @@ import contextlib
 import os
 from collections.abc import Sequence
 from time import perf_counter_ns
+from typing import ClassVar
 
 import numpy as np
 
@@ -34,7 +35,7 @@ from interop_bench.strategies._ipc_worker import (
     out_of_step_closes,
     pids,
 )
-from interop_bench.strategies.base import Strategy, not_open_error
+from interop_bench.strategies.base import CopyKind, Strategy, not_open_error
 
 _REQUEST = proto.packer(proto.PIPE_REQUEST, "magic", "payload_bytes")
 _RESPONSE = proto.packer(proto.PIPE_RESPONSE, "magic", "payload_bytes")
@@ -45,9 +46,10 @@ PHASE_NAMES = ("send", "round_trip", "receive")
 
 class PipeStrategy(Strategy):
     name = "pipe"
-    sources = (
+    sources: ClassVar[tuple[str, ...]] = (
         "strategies/ipc/pipe_server.cpp",
         "strategies/ipc/requests.cpp",
+        "strategies/ipc/stream_io.cpp",
         "python/interop_bench/strategies/_ipc_worker.py",
     )
     family = "ipc"
@@ -55,7 +57,7 @@ class PipeStrategy(Strategy):
     uncountable = UNCOUNTABLE
     description = "worker process over stdin/stdout pipes: length-prefixed raw float64 bytes"
     copies_in = "copy"
-    copies_out = "copy"
+    copies_out: ClassVar[CopyKind] = "copy"
     copies_note = (
         "bytes cross twice each way (write into the kernel's pipe buffer, read out of it); "
         "a strided matrix is packed first"
@@ -186,15 +188,17 @@ class PipeStrategy(Strategy):
         )
         if magic != proto.MAGIC or got_seq != seq or status > proto.STATUS_ERROR:
             raise WorkerError(
-                f"ib_worker broke the protocol: answered request {seq} with magic {magic:#x}, "
-                f"sequence number {got_seq} and status {status:#x}; it is no longer trusted"
+                f"{worker.program} broke the protocol: answered request {seq} with magic "
+                f"{magic:#x}, sequence number {got_seq} and status {status:#x}; "
+                "it is no longer trusted"
             )
         if status == proto.STATUS_ERROR:
             message = proto.text(bytes(self._header[_ERROR_AT:]))
-            raise WorkerRefusedError(f"ib_worker refused the request: {message}")
+            raise WorkerRefusedError(f"{worker.program} refused the request: {message}")
         if reply_bytes != reply.nbytes:
             raise WorkerError(
-                f"ib_worker broke the protocol: sent {reply_bytes} bytes, {reply.nbytes} expected"
+                f"{worker.program} broke the protocol: sent {reply_bytes} bytes, "
+                f"{reply.nbytes} expected"
             )
         self._read_all(reply, worker)
         return float(result)

@@ -23,6 +23,7 @@ STRATEGIES: dict[str, str] = {
     "pipe": "pipe:PipeStrategy",
     "uds": "uds:UdsStrategy",
     "mp-shm": "mp_shm:MpShmStrategy",
+    "file-mmap": "file_mmap:FileMmapStrategy",
     "json": "json:JsonStrategy",
     "json-fast": "json_fast:JsonFastStrategy",
     "flatbuffers": "flatbuffers:FlatBuffersStrategy",
