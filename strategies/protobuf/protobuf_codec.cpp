@@ -66,7 +66,8 @@ std::shared_ptr<Message> parse(std::span<const std::uint8_t> message) {
   const auto& unknown = parsed->GetReflection()->GetUnknownFields(*parsed);
   if (unknown.field_count() != 0) {
     throw MessageError("protobuf: unknown field " + std::to_string(unknown.field(0).number()) +
-                       " in a " + Message::GetDescriptor()->name() + " message");
+                       " (or one of the wrong wire type) in a " + Message::GetDescriptor()->name() +
+                       " message");
   }
   return parsed;
 }

@@ -146,6 +146,19 @@ TEST(ProtobufBytes, RefusesDataThatIsNotWholeDoubles) {
             std::string::npos);
 }
 
+TEST(ProtobufPacked, AcceptsTheUnpackedEncodingTheBytesFieldCannotHold) {
+  // Parsers of a repeated double accept either encoding (the protobuf spec);
+  // field 3 as fixed64 values is no bytes field.
+  Bytes message("\x08\x01\x12\x01\x02", 5);
+  for (const double value : {1.0, 2.5}) {
+    message += '\x19';
+    message += Bytes(reinterpret_cast<const char*>(&value), sizeof value);
+  }
+  EXPECT_EQ(run<ib::ProtobufPacked>(message), std::vector<double>{3.5});
+  EXPECT_NE(refusal<ib::ProtobufBytes>(message).find("unknown field 3 (or one of the wrong wire"),
+            std::string::npos);
+}
+
 TYPED_TEST(ProtobufFormat, RefusesEveryTruncation) {
   // k is serialized last: a cut anywhere loses a field, a length or a value.
   const Bytes whole = request<TypeParam>(pb::SCALE, {2}, {1, 2}, 3.0);
@@ -169,9 +182,9 @@ TYPED_TEST(ProtobufFormat, RefusesAMessageLargerThanProtobufParses) {
 }
 
 TYPED_TEST(ProtobufFormat, DeeplyNestedUnknownGroupsAreRefused) {
-  // Start-group tags of field 5, 1000 deep: past the recursion limit.
-  Bytes message(1000, '\x2b');
-  message += Bytes(1000, '\x2c');
+  // Start-group tags of field 5, 50 deep: past our limit, within the default 100.
+  Bytes message(50, '\x2b');
+  message += Bytes(50, '\x2c');
   EXPECT_NE(refusal<TypeParam>(message).find("nested too deep"), std::string::npos);
 }
 

@@ -9,9 +9,10 @@ float64 bytes, the usual recipe for an array (protobuf issues #880, #10930):
 and ``SerializeToString`` once more into the bytes sent). C++ parses it under
 limits into a std::string (a copy) and reads the doubles there in place, runs
 the kernel writing square's and scale's results straight into the reply's
-bytes field, and returns the reply as a bytearray; Python parses it (the field
-is copied out as a bytes object) and views it with ``np.frombuffer``, so
-scale's result is read-only.
+bytes field, and returns the reply as a bytearray; Python parses it (upb copies
+the field into the message's arena, and reading ``reply.data`` copies it again
+into a new bytes object, at every access) and views it with ``np.frombuffer``,
+so scale's result is read-only.
 
 protobuf-packed: ``PackedRequest.values`` is a packed ``repeated double``
 filled as users write it, ``msg.values.extend(a)``, and read back with
@@ -60,9 +61,9 @@ class ProtobufStrategy(SerializationStrategy):
     copies_note = (
         "encode: tobytes() + into the message + SerializeToString; native: the parser copies "
         "the bytes field into a std::string, read there in place, result written into the "
-        "reply's bytes field, reply -> bytearray; decode: parsed, the field copied into bytes, "
-        "np.frombuffer views it (scale's result is read-only; square copies it into the "
-        "caller's array)"
+        "reply's bytes field, reply -> bytearray; decode: parsed into the message, reading the "
+        "field copies it into bytes, np.frombuffer views it (scale's result is read-only; "
+        "square copies it into the caller's array)"
     )
     extension_name = "ib_protobuf"
 
@@ -106,8 +107,8 @@ class ProtobufPackedStrategy(ProtobufStrategy):
     copies_note = (
         "encode: values.extend(a), one Python float each, + SerializeToString; native: the "
         "parser copies the packed doubles into a RepeatedField, read there in place, result "
-        "written into the reply's packed field, reply -> bytearray; decode: parsed, "
-        "np.array(reply.values), one Python float each"
+        "written into the reply's packed field, reply -> bytearray; decode: parsed into the "
+        "message, np.array(reply.values), one Python float each"
     )
     extension_name = "ib_protobuf_packed"
 
