@@ -57,7 +57,7 @@ std::vector<double> run(const Bytes& message) {
     EXPECT_TRUE(parsed.ParseFromArray(reply.data(), static_cast<int>(reply.size())));
     if (parsed.has_value()) return {parsed.value()};
     std::vector<double> values(parsed.data().size() / sizeof(double));
-    std::memcpy(values.data(), parsed.data().data(), parsed.data().size());
+    if (!values.empty()) std::memcpy(values.data(), parsed.data().data(), parsed.data().size());
     return values;
   } else {
     pb::PackedReply parsed;
