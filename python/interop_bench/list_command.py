@@ -43,6 +43,8 @@ def rows() -> list[tuple[str, str, str, str, str]]:
         notes = "; ".join(filter(None, (cls.copies_note, gil.note(cls))))
         description = f"{cls.description} ({notes})"
         versions = versions_cell(cls.packages, found)
+        if cls.backend:
+            versions += f" ({cls.backend} backend)"
         table.append((cls.name, cls.family, copies, versions, description))
     return table
 

@@ -224,6 +224,8 @@ def strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
             "sources": strategies.source_files(cls),
             "packages": list(cls.packages),
         }
+        if cls.backend:
+            facts[name]["backend"] = cls.backend
     return facts | floor_turns.FACTS
 
 

@@ -249,22 +249,12 @@ Request MsgpackList::decode(std::span<const std::uint8_t> message) {
 
 std::span<double> MsgpackBin::Writer::array(Request& request, bool copy_input) {
   const std::size_t count = request.data.size();
-  const std::size_t body_bytes = count * sizeof(double);
   ByteSink header;
   // Reachable only from a bin that held as many bytes: a bin's size is 32 bits.
   msgpack::packer<ByteSink> packer(header);
   pack_data_key(packer);
-  packer.pack_bin(static_cast<std::uint32_t>(body_bytes));
-  // Pad in front so that the body after the header starts 8-aligned.
-  begin_ =
-      (sizeof(std::uint64_t) - header.bytes.size() % sizeof(std::uint64_t)) % sizeof(std::uint64_t);
-  size_ = header.bytes.size() + body_bytes;
-  // new[] without (), unlike std::vector, does not zero what the kernel overwrites.
-  storage_.reset(
-      new std::uint64_t[(begin_ + size_ + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t)]);
-  auto* reply = reinterpret_cast<std::uint8_t*>(storage_.get()) + begin_;
-  std::memcpy(reply, header.bytes.data(), header.bytes.size());
-  const std::span<double> body(reinterpret_cast<double*>(reply + header.bytes.size()), count);
+  packer.pack_bin(static_cast<std::uint32_t>(count * sizeof(double)));
+  const std::span<double> body = reply_.array(header.bytes, count);
   if (copy_input) std::copy(request.data.begin(), request.data.end(), body.begin());
   return body;
 }
@@ -272,14 +262,7 @@ std::span<double> MsgpackBin::Writer::array(Request& request, bool copy_input) {
 void MsgpackBin::Writer::finish_value(double value) {
   ByteSink reply;
   pack_value_reply(reply, value);
-  begin_ = 0;
-  size_ = reply.bytes.size();
-  storage_.reset(new std::uint64_t[(size_ + sizeof(std::uint64_t) - 1) / sizeof(std::uint64_t)]);
-  std::memcpy(storage_.get(), reply.bytes.data(), size_);
-}
-
-std::span<const std::uint8_t> MsgpackBin::Writer::bytes() const {
-  return {reinterpret_cast<const std::uint8_t*>(storage_.get()) + begin_, size_};
+  std::memcpy(reply_.whole(reply.bytes.size()), reply.bytes.data(), reply.bytes.size());
 }
 
 void MsgpackList::Writer::finish_array() {

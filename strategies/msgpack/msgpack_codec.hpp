@@ -10,10 +10,10 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <vector>
 
+#include "bridge/aligned_reply.hpp"
 #include "bridge/request.hpp"
 
 namespace interop_bench::serialization {
@@ -36,12 +36,10 @@ struct MsgpackBin {
     std::span<double> array(Request& request, bool copy_input);
     void finish_array() {}
     void finish_value(double value);
-    std::span<const std::uint8_t> bytes() const;
+    std::span<const std::uint8_t> bytes() const { return reply_.bytes(); }
 
    private:
-    std::unique_ptr<std::uint64_t[]> storage_;  // uint64 keeps the body 8-aligned
-    std::size_t begin_ = 0;                     // where the reply starts in storage_, in bytes
-    std::size_t size_ = 0;
+    AlignedReply reply_;
   };
 };
 

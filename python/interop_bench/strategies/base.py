@@ -148,6 +148,10 @@ class Strategy(ABC):
     # module of the standard library): `interop-bench list` shows their versions.
     packages: ClassVar[tuple[str, ...]] = ()
 
+    # The implementation a package chose when it was imported, where it has
+    # several that cost differently (protobuf's "upb", "cpp" or "python"), or "".
+    backend: ClassVar[str] = ""
+
     # Why Valgrind cannot count this strategy's instructions per call honestly
     # (runner/instructions.py), or "" when it can: in-process strategies can.
     uncountable: ClassVar[str] = ""

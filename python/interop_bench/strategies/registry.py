@@ -33,6 +33,8 @@ STRATEGIES: dict[str, str] = {
     "cffi": "cffi:CffiStrategy",
     "msgpack": "msgpack:MsgpackStrategy",
     "msgpack-list": "msgpack:MsgpackListStrategy",
+    "protobuf": "protobuf:ProtobufStrategy",
+    "protobuf-packed": "protobuf:ProtobufPackedStrategy",
     "pickle5": "pickle5:Pickle5Strategy",
     "pickle": "pickle5:PickleStrategy",
 }

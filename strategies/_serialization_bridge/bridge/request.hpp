@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -47,6 +48,9 @@ struct Request {
   // message itself (FlatBuffers reads them in place).
   std::span<const double> data;
   std::vector<double> owned;
+  // What `data` points into when it is neither `owned` nor the message (the
+  // object protobuf parsed the message into), kept alive with the request.
+  std::shared_ptr<const void> decoded;
 
   // The values as writable memory when the request owns them, else empty.
   std::span<double> owned_values() noexcept {
