@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstring>
@@ -13,38 +12,13 @@
 
 #include "protocol.hpp"
 #include "requests.hpp"
+#include "stream_io.hpp"
 
 namespace interop_bench::ipc {
 namespace {
 
 // Discarded payloads are read through a buffer of this size.
 constexpr std::size_t kDiscardChunkBytes = 1 << 16;
-
-// Move exactly `bytes` with `io` (read or write), resuming after partial
-// transfers and signals; false on end of input or error.
-template <class Byte, class Io>
-bool transfer_all(Io io, int fd, Byte* p, std::size_t bytes) {
-  while (bytes > 0) {
-    const ssize_t n = io(fd, p, bytes);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return false;
-    }
-    p += n;
-    bytes -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-bool read_all(int fd, void* to, std::size_t bytes) {
-  return transfer_all(::read, fd, static_cast<std::byte*>(to), bytes);
-}
-
-bool write_all(int fd, const void* from, std::size_t bytes) {
-  return transfer_all(::write, fd, static_cast<const std::byte*>(from), bytes);
-}
 
 bool discard(int fd, std::uint64_t bytes) {
   std::byte sink[kDiscardChunkBytes];
@@ -82,7 +56,7 @@ class PipeServer {
 
   int serve() {
     PipeRequest request{};
-    while (read_all(in_fd_, &request, sizeof request)) {
+    while (read_frame_start(in_fd_, &request, sizeof request)) {
       if (request.magic != kMagic || request.version != kVersion) {
         // The stream cannot be trusted to be in step any more: say so and stop.
         respond(request.seq, error_answer("bad frame: wrong magic or version"), nullptr, 0);
@@ -102,6 +76,15 @@ class PipeServer {
  private:
   // Answer one request whose header is valid; false when the stream broke.
   bool handle(const PipeRequest& request) {
+    if (request.payload_bytes > options_.max_payload_bytes) {
+      // Too much to receive, and too much to read past: refuse and end the stream.
+      respond(request.seq,
+              error_answer("payload of " + std::to_string(request.payload_bytes) +
+                           " bytes is over this worker's limit of " +
+                           std::to_string(options_.max_payload_bytes) + " (--max-bytes)"),
+              nullptr, 0);
+      return false;
+    }
     const Op op = static_cast<Op>(request.op);
     const Shape shape{request.count, request.rows, request.cols, request.cols};
     std::string error;
@@ -153,10 +136,24 @@ class PipeServer {
         options_.fault == Fault::kBadStatus ? 0xBAD : static_cast<std::uint32_t>(answer.status);
     response.result = answer.result;
     response.detail = answer.detail;
-    response.payload_bytes = answer.status == Status::kOk ? elements * kElementBytes : 0;
+    const std::uint64_t payload_bytes = answer.status == Status::kOk ? elements * kElementBytes : 0;
+    response.payload_bytes =
+        options_.fault == Fault::kLyingLength ? kLyingLengthBytes : payload_bytes;
     answer.error.copy(response.error_text, kErrorTextBytes - 1);
-    return write_all(out_fd_, &response, sizeof response) &&
-           write_all(out_fd_, data, response.payload_bytes);
+    if (!write_all(out_fd_, &response, sizeof response)) {
+      return false;
+    }
+    if (options_.fault == Fault::kStallReply) {
+      // Half the reply, then a stall: the tests kill the worker mid-transfer.
+      const std::uint64_t half = payload_bytes / 2;
+      if (!write_all(out_fd_, data, half)) {
+        return false;
+      }
+      stall(options_);
+      return write_all(out_fd_, reinterpret_cast<const std::byte*>(data) + half,
+                       payload_bytes - half);
+    }
+    return write_all(out_fd_, data, payload_bytes);
   }
 
   int in_fd_;
