@@ -51,6 +51,7 @@ MIN_BURST_BYTES = 128 << 10
 QUEUE_LATENCY = "20ms"  # how long a packet may wait in the shaper's queue
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 5.0
+COMMAND_STOP_TIMEOUT_S = 60.0  # an interrupted run closing its strategies
 _RATE = re.compile(r"^(\d+(?:\.\d+)?)([kmg]?)bit$")
 _STALE = re.compile(rf"^{PREFIX}(?:peer|run)-(\d+)$")
 
@@ -214,14 +215,21 @@ def link(
 
 
 def run_in(namespace: str, command: Sequence[str], env: dict[str, str]) -> int:
-    """COMMAND in the runner namespace; Ctrl-C reaches it too (same terminal
-    group), and it is waited for so that it can write what it measured."""
+    """COMMAND in the runner namespace. Interrupted, it is interrupted too (a
+    Ctrl-C from the terminal reached it already; once more is what `interop-bench
+    run` expects) and given COMMAND_STOP_TIMEOUT_S to write what it measured."""
     child = subprocess.Popen(["ip", "netns", "exec", namespace, *command], env=env)
-    while True:
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        with suppress(ProcessLookupError):
+            child.send_signal(signal.SIGINT)
         try:
-            return child.wait()
-        except KeyboardInterrupt:
-            continue  # the child got the same SIGINT; let it finish its clean-up
+            child.wait(COMMAND_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        raise
 
 
 def _terminated(signum: int, frame: object) -> None:

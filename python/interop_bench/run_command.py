@@ -275,7 +275,7 @@ def _configure_peers(args: argparse.Namespace) -> None:
             family = strategies.strategy_class(name).family
             if family != "network":
                 raise UsageError(
-                    f"--peer {entry}: {name} is a {family} strategy, not a network one"
+                    f"--peer {entry}: {name} is not a network strategy (family {family})"
                 )
     if args.peer_secret_file is None:
         raise UsageError(

@@ -14,8 +14,18 @@ namespace interop_bench::ipc {
 // Misbehaviours the tests ask for, to check that the client does not trust
 // the worker blindly. Never used outside python/tests/test_ipc.py.
 // kLyingLength: every response header claims kLyingLengthBytes of payload;
-// kStallReply: half of a reply's payload is sent, then the worker stalls.
-enum class Fault { kNone, kBadSeq, kBadStatus, kBadMagic, kSlow, kLyingLength, kStallReply };
+// kStallReply / kDieMidReply: half of a reply's payload is sent, then the
+// worker stalls / exits.
+enum class Fault {
+  kNone,
+  kBadSeq,
+  kBadStatus,
+  kBadMagic,
+  kSlow,
+  kLyingLength,
+  kStallReply,
+  kDieMidReply
+};
 
 inline constexpr std::uint64_t kLyingLengthBytes = std::uint64_t{1} << 60;
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -143,11 +144,17 @@ class PipeServer {
     if (!write_all(out_fd_, &response, sizeof response)) {
       return false;
     }
-    if (options_.fault == Fault::kStallReply) {
-      // Half the reply, then a stall: the tests kill the worker mid-transfer.
+    const bool mid_reply_fault =
+        options_.fault == Fault::kStallReply || options_.fault == Fault::kDieMidReply;
+    if (mid_reply_fault && payload_bytes > 0) {
+      // Half the reply, then a stall (the tests kill the worker) or an exit:
+      // a worker that goes away mid-transfer.
       const std::uint64_t half = payload_bytes / 2;
       if (!write_all(out_fd_, data, half)) {
         return false;
+      }
+      if (options_.fault == Fault::kDieMidReply) {
+        std::_Exit(3);
       }
       stall(options_);
       return write_all(out_fd_, reinterpret_cast<const std::byte*>(data) + half,

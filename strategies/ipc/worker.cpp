@@ -63,6 +63,8 @@ bool parse_fault(std::string_view kind, ipc::Fault& fault) {
     fault = ipc::Fault::kLyingLength;
   } else if (kind == "stall-reply") {
     fault = ipc::Fault::kStallReply;
+  } else if (kind == "die-mid-reply") {
+    fault = ipc::Fault::kDieMidReply;
   } else {
     return false;
   }
