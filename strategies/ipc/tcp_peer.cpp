@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +26,10 @@ constexpr int kBacklog = 8;
 constexpr int kKeepIdleS = 30;
 constexpr int kKeepIntervalS = 10;
 constexpr int kKeepCount = 3;
+// A client has this long for each step of the handshake: the peer serves one
+// client at a time, so one that connects and says nothing holds up the others
+// only this long.
+constexpr int kHandshakeTimeoutMs = 5000;
 
 bool is_loopback(const sockaddr* address) {
   if (address->sa_family == AF_INET) {
@@ -110,20 +115,38 @@ void report_address(int listener) {
   }
 }
 
-void configure_connection(int fd, int io_timeout_ms) {
+// accept(2): errors of the connection being accepted, not of the listener.
+bool transient_accept_error(int error) {
+  switch (error) {
+    case EINTR:
+    case ECONNABORTED:
+    case EPROTO:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void configure_connection(int fd, int timeout_ms) {
   set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);  // a request's header must not wait for an ACK
   set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
   set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, kKeepIdleS);
   set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, kKeepIntervalS);
   set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, kKeepCount);
-  set_timeout(fd, SO_RCVTIMEO, io_timeout_ms);
-  set_timeout(fd, SO_SNDTIMEO, io_timeout_ms);
+  set_timeout(fd, SO_RCVTIMEO, timeout_ms);
+  set_timeout(fd, SO_SNDTIMEO, timeout_ms);
 }
 
 // One accepted client: authenticated, then served; whether it was authenticated.
 bool serve_client(int fd, const sockaddr_storage& from, socklen_t from_length,
                   const PeerOptions& peer, const WorkerOptions& options) {
-  configure_connection(fd, peer.io_timeout_ms);
+  configure_connection(fd, std::min(peer.io_timeout_ms, kHandshakeTimeoutMs));
   std::string why;
   if (!authenticate_client(fd, peer.secret, why)) {
     std::string port;
@@ -132,6 +155,8 @@ bool serve_client(int fd, const sockaddr_storage& from, socklen_t from_length,
                  port.c_str(), why.c_str());
     return false;
   }
+  set_timeout(fd, SO_RCVTIMEO, peer.io_timeout_ms);
+  set_timeout(fd, SO_SNDTIMEO, peer.io_timeout_ms);
   serve_pipe(fd, fd, options);  // ends with the client (STOP, end of stream, a broken frame)
   return true;
 }
@@ -153,7 +178,7 @@ int serve_tcp(const PeerOptions& peer, const WorkerOptions& options) {
     const int fd =
         accept4(listener, reinterpret_cast<sockaddr*>(&from), &from_length, SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (transient_accept_error(errno)) continue;
       std::fprintf(stderr, "ib_worker: accept failed: %s\n", std::strerror(errno));
       return 4;
     }
