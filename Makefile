@@ -121,7 +121,7 @@ LINK ?= 1gbit
 DELAY ?= 0.1ms
 NET_STRATEGIES ?= tcp,uds,shm
 netns-bench: $(STAMPS)/build ## measure tcp over an emulated link (root): LINK=10gbit|1gbit DELAY=0.1ms
-	$(PY) scripts/netns_link.py --rate $(LINK) --delay $(DELAY) -- \
+	$(PY) scripts/netns_link.py --rate $(LINK) $(if $(DELAY),--delay $(DELAY)) -- \
 	  $(PY) -m interop_bench run --profile $(PROFILE) --strategies $(or $(STRATEGIES),$(NET_STRATEGIES)) \
 	  $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES)) \
 	  --peer tcp={peer} --peer-secret-file {secret}

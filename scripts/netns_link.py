@@ -202,9 +202,8 @@ def link(
         facts = {
             "rate": rate,
             "delay": applied if applied is not None else "none",
-            "description": f"emulated: veth pair between two network namespaces "
-            f"({RUNNER_ADDRESS} -> {PEER_ADDRESS}), tbf {rate} each way, "
-            f"delay {applied or 'none'} each way",
+            "description": "emulated: a veth pair between two network namespaces "
+            f"({RUNNER_ADDRESS} -> {PEER_ADDRESS}), shaped by tc tbf each way",
         }
         yield address, secret_file, facts
     finally:

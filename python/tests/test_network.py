@@ -21,7 +21,7 @@ import pytest
 from runner_helpers import cell, run_in_process
 from worker_faults import stall_fifo, wait_gone, when_stalled
 
-from interop_bench import cli, native, ops, results_file
+from interop_bench import cli, native, ops, results_file, run_command
 from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import _net_peer
 from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
@@ -267,6 +267,18 @@ def test_run_peer_measures_against_it_and_records_the_link(
         "description": "lo",
     }
     assert {c["status"] for c in document["cells"] if c["strategy"] == "tcp"} == {"ok"}
+
+
+def test_a_resumed_run_needs_the_peers_it_was_measured_against(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(_net_peer.PEERS_VARIABLE, "")
+    document = {"environment": {"link": {"peers": {"tcp": "10.77.0.1:7700"}}}}
+    wanted = r"resume it with --peer tcp=10\.77\.0\.1:7700"
+    with pytest.raises(run_command.UsageError, match=wanted):
+        run_command._check_resumed_peers(document)
+    monkeypatch.setenv(_net_peer.PEERS_VARIABLE, "tcp=10.77.0.1:7700")
+    run_command._check_resumed_peers(document)
 
 
 @pytest.mark.parametrize(

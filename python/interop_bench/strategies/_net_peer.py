@@ -163,6 +163,7 @@ def start_local(flags: Sequence[str]) -> tuple[WorkerProcess, Address, bytes]:
         return worker, Address(host, int(port)), secret
     except BaseException:
         worker.kill()
+        worker.stop()
         raise
 
 
