@@ -46,7 +46,7 @@ pass's cells are on disk as they end: Ctrl-C keeps what was measured, and
 
 Network strategies (family "network": tcp) start their own peer on 127.0.0.1 unless
 --peer names one that already runs, maybe on another host (started there with
-`ib_worker --listen HOST:PORT --allow-remote --secret-file FILE`):
+`interop-bench peer --listen HOST:PORT --allow-remote --secret-file FILE`):
   --peer HOST:PORT                   every network strategy's peer
   --peer tcp=HOST:PORT [--peer grpc=HOST:PORT ...]   one peer per strategy
 with --peer-secret-file FILE, the secret the peer was started with (the peer serves

@@ -11,6 +11,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -215,6 +216,29 @@ def test_a_peer_binds_loopback_unless_told_otherwise(secret_file: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 4
     assert "not a loopback address: binding it needs --allow-remote" in done.stderr
+
+
+def test_interop_bench_peer_runs_a_peer_the_strategy_can_use(
+    secret_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    command = [sys.executable, "-m", "interop_bench", "peer", "--listen", "127.0.0.1:0"]
+    peer = subprocess.Popen([*command, "--secret-file", str(secret_file)], stdout=subprocess.PIPE)
+    try:
+        assert peer.stdout is not None
+        _, host, port = peer.stdout.readline().decode().split()
+        monkeypatch.setenv(_net_peer.PEERS_VARIABLE, f"{host}:{port}")
+        monkeypatch.setenv(_net_peer.SECRET_VARIABLE, str(secret_file))
+        with TcpStrategy() as strategy:
+            a = ops.make_vector(1000)
+            ops.check_sum(strategy.sum(a), a)
+    finally:
+        peer.kill()
+        peer.wait()
+    refused = subprocess.run(
+        [*command[:-1], "0.0.0.0:0", "--secret-file", str(secret_file)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 4 and "needs --allow-remote" in refused.stderr
 
 
 def test_a_secret_others_may_read_is_refused_by_both_sides(secret_file: Path) -> None:
