@@ -23,7 +23,7 @@ SOURCES := $(shell find kernels harness strategies python/interop_bench cmake \
            CMakeLists.txt pyproject.toml
 
 .PHONY: help deps venv build native test lint ctest pytest bench clean report summary \
-        compare-reference pytest-bench aa ab-gate
+        compare-reference pytest-bench aa ab-gate netns-bench
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -115,6 +115,17 @@ AB_ARGS ?= --strategies capi,pybind11,nanobind,ctypes,cython,numpy,json-fast,shm
 ab-gate: $(STAMPS)/build ## gate on a regression against AB_BASELINE (default HEAD~1)
 	$(PY) -m interop_bench ab --baseline $(AB_BASELINE) $(AB_ARGS) --format markdown
 
+# The network strategies over an emulated link (root: two network namespaces, a
+# veth pair shaped by tc; scripts/netns_link.py), next to local IPC strategies.
+LINK ?= 1gbit
+DELAY ?= 0.1ms
+NET_STRATEGIES ?= tcp,uds,shm
+netns-bench: $(STAMPS)/build ## measure tcp over an emulated link (root): LINK=10gbit|1gbit DELAY=0.1ms
+	$(PY) scripts/netns_link.py --rate $(LINK) $(if $(DELAY),--delay $(DELAY)) -- \
+	  $(PY) -m interop_bench run --profile $(PROFILE) --strategies $(or $(STRATEGIES),$(NET_STRATEGIES)) \
+	  $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES)) \
+	  --peer tcp={peer} --peer-secret-file {secret}
+
 PYTEST_BENCH_ARGS ?=
 pytest-bench: $(STAMPS)/build ## every strategy under pytest-benchmark: results/pytest-bench-<stamp>.json
 	@mkdir -p results
@@ -131,7 +142,7 @@ clean: ## remove build outputs and stamps (keeps .venv and results/)
 .PHONY: fuzz fuzz-smoke fuzz-build test-sanitize
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf
+FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf ipc
 SANITIZE_DIR := build/sanitize
 
 fuzz-build: $(STAMPS)/deps

@@ -11,7 +11,7 @@ from interop_bench.strategies import gil
 
 HELP = "list the strategies: name, family, what each copies, the releases they use"
 DESCRIPTION = """List every registered strategy with its family (reference, ffi,
-serialization, ipc), what it does with the array's bytes on the way in (Python to
+serialization, ipc, network), what it does with the array's bytes on the way in (Python to
 C++) and out (C++ to Python: zero-copy, copy, serialize), the versions of the
 packages it measures (the binding or codec as installed, the C++ library as
 compiled against, "python" for the standard library's), and one line about it."""

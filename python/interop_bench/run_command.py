@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -17,12 +18,14 @@ from interop_bench.runner import (
     floor_turns,
     floors,
     instructions,
+    link,
     noise,
     plan,
 )
 from interop_bench.runner.passes import PassError, PassRunner, SubprocessLauncher
 from interop_bench.runner.progress import Progress
 from interop_bench.runner.request import Request
+from interop_bench.strategies import _net_peer
 
 HELP = "measure strategies x ops x sizes and write a results file"
 DESCRIPTION = """Measure each strategy on each operation at each size: check the answer
@@ -40,6 +43,15 @@ start, as an independent cross-check.
 The results file (docs/results-schema.md) is rewritten after every pass and each
 pass's cells are on disk as they end: Ctrl-C keeps what was measured, and
 `run --resume FILE` measures only what is missing.
+
+Network strategies (family "network": tcp) start their own peer on 127.0.0.1 unless
+--peer names one that already runs, maybe on another host (started there with
+`interop-bench peer --listen HOST:PORT --allow-remote --secret-file FILE`):
+  --peer HOST:PORT                   every network strategy's peer
+  --peer tcp=HOST:PORT [--peer grpc=HOST:PORT ...]   one peer per strategy
+with --peer-secret-file FILE, the secret the peer was started with (the peer serves
+only clients that prove they hold it). The file records the peers and the link
+(--link TEXT; scripts/netns_link.py records its shaping and delay itself).
 
 profiles: quick (4 sizes, 5 processes, ~1.5 min), default (1..1e7, 5 processes,
 <= 10 min), full (to 1e8, 10 processes)."""
@@ -110,6 +122,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         help="measure the cells missing from FILE (same request)",
+    )
+    parser.add_argument(
+        "--peer",
+        action="append",
+        metavar="[STRATEGY=]HOST:PORT",
+        help="measure the network strategies (or STRATEGY) against the peer already running at "
+        "HOST:PORT instead of their own on loopback; repeat for one peer per strategy",
+    )
+    parser.add_argument(
+        "--peer-secret-file",
+        type=Path,
+        metavar="FILE",
+        help="the shared secret of the --peer peers (mode 600, 16+ bytes, e.g. from "
+        "`openssl rand -hex 32`); it never crosses the network",
+    )
+    parser.add_argument(
+        "--link",
+        metavar="TEXT",
+        help="what lies between this machine and the peers (e.g. '10GbE, one switch'), "
+        "recorded in the results file and shown by the report",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress and no summary table")
 
@@ -229,6 +261,50 @@ def strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     return facts | floor_turns.FACTS
 
 
+def _configure_peers(args: argparse.Namespace) -> None:
+    """Check --peer and --peer-secret-file and hand them to the passes (and the
+    strategies) through the environment; UsageError naming what is wrong."""
+    if not args.peer:
+        if args.peer_secret_file is not None:
+            raise UsageError("--peer-secret-file is the secret of a --peer: give the peer too")
+        return
+    for entry in args.peer:
+        try:
+            named = _net_peer.parse_peers(entry)
+        except ValueError as error:
+            raise UsageError(f"--peer {entry}: {error}") from None
+        for name in filter(None, named):
+            family = strategies.strategy_class(name).family
+            if family != "network":
+                raise UsageError(
+                    f"--peer {entry}: {name} is not a network strategy (family {family})"
+                )
+    if args.peer_secret_file is None:
+        raise UsageError(
+            "--peer needs --peer-secret-file FILE: a peer serves only clients that hold its secret"
+        )
+    try:
+        _net_peer.read_secret(args.peer_secret_file)
+    except ValueError as error:
+        raise UsageError(f"--peer-secret-file: {error}") from None
+    os.environ[_net_peer.PEERS_VARIABLE] = ",".join(args.peer)
+    os.environ[_net_peer.SECRET_VARIABLE] = str(args.peer_secret_file.resolve())
+
+
+def _check_resumed_peers(document: results_file.Document) -> None:
+    """A resumed run measures against the peers its file was measured against."""
+    stored = (document["environment"].get("link") or {}).get("peers") or {}
+    given = link.describe()["peers"]
+    if stored != given:
+        wanted = " ".join(
+            f"--peer {k}={v}" if k != "*" else f"--peer {v}" for k, v in stored.items()
+        )
+        raise UsageError(
+            f"this file was measured against the peers {stored or 'on loopback'}, not {given}: "
+            f"resume it with {wanted or 'no --peer'}"
+        )
+
+
 def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results_file.Document, Path]:
     """The request, its document (new or resumed) and where it is written."""
     now = datetime.now(timezone.utc)
@@ -240,6 +316,7 @@ def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results_file.Do
             )
         document = results_file.load(args.resume)
         request = _stored_request(document)
+        _check_resumed_peers(document)
         document["complete"] = False
         document.setdefault("resumed_utc", []).append(now.isoformat(timespec="seconds"))
         return request, document, args.resume
@@ -256,6 +333,7 @@ def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results_file.Do
     if not floor_block["available"]:
         say(f"warning: no Google Benchmark floors: {floor_block['reason']}")
     env = environment.collect(profile.name, timer, floor_block, list(sys.argv))
+    env["link"] = link.describe(args.link)
     facts = strategy_facts(request.strategies)
     document = results_file.new_document(request.as_json(), env, __version__, now, facts)
     results_file.write_atomic(path, document)
@@ -284,6 +362,7 @@ def main(args: argparse.Namespace) -> int:
             print(message, file=sys.stderr)
 
     try:
+        _configure_peers(args)
         request, document, path = _start(args, say)
     except (
         UsageError,

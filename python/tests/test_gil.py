@@ -27,6 +27,7 @@ from interop_bench.strategies._c_abi import library_path
 # computes, the observer gets a core only when the scheduler takes one from
 # them, and a call of 1e6 elements (~0.3 ms over shm) can end first.
 LARGE_ELEMENTS = {"ffi": 10_000_000, "reference": 10_000_000, "ipc": 10_000_000}
+LARGE_ELEMENTS["network"] = 10_000_000
 OTHER_ELEMENTS = 1_000_000
 SWITCH_INTERVAL_S = 10.0
 OBSERVER_TURNS = 1000

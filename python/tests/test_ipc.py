@@ -1,5 +1,5 @@
 """The cross-process strategies (shm, shm-futex, shm-copy, mp-shm, pipe, uds,
-file-mmap): the protocol mirror matches the C++ header, faults are survived and
+file-mmap, tcp): the protocol mirror matches the C++ header, faults are survived and
 detected, and nothing (segment or worker process) is left behind in any way a
 call can end."""
 
@@ -31,6 +31,7 @@ from interop_bench.strategies.pipe import PipeStrategy
 from interop_bench.strategies.shm import ShmStrategy
 from interop_bench.strategies.shm_copy import ShmCopyStrategy
 from interop_bench.strategies.shm_futex import ShmFutexStrategy
+from interop_bench.strategies.tcp import TcpStrategy
 from interop_bench.strategies.uds import UdsStrategy
 
 IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
@@ -41,6 +42,7 @@ IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "uds": UdsStrategy,
     "mp-shm": MpShmStrategy,
     "file-mmap": FileMmapStrategy,
+    "tcp": TcpStrategy,
 }
 
 
@@ -75,6 +77,8 @@ def test_python_mirror_matches_the_cpp_layout() -> None:
     layout = json.loads(printed.stdout)
     mirrors = {"Control": proto.CONTROL, "PipeRequest": proto.PIPE_REQUEST}
     mirrors["PipeResponse"] = proto.PIPE_RESPONSE
+    mirrors |= {"PeerHello": proto.PEER_HELLO, "PeerProof": proto.PEER_PROOF}
+    mirrors["PeerVerdict"] = proto.PEER_VERDICT
     for struct_name, dtype in mirrors.items():
         cpp = layout["structs"][struct_name]
         assert dtype.itemsize == cpp["size"], struct_name
@@ -87,6 +91,12 @@ def test_python_mirror_matches_the_cpp_layout() -> None:
     assert constants["segment_prefix"] == proto.SEGMENT_PREFIX
     assert constants["no_response"] == proto.NO_RESPONSE
     assert constants["max_arenas"] == proto.MAX_ARENAS
+    assert (constants["peer_magic"], constants["peer_version"]) == (
+        proto.PEER_MAGIC,
+        proto.PEER_VERSION,
+    )
+    assert constants["peer_client_label"].encode() == proto.PEER_CLIENT_LABEL
+    assert constants["peer_server_label"].encode() == proto.PEER_SERVER_LABEL
     assert (constants["status_ok"], constants["status_error"]) == (
         proto.STATUS_OK,
         proto.STATUS_ERROR,
@@ -361,7 +371,7 @@ def test_phases_add_up_to_the_call_and_the_answer_is_right(name: str, op: str) -
             ops.check_array(result, source * 2.0, "scale")  # type: ignore[arg-type]
         else:
             ops.check_array(args[0], np.square(source), "square")  # type: ignore[arg-type]
-        if name in ("shm-copy", "mp-shm", "pipe", "uds", "file-mmap"):
+        if name in ("shm-copy", "mp-shm", "pipe", "uds", "file-mmap", "tcp"):
             # 24 MB cross the boundary: the copy is a phase of its own, and it took time
             assert phases["copy_in" if "shm" in name else "send"] > 0, phases
 

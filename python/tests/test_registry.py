@@ -26,7 +26,7 @@ def test_every_adapter_module_is_registered() -> None:
 def test_registered_class_declares_itself(name: str) -> None:
     cls = strategies.strategy_class(name)
     assert cls.name == name
-    assert cls.family in ("reference", "ffi", "serialization", "ipc")
+    assert cls.family in ("reference", "ffi", "serialization", "ipc", "network")
     assert name not in ("kernel", "read-probe", "memcpy-probe")  # the floors' cell names
     assert cls.releases_gil in ("never", "large", "always")
     assert cls.copies_in in ("zero-copy", "copy", "serialize")

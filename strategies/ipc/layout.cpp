@@ -70,6 +70,28 @@ void print_pipe_response(std::FILE* out) {
   IB_FIELD(PipeResponse, detail);
   IB_FIELD(PipeResponse, payload_bytes);
   IB_FIELD(PipeResponse, error_text);
+  std::fprintf(out, "}},\n");
+}
+
+void print_peer_handshake(std::FILE* out) {
+  bool first = true;
+  std::fprintf(out, "    \"PeerHello\": {\"size\": %zu, \"fields\": {", sizeof(PeerHello));
+  IB_FIELD(PeerHello, magic);
+  IB_FIELD(PeerHello, version);
+  IB_FIELD(PeerHello, nonce);
+  std::fprintf(out, "}},\n");
+  first = true;
+  std::fprintf(out, "    \"PeerProof\": {\"size\": %zu, \"fields\": {", sizeof(PeerProof));
+  IB_FIELD(PeerProof, magic);
+  IB_FIELD(PeerProof, version);
+  IB_FIELD(PeerProof, nonce);
+  IB_FIELD(PeerProof, mac);
+  std::fprintf(out, "}},\n");
+  first = true;
+  std::fprintf(out, "    \"PeerVerdict\": {\"size\": %zu, \"fields\": {", sizeof(PeerVerdict));
+  IB_FIELD(PeerVerdict, magic);
+  IB_FIELD(PeerVerdict, status);
+  IB_FIELD(PeerVerdict, mac);
   std::fprintf(out, "}}\n");
 }
 
@@ -84,6 +106,9 @@ void print_layout(std::FILE* out) {
                static_cast<unsigned>(Status::kError));
   std::fprintf(out, "\"error_text_bytes\": %zu, \"max_arenas\": %u, \"no_response\": %u, ",
                kErrorTextBytes, kMaxArenas, kNoResponse);
+  std::fprintf(out, "\"peer_magic\": %u, \"peer_version\": %u, \"peer_client_label\": \"%s\", ",
+               kPeerMagic, kPeerVersion, kPeerClientLabel);
+  std::fprintf(out, "\"peer_server_label\": \"%s\", ", kPeerServerLabel);
   std::fprintf(out, "\"segment_prefix\": \"%s\", \"ops\": {\"sum\": %u, \"square\": %u, ",
                kSegmentPrefix, static_cast<unsigned>(Op::kSum), static_cast<unsigned>(Op::kSquare));
   std::fprintf(out, "\"matrix_sum\": %u, \"scale\": %u, \"probe\": %u, \"map_arena\": %u, ",
@@ -95,6 +120,7 @@ void print_layout(std::FILE* out) {
   print_control(out);
   print_pipe_request(out);
   print_pipe_response(out);
+  print_peer_handshake(out);
   std::fprintf(out, "  }\n}\n");
 }
 

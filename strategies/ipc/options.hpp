@@ -13,13 +13,34 @@ namespace interop_bench::ipc {
 
 // Misbehaviours the tests ask for, to check that the client does not trust
 // the worker blindly. Never used outside python/tests/test_ipc.py.
-enum class Fault { kNone, kBadSeq, kBadStatus, kBadMagic, kSlow };
+// kLyingLength: every response header claims kLyingLengthBytes of payload;
+// kStallReply / kDieMidReply: half of a reply's payload is sent, then the
+// worker stalls / exits.
+enum class Fault {
+  kNone,
+  kBadSeq,
+  kBadStatus,
+  kBadMagic,
+  kSlow,
+  kLyingLength,
+  kStallReply,
+  kDieMidReply
+};
+
+inline constexpr std::uint64_t kLyingLengthBytes = std::uint64_t{1} << 60;
+
+// The largest request payload a worker accepts unless told otherwise
+// (--max-bytes): above the full profile's 1e8 float64 elements (800 MB), far
+// below what a lying length could ask a peer to allocate.
+inline constexpr std::uint64_t kDefaultMaxPayloadBytes = std::uint64_t{1} << 30;
 
 struct WorkerOptions {
   // How long the worker spins for the next request after answering one before
   // it sleeps on the futex: back-to-back calls then skip the wake-up syscall.
   std::int64_t spin_ns = 0;
   Fault fault = Fault::kNone;
+  // Requests announcing more payload bytes are refused before any allocation.
+  std::uint64_t max_payload_bytes = kDefaultMaxPayloadBytes;
   // Under Fault::kSlow, a FIFO that the worker writes a line to when a call has
   // started stalling: the tests act on that, never on a timer.
   std::string stall_fifo;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -41,7 +42,7 @@ class PipeServer {
 
   int serve() {
     PipeRequest request{};
-    while (read_all(in_fd_, &request, sizeof request)) {
+    while (read_frame_start(in_fd_, &request, sizeof request)) {
       if (request.magic != kMagic || request.version != kVersion) {
         // The stream cannot be trusted to be in step any more: say so and stop.
         respond(request.seq, error_answer("bad frame: wrong magic or version"), nullptr, 0);
@@ -61,6 +62,15 @@ class PipeServer {
  private:
   // Answer one request whose header is valid; false when the stream broke.
   bool handle(const PipeRequest& request) {
+    if (request.payload_bytes > options_.max_payload_bytes) {
+      // Too much to receive, and too much to read past: refuse and end the stream.
+      respond(request.seq,
+              error_answer("payload of " + std::to_string(request.payload_bytes) +
+                           " bytes is over this worker's limit of " +
+                           std::to_string(options_.max_payload_bytes) + " (--max-bytes)"),
+              nullptr, 0);
+      return false;
+    }
     const Op op = static_cast<Op>(request.op);
     const Shape shape{request.count, request.rows, request.cols, request.cols};
     std::string error;
@@ -112,10 +122,30 @@ class PipeServer {
         options_.fault == Fault::kBadStatus ? 0xBAD : static_cast<std::uint32_t>(answer.status);
     response.result = answer.result;
     response.detail = answer.detail;
-    response.payload_bytes = answer.status == Status::kOk ? elements * kElementBytes : 0;
+    const std::uint64_t payload_bytes = answer.status == Status::kOk ? elements * kElementBytes : 0;
+    response.payload_bytes =
+        options_.fault == Fault::kLyingLength ? kLyingLengthBytes : payload_bytes;
     answer.error.copy(response.error_text, kErrorTextBytes - 1);
-    return write_all(out_fd_, &response, sizeof response) &&
-           write_all(out_fd_, data, response.payload_bytes);
+    if (!write_all(out_fd_, &response, sizeof response)) {
+      return false;
+    }
+    const bool mid_reply_fault =
+        options_.fault == Fault::kStallReply || options_.fault == Fault::kDieMidReply;
+    if (mid_reply_fault && payload_bytes > 0) {
+      // Half the reply, then a stall (the tests kill the worker) or an exit:
+      // a worker that goes away mid-transfer.
+      const std::uint64_t half = payload_bytes / 2;
+      if (!write_all(out_fd_, data, half)) {
+        return false;
+      }
+      if (options_.fault == Fault::kDieMidReply) {
+        std::_Exit(3);
+      }
+      stall(options_);
+      return write_all(out_fd_, reinterpret_cast<const std::byte*>(data) + half,
+                       payload_bytes - half);
+    }
+    return write_all(out_fd_, data, payload_bytes);
   }
 
   int in_fd_;

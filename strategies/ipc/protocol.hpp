@@ -103,7 +103,44 @@ struct PipeResponse {
   char error_text[kErrorTextBytes];
 };
 
+// -- the network peer's handshake (peer_auth.cpp), before the pipe frames ----
+//
+// The peer sends a hello with a fresh random nonce; the client answers with
+// its own nonce and HMAC-SHA256(secret, kPeerClientLabel || peer nonce ||
+// client nonce); the peer checks it in constant time and answers with a
+// verdict carrying HMAC-SHA256(secret, kPeerServerLabel || the same nonces), so
+// the client knows the peer holds the secret too. The secret never crosses;
+// a recorded exchange is worthless for the next (new nonce), and the two
+// labels keep one side's proof from being reflected as the other's.
+inline constexpr std::uint32_t kPeerMagic = 0x504E4249;  // the bytes "IBNP"
+inline constexpr std::uint32_t kPeerVersion = 1;
+inline constexpr std::size_t kNonceBytes = 32;
+inline constexpr std::size_t kMacBytes = 32;  // SHA-256
+inline constexpr char kPeerClientLabel[] = "interop-bench peer v1 client";
+inline constexpr char kPeerServerLabel[] = "interop-bench peer v1 server";
+
+struct PeerHello {  // peer -> client
+  std::uint32_t magic;
+  std::uint32_t version;
+  unsigned char nonce[kNonceBytes];
+};
+
+struct PeerProof {  // client -> peer
+  std::uint32_t magic;
+  std::uint32_t version;
+  unsigned char nonce[kNonceBytes];
+  unsigned char mac[kMacBytes];
+};
+
+struct PeerVerdict {  // peer -> client; `mac` is all zero unless status is kOk
+  std::uint32_t magic;
+  std::uint32_t status;
+  unsigned char mac[kMacBytes];
+};
+
 static_assert(std::is_standard_layout_v<Control> && std::is_trivially_copyable_v<Control>);
+static_assert(std::is_trivially_copyable_v<PeerHello> && std::is_trivially_copyable_v<PeerProof> &&
+              std::is_trivially_copyable_v<PeerVerdict>);
 static_assert(std::is_standard_layout_v<PipeRequest> && std::is_trivially_copyable_v<PipeRequest>);
 static_assert(std::is_standard_layout_v<PipeResponse> &&
               std::is_trivially_copyable_v<PipeResponse>);

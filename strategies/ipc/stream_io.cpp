@@ -10,11 +10,15 @@ namespace {
 // Discarded payloads are read through a buffer of this size.
 constexpr std::size_t kDiscardChunkBytes = 1 << 16;
 
+// Move exactly `bytes` with `io` (read or write); `idle_ok`: a timeout before
+// anything moved is waited through.
 template <class Byte, class Io>
-bool transfer_all(Io io, int fd, Byte* p, std::size_t bytes) {
+bool transfer_all(Io io, int fd, Byte* p, std::size_t bytes, bool idle_ok) {
+  const std::size_t total = bytes;
   while (bytes > 0) {
     const ssize_t n = io(fd, p, bytes);
-    if (n < 0 && errno == EINTR) {
+    if (n < 0 && (errno == EINTR ||
+                  (idle_ok && bytes == total && (errno == EAGAIN || errno == EWOULDBLOCK)))) {
       continue;
     }
     if (n <= 0) {
@@ -29,11 +33,15 @@ bool transfer_all(Io io, int fd, Byte* p, std::size_t bytes) {
 }  // namespace
 
 bool read_all(int fd, void* to, std::size_t bytes) {
-  return transfer_all(::read, fd, static_cast<std::byte*>(to), bytes);
+  return transfer_all(::read, fd, static_cast<std::byte*>(to), bytes, false);
 }
 
 bool write_all(int fd, const void* from, std::size_t bytes) {
-  return transfer_all(::write, fd, static_cast<const std::byte*>(from), bytes);
+  return transfer_all(::write, fd, static_cast<const std::byte*>(from), bytes, false);
+}
+
+bool read_frame_start(int fd, void* to, std::size_t bytes) {
+  return transfer_all(::read, fd, static_cast<std::byte*>(to), bytes, true);
 }
 
 bool discard(int fd, std::uint64_t bytes) {

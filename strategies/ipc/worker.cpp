@@ -1,15 +1,23 @@
-// ib_worker: the process on the other side of the `shm*` and `pipe` strategies.
+// ib_worker: the process on the other side of the `shm*`, `pipe`, `uds` and
+// `tcp` strategies.
 //
 //   ib_worker --shm=NAME --parent=PID [--spin-ns=N] [--fault=KIND]
 //       serve requests through the control segment /dev/shm/NAME;
 //   ib_worker --pipe --parent=PID [--fault=KIND]
 //       serve length-prefixed requests on stdin, responses on stdout;
+//   ib_worker --listen HOST:PORT --secret-file FILE [--allow-remote] [--once]
+//             [--parent=PID] [--max-bytes=N] [--io-timeout-ms=N] [--fault=KIND]
+//       the network peer: the same frames over TCP, to clients that proved
+//       they hold the secret (tcp_peer.hpp); port 0 picks a free one, and the
+//       line "listening HOST PORT" on stdout says which;
 //   ib_worker --print-layout
 //       print protocol.hpp's offsets and sizes as JSON.
 //
-// The worker never outlives its parent: PR_SET_PDEATHSIG kills it when the
-// parent dies, and the check of getppid() against --parent closes the race of
-// a parent that died before prctl ran (the shm loop re-checks while idle).
+// Started with --parent, the worker never outlives its parent: PR_SET_PDEATHSIG
+// kills it when the parent dies, and the check of getppid() against --parent
+// closes the race of a parent that died before prctl ran (the shm loop
+// re-checks while idle). A network peer started by hand on another host runs
+// without --parent, until it is stopped.
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -22,8 +30,10 @@
 
 #include "layout.hpp"
 #include "options.hpp"
+#include "peer_auth.hpp"
 #include "pipe_server.hpp"
 #include "shm_server.hpp"
+#include "tcp_peer.hpp"
 
 namespace ipc = interop_bench::ipc;
 
@@ -33,8 +43,11 @@ struct Arguments {
   bool print_layout = false;
   bool pipe = false;
   std::string shm_name;
+  std::string listen;  // HOST:PORT
+  std::string secret_file;
   long parent_pid = 0;
   ipc::WorkerOptions options;
+  ipc::PeerOptions peer;
 };
 
 bool parse_fault(std::string_view kind, ipc::Fault& fault) {
@@ -46,10 +59,45 @@ bool parse_fault(std::string_view kind, ipc::Fault& fault) {
     fault = ipc::Fault::kBadMagic;
   } else if (kind == "slow") {
     fault = ipc::Fault::kSlow;
+  } else if (kind == "lying-length") {
+    fault = ipc::Fault::kLyingLength;
+  } else if (kind == "stall-reply") {
+    fault = ipc::Fault::kStallReply;
+  } else if (kind == "die-mid-reply") {
+    fault = ipc::Fault::kDieMidReply;
   } else {
     return false;
   }
   return true;
+}
+
+// "HOST:PORT" or "[V6HOST]:PORT" into the peer's host and port.
+bool split_address(std::string_view address, ipc::PeerOptions& peer) {
+  const auto colon = address.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == address.size()) {
+    return false;
+  }
+  std::string_view host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  peer.host = host;
+  peer.port = address.substr(colon + 1);
+  return !peer.host.empty() && peer.port.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// The value of `--flag=VALUE`, or of `--flag VALUE` (then `i` moves past it).
+bool flag_value(std::string_view flag, int argc, char** argv, int& i, std::string& value) {
+  const std::string_view arg = argv[i];
+  if (arg == flag && i + 1 < argc) {
+    value = argv[++i];
+    return true;
+  }
+  if (arg.size() > flag.size() && arg.starts_with(flag) && arg[flag.size()] == '=') {
+    value = arg.substr(flag.size() + 1);
+    return true;
+  }
+  return false;
 }
 
 bool parse(int argc, char** argv, Arguments& args) {
@@ -60,6 +108,18 @@ bool parse(int argc, char** argv, Arguments& args) {
       args.print_layout = true;
     } else if (arg == "--pipe") {
       args.pipe = true;
+    } else if (flag_value("--listen", argc, argv, i, args.listen)) {
+      if (!split_address(args.listen, args.peer)) return false;
+    } else if (flag_value("--secret-file", argc, argv, i, args.secret_file)) {
+    } else if (arg == "--allow-remote") {
+      args.peer.allow_remote = true;
+    } else if (arg == "--once") {
+      args.peer.once = true;
+    } else if (arg.starts_with("--max-bytes=")) {
+      args.options.max_payload_bytes = std::strtoull(value("--max-bytes=").data(), nullptr, 10);
+    } else if (arg.starts_with("--io-timeout-ms=")) {
+      args.peer.io_timeout_ms =
+          static_cast<int>(std::strtol(value("--io-timeout-ms=").data(), nullptr, 10));
     } else if (arg.starts_with("--shm=")) {
       args.shm_name = value("--shm=");
     } else if (arg.starts_with("--parent=")) {
@@ -76,7 +136,11 @@ bool parse(int argc, char** argv, Arguments& args) {
       return false;
     }
   }
-  return args.print_layout || ((args.pipe != !args.shm_name.empty()) && args.parent_pid > 0);
+  const int transports = int{args.pipe} + int{!args.shm_name.empty()} + int{!args.listen.empty()};
+  if (!args.listen.empty()) {
+    return transports == 1 && !args.secret_file.empty() && args.peer.io_timeout_ms > 0;
+  }
+  return args.print_layout || (transports == 1 && args.parent_pid > 0);
 }
 
 bool parent_alive(long parent_pid) {
@@ -92,6 +156,9 @@ int main(int argc, char** argv) {
                  "usage: ib_worker --shm=NAME --parent=PID [--spin-ns=N] [--fault=KIND]\n"
                  "                 [--stall-fifo=PATH]\n"
                  "       ib_worker --pipe --parent=PID [--fault=KIND] [--stall-fifo=PATH]\n"
+                 "       ib_worker --listen HOST:PORT --secret-file FILE|- [--allow-remote]\n"
+                 "                 [--once] [--parent=PID] [--max-bytes=N] [--io-timeout-ms=N]\n"
+                 "                 [--fault=KIND] [--stall-fifo=PATH]\n"
                  "       ib_worker --print-layout\n");
     return 64;
   }
@@ -99,9 +166,19 @@ int main(int argc, char** argv) {
     ipc::print_layout(stdout);
     return 0;
   }
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (!parent_alive(args.parent_pid)) {
-    return 1;  // the parent died before prctl: nobody will ever talk to us
+  if (args.parent_pid > 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (!parent_alive(args.parent_pid)) {
+      return 1;  // the parent died before prctl: nobody will ever talk to us
+    }
+  }
+  if (!args.listen.empty()) {
+    std::string error;
+    if (!ipc::read_secret(args.secret_file, args.peer.secret, error)) {
+      std::fprintf(stderr, "ib_worker: %s\n", error.c_str());
+      return 64;
+    }
+    return ipc::serve_tcp(args.peer, args.options);
   }
   if (args.pipe) {
     return ipc::serve_pipe(STDIN_FILENO, STDOUT_FILENO, args.options);

@@ -29,6 +29,7 @@ def rows(files: list[Results]) -> list[tuple[str, list[str]]]:
         ("commit", _commit),
         ("interop-bench", lambda r: str(r.data.get("tool_version", ""))),
         ("command line", lambda r: " ".join(map(str, r.environment.get("command_line") or []))),
+        ("network link", _link),
         ("timer", _timer),
         ("processes per cell", _processes),
         ("machine settings", _settings),
@@ -66,6 +67,23 @@ def _commit(results: Results) -> str:
     if not commit:
         return "unknown (not a git checkout)"
     return str(commit)[:12] + (" (uncommitted changes)" if git.get("dirty") else "")
+
+
+def _link(results: Results) -> str:
+    """What the network strategies' arrays crossed: peers, shaping, delay (files
+    older than the network strategies say nothing)."""
+    link = _dict(results, "link")
+    if not link:
+        return "not recorded"
+    peers = ", ".join(f"{name} at {address}" for name, address in (link.get("peers") or {}).items())
+    parts = [str(link.get("description") or "")]
+    if peers:
+        parts.append(f"peers: {peers}")
+    if link.get("rate") is not None:
+        parts.append(f"rate {link['rate']}")
+    if link.get("delay") is not None:
+        parts.append(f"delay {link['delay']}")
+    return "; ".join(part for part in parts if part)
 
 
 def _timer(results: Results) -> str:

@@ -23,7 +23,7 @@ from interop_bench.report.figures_size import ops_of
 from interop_bench.report.palette import FLOOR_COLOUR, Palette
 from interop_bench.results_file import KERNEL, MEMCPY_PROBE, READ_PROBE
 
-FAMILY_ORDER = ("reference", "ffi", "serialization", "ipc")
+FAMILY_ORDER = ("reference", "ffi", "serialization", "ipc", "network")
 PROBES = (READ_PROBE, MEMCPY_PROBE)
 
 

@@ -135,3 +135,26 @@ def offset(layout: np.dtype, name: str) -> int:
 def text(raw: bytes) -> str:
     """A NUL-terminated C string from a fixed-size field."""
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+
+
+# -- the network peer's handshake (strategies/ipc/peer_auth.cpp) --------------
+PEER_MAGIC = 0x504E4249  # the bytes "IBNP"
+PEER_VERSION = 1
+NONCE_BYTES = 32
+MAC_BYTES = 32  # HMAC-SHA256
+PEER_CLIENT_LABEL = b"interop-bench peer v1 client"
+PEER_SERVER_LABEL = b"interop-bench peer v1 server"
+
+PEER_HELLO = _layout(40, [("magic", U32, 0), ("version", U32, 4), ("nonce", f"S{NONCE_BYTES}", 8)])
+
+PEER_PROOF = _layout(
+    72,
+    [
+        ("magic", U32, 0),
+        ("version", U32, 4),
+        ("nonce", f"S{NONCE_BYTES}", 8),
+        ("mac", f"S{MAC_BYTES}", 40),
+    ],
+)
+
+PEER_VERDICT = _layout(40, [("magic", U32, 0), ("status", U32, 4), ("mac", f"S{MAC_BYTES}", 8)])

@@ -1,6 +1,6 @@
-"""The ib_worker process behind the `shm*`, `pipe` and `uds` strategies (and
-file-mmap's ib_file_mmap_worker): starting it,
-asking whether it lives, stopping it, and the error a caller sees when it fails.
+"""The ib_worker process behind the `shm*`, `pipe`, `uds` and `tcp` strategies (and
+file-mmap's ib_file_mmap_worker): starting it, asking whether it lives, stopping it,
+and the error a caller sees when it fails.
 
 The worker dies with this process (it asks the kernel for SIGKILL when its
 parent goes, see strategies/ipc/worker.cpp), so a killed benchmark leaves no
@@ -19,7 +19,7 @@ import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import numpy as np
 
@@ -55,9 +55,24 @@ def enlarge_pipes(*fds: int) -> None:
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
 
 
-def pids(worker: WorkerProcess | None) -> list[int]:
-    """A strategy's worker_pids(): its worker's, while it has one."""
-    return [worker.pid] if worker is not None else []
+def pids(worker: Peer | None) -> list[int]:
+    """A strategy's worker_pids(): its worker's, while it has one on this machine."""
+    return [worker.pid] if isinstance(worker, WorkerProcess) else []
+
+
+class Peer(Protocol):
+    """The other side of a stream strategy (pipe, uds, tcp): a WorkerProcess of
+    this machine, or a network peer that another host runs (strategies/_net_peer.py)."""
+
+    def alive(self) -> bool: ...
+
+    def ended(self) -> str:
+        """How it ended, once its end of the stream closed (for error messages)."""
+        ...
+
+    def kill(self) -> None: ...
+
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None: ...
 
 
 class WorkerError(RuntimeError):
@@ -128,6 +143,15 @@ class WorkerProcess:
         if code < 0:
             return f"{self.program} (pid {self.pid}) was killed by {signal.Signals(-code).name}"
         return f"{self.program} (pid {self.pid}) exited with status {code}"
+
+    def ended(self) -> str:
+        """How the worker ended, once its end of the stream closed: it is exiting, so
+        it is given STOP_TIMEOUT_S to finish (then killed)."""
+        try:
+            self.process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        return self.death()
 
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Wait for a worker told to stop; kill it if it does not; always reap it."""

@@ -15,7 +15,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-Family = Literal["reference", "ffi", "serialization", "ipc"]
+Family = Literal["reference", "ffi", "serialization", "ipc", "network"]
 
 # What a strategy does with the array's bytes on one way across the boundary:
 #   zero-copy  the other side reads or writes the caller's memory in place;

@@ -27,6 +27,7 @@ from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import validation
 from interop_bench.strategies._ipc_worker import (
     UNCOUNTABLE,
+    Peer,
     WorkerError,
     WorkerProcess,
     WorkerRefusedError,
@@ -35,7 +36,7 @@ from interop_bench.strategies._ipc_worker import (
     out_of_step_closes,
     pids,
 )
-from interop_bench.strategies.base import CopyKind, Strategy, not_open_error
+from interop_bench.strategies.base import CopyKind, Family, Strategy, not_open_error
 
 _REQUEST = proto.packer(proto.PIPE_REQUEST, "magic", "payload_bytes")
 _RESPONSE = proto.packer(proto.PIPE_RESPONSE, "magic", "payload_bytes")
@@ -52,7 +53,7 @@ class PipeStrategy(Strategy):
         "strategies/ipc/stream_io.cpp",
         "python/interop_bench/strategies/_ipc_worker.py",
     )
-    family = "ipc"
+    family: ClassVar[Family] = "ipc"
     releases_gil = "always"  # blocking reads and writes on the pipes
     uncountable = UNCOUNTABLE
     description = "worker process over stdin/stdout pipes: length-prefixed raw float64 bytes"
@@ -67,7 +68,7 @@ class PipeStrategy(Strategy):
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__()
         self._worker_flags = tuple(worker_flags)  # tests only: e.g. ("--fault=slow",)
-        self._worker: WorkerProcess | None = None
+        self._worker: Peer | None = None
         self._seq = 0
         self._header = bytearray(proto.PIPE_RESPONSE.itemsize)
         self._detail = 0
@@ -76,9 +77,9 @@ class PipeStrategy(Strategy):
         self._marks: list[int] | None = None
 
     def _open(self) -> None:
-        self._worker = WorkerProcess(["--pipe", *self._worker_flags], pipes=True)
-        self._to_fd = self._worker.stdin.fileno()
-        self._from_fd = self._worker.stdout.fileno()
+        worker = self._worker = WorkerProcess(["--pipe", *self._worker_flags], pipes=True)
+        self._to_fd = worker.stdin.fileno()
+        self._from_fd = worker.stdout.fileno()
         enlarge_pipes(self._to_fd, self._from_fd)
 
     def _close(self) -> None:
@@ -162,7 +163,7 @@ class PipeStrategy(Strategy):
 
     def _exchange(
         self,
-        worker: WorkerProcess,
+        worker: Peer,
         op: int,
         *,
         count: int = 0,
@@ -212,10 +213,9 @@ class PipeStrategy(Strategy):
             while rest.nbytes:
                 rest = rest[os.write(self._to_fd, rest) :]
 
-    def _read_all(self, into: memoryview, worker: WorkerProcess) -> None:
+    def _read_all(self, into: memoryview, worker: Peer) -> None:
         while into.nbytes:
             got = os.readv(self._from_fd, [into])
             if not got:
-                worker.process.wait()
-                raise WorkerError(f"{worker.death()} before it answered")
+                raise WorkerError(f"{worker.ended()} before it answered")
             into = into[got:]

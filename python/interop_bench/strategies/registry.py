@@ -22,6 +22,7 @@ STRATEGIES: dict[str, str] = {
     "shm-copy": "shm_copy:ShmCopyStrategy",
     "pipe": "pipe:PipeStrategy",
     "uds": "uds:UdsStrategy",
+    "tcp": "tcp:TcpStrategy",
     "mp-shm": "mp_shm:MpShmStrategy",
     "file-mmap": "file_mmap:FileMmapStrategy",
     "json": "json:JsonStrategy",

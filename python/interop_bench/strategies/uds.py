@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import Sequence
 from pathlib import Path
 
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
-from interop_bench.strategies.base import not_open_error
-from interop_bench.strategies.pipe import PipeStrategy
+from interop_bench.strategies._ipc_worker import WorkerProcess
+from interop_bench.strategies._socket_stream import SocketStreamStrategy
 
 _BUFFER_LIMITS = {
     socket.SO_SNDBUF: Path("/proc/sys/net/core/wmem_max"),
@@ -36,7 +34,7 @@ def enlarge_buffers(*ends: socket.socket) -> None:
                 end.setsockopt(socket.SOL_SOCKET, option, size)
 
 
-class UdsStrategy(PipeStrategy):
+class UdsStrategy(SocketStreamStrategy):
     name = "uds"
     description = (
         "worker process over a Unix domain stream socket (socketpair): one sendmsg of "
@@ -46,10 +44,6 @@ class UdsStrategy(PipeStrategy):
         "bytes cross twice each way (into the kernel's socket buffer, out of it); "
         "a strided matrix is packed first"
     )
-
-    def __init__(self, worker_flags: Sequence[str] = ()) -> None:
-        super().__init__(worker_flags)
-        self._socket: socket.socket | None = None
 
     def _open(self) -> None:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -62,33 +56,3 @@ class UdsStrategy(PipeStrategy):
         finally:
             theirs.close()  # the worker holds its own copy
         self._socket = mine
-
-    def _close(self) -> None:
-        try:
-            super()._close()
-        finally:
-            end, self._socket = self._socket, None
-            if end is not None:
-                end.close()
-
-    def _write_all(self, header: bytes, payload: memoryview) -> None:
-        end = self._connected()
-        sent = end.sendmsg([header, payload])
-        for part in (memoryview(header), payload):  # after a partial send, the rest
-            skip = min(sent, part.nbytes)
-            sent -= skip
-            end.sendall(part[skip:])
-
-    def _read_all(self, into: memoryview, worker: WorkerProcess) -> None:
-        end = self._connected()
-        while into.nbytes:
-            got = end.recv_into(into)
-            if not got:
-                worker.process.wait()
-                raise WorkerError(f"{worker.death()} before it answered")
-            into = into[got:]
-
-    def _connected(self) -> socket.socket:
-        if self._socket is None:
-            raise not_open_error(self.name)
-        return self._socket

@@ -1,0 +1,49 @@
+"""`interop-bench peer`: run the network peer (ib_worker --listen) of this installation,
+e.g. on the host that `interop-bench run --peer HOST:PORT` measures against."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from interop_bench import native
+
+HELP = "run the network strategies' peer (ib_worker --listen) until stopped"
+DESCRIPTION = """Run the peer that the network strategies (tcp) talk to, in the
+foreground until Ctrl-C: on this host, for `interop-bench run --peer HOST:PORT
+--peer-secret-file FILE` on another. It binds loopback unless --allow-remote is
+given, serves one client at a time, and only clients that prove they hold the
+secret in FILE (mode 600, 16+ bytes: `openssl rand -hex 32 > FILE`; the secret
+never crosses the network). It prints "listening HOST PORT" once it listens
+(port 0: a free one). The handshake authenticates clients but does not encrypt
+the arrays: over a network you do not trust, put the peer behind a tunnel."""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--listen", required=True, metavar="HOST:PORT", help="where to listen")
+    parser.add_argument(
+        "--secret-file", required=True, metavar="FILE", help="the shared secret ('-': stdin)"
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow an address other than loopback (other hosts can then connect)",
+    )
+    parser.add_argument(
+        "--max-bytes", type=int, metavar="N", help="largest request payload (default 1 GiB)"
+    )
+    parser.add_argument(
+        "--io-timeout-ms",
+        type=int,
+        metavar="MS",
+        help="longest wait on a frame that stopped half way (default 30000)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    worker = str(native.executable("ib_worker"))
+    argv = [worker, f"--listen={args.listen}", f"--secret-file={args.secret_file}"]
+    argv += ["--allow-remote"] if args.allow_remote else []
+    argv += [f"--max-bytes={args.max_bytes}"] if args.max_bytes is not None else []
+    argv += [f"--io-timeout-ms={args.io_timeout_ms}"] if args.io_timeout_ms is not None else []
+    os.execv(worker, argv)  # the peer is this process from here on (Ctrl-C stops it)
