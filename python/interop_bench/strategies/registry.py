@@ -32,6 +32,8 @@ STRATEGIES: dict[str, str] = {
     "cffi": "cffi:CffiStrategy",
     "msgpack": "msgpack:MsgpackStrategy",
     "msgpack-list": "msgpack:MsgpackListStrategy",
+    "capnp": "capnp:CapnpStrategy",
+    "capnp-list": "capnp:CapnpListStrategy",
     "pickle5": "pickle5:Pickle5Strategy",
     "pickle": "pickle5:PickleStrategy",
 }
