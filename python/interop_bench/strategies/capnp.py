@@ -52,6 +52,8 @@ NESTING_LIMIT = 4
 # The schema as installed by strategies/capnp/CMakeLists.txt.
 SCHEMA_PATH = native.NATIVE_DIR / "capnp" / "array.capnp"
 OP_NAMES = {"sum": "sum", "square": "square", "matrix_sum": "matrixSum", "scale": "scale"}
+# A list (a Data is a list of bytes) holds at most 2^29 - 1 elements.
+MAX_LIST_ELEMENTS = 2**29 - 1
 
 
 @functools.cache
@@ -107,8 +109,8 @@ def read_reply(reply: bytearray) -> Iterator[Any]:
             reply, traversal_limit_in_words=len(reply) // WORD, nesting_limit=NESTING_LIMIT
         ) as root:
             yield root
-    except capnp.KjException as error:
-        raise ValueError(f"capnp: not a valid Reply message: {error}") from error
+    except capnp.KjException as error:  # its description, without the native stack
+        raise ValueError(f"capnp: not a valid Reply message: {error.description}") from error
 
 
 def reply_member(root: Any, member: str) -> None:
@@ -139,6 +141,7 @@ class CapnpStrategy(SerializationStrategy):
     extension_name = "ib_capnp"
 
     def _encode(self, request: Message) -> object:
+        self._check_size(request.data)
         request_schema = schema().Request
         words = 1 + struct_words(request_schema) + len(request.shape) + request.data.size
         segment = OneSegment(words)
@@ -149,6 +152,13 @@ class CapnpStrategy(SerializationStrategy):
             root.k = request.k
         self._set_values(root.values, request.data)
         return segment.framed()
+
+    def _check_size(self, data: np.ndarray) -> None:
+        if data.nbytes > MAX_LIST_ELEMENTS:
+            raise ValueError(
+                f"capnp: {data.size} values take {data.nbytes} bytes; a Cap'n Proto Data "
+                f"holds at most {MAX_LIST_ELEMENTS} bytes ({MAX_LIST_ELEMENTS // 8} float64 values)"
+            )
 
     def _set_values(self, values: Any, data: np.ndarray) -> None:
         values.data = data.data  # a memoryview: copied once, into the segment
@@ -186,6 +196,13 @@ class CapnpListStrategy(CapnpStrategy):
         "bytearray; decode: np.fromiter over pycapnp's list reader"
     )
     extension_name = "ib_capnp_list"
+
+    def _check_size(self, data: np.ndarray) -> None:
+        if data.size > MAX_LIST_ELEMENTS:
+            raise ValueError(
+                f"capnp-list: {data.size} values; a Cap'n Proto List(Float64) holds at most "
+                f"{MAX_LIST_ELEMENTS}"
+            )
 
     def _set_values(self, values: Any, data: np.ndarray) -> None:
         values.list = data.tolist()  # pycapnp sets a list element by element (pycapnp #399)
