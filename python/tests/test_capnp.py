@@ -5,6 +5,7 @@ reply view and the traversal limit sized for large replies."""
 from __future__ import annotations
 
 import gc
+import re
 import struct
 from collections.abc import Iterator
 from typing import Any
@@ -166,13 +167,14 @@ def test_several_segments_are_read(opened: Strategy) -> None:
 # -- what Python sends and reads ------------------------------------------------
 
 
-def test_the_request_is_one_segment_exactly_filled(opened: Strategy) -> None:
-    values = ops.make_vector(1000, seed=2)
-    framed = bytes(opened._encode(message("matrix_sum", (values.reshape(10, 100),))))  # type: ignore[attr-defined]
+@pytest.mark.parametrize("rows", [10, 100])  # below and above SMALL_MESSAGE_WORDS
+def test_the_request_is_one_segment_exactly_filled(opened: Strategy, rows: int) -> None:
+    values = ops.make_vector(rows * 100, seed=2)
+    framed = bytes(opened._encode(message("matrix_sum", (values.reshape(rows, 100),))))  # type: ignore[attr-defined]
     # What pycapnp frames itself from a builder whose one segment has room to spare.
     root = capnp_strategy.schema().Request.new_message(2 * len(framed) // 8)
     root.op = "matrixSum"
-    root.shape = [10, 100]
+    root.shape = [rows, 100]
     if opened.name == "capnp":
         root.values.data = values.tobytes()
     else:
@@ -191,15 +193,16 @@ def test_values_beyond_a_capnp_list_are_refused_before_encoding(opened: Strategy
 
 def test_replies_of_the_wrong_kind_are_refused(opened: Strategy) -> None:
     member = MEMBER[opened.name]
-    with pytest.raises(ValueError, match="the reply holds value, not " + member):
+    not_set = "union member which is not currently initialized.; field.getProto().getName() = "
+    with pytest.raises(ValueError, match=re.escape(not_set + member)):
         opened._decode_array(reply("value", 1.0))  # type: ignore[attr-defined]
-    with pytest.raises(ValueError, match="the reply holds " + member + ", not value"):
+    with pytest.raises(ValueError, match=re.escape(not_set + "value")):
         opened._decode_value(reply(member, b"\x00" * 8 if member == "data" else [1.0]))  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="not a whole number of words"):
         opened._decode_value(bytearray(7))  # type: ignore[attr-defined]
     lying = reply(member, b"\x00" * 8 if member == "data" else [1.0])
     lying[-16:-8] = (2**64 - 1).to_bytes(8, "little")  # the list pointer: all ones
-    with pytest.raises(ValueError, match="capnp"):
+    with pytest.raises(ValueError, match="capnp: the reply cannot be read"):
         opened._decode_array(lying)  # type: ignore[attr-defined]
 
 
