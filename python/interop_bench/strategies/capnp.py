@@ -152,7 +152,8 @@ class CapnpStrategy(SerializationStrategy):
     description = "Cap'n Proto message: values as one Data (pycapnp / capnproto), read in place"
     copies_note = (
         "encode: the array's bytes into a one-segment message pycapnp builds in a NumPy "
-        "buffer; native: Data read in place, result written into the reply's Data, reply -> "
+        "buffer (up to 32 KiB: in pycapnp's own, then to_bytes() copies it twice); native: "
+        "Data read in place, result written into the reply's Data, reply -> "
         "bytearray; decode: zero-copy view of the Data in the bytearray (square copies it "
         "into the caller's array)"
     )
