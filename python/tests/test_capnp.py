@@ -67,6 +67,8 @@ def reply(member: str, value: object) -> bytearray:
 
 
 # -- hostile payloads into the native entry points ----------------------------
+# (empty input, truncations, random bytes, what is not bytes and the phases: in
+# test_serialization.py, with the other formats)
 
 
 def test_empty_partial_and_misaligned_input_is_refused(opened: Strategy) -> None:
@@ -76,18 +78,6 @@ def test_empty_partial_and_misaligned_input_is_refused(opened: Strategy) -> None
     shifted = bytearray(len(whole) + 4)
     shifted[4:] = whole
     assert "not 8-byte aligned" in refused(opened.name, memoryview(shifted)[4:])
-
-
-def test_every_truncation_is_refused(opened: Strategy) -> None:
-    whole = encoded(opened)
-    for cut in range(len(whole)):
-        refused(opened.name, whole[:cut])
-
-
-def test_random_bytes_are_refused(opened: Strategy) -> None:
-    rng = np.random.default_rng(7)
-    for size in (8, 64, 4096, 1 << 20):
-        refused(opened.name, bytearray(rng.integers(0, 256, size, dtype=np.uint8).tobytes()))
 
 
 def test_a_bad_segment_table_is_refused(opened: Strategy) -> None:
@@ -141,12 +131,6 @@ def test_data_of_partial_doubles_is_refused() -> None:
     assert "holds 7 bytes, not a whole number of float64" in refused(
         "capnp", bytearray(root.to_bytes())
     )
-
-
-def test_what_is_not_bytes_is_a_type_error(opened: Strategy) -> None:
-    for bad in (None, 12, "text"):
-        with pytest.raises(TypeError):
-            native.extension(MODULES[opened.name]).call(bad)
 
 
 def test_several_segments_are_read(opened: Strategy) -> None:
