@@ -1,4 +1,4 @@
-"""The serialization strategies (json, json-fast, flatbuffers) beyond the conformance
+"""The serialization strategies (json, json-fast, flatbuffers, capnp) beyond the conformance
 suite: hostile messages straight into the native entry points, NaN/Inf handling, and
 phase timings that add up to the end-to-end time."""
 
@@ -21,6 +21,7 @@ from interop_bench.strategies import Strategy
 from interop_bench.strategies._serialization import message
 
 EXTENSIONS = {"json": "ib_json", "json-fast": "ib_json_fast", "flatbuffers": "ib_flatbuffers"}
+EXTENSIONS |= {"capnp": "ib_capnp", "capnp-list": "ib_capnp_list"}  # more in test_capnp.py
 JSON_STRATEGIES = ["json", "json-fast"]
 DEEP = 10_000
 
@@ -274,6 +275,7 @@ def test_flatbuffers_answer_is_a_writable_view_of_the_reply(flatbuffers_strategy
 # Big enough that a call takes milliseconds (preemption and cache noise at
 # microseconds would dominate the ratio), small enough to keep the test short.
 PHASE_SIZES = {"json": 20_000, "json-fast": 200_000, "flatbuffers": 200_000}
+PHASE_SIZES |= {"capnp": 200_000, "capnp-list": 5_000}
 PHASE_REPEATS = 41
 # Phases are timed inside one call; the end-to-end time is of separate plain
 # calls in the same test, in alternating order (whichever runs first after the

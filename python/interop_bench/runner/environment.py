@@ -34,6 +34,7 @@ PYTHON_PACKAGES = (
     "msgpack",
     "pyarrow",
     "protobuf",
+    "pycapnp",
 )
 _TIMER_READINGS = 20_000
 _LOOP_CALLS = 200_000

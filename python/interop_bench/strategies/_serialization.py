@@ -1,5 +1,5 @@
 """What the serialization strategies (json, json-fast, flatbuffers, msgpack,
-msgpack-list, protobuf, protobuf-packed) share.
+msgpack-list, protobuf, protobuf-packed, capnp, capnp-list) share.
 
 Each one encodes a request message in Python, hands the bytes to its native
 extension through the same minimal CPython call

@@ -36,6 +36,8 @@ STRATEGIES: dict[str, str] = {
     "msgpack-list": "msgpack:MsgpackListStrategy",
     "protobuf": "protobuf:ProtobufStrategy",
     "protobuf-packed": "protobuf:ProtobufPackedStrategy",
+    "capnp": "capnp:CapnpStrategy",
+    "capnp-list": "capnp:CapnpListStrategy",
     "pickle5": "pickle5:Pickle5Strategy",
     "pickle": "pickle5:PickleStrategy",
 }
