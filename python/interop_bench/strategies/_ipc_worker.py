@@ -64,6 +64,8 @@ class Peer(Protocol):
     """The other side of a stream strategy (pipe, uds, tcp): a WorkerProcess of
     this machine, or a network peer that another host runs (strategies/_net_peer.py)."""
 
+    program: str  # how errors name it
+
     def alive(self) -> bool: ...
 
     def ended(self) -> str:

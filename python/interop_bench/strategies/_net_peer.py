@@ -132,13 +132,14 @@ class RemotePeer:
 
     def __init__(self, address: Address) -> None:
         self.address = address
+        self.program = f"the peer at {address}"
         self._connected = True
 
     def alive(self) -> bool:
         return self._connected
 
     def ended(self) -> str:
-        return f"the peer at {self.address} closed the connection"
+        return f"{self.program} closed the connection"
 
     def kill(self) -> None:
         self._connected = False  # the strategy closes the socket
