@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace interop_bench::ipc {
@@ -14,6 +16,15 @@ namespace interop_bench::ipc {
 // Misbehaviours the tests ask for, to check that the client does not trust
 // the worker blindly. Never used outside python/tests/test_ipc.py.
 enum class Fault { kNone, kBadSeq, kBadStatus, kBadMagic, kSlow };
+
+// The fault a --fault=KIND flag names, or nullopt for an unknown kind.
+inline std::optional<Fault> fault_named(std::string_view kind) {
+  if (kind == "bad-seq") return Fault::kBadSeq;
+  if (kind == "bad-status") return Fault::kBadStatus;
+  if (kind == "bad-magic") return Fault::kBadMagic;
+  if (kind == "slow") return Fault::kSlow;
+  return std::nullopt;
+}
 
 struct WorkerOptions {
   // How long the worker spins for the next request after answering one before

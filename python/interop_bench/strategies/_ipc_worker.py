@@ -83,14 +83,20 @@ def out_of_step_closes(kill: Callable[[], None], close: Callable[[], None]) -> I
 
 
 class WorkerProcess:
-    """One running ib_worker."""
+    """One running ib_worker (or another worker executable of the same life cycle)."""
 
     def __init__(
-        self, args: Sequence[str], *, pipes: bool = False, stream: socket.socket | None = None
+        self,
+        args: Sequence[str],
+        *,
+        pipes: bool = False,
+        stream: socket.socket | None = None,
+        executable: str = "ib_worker",
     ) -> None:
         """`pipes`: the worker's stdin and stdout are pipes to this process; `stream`:
         they are both this socket (the worker's end; the caller closes its copy)."""
-        command = [str(native.executable("ib_worker")), *args, f"--parent={os.getpid()}"]
+        self.executable = executable
+        command = [str(native.executable(executable)), *args, f"--parent={os.getpid()}"]
         ends: int | None = subprocess.PIPE if pipes else subprocess.DEVNULL
         if stream is not None:
             ends = stream.fileno()
@@ -114,10 +120,10 @@ class WorkerProcess:
         """How the worker ended, for error messages."""
         code = self.process.poll()
         if code is None:
-            return f"ib_worker (pid {self.pid}) is still running"
+            return f"{self.executable} (pid {self.pid}) is still running"
         if code < 0:
-            return f"ib_worker (pid {self.pid}) was killed by {signal.Signals(-code).name}"
-        return f"ib_worker (pid {self.pid}) exited with status {code}"
+            return f"{self.executable} (pid {self.pid}) was killed by {signal.Signals(-code).name}"
+        return f"{self.executable} (pid {self.pid}) exited with status {code}"
 
     def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         """Wait for a worker told to stop; kill it if it does not; always reap it."""
