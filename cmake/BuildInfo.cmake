@@ -45,7 +45,8 @@ function(ib_write_build_info)
                          "flatbuffers|FlatBuffersConfigVersion.cmake"
                          "simdjson|simdjson-config-version.cmake"
                          "benchmark|benchmarkConfigVersion.cmake"
-                         "msgpackc-cxx|msgpack-config-version.cmake")
+                         "msgpackc-cxx|msgpack-config-version.cmake"
+                         "cppzmq|cppzmqConfigVersion.cmake")
     string(REPLACE "|" ";" parts "${entry}")
     list(GET parts 0 package)
     list(GET parts 1 version_file)

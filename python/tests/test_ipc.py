@@ -1,6 +1,7 @@
-"""The cross-process strategies (shm, shm-futex, shm-copy, mp-shm, pipe, uds): the protocol
-mirror matches the C++ header, faults are survived and detected, and nothing
-(segment or worker process) is left behind in any way a call can end."""
+"""The cross-process strategies (shm, shm-futex, shm-copy, mp-shm, pipe, uds, zmq,
+zmq-copy): the protocol mirror matches the C++ header, faults are survived and
+detected, and nothing (segment or worker process) is left behind in any way a
+call can end."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from interop_bench.strategies.shm import ShmStrategy
 from interop_bench.strategies.shm_copy import ShmCopyStrategy
 from interop_bench.strategies.shm_futex import ShmFutexStrategy
 from interop_bench.strategies.uds import UdsStrategy
+from interop_bench.strategies.zmq import ZmqCopyStrategy, ZmqStrategy
 
 IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "shm": ShmStrategy,
@@ -38,6 +40,8 @@ IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "pipe": PipeStrategy,
     "uds": UdsStrategy,
     "mp-shm": MpShmStrategy,
+    "zmq": ZmqStrategy,
+    "zmq-copy": ZmqCopyStrategy,
 }
 
 
@@ -158,7 +162,7 @@ def test_close_after_calls_leaves_nothing(make: Callable[..., Strategy]) -> None
     ops.check_sum(float(np.sum(a)), a)  # arrays from the segment outlive the strategy
 
 
-@pytest.mark.parametrize("name", ["shm", "mp-shm"])
+@pytest.mark.parametrize("name", ["shm", "mp-shm", "zmq"])
 def test_a_killed_caller_leaves_no_worker_and_no_segment(name: str) -> None:
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD.format(name=name)],

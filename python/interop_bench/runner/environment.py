@@ -33,6 +33,7 @@ PYTHON_PACKAGES = (
     "orjson",
     "msgpack",
     "pyarrow",
+    "pyzmq",
 )
 _TIMER_READINGS = 20_000
 _LOOP_CALLS = 200_000

@@ -23,6 +23,8 @@ STRATEGIES: dict[str, str] = {
     "pipe": "pipe:PipeStrategy",
     "uds": "uds:UdsStrategy",
     "mp-shm": "mp_shm:MpShmStrategy",
+    "zmq": "zmq:ZmqStrategy",
+    "zmq-copy": "zmq:ZmqCopyStrategy",
     "json": "json:JsonStrategy",
     "json-fast": "json_fast:JsonFastStrategy",
     "flatbuffers": "flatbuffers:FlatBuffersStrategy",
