@@ -125,7 +125,7 @@ Reply ZmqServer::run(const ipc::PipeRequest& request, const ipc::CheckedRequest&
                      zmq::message_t& payload) {
   double* in = aligned_doubles(payload);
   const bool in_place = in != nullptr;
-  if (!in_place) {
+  if (!in_place && payload.size() > 0) {
     in = scratch(checked.in_elements);
     std::memcpy(in, payload.data(), payload.size());
   }

@@ -1,5 +1,6 @@
-"""The ib_worker process behind the `shm*`, `pipe` and `uds` strategies: starting it,
-asking whether it lives, stopping it, and the error a caller sees when it fails.
+"""The ib_worker process behind the `shm*`, `pipe` and `uds` strategies (and
+ib_zmq_worker behind `zmq*`): starting it, asking whether it lives, stopping it,
+and the error a caller sees when it fails.
 
 The worker dies with this process (it asks the kernel for SIGKILL when its
 parent goes, see strategies/ipc/worker.cpp), so a killed benchmark leaves no

@@ -30,8 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t payload_bytes = size - kPrefixBytes - header_bytes;
   // The payload in a buffer of our own (the server may square it in place), at
   // any alignment, as libzmq may leave a small message in its receive batch.
-  std::vector<std::uint8_t> payload(misalignment + payload_bytes);
-  std::memcpy(payload.data() + misalignment, header + header_bytes, payload_bytes);
+  std::vector<std::uint8_t> payload(misalignment + payload_bytes + 1);  // never empty
+  if (payload_bytes > 0) {
+    std::memcpy(payload.data() + misalignment, header + header_bytes, payload_bytes);
+  }
 
   std::vector<zmq::message_t> frames;
   if (frame_count > 0) {
