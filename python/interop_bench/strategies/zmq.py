@@ -16,6 +16,9 @@ Frames over libzmq's own messages, and NumPy wraps scale's. `zmq-copy` is what
 users write by default: send(a) copies the array into a message, recv() copies
 each reply frame into bytes.
 
+Unlike `uds`, the kernel's socket buffers stay at the system's default: libzmq
+applies ZMQ_SNDBUF and ZMQ_RCVBUF to TCP connections only, not to ipc ones.
+
 Phases (`call_with_phases`): send (pack the header and hand both frames to
 libzmq, whose I/O thread writes them), round_trip (until the whole reply has
 arrived: the transfer, the worker's kernel and its reply), receive (take the
