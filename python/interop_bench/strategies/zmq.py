@@ -73,15 +73,15 @@ class ZmqStrategy(PipeStrategy):
     )
     copies_note = (
         "in: pyzmq hands libzmq the array's own memory (zmq_msg_init_data, no copy, at every "
-        "size: copy_threshold 0); libzmq's I/O thread writes it into the socket and the "
-        "worker's libzmq reads it out (the kernel copies it twice) into a message of its own or, "
-        "under its 8 KiB receive batch, into the batch, where the worker's kernel reads it in "
-        "place (from an aligned copy when it lies unaligned there); out: the worker writes "
-        "scale's result into a buffer it hands libzmq (zmq_msg_init_data) and sends square's "
-        "request message back squared in place, the kernel copies it twice, and "
-        "recv(copy=False) keeps libzmq's message as a Frame: NumPy wraps it as scale's result "
-        "(no copy; unaligned when it arrived in the receive batch), square copies it into the "
-        "caller's array; a strided matrix is packed first"
+        "size: copy_threshold 0) and the socket copies it twice (libzmq's I/O thread writes it, "
+        "the worker's reads it into a message of its own, or a small one into its 8 KiB receive "
+        "batch); the worker's kernel reads it there, or from an aligned copy when it lies "
+        "unaligned in the batch; out: the worker writes scale's result into a buffer it hands "
+        "libzmq without a copy and sends square's request message back squared in place (a "
+        "copy of the aligned block when it made one), the socket copies it twice, and "
+        "recv(copy=False) keeps libzmq's message as a Frame, which NumPy wraps as scale's "
+        "result (no copy; unaligned when it arrived in the receive batch) and square copies "
+        "into the caller's array; a strided matrix is packed first"
     )
     packages = ("pyzmq", "cppzmq")
     # Whether pyzmq copies each frame into and out of libzmq's messages.
