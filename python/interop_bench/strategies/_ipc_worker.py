@@ -86,6 +86,8 @@ def out_of_step_closes(kill: Callable[[], None], close: Callable[[], None]) -> I
 class WorkerProcess:
     """One running ib_worker (or another worker executable of the same life cycle)."""
 
+    executable = "ib_worker"  # the worker's name, in its errors too
+
     def __init__(
         self,
         args: Sequence[str],
