@@ -46,7 +46,8 @@ function(ib_write_build_info)
                          "simdjson|simdjson-config-version.cmake"
                          "benchmark|benchmarkConfigVersion.cmake"
                          "msgpackc-cxx|msgpack-config-version.cmake"
-                         "CapnProto|CapnProtoConfigVersion.cmake")
+                         "CapnProto|CapnProtoConfigVersion.cmake"
+                         "cppzmq|cppzmqConfigVersion.cmake")
     string(REPLACE "|" ";" parts "${entry}")
     list(GET parts 0 package)
     list(GET parts 1 version_file)

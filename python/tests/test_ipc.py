@@ -1,7 +1,7 @@
 """The cross-process strategies (shm, shm-futex, shm-copy, mp-shm, pipe, uds,
-file-mmap, tcp): the protocol mirror matches the C++ header, faults are survived and
-detected, and nothing (segment or worker process) is left behind in any way a
-call can end."""
+file-mmap, tcp, zmq, zmq-copy): the protocol mirror matches the C++ header, faults are
+survived and detected, and nothing (segment or worker process) is left behind in any
+way a call can end."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from interop_bench.strategies.shm_copy import ShmCopyStrategy
 from interop_bench.strategies.shm_futex import ShmFutexStrategy
 from interop_bench.strategies.tcp import TcpStrategy
 from interop_bench.strategies.uds import UdsStrategy
+from interop_bench.strategies.zmq import ZmqCopyStrategy, ZmqStrategy
 
 IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "shm": ShmStrategy,
@@ -43,6 +44,8 @@ IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "mp-shm": MpShmStrategy,
     "file-mmap": FileMmapStrategy,
     "tcp": TcpStrategy,
+    "zmq": ZmqStrategy,
+    "zmq-copy": ZmqCopyStrategy,
 }
 
 
@@ -171,7 +174,7 @@ def test_close_after_calls_leaves_nothing(make: Callable[..., Strategy]) -> None
     ops.check_sum(float(np.sum(a)), a)  # arrays from the segment outlive the strategy
 
 
-@pytest.mark.parametrize("name", ["shm", "mp-shm"])
+@pytest.mark.parametrize("name", ["shm", "mp-shm", "zmq"])
 def test_a_killed_caller_leaves_no_worker_and_no_segment(name: str) -> None:
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD.format(name=name)],

@@ -31,19 +31,9 @@ struct Arguments {
 };
 
 bool parse_fault(std::string_view kind, ipc::Fault& fault) {
-  constexpr std::pair<std::string_view, ipc::Fault> kFaults[] = {
-      {"bad-seq", ipc::Fault::kBadSeq},
-      {"bad-status", ipc::Fault::kBadStatus},
-      {"bad-magic", ipc::Fault::kBadMagic},
-      {"slow", ipc::Fault::kSlow},
-  };
-  for (const auto& [name, value] : kFaults) {
-    if (kind == name) {
-      fault = value;
-      return true;
-    }
-  }
-  return false;
+  const auto named = ipc::fault_named(kind);
+  if (named) fault = *named;
+  return named.has_value();
 }
 
 bool parse(int argc, char** argv, Arguments& args) {

@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace interop_bench::ipc {
@@ -33,6 +35,18 @@ inline constexpr std::uint64_t kLyingLengthBytes = std::uint64_t{1} << 60;
 // (--max-bytes): above the full profile's 1e8 float64 elements (800 MB), far
 // below what a lying length could ask a peer to allocate.
 inline constexpr std::uint64_t kDefaultMaxPayloadBytes = std::uint64_t{1} << 30;
+
+// The fault a --fault=KIND flag names, or nullopt for an unknown kind.
+inline std::optional<Fault> fault_named(std::string_view kind) {
+  if (kind == "bad-seq") return Fault::kBadSeq;
+  if (kind == "bad-status") return Fault::kBadStatus;
+  if (kind == "bad-magic") return Fault::kBadMagic;
+  if (kind == "slow") return Fault::kSlow;
+  if (kind == "lying-length") return Fault::kLyingLength;
+  if (kind == "stall-reply") return Fault::kStallReply;
+  if (kind == "die-mid-reply") return Fault::kDieMidReply;
+  return std::nullopt;
+}
 
 struct WorkerOptions {
   // How long the worker spins for the next request after answering one before

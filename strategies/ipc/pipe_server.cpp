@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "frames.hpp"
 #include "protocol.hpp"
 #include "requests.hpp"
 #include "stream_io.hpp"
@@ -71,32 +72,17 @@ class PipeServer {
               nullptr, 0);
       return false;
     }
-    const Op op = static_cast<Op>(request.op);
-    const Shape shape{request.count, request.rows, request.cols, request.cols};
     std::string error;
-    const auto elements = is_kernel_op(request.op) ? input_elements(op, shape, error)
-                                                   : std::optional<std::uint64_t>{};
-    if (!elements) {
-      const std::string text =
-          is_kernel_op(request.op) ? error : "unknown op " + std::to_string(request.op);
+    const auto checked = check_request(request, error);
+    if (!checked) {
       return discard(in_fd_, request.payload_bytes) &&
-             respond(request.seq, error_answer(text), nullptr, 0);
-    }
-    if (request.payload_bytes / kElementBytes != *elements ||
-        request.payload_bytes % kElementBytes != 0) {
-      return discard(in_fd_, request.payload_bytes) &&
-             respond(
-                 request.seq,
-                 error_answer("payload of " + std::to_string(request.payload_bytes) +
-                              " bytes does not hold " + std::to_string(*elements) + " elements"),
-                 nullptr, 0);
+             respond(request.seq, error_answer(error), nullptr, 0);
     }
     double* in = nullptr;
     double* out = nullptr;
-    const std::uint64_t out_elements = output_elements(op, shape);
     try {
-      in = input_.reserve(*elements);
-      out = output_.reserve(out_elements);
+      in = input_.reserve(checked->in_elements);
+      out = output_.reserve(checked->out_elements);
     } catch (const std::bad_alloc&) {
       return discard(in_fd_, request.payload_bytes) &&
              respond(request.seq, error_answer("out of memory for the request's arrays"), nullptr,
@@ -106,29 +92,20 @@ class PipeServer {
       return false;
     }
     if (options_.fault == Fault::kSlow) stall(options_);
-    Answer answer = run_kernel(op, shape, request.factor, {in, *elements}, {out, out_elements});
+    Answer answer = run_kernel(checked->op, checked->shape, request.factor,
+                               {in, checked->in_elements}, {out, checked->out_elements});
     answer.detail = reinterpret_cast<std::uintptr_t>(in);
-    const double* reply = op == Op::kSquare ? in : out;
-    const std::uint64_t reply_elements = op == Op::kSquare ? *elements : out_elements;
-    return respond(request.seq, answer, reply, reply_elements);
+    const double* reply = checked->op == Op::kSquare ? in : out;
+    return respond(request.seq, answer, reply, reply_elements(*checked));
   }
 
   bool respond(std::uint32_t seq, const Answer& answer, const double* data,
                std::uint64_t elements) {
-    PipeResponse response{};
-    response.magic = options_.fault == Fault::kBadMagic ? ~kMagic : kMagic;
-    response.seq = options_.fault == Fault::kBadSeq ? seq + 1000 : seq;
-    response.status =
-        options_.fault == Fault::kBadStatus ? 0xBAD : static_cast<std::uint32_t>(answer.status);
-    response.result = answer.result;
-    response.detail = answer.detail;
-    const std::uint64_t payload_bytes = answer.status == Status::kOk ? elements * kElementBytes : 0;
-    response.payload_bytes =
-        options_.fault == Fault::kLyingLength ? kLyingLengthBytes : payload_bytes;
-    answer.error.copy(response.error_text, kErrorTextBytes - 1);
+    const PipeResponse response = response_header(seq, answer, elements, options_.fault);
     if (!write_all(out_fd_, &response, sizeof response)) {
       return false;
     }
+    const std::uint64_t payload_bytes = answer.status == Status::kOk ? elements * kElementBytes : 0;
     const bool mid_reply_fault =
         options_.fault == Fault::kStallReply || options_.fault == Fault::kDieMidReply;
     if (mid_reply_fault && payload_bytes > 0) {

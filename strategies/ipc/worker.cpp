@@ -51,24 +51,9 @@ struct Arguments {
 };
 
 bool parse_fault(std::string_view kind, ipc::Fault& fault) {
-  if (kind == "bad-seq") {
-    fault = ipc::Fault::kBadSeq;
-  } else if (kind == "bad-status") {
-    fault = ipc::Fault::kBadStatus;
-  } else if (kind == "bad-magic") {
-    fault = ipc::Fault::kBadMagic;
-  } else if (kind == "slow") {
-    fault = ipc::Fault::kSlow;
-  } else if (kind == "lying-length") {
-    fault = ipc::Fault::kLyingLength;
-  } else if (kind == "stall-reply") {
-    fault = ipc::Fault::kStallReply;
-  } else if (kind == "die-mid-reply") {
-    fault = ipc::Fault::kDieMidReply;
-  } else {
-    return false;
-  }
-  return true;
+  const auto named = ipc::fault_named(kind);
+  if (named) fault = *named;
+  return named.has_value();
 }
 
 // "HOST:PORT" or "[V6HOST]:PORT" into the peer's host and port.

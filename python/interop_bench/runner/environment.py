@@ -35,6 +35,7 @@ PYTHON_PACKAGES = (
     "pyarrow",
     "protobuf",
     "pycapnp",
+    "pyzmq",
 )
 _TIMER_READINGS = 20_000
 _LOOP_CALLS = 200_000

@@ -1,6 +1,6 @@
 """The ib_worker process behind the `shm*`, `pipe`, `uds` and `tcp` strategies (and
-file-mmap's ib_file_mmap_worker): starting it, asking whether it lives, stopping it,
-and the error a caller sees when it fails.
+file-mmap's ib_file_mmap_worker, zmq's ib_zmq_worker): starting it, asking whether it
+lives, stopping it, and the error a caller sees when it fails.
 
 The worker dies with this process (it asks the kernel for SIGKILL when its
 parent goes, see strategies/ipc/worker.cpp), so a killed benchmark leaves no
@@ -101,7 +101,7 @@ def out_of_step_closes(kill: Callable[[], None], close: Callable[[], None]) -> I
 
 
 class WorkerProcess:
-    """One running ib_worker."""
+    """One running ib_worker (or another worker executable of the same life cycle)."""
 
     program = "ib_worker"  # the executable, as errors name it
 
@@ -115,7 +115,7 @@ class WorkerProcess:
     ) -> None:
         """`pipes`: the worker's stdin and stdout are pipes to this process; `stream`:
         they are both this socket (the worker's end; the caller closes its copy);
-        `program`: the native executable (file-mmap has its own)."""
+        `program`: the native executable (file-mmap and zmq have their own)."""
         self.program = program
         command = [str(native.executable(program)), *args, f"--parent={os.getpid()}"]
         ends: int | None = subprocess.PIPE if pipes else subprocess.DEVNULL

@@ -45,10 +45,33 @@ _EMPTY = memoryview(b"")
 PHASE_NAMES = ("send", "round_trip", "receive")
 
 
+def checked_response(
+    header: bytes | bytearray | memoryview, seq: int, reply_bytes: int, worker_name: str
+) -> tuple[float, int]:
+    """The result and detail of a response header (PIPE_RESPONSE) to request `seq`
+    that announces `reply_bytes` of payload; a refusal raises WorkerRefusedError,
+    anything out of step WorkerError."""
+    magic, got_seq, status, _, result, detail, announced = _RESPONSE.unpack_from(header)
+    if magic != proto.MAGIC or got_seq != seq or status > proto.STATUS_ERROR:
+        raise WorkerError(
+            f"{worker_name} broke the protocol: answered request {seq} with magic {magic:#x}, "
+            f"sequence number {got_seq} and status {status:#x}; it is no longer trusted"
+        )
+    if status == proto.STATUS_ERROR:
+        message = proto.text(bytes(memoryview(header)[_ERROR_AT:]))
+        raise WorkerRefusedError(f"{worker_name} refused the request: {message}")
+    if announced != reply_bytes:
+        raise WorkerError(
+            f"{worker_name} broke the protocol: sent {announced} bytes, {reply_bytes} expected"
+        )
+    return float(result), detail
+
+
 class PipeStrategy(Strategy):
     name = "pipe"
     sources: ClassVar[tuple[str, ...]] = (
         "strategies/ipc/pipe_server.cpp",
+        "strategies/ipc/frames.cpp",
         "strategies/ipc/requests.cpp",
         "strategies/ipc/stream_io.cpp",
         "python/interop_bench/strategies/_ipc_worker.py",
@@ -173,9 +196,8 @@ class PipeStrategy(Strategy):
         rows: int = 0,
         cols: int = 0,
     ) -> float:
-        seq = self._seq = (self._seq + 1) & proto.SEQ_MASK
-        header = _REQUEST.pack(
-            proto.MAGIC, proto.VERSION, seq, op, count, rows, cols, factor, payload.nbytes
+        seq, header = self._request(
+            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes
         )
         self._write_all(header, payload)
         marks = self._marks
@@ -184,25 +206,19 @@ class PipeStrategy(Strategy):
         self._read_all(memoryview(self._header), worker)
         if marks is not None:
             marks.append(perf_counter_ns())
-        magic, got_seq, status, _, result, self._detail, reply_bytes = _RESPONSE.unpack_from(
-            self._header
-        )
-        if magic != proto.MAGIC or got_seq != seq or status > proto.STATUS_ERROR:
-            raise WorkerError(
-                f"{worker.program} broke the protocol: answered request {seq} with magic "
-                f"{magic:#x}, sequence number {got_seq} and status {status:#x}; "
-                "it is no longer trusted"
-            )
-        if status == proto.STATUS_ERROR:
-            message = proto.text(bytes(self._header[_ERROR_AT:]))
-            raise WorkerRefusedError(f"{worker.program} refused the request: {message}")
-        if reply_bytes != reply.nbytes:
-            raise WorkerError(
-                f"{worker.program} broke the protocol: sent {reply_bytes} bytes, "
-                f"{reply.nbytes} expected"
-            )
+        result, self._detail = checked_response(self._header, seq, reply.nbytes, worker.program)
         self._read_all(reply, worker)
-        return float(result)
+        return result
+
+    def _request(
+        self, op: int, count: int, *, rows: int, cols: int, factor: float, payload_bytes: int
+    ) -> tuple[int, bytes]:
+        """The next sequence number and the request header (PIPE_REQUEST) that carries it."""
+        seq = self._seq = (self._seq + 1) & proto.SEQ_MASK
+        header = _REQUEST.pack(
+            proto.MAGIC, proto.VERSION, seq, op, count, rows, cols, factor, payload_bytes
+        )
+        return seq, header
 
     def _write_all(self, header: bytes, payload: memoryview) -> None:
         written = os.writev(self._to_fd, [header, payload])

@@ -25,6 +25,8 @@ STRATEGIES: dict[str, str] = {
     "tcp": "tcp:TcpStrategy",
     "mp-shm": "mp_shm:MpShmStrategy",
     "file-mmap": "file_mmap:FileMmapStrategy",
+    "zmq": "zmq:ZmqStrategy",
+    "zmq-copy": "zmq:ZmqCopyStrategy",
     "json": "json:JsonStrategy",
     "json-fast": "json_fast:JsonFastStrategy",
     "flatbuffers": "flatbuffers:FlatBuffersStrategy",

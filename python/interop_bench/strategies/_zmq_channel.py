@@ -1,0 +1,129 @@
+"""The ZeroMQ channel behind `zmq` and `zmq-copy`: a REQ socket bound in Linux's
+abstract socket namespace, the ib_zmq_worker (strategies/zmq) connected to it
+with a REP socket, and waits that always end.
+
+No file is ever created: an abstract endpoint (`ipc://@name`) is a name in the
+kernel that vanishes when the last socket on it closes, however the process
+ends. Every wait polls the socket together with a pidfd of the worker, which
+becomes readable the moment the worker exits, and has a deadline: a dead worker
+is an error at once, a silent one after REPLY_TIMEOUT_S, never a hang. A Ctrl-C
+interrupts the poll (pyzmq re-raises it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from time import monotonic
+
+import zmq
+
+from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
+
+WORKER = "ib_zmq_worker"
+# The largest frame either side accepts (ZMQ_MAXMSGSIZE): libzmq refuses a larger
+# one before allocating it. 2 GiB is more than twice the benchmark's largest array.
+MAX_MESSAGE_BYTES = 1 << 31
+# How long a call may wait for the worker that still lives: far longer than any
+# call of the benchmark's sizes takes on a loaded machine, so only a stuck worker
+# reaches it. (A dead one is noticed at once, through its pidfd.)
+REPLY_TIMEOUT_S = 60.0
+ENDPOINT_PREFIX = "ib_zmq_"
+
+
+def new_endpoint() -> str:
+    """A fresh abstract-namespace endpoint, named after this process."""
+    return f"ipc://@{ENDPOINT_PREFIX}{os.getpid()}_{secrets.token_hex(8)}"
+
+
+class ZmqChannel:
+    """One REQ socket and the worker that answers it."""
+
+    def __init__(self, worker_flags: Sequence[str], *, copy_threshold: int) -> None:
+        """`copy_threshold`: pyzmq's size below which send(copy=False) copies anyway."""
+        self.context = zmq.Context(io_threads=1)  # its own: closing it touches no one else's
+        self.endpoint = new_endpoint()
+        self.worker: WorkerProcess | None = None
+        self._pidfd = -1
+        try:
+            self.socket = self.context.socket(zmq.REQ)
+            self.socket.linger = 0  # a request to a dead worker is dropped on close
+            self.socket.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+            self.socket.copy_threshold = copy_threshold
+            self.socket.bind(self.endpoint)
+            self.worker = WorkerProcess(
+                [
+                    f"--endpoint={self.endpoint}",
+                    f"--max-message-bytes={MAX_MESSAGE_BYTES}",
+                    *worker_flags,
+                ],
+                program=WORKER,
+            )
+            self._pidfd = os.pidfd_open(self.worker.pid)
+        except BaseException:
+            if self.worker is not None:
+                self.worker.kill()
+            self.close()
+            raise
+        self._pollers = {event: self._poller(event) for event in (zmq.POLLIN, zmq.POLLOUT)}
+
+    def _poller(self, event: zmq.PollEvent) -> zmq.Poller:
+        poller = zmq.Poller()
+        poller.register(self.socket, event)
+        poller.register(self._pidfd, zmq.POLLIN)
+        return poller
+
+    def send(
+        self, header: bytes, payload: memoryview, *, copy: bool, timeout_s: float | None = None
+    ) -> None:
+        """One request message: the header frame, then the payload frame, sent
+        with `copy` (False: libzmq is handed the payload's own memory)."""
+        try:
+            self.socket.send(header, zmq.SNDMORE | zmq.NOBLOCK)
+        except zmq.Again:  # the worker has not connected yet
+            self.wait(zmq.POLLOUT, timeout_s)
+            self.socket.send(header, zmq.SNDMORE | zmq.NOBLOCK)
+        # The first frame was taken, so libzmq takes the rest of the message.
+        self.socket.send(payload, zmq.NOBLOCK, copy=copy)
+
+    def receive(self, *, copy: bool) -> list[zmq.Frame] | list[bytes]:
+        """The frames of the reply: Frames over libzmq's messages, or bytes copies."""
+        self.wait(zmq.POLLIN)
+        # A message arrives whole, so every frame of it is there now.
+        if copy:
+            return self.socket.recv_multipart(zmq.NOBLOCK, copy=True)
+        return self.socket.recv_multipart(zmq.NOBLOCK, copy=False)
+
+    def wait(self, event: zmq.PollEvent, timeout_s: float | None = None) -> None:
+        """Until the socket can `event` (POLLIN, POLLOUT); WorkerError when the
+        worker dies first or `timeout_s` (REPLY_TIMEOUT_S by default) passes."""
+        worker = self._live_worker()
+        timeout_s = REPLY_TIMEOUT_S if timeout_s is None else timeout_s
+        deadline = monotonic() + timeout_s
+        while True:
+            remaining_ms = max(0, round((deadline - monotonic()) * 1000))
+            ready = dict(self._pollers[event].poll(remaining_ms))
+            if self.socket in ready:
+                return
+            if self._pidfd in ready:
+                worker.process.wait()
+                raise WorkerError(f"{worker.death()} before it answered")
+            if monotonic() >= deadline:
+                raise WorkerError(
+                    f"{WORKER} (pid {worker.pid}) gave no answer within {timeout_s:g} s; "
+                    "it is no longer trusted"
+                )
+
+    def _live_worker(self) -> WorkerProcess:
+        if self.worker is None:
+            raise WorkerError(f"{WORKER} is not running")
+        return self.worker
+
+    def close(self) -> None:
+        """Close the socket and the context (dropping anything unsent) and the pidfd;
+        the worker is the caller's to stop first."""
+        if self._pidfd >= 0:
+            os.close(self._pidfd)
+            self._pidfd = -1
+        self.context.destroy(linger=0)

@@ -1,0 +1,200 @@
+"""`zmq` and `zmq-copy`: a C++ worker (cppzmq, strategies/zmq) answering over a
+ZeroMQ REQ/REP pair on ipc:// in Linux's abstract namespace, what a service
+built on ZeroMQ does.
+
+The requests and replies are the pipe protocol's (strategies/ipc/protocol.hpp)
+framed by zmq: a request is one message of two frames (the header, the array's
+bytes), a reply one of two (the header, the result's bytes), and the worker
+checks them with the pipe server's code (strategies/ipc/frames.cpp).
+
+`zmq` is pyzmq's zero-copy use: send(copy=False) hands libzmq the array's own
+memory (zmq_msg_init_data), with the socket's copy_threshold at 0 so that this
+holds at every size (by default pyzmq copies anything under 64 kB instead,
+because zero-copy costs more than a small memcpy: pyzmq#1032 and #1036, which
+this variant next to `zmq-copy` shows); the reply comes with recv(copy=False) as
+Frames over libzmq's own messages, and NumPy wraps scale's. `zmq-copy` is what
+users write by default: send(a) copies the array into a message, recv() copies
+each reply frame into bytes.
+
+Unlike `uds`, the kernel's socket buffers stay at the system's default: libzmq
+applies ZMQ_SNDBUF and ZMQ_RCVBUF to TCP connections only, not to ipc ones.
+
+Phases (`call_with_phases`): send (pack the header and hand both frames to
+libzmq, whose I/O thread writes them), round_trip (until the whole reply has
+arrived: the transfer, the worker's kernel and its reply), receive (take the
+frames from libzmq, the checks, square's copy into the caller's array).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from time import perf_counter_ns
+from typing import Any, ClassVar
+
+import numpy as np
+import zmq
+
+from interop_bench.strategies import _ipc_protocol as proto
+from interop_bench.strategies import validation
+from interop_bench.strategies._ipc_worker import (
+    STOP_TIMEOUT_S,
+    WorkerError,
+    WorkerProcess,
+    array_bytes,
+)
+from interop_bench.strategies._zmq_channel import MAX_MESSAGE_BYTES, WORKER, ZmqChannel
+from interop_bench.strategies.base import not_open_error
+from interop_bench.strategies.pipe import PipeStrategy, checked_response
+
+_EMPTY = memoryview(b"")
+_REPLIES_WITH_DATA = (proto.Op.SQUARE, proto.Op.SCALE)  # the ops whose reply carries an array
+
+
+def _view(frame: zmq.Frame | bytes) -> memoryview:
+    """A frame's bytes without a copy: a Frame's over libzmq's message, or the bytes'."""
+    return frame.buffer if isinstance(frame, zmq.Frame) else memoryview(frame)
+
+
+class ZmqStrategy(PipeStrategy):
+    name = "zmq"
+    sources: ClassVar[tuple[str, ...]] = (
+        "strategies/zmq/zmq_server.cpp",
+        "strategies/zmq/zmq_worker.cpp",
+        "strategies/ipc/frames.cpp",
+        "strategies/ipc/requests.cpp",
+        "python/interop_bench/strategies/_zmq_channel.py",
+        "python/interop_bench/strategies/_ipc_worker.py",
+    )
+    releases_gil = "always"  # pyzmq releases it around zmq_poll, the wait for the reply
+    description = (
+        "C++ worker (cppzmq) over a ZeroMQ REQ/REP pair on ipc:// (abstract namespace): "
+        "pyzmq send(copy=False) of the array's buffer, recv(copy=False) wrapped by NumPy"
+    )
+    copies_note = (
+        "in: pyzmq hands libzmq the array's own memory (zmq_msg_init_data, no copy, at every "
+        "size: copy_threshold 0) and the socket copies it twice (libzmq's I/O thread writes it, "
+        "the worker's reads it into a message of its own, or a small one into its 8 KiB receive "
+        "batch); the worker's kernel reads it there, or from an aligned copy when it lies "
+        "unaligned in the batch; out: the worker writes scale's result into a buffer it hands "
+        "libzmq without a copy and sends square's request message back squared in place (a "
+        "copy of the aligned block when it made one), the socket copies it twice, and "
+        "recv(copy=False) keeps libzmq's message as a Frame, which NumPy wraps as scale's "
+        "result (no copy; unaligned when it arrived in the receive batch) and square copies "
+        "into the caller's array; a strided matrix is packed first"
+    )
+    packages = ("pyzmq", "cppzmq")
+    # Whether pyzmq copies each frame into and out of libzmq's messages.
+    copy_frames: ClassVar[bool] = False
+
+    def __init__(self, worker_flags: Sequence[str] = ()) -> None:
+        super().__init__(worker_flags)
+        self._channel: ZmqChannel | None = None
+        self._reply: zmq.Frame | bytes | None = None  # scale's result frame, until taken
+
+    def _open(self) -> None:
+        # copy=True ignores the threshold; copy=False honours it, so 0 makes it zero-copy always.
+        threshold = zmq.COPY_THRESHOLD if self.copy_frames else 0
+        channel = ZmqChannel(self._worker_flags, copy_threshold=threshold)
+        self._channel, self._worker = channel, channel.worker
+
+    def _close(self) -> None:
+        channel, self._channel = self._channel, None
+        worker, self._worker = self._worker, None
+        self._reply = None
+        if channel is None:
+            return
+        try:
+            if worker is not None and worker.alive():
+                with contextlib.suppress(zmq.ZMQError, WorkerError):
+                    _, stop = self._request(
+                        proto.Op.STOP, 0, rows=0, cols=0, factor=0.0, payload_bytes=0
+                    )
+                    channel.send(stop, _EMPTY, copy=True, timeout_s=STOP_TIMEOUT_S)
+            if worker is not None:
+                worker.stop()  # it answers the stop and exits (killed if it does not)
+        finally:
+            channel.close()
+
+    # -- the operation whose result is the reply itself --------------------
+    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
+        a = validation.vector(a)
+        factor = validation.factor(k)
+        self._call(proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a))
+        data, self._reply = self._reply, None
+        assert data is not None, "a scale reply carries its result"
+        return np.frombuffer(_view(data), dtype=np.float64)
+
+    # -- one exchange ----------------------------------------------------
+    def _call(self, op: int, count: int = 0, **fields: Any) -> float:
+        payload: memoryview = fields.get("payload", _EMPTY)
+        if payload.nbytes > MAX_MESSAGE_BYTES:  # refused before the worker's libzmq drops us
+            raise ValueError(
+                f"{self.name}: an array of {payload.nbytes} bytes is larger than the "
+                f"{MAX_MESSAGE_BYTES} bytes a frame may hold (ZMQ_MAXMSGSIZE of both sockets)"
+            )
+        return super()._call(op, count, **fields)
+
+    def _exchange(
+        self,
+        worker: WorkerProcess,
+        op: int,
+        *,
+        count: int = 0,
+        factor: float = 0.0,
+        payload: memoryview = _EMPTY,
+        reply: memoryview = _EMPTY,
+        rows: int = 0,
+        cols: int = 0,
+    ) -> float:
+        channel = self._connected()
+        seq, header = self._request(
+            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes
+        )
+        channel.send(header, payload, copy=self.copy_frames)
+        marks = self._marks
+        if marks is not None:
+            marks.append(perf_counter_ns())
+        frames = channel.receive(copy=self.copy_frames)
+        if marks is not None:
+            marks.append(perf_counter_ns())
+        if len(frames) != 2 or len(frames[0]) != proto.PIPE_RESPONSE.itemsize:
+            sizes = [len(frame) for frame in frames]
+            raise WorkerError(
+                f"{WORKER} broke the protocol: replied with frames of {sizes} bytes, "
+                f"expected a {proto.PIPE_RESPONSE.itemsize}-byte header and a payload"
+            )
+        expected = payload.nbytes if op in _REPLIES_WITH_DATA else 0
+        result, self._detail = checked_response(_view(frames[0]), seq, expected, WORKER)
+        data = frames[1]
+        if len(data) != expected:
+            raise WorkerError(
+                f"{WORKER} broke the protocol: a payload frame of {len(data)} bytes, "
+                f"{expected} announced"
+            )
+        if reply.nbytes:
+            reply[:] = _view(data)  # square: into the caller's array
+        else:
+            self._reply = data
+        return result
+
+    def _connected(self) -> ZmqChannel:
+        if self._channel is None:
+            raise not_open_error(self.name)
+        return self._channel
+
+
+class ZmqCopyStrategy(ZmqStrategy):
+    name = "zmq-copy"
+    description = (
+        "C++ worker (cppzmq) over a ZeroMQ REQ/REP pair on ipc:// (abstract namespace): "
+        "pyzmq's default send(a) and recv(), which copy each frame"
+    )
+    copies_note = (
+        "in: send(copy=True) copies the array into a message libzmq allocates "
+        "(zmq_msg_init_size + memcpy), then the bytes cross the socket as for zmq (the kernel "
+        "copies them twice; the worker side is zmq's); out: recv() copies each reply frame out "
+        "of libzmq's message into bytes, which NumPy wraps read-only as scale's result and "
+        "square copies again into the caller's array; a strided matrix is packed first"
+    )
+    copy_frames = True
