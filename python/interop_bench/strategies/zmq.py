@@ -39,8 +39,8 @@ from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import validation
 from interop_bench.strategies._ipc_worker import (
     STOP_TIMEOUT_S,
+    Peer,
     WorkerError,
-    WorkerProcess,
     array_bytes,
 )
 from interop_bench.strategies._zmq_channel import MAX_MESSAGE_BYTES, WORKER, ZmqChannel
@@ -137,7 +137,7 @@ class ZmqStrategy(PipeStrategy):
 
     def _exchange(
         self,
-        worker: WorkerProcess,
+        worker: Peer,
         op: int,
         *,
         count: int = 0,
