@@ -70,3 +70,10 @@ function(ib_numpy_include_dir out_var target)
   endif()
   set(${out_var} "${dir}" PARENT_SCOPE)
 endfunction()
+
+# Record the version of a tool that a strategy's folder found (swig), for
+# build_info.json's versions (cmake/BuildInfo.cmake): `interop-bench list` and
+# every results file show it.
+function(ib_record_version package version)
+  set_property(GLOBAL APPEND PROPERTY IB_RECORDED_VERSIONS "${package}|${version}")
+endfunction()

@@ -34,4 +34,5 @@ STRATEGIES: dict[str, str] = {
     "msgpack-list": "msgpack:MsgpackListStrategy",
     "pickle5": "pickle5:Pickle5Strategy",
     "pickle": "pickle5:PickleStrategy",
+    "swig": "swig:SwigStrategy",
 }
