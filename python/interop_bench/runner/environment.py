@@ -33,6 +33,8 @@ PYTHON_PACKAGES = (
     "orjson",
     "msgpack",
     "pyarrow",
+    "cppyy",
+    "cppyy-cling",
 )
 _TIMER_READINGS = 20_000
 _LOOP_CALLS = 200_000

@@ -148,6 +148,11 @@ class Strategy(ABC):
     # module of the standard library): `interop-bench list` shows their versions.
     packages: ClassVar[tuple[str, ...]] = ()
 
+    # True for a strategy whose first calls compile code (cppyy's JIT): each run
+    # measures its start-up once, in a fresh process, apart from the steady state
+    # of the cells (runner/startup.py, strategies.<name>.startup in the results).
+    measures_startup: ClassVar[bool] = False
+
     # Why Valgrind cannot count this strategy's instructions per call honestly
     # (runner/instructions.py), or "" when it can: in-process strategies can.
     uncountable: ClassVar[str] = ""

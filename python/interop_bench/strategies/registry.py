@@ -35,4 +35,5 @@ STRATEGIES: dict[str, str] = {
     "pickle5": "pickle5:Pickle5Strategy",
     "pickle": "pickle5:PickleStrategy",
     "swig": "swig:SwigStrategy",
+    "cppyy": "cppyy:CppyyStrategy",
 }
