@@ -56,10 +56,10 @@ function(ib_write_build_info)
       string(APPEND versions "\n    \"${package}\": \"${version}\",")
     endif()
   endforeach()
-  # Libraries without a config-version file: "name|version" entries that their
-  # strategy's folder appends to this property once find_package found them.
-  get_property(library_versions GLOBAL PROPERTY IB_LIBRARY_VERSIONS)
-  foreach(entry IN LISTS library_versions)
+  # Libraries and tools without a config-version file, recorded by their
+  # strategy's folder once it found them (ib_record_version).
+  get_property(recorded GLOBAL PROPERTY IB_RECORDED_VERSIONS)
+  foreach(entry IN LISTS recorded)
     string(REPLACE "|" ";" parts "${entry}")
     list(GET parts 0 package)
     list(GET parts 1 version)

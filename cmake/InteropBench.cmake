@@ -70,3 +70,11 @@ function(ib_numpy_include_dir out_var target)
   endif()
   set(${out_var} "${dir}" PARENT_SCOPE)
 endfunction()
+
+# Record the version of a library or tool that a strategy's folder found and that
+# has no CMake version file (swig, libprotobuf), for
+# build_info.json's versions (cmake/BuildInfo.cmake): `interop-bench list` and
+# every results file show it.
+function(ib_record_version package version)
+  set_property(GLOBAL APPEND PROPERTY IB_RECORDED_VERSIONS "${package}|${version}")
+endfunction()

@@ -21,6 +21,7 @@ from interop_bench.runner import (
     link,
     noise,
     plan,
+    startup,
 )
 from interop_bench.runner.passes import PassError, PassRunner, SubprocessLauncher
 from interop_bench.runner.progress import Progress
@@ -241,8 +242,9 @@ def _stored_request(document: results_file.Document) -> Request:
 
 
 def strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """What each strategy copies, as `interop-bench list` shows it, and the files behind
-    its call (for the report)."""
+    """What each strategy copies, as `interop-bench list` shows it, the files behind
+    its call (for the report), and the start-up of those whose first calls compile
+    code (runner/startup.py: one cold start each, in a fresh process)."""
     facts: dict[str, dict[str, Any]] = {}
     for name in names:
         try:
@@ -258,6 +260,8 @@ def strategy_facts(names: tuple[str, ...]) -> dict[str, dict[str, Any]]:
         }
         if cls.backend:
             facts[name]["backend"] = cls.backend
+        if cls.measures_startup:
+            facts[name]["startup"] = startup.measure(name)
     return facts | floor_turns.FACTS
 
 

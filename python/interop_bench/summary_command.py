@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from interop_bench.analysis import startup
 from interop_bench.analysis.load import Results, ResultsFileError, load
 from interop_bench.analysis.ranking import OpRanking, Row, rank
 from interop_bench.analysis.tables import render as table
@@ -52,6 +53,8 @@ def render(results: Results, fmt: str) -> str:
         parts.append(table(HEADERS, [_row(r) for r in op.rows], fmt))
     if not results.cells:
         parts.append("no cells in this file")
+    for line in startup.lines(results):
+        parts.append(f"start-up, once per process (not in the cells): {line}")
     return "\n\n".join(parts)
 
 

@@ -10,11 +10,10 @@
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
 
-#include <bit>
 #include <cstdint>
-#include <cstring>
 #include <new>
 
+#include "interop_bench/buffer_argument.hpp"
 #include "interop_bench/kernels.hpp"
 #include "interop_bench/matrix_layout.hpp"
 #include "interop_bench/python_capi.hpp"
@@ -25,10 +24,6 @@ namespace binding = interop_bench::binding;
 
 namespace {
 
-// 1-D arguments: C-contiguous and typed; square adds PyBUF_WRITABLE.
-constexpr int kVectorFlags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT;
-// matrix_sum reads any strides itself.
-constexpr int kMatrixFlags = PyBUF_RECORDS_RO;
 constexpr const char* kResultCapsuleName = "interop_bench.scale_result";
 
 template <class Kernel>
@@ -36,68 +31,9 @@ decltype(auto) run(std::size_t elements, Kernel&& kernel) {
   return binding::run_releasing_gil(elements, kernel);
 }
 
-bool is_native_double(const char* format) {
-  if (format == nullptr) return false;  // no format means unsigned bytes
-  const bool little = std::endian::native == std::endian::little;
-  if (*format == '@' || *format == '=' || (*format == '<' && little)) ++format;
-  return std::strcmp(format, "d") == 0;
-}
-
-// A float64 buffer of the argument, released on every path by the destructor.
-class DoubleBuffer {
- public:
-  DoubleBuffer() = default;
-  DoubleBuffer(const DoubleBuffer&) = delete;
-  DoubleBuffer& operator=(const DoubleBuffer&) = delete;
-  ~DoubleBuffer() {
-    if (held_) PyBuffer_Release(&view_);
-  }
-
-  // False, with a TypeError or ValueError naming the problem, unless `object`
-  // exports an `ndim`-D native float64 buffer under `flags`.
-  bool acquire(PyObject* object, int flags, int ndim, const char* what) {
-    if (!PyObject_CheckBuffer(object)) {
-      PyErr_Format(PyExc_TypeError, "%s: expected a numpy.ndarray of float64, got %.200s", what,
-                   Py_TYPE(object)->tp_name);
-      return false;
-    }
-    if (PyObject_GetBuffer(object, &view_, flags) != 0) {
-      // Say which operation refused; BufferError (from exporters other than
-      // NumPy) becomes ValueError, the project's error for a bad layout.
-      if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-        binding::restate_error(PyExc_TypeError, what);
-      } else if (PyErr_ExceptionMatches(PyExc_ValueError) ||
-                 PyErr_ExceptionMatches(PyExc_BufferError)) {
-        binding::restate_error(PyExc_ValueError, what);
-      }
-      return false;
-    }
-    held_ = true;
-    if (!is_native_double(view_.format) || view_.itemsize != sizeof(double)) {
-      PyErr_Format(PyExc_TypeError, "%s: expected dtype float64, got buffer format '%s'", what,
-                   view_.format != nullptr ? view_.format : "B");
-      return false;
-    }
-    if (view_.ndim != ndim) {
-      PyErr_Format(PyExc_ValueError, "%s: expected a %d-D array, got %d-D", what, ndim, view_.ndim);
-      return false;
-    }
-    return true;
-  }
-
-  kernels::span<double> values() const {
-    return {static_cast<double*>(view_.buf), static_cast<std::size_t>(view_.len) / sizeof(double)};
-  }
-
-  binding::StridedMatrix matrix() const {
-    return {static_cast<const double*>(view_.buf), view_.shape[0], view_.shape[1], view_.strides[0],
-            view_.strides[1]};
-  }
-
- private:
-  Py_buffer view_{};
-  bool held_ = false;
-};
+using binding::DoubleBuffer;
+using binding::kMatrixFlags;
+using binding::kVectorFlags;
 
 PyObject* sum(PyObject*, PyObject* arg) {
   DoubleBuffer a;

@@ -8,6 +8,7 @@ from typing import Any
 from interop_bench.analysis.floors import checks as floor_checks
 from interop_bench.analysis.load import Results
 from interop_bench.analysis.noise import noisy_groups, worst_shares
+from interop_bench.analysis.startup import lines as startup_lines
 from interop_bench.analysis.units import format_bytes, format_ns, format_rate
 from interop_bench.report.cell_table import WIDE_HALF_WIDTH
 
@@ -28,6 +29,7 @@ def rows(files: list[Results]) -> list[tuple[str, list[str]]]:
         ("versions", lambda r: ", ".join(f"{k} {v}" for k, v in _dict(r, "versions").items())),
         ("commit", _commit),
         ("interop-bench", lambda r: str(r.data.get("tool_version", ""))),
+        ("start-up (once per process, not in the cells)", _startup),
         ("command line", lambda r: " ".join(map(str, r.environment.get("command_line") or []))),
         ("network link", _link),
         ("timer", _timer),
@@ -40,6 +42,10 @@ def rows(files: list[Results]) -> list[tuple[str, list[str]]]:
         ("samples per cell", _samples),
     )
     return [(what, [get(r) for r in files]) for what, get in getters]
+
+
+def _startup(results: Results) -> str:
+    return "; ".join(startup_lines(results)) or "none measured (no strategy compiles at first call)"
 
 
 def _env(results: Results, key: str) -> str:

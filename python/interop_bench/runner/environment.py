@@ -36,6 +36,8 @@ PYTHON_PACKAGES = (
     "protobuf",
     "pycapnp",
     "pyzmq",
+    "cppyy",
+    "cppyy-cling",
 )
 _TIMER_READINGS = 20_000
 _LOOP_CALLS = 200_000

@@ -151,6 +151,10 @@ class Strategy(ABC):
     # The implementation a package chose when it was imported, where it has
     # several that cost differently (protobuf's "upb", "cpp" or "python"), or "".
     backend: ClassVar[str] = ""
+    # True for a strategy whose first calls compile code (cppyy's JIT): each run
+    # measures its start-up once, in a fresh process, apart from the steady state
+    # of the cells (runner/startup.py, strategies.<name>.startup in the results).
+    measures_startup: ClassVar[bool] = False
 
     # Why Valgrind cannot count this strategy's instructions per call honestly
     # (runner/instructions.py), or "" when it can: in-process strategies can.

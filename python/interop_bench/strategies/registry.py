@@ -42,4 +42,6 @@ STRATEGIES: dict[str, str] = {
     "capnp-list": "capnp:CapnpListStrategy",
     "pickle5": "pickle5:Pickle5Strategy",
     "pickle": "pickle5:PickleStrategy",
+    "swig": "swig:SwigStrategy",
+    "cppyy": "cppyy:CppyyStrategy",
 }
