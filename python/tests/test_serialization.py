@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import statistics
 import struct
 from collections.abc import Iterator
 from time import perf_counter_ns
@@ -279,7 +278,9 @@ PHASE_SIZES |= {"capnp": 200_000, "capnp-list": 5_000}
 PHASE_REPEATS = 41
 # Phases are timed inside one call; the end-to-end time is of separate plain
 # calls in the same test, in alternating order (whichever runs first after the
-# other pays for fresh pages). Medians keep the noise of a shared machine out.
+# other pays for fresh pages). The noise of a shared machine (preemption, another
+# process's cache traffic) only ever adds time, so the fastest of each kind is
+# compared: medians of 41 still moved by over 10% under other tests' load.
 PHASE_TOLERANCE = 0.10
 
 
@@ -317,7 +318,7 @@ def test_phases_add_up_to_the_end_to_end_time(opened: Strategy, op: str) -> None
     assert tuple(phases) == opened.phase_names
     assert all(ns >= 0 for ns in phases.values()), phases
     assert phases["kernel"] > 0
-    ratio = statistics.median(phase_totals) / statistics.median(plain)
+    ratio = min(phase_totals) / min(plain)
     assert abs(ratio - 1.0) < PHASE_TOLERANCE, f"phases sum to {ratio:.3f} x the end-to-end time"
 
 
