@@ -4,8 +4,8 @@ neighbour on a shared machine can move.
 At 1 to 1,000 elements a call costs tens of nanoseconds to microseconds, and
 its wall time is at the mercy of the machine (the interval says how much). Its
 instruction count is not: the same binary on the same inputs executes the
-same instructions. After the timed passes, one process runs under callgrind
-(`count_worker`), instrumentation off until the strategies are open, and
+same instructions. After the timed passes, one process per strategy runs under
+callgrind (`count_worker`), instrumentation off until the strategy is open, and
 counts the calls of each cell's own timing loop (as CodSpeed and
 iai-callgrind do in CI). `compare` and `ab` gate on a count that grew.
 
@@ -16,6 +16,7 @@ its wait loops a timing-dependent number of times).
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import re
@@ -78,9 +79,32 @@ def jobs(document: results_file.Document) -> list[Key]:
 
 
 def count(keys: list[Key], seed: int, python: str = sys.executable) -> dict[Key, float]:
-    """Instructions per call of each cell in `keys`, from one counting process
-    run by `python` (this interpreter, or a baseline's for interop-bench ab)."""
+    """Instructions per call of each cell in `keys`, run by `python` (this
+    interpreter, or a baseline's for interop-bench ab): one counting process per
+    strategy, as many at once as there are cores.
+
+    One process per strategy keeps a strategy's counts its own: what else the
+    process imported and allocated (another strategy's modules, its arenas)
+    cannot shift them, so adding a strategy does not move the others' counts.
+    Valgrind runs one thread at a time, so the processes side by side take the
+    machine's cores instead of one."""
     executable = valgrind()
+    by_strategy: dict[str, list[Key]] = {}
+    for key in keys:
+        by_strategy.setdefault(key[0], []).append(key)
+    counts: dict[Key, float] = {}
+    workers = max(1, min(len(by_strategy), os.cpu_count() or 1))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        for found in pool.map(
+            lambda group: _count_process(executable, group, seed, python),
+            by_strategy.values(),
+        ):
+            counts.update(found)
+    return counts
+
+
+def _count_process(executable: str, keys: list[Key], seed: int, python: str) -> dict[Key, float]:
+    """The counts of `keys` from one counting process under callgrind."""
     spec = json.dumps(
         {"seed": seed, "calls": CALLS, "layouts": LAYOUT_PADDINGS, "jobs": [list(k) for k in keys]}
     )

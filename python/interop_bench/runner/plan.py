@@ -71,7 +71,7 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    # <= 90 s on 2 cores with ~25 strategies x 4 ops: 4 sizes (latency at 1,
+    # <= 90 s on 2 cores with ~36 strategies x 4 ops: 4 sizes (latency at 1,
     # a cache-resident 1e3, bandwidth at 1e6 and 1e7) and ~50 s of measuring
     # in 5 processes; the rest is start-up, the cross-check floors (~4 s) and
     # the file writes.
@@ -91,12 +91,14 @@ PROFILES: dict[str, Profile] = {
         roofline_bytes=128 << 20,
         instructions=False,
     ),
-    # <= 10 min: the full sweep to 1e7 with ~7 minutes of sampling.
+    # <= 10 min on 2 cores with ~36 strategies: the full sweep to 1e7 with ~6.3
+    # minutes of sampling; the rest is start-up, the floors, pass 0's memory
+    # probes and phases (~40 s), the instruction counts (~1.5 min) and the report.
     "default": Profile(
         name="default",
         sizes=DEFAULT_SIZES,
         processes=5,
-        run_budget_s=420.0,
+        run_budget_s=380.0,
         cell_budget_s=1.5,
         min_samples=8,
         max_samples=100,
