@@ -128,6 +128,25 @@ def test_a_cell_that_breaks_is_a_regression(
     assert "became incorrect" in capsys.readouterr().out
 
 
+def test_a_cell_skipped_in_both_files_is_not_listed_as_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    skipped = {("pybind11", "scale", 100_000): ("skipped", "over the cell budget")}
+    both = [
+        write_results(tmp_path / name, make_results(**SMALL, seed=11, status=skipped))
+        for name in ("old.json", "new.json")
+    ]
+    assert run("compare", *both) == 0
+    listed = capsys.readouterr().out.split("All cells")[0]
+    assert "pybind11" not in listed.split("Significant changes")[-1], listed
+    broke = write_results(
+        tmp_path / "broke.json",
+        make_results(**SMALL, seed=11, status={SLOW_CELL: ("skipped", "over the cell budget")}),
+    )
+    assert run("compare", both[0], broke) == 0
+    assert "ok -> skipped" in capsys.readouterr().out.split("All cells")[0]
+
+
 def test_more_instructions_per_call_are_a_regression(tmp_path: Path) -> None:
     first, second = make_results(**SMALL, seed=11), make_results(**SMALL, seed=11)
     for document, count in ((first, 1000.0), (second, 1030.0)):

@@ -64,6 +64,7 @@ class CellChange:
     verdict: str  # faster | slower | no change | noisy | not enough processes | became <status>
     regression: bool
     floor: bool = False
+    status_changed: bool = False  # ok -> skipped, error -> ok, ...
     old_instructions: float | None = None
     new_instructions: float | None = None
     instructions_regression: bool = False
@@ -213,7 +214,9 @@ def _change(
         broke = old.ok and new.status in BROKEN and not floor
         moved = f"{old.status} -> {new.status}" if old.status != new.status else old.status
         verdict = f"became {new.status}" if broke else moved
-        return dataclasses.replace(change, verdict=verdict, regression=broke)
+        return dataclasses.replace(
+            change, verdict=verdict, regression=broke, status_changed=old.status != new.status
+        )
     ratio = new.median_ns / old.median_ns
     if test is None:
         need = intervals.MIN_PROCESSES_TO_TEST

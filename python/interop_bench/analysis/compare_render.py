@@ -62,8 +62,9 @@ def render(comparison: Comparison, fmt: str) -> str:
 
 
 def _notable(change: CellChange) -> bool:
-    """A status change or an instruction-count regression: worth a line of its own."""
-    return change.ratio is None or change.instructions_regression
+    """A status change or an instruction-count regression: worth a line of its own
+    (a cell skipped in both files is not: nothing about it changed)."""
+    return change.status_changed or change.instructions_regression
 
 
 def _headline(comparison: Comparison, markdown: bool) -> str:
