@@ -47,7 +47,7 @@ class ZmqTcpStrategy(ZmqStrategy):
     )
     description = (
         "C++ peer (cppzmq) over a ZeroMQ REQ/REP pair on tcp:// (loopback, or --peer "
-        "HOST:PORT), CURVE keys from the shared secret: pyzmq send(copy=False), "
+        "HOST:PORT), CURVE-encrypted with keys from the shared secret: pyzmq send(copy=False), "
         "recv(copy=False) wrapped by NumPy"
     )
     copies_note = (
