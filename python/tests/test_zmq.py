@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -346,3 +347,23 @@ def test_run_peer_measures_zmq_tcp_against_a_running_peer(
     document = results_file.load(out)
     assert document["environment"]["link"]["peers"] == {"zmq-tcp": str(address)}
     assert {c["status"] for c in document["cells"] if c["strategy"] == "zmq-tcp"} == {"ok"}
+
+
+def test_interop_bench_peer_runs_the_zmq_tcp_peer(
+    secret_file: Path, use_peer: Callable[[Address], None]
+) -> None:
+    command = [sys.executable, "-m", "interop_bench", "peer", "--strategy", "zmq-tcp"]
+    peer = subprocess.Popen(
+        [*command, "--listen", "127.0.0.1:0", "--secret-file", str(secret_file)],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert peer.stdout is not None
+        _, host, port = peer.stdout.readline().decode().split()
+        use_peer(Address(host, int(port)))
+        with ZmqTcpStrategy() as strategy:
+            a = ops.make_vector(1000)
+            ops.check_sum(strategy.sum(a), a)
+    finally:
+        peer.kill()
+        peer.wait()
