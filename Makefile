@@ -119,12 +119,12 @@ ab-gate: $(STAMPS)/build ## gate on a regression against AB_BASELINE (default HE
 # veth pair shaped by tc; scripts/netns_link.py), next to local IPC strategies.
 LINK ?= 1gbit
 DELAY ?= 0.1ms
-NET_STRATEGIES ?= tcp,uds,shm
-netns-bench: $(STAMPS)/build ## measure tcp over an emulated link (root): LINK=10gbit|1gbit DELAY=0.1ms
+NET_STRATEGIES ?= tcp,zmq-tcp,uds,shm
+netns-bench: $(STAMPS)/build ## measure tcp, zmq-tcp over an emulated link (root): LINK=10gbit|1gbit DELAY=0.1ms
 	$(PY) scripts/netns_link.py --rate $(LINK) $(if $(DELAY),--delay $(DELAY)) -- \
 	  $(PY) -m interop_bench run --profile $(PROFILE) --strategies $(or $(STRATEGIES),$(NET_STRATEGIES)) \
 	  $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES)) \
-	  --peer tcp={peer} --peer-secret-file {secret}
+	  --peer {peers} --peer-secret-file {secret}
 
 PYTEST_BENCH_ARGS ?=
 pytest-bench: $(STAMPS)/build ## every strategy under pytest-benchmark: results/pytest-bench-<stamp>.json

@@ -8,8 +8,10 @@ namespaces, so no traffic ever reaches an address of the machine's own network),
 shapes each direction with tc's `tbf` at RATE, adds DELAY in each direction with
 `netem` where the kernel has it (and records "netem absent" where it has not),
 starts the network peer (ib_worker --listen 10.77.0.1:0 --allow-remote) in the
-first namespace with a fresh secret, and runs COMMAND in the second. In COMMAND,
-{peer} becomes the peer's HOST:PORT and {secret} the secret file's path, e.g.
+first namespace with a fresh secret (and zmq-tcp's, ib_zmq_worker, when COMMAND
+names zmq-tcp), and runs COMMAND in the second. In COMMAND, {peer} becomes the
+peer's HOST:PORT, {peers} every peer as STRATEGY=HOST:PORT,... (for `run --peer`)
+and {secret} the secret file's path, e.g.
 
     netns_link.py --rate 10gbit -- .venv/bin/interop-bench run --strategies tcp,uds,shm \\
         --peer tcp={peer} --peer-secret-file {secret}
@@ -54,6 +56,9 @@ STOP_TIMEOUT_S = 5.0
 COMMAND_STOP_TIMEOUT_S = 60.0  # an interrupted run closing its strategies
 _RATE = re.compile(r"^(\d+(?:\.\d+)?)([kmg]?)bit$")
 _STALE = re.compile(rf"^{PREFIX}(?:peer|run)-(\d+)$")
+# Peers besides ib_worker (tcp's), started when COMMAND names their strategy:
+# strategy -> executable, each taking ib_worker's --listen flags.
+EXTRA_PEERS = {"zmq-tcp": "ib_zmq_worker"}
 
 
 class LinkError(RuntimeError):
@@ -184,14 +189,21 @@ def stop(peer: subprocess.Popen[bytes] | None) -> None:
         peer.wait()
 
 
+def named(command: Sequence[str], strategy: str) -> bool:
+    """Whether COMMAND names `strategy` (e.g. in --strategies tcp,zmq-tcp)."""
+    return any(strategy in re.split(r"[,=]", part) for part in command)
+
+
 @contextmanager
 def link(
-    rate: str, delay: str | None, worker: Path
-) -> Iterator[tuple[str, Path, dict[str, str | None]]]:
-    """The link, up: (peer HOST:PORT, secret file, link facts); down on every way out."""
+    rate: str, delay: str | None, worker: Path, extra: dict[str, Path] | None = None
+) -> Iterator[tuple[str, Path, dict[str, str | None], dict[str, str]]]:
+    """The link, up: (peer HOST:PORT, secret file, link facts, the `extra` peers'
+    (strategy -> executable) HOST:PORT); down on every way out."""
     names = Names.of(os.getpid())
     directory = Path(tempfile.mkdtemp(prefix="ibnet-"))
     peer = None
+    others: list[subprocess.Popen[bytes]] = []
     try:
         remove_stale()
         applied = create(names, rate, delay)
@@ -205,8 +217,14 @@ def link(
             "description": "emulated: a veth pair between two network namespaces "
             f"({RUNNER_ADDRESS} -> {PEER_ADDRESS}), shaped by tc tbf each way",
         }
-        yield address, secret_file, facts
+        addresses = {}
+        for strategy, program in (extra or {}).items():
+            other, addresses[strategy] = start_peer(names, program, secret_file)
+            others.append(other)
+        yield address, secret_file, facts, addresses
     finally:
+        for other in others:
+            stop(other)
         stop(peer)
         remove_namespace(names.run_ns)
         remove_namespace(names.peer_ns)
@@ -256,19 +274,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminated)
     signal.signal(signal.SIGHUP, _terminated)
     try:
-        with link(args.rate, args.delay, native.executable("ib_worker")) as (
+        extra = {s: native.executable(p) for s, p in EXTRA_PEERS.items() if named(command, s)}
+        with link(args.rate, args.delay, native.executable("ib_worker"), extra) as (
             address,
             secret,
             facts,
+            others,
         ):
             print(f"netns_link.py: peer at {address}; {facts['description']}", file=sys.stderr)
+            peers = ",".join(f"{s}={a}" for s, a in {"tcp": address, **others}.items())
             env = dict(os.environ)
-            env["INTEROP_BENCH_PEERS"] = f"tcp={address}"
+            env["INTEROP_BENCH_PEERS"] = peers
             env["INTEROP_BENCH_PEER_SECRET_FILE"] = str(secret)
             env["INTEROP_BENCH_LINK"] = json.dumps(facts)
             filled = [
-                part.replace("{peer}", address).replace("{secret}", str(secret)) for part in command
-            ]
+                part.replace("{peer}", address).replace("{peers}", peers)
+                .replace("{secret}", str(secret))
+                for part in command
+            ]  # fmt: skip
             return run_in(Names.of(os.getpid()).run_ns, filled, env)
     except LinkError as error:
         print(f"netns_link.py: {error}", file=sys.stderr)

@@ -1,5 +1,5 @@
 """The cross-process strategies (shm, shm-futex, shm-copy, mp-shm, pipe, uds,
-file-mmap, tcp, zmq, zmq-copy): the protocol mirror matches the C++ header, faults are
+file-mmap, tcp, zmq, zmq-copy, zmq-tcp): the protocol mirror matches the C++ header, faults are
 survived and detected, and nothing (segment or worker process) is left behind in any
 way a call can end."""
 
@@ -34,6 +34,7 @@ from interop_bench.strategies.shm_futex import ShmFutexStrategy
 from interop_bench.strategies.tcp import TcpStrategy
 from interop_bench.strategies.uds import UdsStrategy
 from interop_bench.strategies.zmq import ZmqCopyStrategy, ZmqStrategy
+from interop_bench.strategies.zmq_tcp import ZmqTcpStrategy
 
 IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "shm": ShmStrategy,
@@ -46,6 +47,7 @@ IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "tcp": TcpStrategy,
     "zmq": ZmqStrategy,
     "zmq-copy": ZmqCopyStrategy,
+    "zmq-tcp": ZmqTcpStrategy,
 }
 
 

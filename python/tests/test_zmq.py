@@ -1,27 +1,38 @@
 """What `zmq` and `zmq-copy` promise beyond the IPC table's fault tests
 (test_ipc.py): no socket file, only an abstract name that goes with the socket;
 a dead, silent or oversized exchange ends in a clear error; and who copies the
-array is what the strategy says."""
+array is what the strategy says. And `zmq-tcp`'s: a peer killed mid-call (its
+own, or one on another host) is named, clients without the secret are refused,
+an oversized frame is dropped, and `run --peer zmq-tcp=...` measures against a
+running peer."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 import zmq
-from worker_faults import gone, wait_gone
+from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 
-from interop_bench import ops
-from interop_bench.strategies import _zmq_channel, get
+from interop_bench import cli, native, ops, results_file
+from interop_bench.strategies import _net_peer, _zmq_channel, _zmq_tcp_channel, get
 from interop_bench.strategies import zmq as zmq_strategies
-from interop_bench.strategies._ipc_worker import WorkerError
+from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
+from interop_bench.strategies._net_peer import Address
+from interop_bench.strategies._zmq_tcp_channel import ZmqTcpChannel
 from interop_bench.strategies.zmq import ZmqCopyStrategy, ZmqStrategy
+from interop_bench.strategies.zmq_tcp import ZmqTcpStrategy
 
 VARIANTS = {"zmq": ZmqStrategy, "zmq-copy": ZmqCopyStrategy}
+SECRET = b"0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture(params=list(VARIANTS))
@@ -163,3 +174,196 @@ def test_zmq_scale_wraps_the_received_message_and_zmq_copy_its_bytes() -> None:
     assert wrapped.flags.writeable
     assert isinstance(copied.base, memoryview) and isinstance(copied.base.obj, bytes)
     assert not copied.flags.writeable
+
+
+# -- zmq-tcp: the same exchange over tcp:// to a network peer, CURVE ------------
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    path = tmp_path / "secret"
+    path.touch(mode=0o600)
+    path.write_bytes(SECRET + b"\n")
+    return path
+
+
+@contextmanager
+def zmq_peer(secret_file: Path, *flags: str) -> Iterator[tuple[WorkerProcess, Address]]:
+    """A zmq-tcp peer serving client after client on loopback, as one started by hand."""
+    args = ["--listen=127.0.0.1:0", f"--secret-file={secret_file}", *flags]
+    worker = WorkerProcess(args, pipes=True, program=_zmq_channel.WORKER)
+    try:
+        _, host, port = _net_peer._first_line(worker).split()
+        yield worker, Address(host, int(port))
+    finally:
+        worker.kill()
+        worker.stop()
+
+
+@pytest.fixture
+def use_peer(secret_file: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Address], None]:
+    """Point zmq-tcp at a peer that is already running (what run --peer does)."""
+
+    def use(address: Address) -> None:
+        monkeypatch.setenv(_net_peer.PEERS_VARIABLE, f"zmq-tcp={address}")
+        monkeypatch.setenv(_net_peer.SECRET_VARIABLE, str(secret_file))
+
+    return use
+
+
+@pytest.mark.parametrize("curve", [True, False])
+def test_zmq_tcp_answers_every_op_and_its_own_peer_goes_with_it(curve: bool) -> None:
+    strategy = ZmqTcpStrategy(curve=curve)
+    with strategy:
+        assert strategy.address is not None and strategy.address.host == "127.0.0.1"
+        channel = strategy._channel
+        assert channel is not None
+        assert channel.socket.mechanism == (zmq.CURVE if curve else zmq.NULL)
+        for size in (1, 1000, 300_000):
+            a = ops.make_vector(size, seed=size)
+            ops.check_sum(strategy.sum(a), a)
+            ops.check_array(strategy.scale(a, 3.0), a * 3.0, "scale")
+        pids = strategy.worker_pids()
+    assert pids and all(wait_gone(pid) for pid in pids)
+
+
+def test_a_zmq_tcp_peer_killed_mid_call_is_named_and_the_next_strategy_works(
+    tmp_path: Path,
+) -> None:
+    fifo = stall_fifo(tmp_path)
+    strategy = ZmqTcpStrategy(worker_flags=("--fault=slow", f"--stall-fifo={fifo}"))
+    strategy.open()
+    [pid] = strategy.worker_pids()
+    killer = when_stalled(fifo, lambda: os.kill(pid, signal.SIGKILL))
+    wanted = rf"ib_zmq_worker \(pid {pid}\) was killed by SIGKILL before it answered"
+    with pytest.raises(WorkerError, match=wanted):
+        strategy.sum(ops.make_vector(1000))
+    killer.join()
+    assert not strategy.is_open and wait_gone(pid)
+    with ZmqTcpStrategy() as after:  # the next cell of a run
+        a = ops.make_vector(100)
+        ops.check_sum(after.sum(a), a)
+
+
+def test_a_remote_zmq_tcp_peer_killed_mid_call_is_a_lost_connection(
+    tmp_path: Path, secret_file: Path, use_peer: Callable[[Address], None]
+) -> None:
+    """No pidfd for a peer on another host: the monitor's DISCONNECTED ends the wait."""
+    fifo = stall_fifo(tmp_path)
+    with zmq_peer(secret_file, "--fault=slow", f"--stall-fifo={fifo}") as (worker, address):
+        use_peer(address)
+        strategy = ZmqTcpStrategy()
+        strategy.open()
+        assert strategy.worker_pids() == []
+        killer = when_stalled(fifo, worker.kill)
+        wanted = rf"the peer at {re.escape(str(address))} closed the connection before it answered"
+        with pytest.raises(WorkerError, match=wanted):
+            strategy.sum(ops.make_vector(1000))
+        killer.join()
+        assert not strategy.is_open
+
+
+def test_zmq_tcp_serves_client_after_client_of_a_running_peer(
+    secret_file: Path, use_peer: Callable[[Address], None]
+) -> None:
+    with zmq_peer(secret_file) as (worker, address):
+        use_peer(address)
+        for _ in range(2):  # one pass after the other; each one's STOP ends only its own turn
+            with ZmqTcpStrategy() as strategy:
+                assert strategy.address == address
+                a = ops.make_vector(100_000)
+                ops.check_array(strategy.scale(a, 2.0), a * 2.0, "scale")
+        assert worker.alive()
+
+
+def _client(address: Address, secret: bytes, *, curve: bool = True) -> ZmqTcpChannel:
+    return ZmqTcpChannel(address, secret, worker=None, curve=curve, copy_threshold=0)
+
+
+def test_zmq_tcp_clients_without_the_secret_are_refused(
+    secret_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = "refused this client's handshake"
+    with zmq_peer(secret_file) as (worker, address):
+        with pytest.raises(WorkerError, match=refused):  # wrong keys both ways
+            _client(address, b"not the secret but long enough")
+        with pytest.raises(WorkerError, match=refused):  # no CURVE at all
+            _client(address, SECRET, curve=False)
+        with monkeypatch.context() as patched:  # the server's key, a client key of its own:
+            patched.setattr(_zmq_tcp_channel, "CLIENT_KEY_LABEL", b"someone else")
+            with pytest.raises(WorkerError, match=refused):  # the peer's ZAP handler says no
+                _client(address, SECRET)
+        _client(address, SECRET).close()  # and it still lets in those who hold the secret
+        assert worker.alive()
+
+
+def test_the_zmq_tcp_peer_drops_an_oversized_frame_before_allocating_it(
+    secret_file: Path, use_peer: Callable[[Address], None]
+) -> None:
+    """Past the Python check (as a hostile client would be), the peer's libzmq drops
+    the connection on reading the frame's length, and serves the next client."""
+    with zmq_peer(secret_file, "--max-message-bytes=800") as (worker, address):
+        use_peer(address)
+        strategy = ZmqTcpStrategy()
+        with strategy:
+            ops.check_sum(strategy.sum(np.ones(90)), np.ones(90))
+            with pytest.raises(WorkerError, match="closed the connection before it answered"):
+                strategy.sum(np.ones(1010))
+        assert worker.alive()
+        with ZmqTcpStrategy() as again:
+            ops.check_sum(again.sum(np.ones(90)), np.ones(90))
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--listen=0.0.0.0:0"], "not a loopback address: binding it needs --allow-remote"),
+        (["--listen=0.0.0.0:0", "--allow-remote", "--no-curve"], "--no-curve is for loopback"),
+    ],
+)
+def test_the_zmq_tcp_peer_refuses_to_serve_the_network_unless_told_and_secured(
+    flags: list[str], message: str, secret_file: Path
+) -> None:
+    done = subprocess.run(
+        [native.executable(_zmq_channel.WORKER), *flags, f"--secret-file={secret_file}"],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert done.returncode in (4, 64) and message in done.stderr
+
+
+def test_run_peer_measures_zmq_tcp_against_a_running_peer(
+    tmp_path: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(_net_peer.PEERS_VARIABLE, "")  # run --peer sets them: undone after
+    monkeypatch.setenv(_net_peer.SECRET_VARIABLE, "")
+    with zmq_peer(secret_file) as (_, address):
+        out = tmp_path / "zmq-tcp.json"
+        status = cli.main([
+            "run", "--strategies", "zmq-tcp", "--ops", "sum", "--sizes", "1,1000", "--profile",
+            "quick", "--processes", "1", "--no-instructions", "--quiet", "--out", str(out),
+            "--peer", f"zmq-tcp={address}", "--peer-secret-file", str(secret_file),
+        ])  # fmt: skip
+    assert status == 0
+    document = results_file.load(out)
+    assert document["environment"]["link"]["peers"] == {"zmq-tcp": str(address)}
+    assert {c["status"] for c in document["cells"] if c["strategy"] == "zmq-tcp"} == {"ok"}
+
+
+def test_interop_bench_peer_runs_the_zmq_tcp_peer(
+    secret_file: Path, use_peer: Callable[[Address], None]
+) -> None:
+    command = [sys.executable, "-m", "interop_bench", "peer", "--strategy", "zmq-tcp"]
+    peer = subprocess.Popen(
+        [*command, "--listen", "127.0.0.1:0", "--secret-file", str(secret_file)],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert peer.stdout is not None
+        _, host, port = peer.stdout.readline().decode().split()
+        use_peer(Address(host, int(port)))
+        with ZmqTcpStrategy() as strategy:
+            a = ops.make_vector(1000)
+            ops.check_sum(strategy.sum(a), a)
+    finally:
+        peer.kill()
+        peer.wait()

@@ -146,7 +146,8 @@ Reply ZmqServer::run(const ipc::PipeRequest& request, const ipc::CheckedRequest&
   return reply;
 }
 
-int ZmqServer::serve(zmq::socket_t& socket, const std::function<bool()>& parent_alive) {
+int ZmqServer::serve(zmq::socket_t& socket, const std::function<bool()>& parent_alive,
+                     bool exit_on_stop) {
   std::vector<zmq::message_t> frames;
   frames.reserve(kKeptFrames);
   while (true) {
@@ -166,7 +167,7 @@ int ZmqServer::serve(zmq::socket_t& socket, const std::function<bool()>& parent_
         !socket.send(reply.payload, zmq::send_flags::none)) {
       return 2;
     }
-    if (reply.stop) {
+    if (reply.stop && exit_on_stop) {
       return 0;
     }
   }

@@ -35,9 +35,12 @@ class ZmqServer {
   // `frame_count` in all). Every field is hostile; bad input gets an error reply.
   Reply answer(std::span<zmq::message_t> frames, std::size_t frame_count);
 
-  // Serve on `socket` until kStop (returns 0), the parent's death (1) or a
-  // broken socket (2); `parent_alive` is asked whenever the socket stays idle.
-  int serve(zmq::socket_t& socket, const std::function<bool()>& parent_alive);
+  // Serve on `socket` until kStop (returns 0; unless `exit_on_stop` is false,
+  // as for a network peer serving client after client: kStop is then only
+  // answered), the parent's death (1) or a broken socket (2); `parent_alive` is
+  // asked whenever the socket stays idle.
+  int serve(zmq::socket_t& socket, const std::function<bool()>& parent_alive,
+            bool exit_on_stop = true);
 
  private:
   Reply run(const ipc::PipeRequest& request, const ipc::CheckedRequest& checked,

@@ -1,6 +1,7 @@
 """The ZeroMQ channel behind `zmq` and `zmq-copy`: a REQ socket bound in Linux's
 abstract socket namespace, the ib_zmq_worker (strategies/zmq) connected to it
-with a REP socket, and waits that always end.
+with a REP socket, and waits that always end (ZmqRequester, which zmq-tcp's
+channel shares: _zmq_tcp_channel.py).
 
 No file is ever created: an abstract endpoint (`ipc://@name`) is a name in the
 kernel that vanishes when the last socket on it closes, however the process
@@ -37,42 +38,39 @@ def new_endpoint() -> str:
     return f"ipc://@{ENDPOINT_PREFIX}{os.getpid()}_{secrets.token_hex(8)}"
 
 
-class ZmqChannel:
-    """One REQ socket and the worker that answers it."""
+class ZmqRequester:
+    """A REQ socket, the sources that tell whether its other side still lives
+    (a worker's pidfd, a monitor socket: `_watch`), and waits that always end."""
 
-    def __init__(self, worker_flags: Sequence[str], *, copy_threshold: int) -> None:
+    def __init__(self, *, copy_threshold: int) -> None:
         """`copy_threshold`: pyzmq's size below which send(copy=False) copies anyway."""
         self.context = zmq.Context(io_threads=1)  # its own: closing it touches no one else's
-        self.endpoint = new_endpoint()
-        self.worker: WorkerProcess | None = None
-        self._pidfd = -1
         try:
             self.socket = self.context.socket(zmq.REQ)
             self.socket.linger = 0  # a request to a dead worker is dropped on close
             self.socket.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
             self.socket.copy_threshold = copy_threshold
-            self.socket.bind(self.endpoint)
-            self.worker = WorkerProcess(
-                [
-                    f"--endpoint={self.endpoint}",
-                    f"--max-message-bytes={MAX_MESSAGE_BYTES}",
-                    *worker_flags,
-                ],
-                program=WORKER,
-            )
-            self._pidfd = os.pidfd_open(self.worker.pid)
         except BaseException:
-            if self.worker is not None:
-                self.worker.kill()
-            self.close()
+            self.context.destroy(linger=0)
             raise
-        self._pollers = {event: self._poller(event) for event in (zmq.POLLIN, zmq.POLLOUT)}
+        self._pollers: dict[int, zmq.Poller] = {}
 
-    def _poller(self, event: zmq.PollEvent) -> zmq.Poller:
-        poller = zmq.Poller()
-        poller.register(self.socket, event)
-        poller.register(self._pidfd, zmq.POLLIN)
-        return poller
+    def _watch(self, *sources: int | zmq.Socket[bytes]) -> None:
+        """Wait on `sources` (file descriptors, sockets) with the socket from now on."""
+        for event in (zmq.POLLIN, zmq.POLLOUT):
+            poller = self._pollers[event] = zmq.Poller()
+            poller.register(self.socket, event)
+            for source in sources:
+                poller.register(source, zmq.POLLIN)
+
+    def _gone(self, ready: dict[object, int]) -> str | None:
+        """Why the other side will never answer, from the watched sources that are
+        `ready`; None while it may still."""
+        raise NotImplementedError
+
+    def _name(self) -> str:
+        """The other side, as errors name it."""
+        raise NotImplementedError
 
     def send(
         self, header: bytes, payload: memoryview, *, copy: bool, timeout_s: float | None = None
@@ -97,8 +95,9 @@ class ZmqChannel:
 
     def wait(self, event: zmq.PollEvent, timeout_s: float | None = None) -> None:
         """Until the socket can `event` (POLLIN, POLLOUT); WorkerError when the
-        worker dies first or `timeout_s` (REPLY_TIMEOUT_S by default) passes."""
-        worker = self._live_worker()
+        other side goes first or `timeout_s` (REPLY_TIMEOUT_S by default) passes."""
+        if not self._pollers:
+            raise WorkerError(f"{WORKER} is not running")
         timeout_s = REPLY_TIMEOUT_S if timeout_s is None else timeout_s
         deadline = monotonic() + timeout_s
         while True:
@@ -106,19 +105,53 @@ class ZmqChannel:
             ready = dict(self._pollers[event].poll(remaining_ms))
             if self.socket in ready:
                 return
-            if self._pidfd in ready:
-                worker.process.wait()
-                raise WorkerError(f"{worker.death()} before it answered")
+            gone = self._gone(ready)
+            if gone is not None:
+                raise WorkerError(f"{gone} before it answered")
             if monotonic() >= deadline:
                 raise WorkerError(
-                    f"{WORKER} (pid {worker.pid}) gave no answer within {timeout_s:g} s; "
-                    "it is no longer trusted"
+                    f"{self._name()} gave no answer within {timeout_s:g} s; it is no longer trusted"
                 )
 
-    def _live_worker(self) -> WorkerProcess:
-        if self.worker is None:
-            raise WorkerError(f"{WORKER} is not running")
-        return self.worker
+    def close(self) -> None:
+        """Close the socket and the context, dropping anything unsent."""
+        self.context.destroy(linger=0)
+
+
+class ZmqChannel(ZmqRequester):
+    """One REQ socket bound on an abstract endpoint and the worker that answers it."""
+
+    def __init__(self, worker_flags: Sequence[str], *, copy_threshold: int) -> None:
+        super().__init__(copy_threshold=copy_threshold)
+        self.endpoint = new_endpoint()
+        self.worker: WorkerProcess | None = None
+        self._pidfd = -1
+        try:
+            self.socket.bind(self.endpoint)
+            self.worker = WorkerProcess(
+                [
+                    f"--endpoint={self.endpoint}",
+                    f"--max-message-bytes={MAX_MESSAGE_BYTES}",
+                    *worker_flags,
+                ],
+                program=WORKER,
+            )
+            self._pidfd = os.pidfd_open(self.worker.pid)
+        except BaseException:
+            if self.worker is not None:
+                self.worker.kill()
+            self.close()
+            raise
+        self._watch(self._pidfd)
+
+    def _gone(self, ready: dict[object, int]) -> str | None:
+        if self._pidfd not in ready or self.worker is None:
+            return None
+        self.worker.process.wait()
+        return self.worker.death()
+
+    def _name(self) -> str:
+        return f"{WORKER} (pid {self.worker.pid})" if self.worker is not None else WORKER
 
     def close(self) -> None:
         """Close the socket and the context (dropping anything unsent) and the pidfd;
@@ -126,4 +159,4 @@ class ZmqChannel:
         if self._pidfd >= 0:
             os.close(self._pidfd)
             self._pidfd = -1
-        self.context.destroy(linger=0)
+        super().close()

@@ -27,6 +27,7 @@ STRATEGIES: dict[str, str] = {
     "file-mmap": "file_mmap:FileMmapStrategy",
     "zmq": "zmq:ZmqStrategy",
     "zmq-copy": "zmq:ZmqCopyStrategy",
+    "zmq-tcp": "zmq_tcp:ZmqTcpStrategy",
     "json": "json:JsonStrategy",
     "json-fast": "json_fast:JsonFastStrategy",
     "flatbuffers": "flatbuffers:FlatBuffersStrategy",

@@ -43,7 +43,7 @@ from interop_bench.strategies._ipc_worker import (
     WorkerError,
     array_bytes,
 )
-from interop_bench.strategies._zmq_channel import MAX_MESSAGE_BYTES, WORKER, ZmqChannel
+from interop_bench.strategies._zmq_channel import MAX_MESSAGE_BYTES, ZmqChannel, ZmqRequester
 from interop_bench.strategies.base import not_open_error
 from interop_bench.strategies.pipe import PipeStrategy, checked_response
 
@@ -89,7 +89,7 @@ class ZmqStrategy(PipeStrategy):
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__(worker_flags)
-        self._channel: ZmqChannel | None = None
+        self._channel: ZmqRequester | None = None
         self._reply: zmq.Frame | bytes | None = None  # scale's result frame, until taken
 
     def _open(self) -> None:
@@ -161,15 +161,15 @@ class ZmqStrategy(PipeStrategy):
         if len(frames) != 2 or len(frames[0]) != proto.PIPE_RESPONSE.itemsize:
             sizes = [len(frame) for frame in frames]
             raise WorkerError(
-                f"{WORKER} broke the protocol: replied with frames of {sizes} bytes, "
+                f"{worker.program} broke the protocol: replied with frames of {sizes} bytes, "
                 f"expected a {proto.PIPE_RESPONSE.itemsize}-byte header and a payload"
             )
         expected = payload.nbytes if op in _REPLIES_WITH_DATA else 0
-        result, self._detail = checked_response(_view(frames[0]), seq, expected, WORKER)
+        result, self._detail = checked_response(_view(frames[0]), seq, expected, worker.program)
         data = frames[1]
         if len(data) != expected:
             raise WorkerError(
-                f"{WORKER} broke the protocol: a payload frame of {len(data)} bytes, "
+                f"{worker.program} broke the protocol: a payload frame of {len(data)} bytes, "
                 f"{expected} announced"
             )
         if reply.nbytes:
@@ -178,7 +178,7 @@ class ZmqStrategy(PipeStrategy):
             self._reply = data
         return result
 
-    def _connected(self) -> ZmqChannel:
+    def _connected(self) -> ZmqRequester:
         if self._channel is None:
             raise not_open_error(self.name)
         return self._channel

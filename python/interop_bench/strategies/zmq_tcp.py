@@ -1,0 +1,91 @@
+"""`zmq-tcp`: `zmq`'s exchange (pyzmq send/recv with copy=False, the cppzmq
+worker's request handling) over tcp:// to ib_zmq_worker as a network peer,
+CURVE-encrypted: what a service built on ZeroMQ across hosts runs.
+
+The peer is the strategy's own on 127.0.0.1 by default (started at open,
+serving this client until its STOP, dying with this process), or one already
+running, maybe on another host (`interop-bench run --peer zmq-tcp=HOST:PORT`,
+as _net_peer.py describes; started there with `ib_zmq_worker
+--listen=HOST:PORT --allow-remote --secret-file=FILE`).
+
+Security: the peer serves only clients holding the shared secret, by CURVE with
+both key pairs derived from it (_zmq_tcp_channel.py): the secret never crosses
+the network. CURVE also encrypts every frame, on loopback too: the strategy
+measures it by default because ZeroMQ has no mechanism that authenticates
+without encrypting (PLAIN sends the password in clear), a peer reachable from
+the network must authenticate, and one protocol on every link keeps loopback
+and emulated-link files comparable. `ZmqTcpStrategy(curve=False)` (the peer's
+--no-curve, refused with --allow-remote) measures what the encryption costs.
+
+Phases as zmq's: send, round_trip, receive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from interop_bench.strategies import _net_peer, _zmq_channel
+from interop_bench.strategies._ipc_worker import WorkerProcess
+from interop_bench.strategies._zmq_tcp_channel import ZmqTcpChannel
+from interop_bench.strategies.base import Family
+from interop_bench.strategies.zmq import ZmqStrategy
+
+
+class ZmqTcpStrategy(ZmqStrategy):
+    name = "zmq-tcp"
+    family: ClassVar[Family] = "network"
+    sources: ClassVar[tuple[str, ...]] = (
+        "strategies/zmq/zmq_peer.cpp",
+        "strategies/zmq/curve_keys.cpp",
+        "strategies/zmq/zmq_server.cpp",
+        "strategies/zmq/zmq_worker.cpp",
+        "strategies/ipc/frames.cpp",
+        "strategies/ipc/requests.cpp",
+        "python/interop_bench/strategies/_zmq_tcp_channel.py",
+        "python/interop_bench/strategies/_zmq_channel.py",
+    )
+    description = (
+        "C++ peer (cppzmq) over a ZeroMQ REQ/REP pair on tcp:// (loopback, or --peer "
+        "HOST:PORT), CURVE-encrypted with keys from the shared secret: pyzmq send(copy=False), "
+        "recv(copy=False) wrapped by NumPy"
+    )
+    copies_note = (
+        "in: pyzmq hands libzmq the array's own memory (no copy, copy_threshold 0); CURVE "
+        "copies each frame into a plaintext buffer and encrypts it into a new message, the "
+        "kernel copies it into the TCP socket and out of it on the peer's side (through the "
+        "link), where libzmq decrypts it into a buffer and copies that into a message of its "
+        "own, which the worker's kernel reads (or an aligned copy of it); out: the same way "
+        "back from the worker's output buffer (square: the request's message squared in "
+        "place), recv(copy=False) keeps the decrypted message as a Frame that NumPy wraps as "
+        "scale's result and square copies into the caller's array; without CURVE "
+        "(curve=False) only the kernel's copies remain; a strided matrix is packed first"
+    )
+
+    def __init__(self, worker_flags: Sequence[str] = (), *, curve: bool = True) -> None:
+        """`worker_flags` (tests): flags of the local peer; `curve`: False measures
+        NULL security (loopback only) to show what CURVE costs."""
+        super().__init__(worker_flags)
+        self._curve = curve
+        self.address: _net_peer.Address | None = None  # the peer's, while open
+
+    def _open(self) -> None:
+        address = _net_peer.configured(self.name)
+        local: WorkerProcess | None = None
+        if address is None:
+            flags = [f"--max-message-bytes={_zmq_channel.MAX_MESSAGE_BYTES}", *self._worker_flags]
+            flags += [] if self._curve else ["--no-curve"]
+            local, address, secret = _net_peer.start_local(flags, program=_zmq_channel.WORKER)
+        else:
+            secret = _net_peer.configured_secret()
+        try:
+            channel = ZmqTcpChannel(
+                address, secret, worker=local, curve=self._curve, copy_threshold=0
+            )
+        except BaseException:
+            if local is not None:
+                local.kill()
+                local.stop()
+            raise
+        self._channel, self.address = channel, address
+        self._worker = local if local is not None else _net_peer.RemotePeer(address)
