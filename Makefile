@@ -124,7 +124,8 @@ netns-bench: $(STAMPS)/build ## measure tcp over an emulated link (root): LINK=1
 	$(PY) scripts/netns_link.py --rate $(LINK) $(if $(DELAY),--delay $(DELAY)) -- \
 	  $(PY) -m interop_bench run --profile $(PROFILE) --strategies $(or $(STRATEGIES),$(NET_STRATEGIES)) \
 	  $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES)) \
-	  --peer tcp={peer} --peer-secret-file {secret}
+	  --peer tcp={peer} --peer-secret-file {secret} \
+	  $(if $(findstring grpc,$(or $(STRATEGIES),$(NET_STRATEGIES))),--peer grpc={grpc_peer} --peer grpc-stream={grpc_peer})
 
 PYTEST_BENCH_ARGS ?=
 pytest-bench: $(STAMPS)/build ## every strategy under pytest-benchmark: results/pytest-bench-<stamp>.json

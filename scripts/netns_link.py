@@ -8,8 +8,10 @@ namespaces, so no traffic ever reaches an address of the machine's own network),
 shapes each direction with tc's `tbf` at RATE, adds DELAY in each direction with
 `netem` where the kernel has it (and records "netem absent" where it has not),
 starts the network peer (ib_worker --listen 10.77.0.1:0 --allow-remote) in the
-first namespace with a fresh secret, and runs COMMAND in the second. In COMMAND,
-{peer} becomes the peer's HOST:PORT and {secret} the secret file's path, e.g.
+first namespace with a fresh secret, and runs COMMAND in the second. When COMMAND names a grpc
+strategy (or {grpc_peer}), ib_grpc_peer is started beside it. In COMMAND, {peer}
+becomes the peer's HOST:PORT, {grpc_peer} the gRPC peer's and {secret} the
+secret file's path, e.g.
 
     netns_link.py --rate 10gbit -- .venv/bin/interop-bench run --strategies tcp,uds,shm \\
         --peer tcp={peer} --peer-secret-file {secret}
@@ -156,7 +158,8 @@ def create(names: Names, rate: str, delay: str | None) -> str | None:
 def start_peer(
     names: Names, worker: Path, secret_file: Path
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """ib_worker listening in the peer namespace, dying with this process; its HOST:PORT."""
+    """`worker` (ib_worker, or ib_grpc_peer: the same flags) listening in the peer
+    namespace, dying with this process; its HOST:PORT."""
     command = ["ip", "netns", "exec", names.peer_ns, str(worker),
                f"--listen={PEER_ADDRESS}:0", "--allow-remote", f"--secret-file={secret_file}",
                f"--parent={os.getpid()}"]  # fmt: skip
@@ -186,12 +189,13 @@ def stop(peer: subprocess.Popen[bytes] | None) -> None:
 
 @contextmanager
 def link(
-    rate: str, delay: str | None, worker: Path
-) -> Iterator[tuple[str, Path, dict[str, str | None]]]:
-    """The link, up: (peer HOST:PORT, secret file, link facts); down on every way out."""
+    rate: str, delay: str | None, worker: Path, grpc_worker: Path | None = None
+) -> Iterator[tuple[dict[str, str], Path, dict[str, str | None]]]:
+    """The link, up: (HOST:PORT of the peer, "grpc" of the gRPC peer when
+    `grpc_worker` is given; secret file; link facts); down on every way out."""
     names = Names.of(os.getpid())
     directory = Path(tempfile.mkdtemp(prefix="ibnet-"))
-    peer = None
+    peer = grpc_peer = None
     try:
         remove_stale()
         applied = create(names, rate, delay)
@@ -199,14 +203,18 @@ def link(
         secret_file.touch(mode=0o600)
         secret_file.write_text(os.urandom(32).hex())
         peer, address = start_peer(names, worker, secret_file)
+        addresses = {"peer": address}
+        if grpc_worker is not None:
+            grpc_peer, addresses["grpc"] = start_peer(names, grpc_worker, secret_file)
         facts = {
             "rate": rate,
             "delay": applied if applied is not None else "none",
             "description": "emulated: a veth pair between two network namespaces "
             f"({RUNNER_ADDRESS} -> {PEER_ADDRESS}), shaped by tc tbf each way",
         }
-        yield address, secret_file, facts
+        yield addresses, secret_file, facts
     finally:
+        stop(grpc_peer)
         stop(peer)
         remove_namespace(names.run_ns)
         remove_namespace(names.peer_ns)
@@ -229,6 +237,18 @@ def run_in(namespace: str, command: Sequence[str], env: dict[str, str]) -> int:
             child.kill()
             child.wait()
         raise
+
+
+def wants_grpc(command: Sequence[str]) -> bool:
+    return any("grpc" in part for part in command)
+
+
+def peers_variable(addresses: dict[str, str]) -> str:
+    """INTEROP_BENCH_PEERS for the peers up: tcp's, and the grpc strategies'."""
+    peers = [f"tcp={addresses['peer']}"]
+    if "grpc" in addresses:
+        peers += [f"{name}={addresses['grpc']}" for name in ("grpc", "grpc-stream")]
+    return ",".join(peers)
 
 
 def _terminated(signum: int, frame: object) -> None:
@@ -256,18 +276,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminated)
     signal.signal(signal.SIGHUP, _terminated)
     try:
-        with link(args.rate, args.delay, native.executable("ib_worker")) as (
-            address,
+        # The gRPC peer too when the command names a grpc strategy or {grpc_peer}.
+        grpc_worker = native.executable("ib_grpc_peer") if wants_grpc(command) else None
+        with link(args.rate, args.delay, native.executable("ib_worker"), grpc_worker) as (
+            addresses,
             secret,
             facts,
         ):
-            print(f"netns_link.py: peer at {address}; {facts['description']}", file=sys.stderr)
+            address = addresses["peer"]
+            print(f"netns_link.py: peers at {addresses}; {facts['description']}", file=sys.stderr)
             env = dict(os.environ)
-            env["INTEROP_BENCH_PEERS"] = f"tcp={address}"
+            env["INTEROP_BENCH_PEERS"] = peers_variable(addresses)
             env["INTEROP_BENCH_PEER_SECRET_FILE"] = str(secret)
             env["INTEROP_BENCH_LINK"] = json.dumps(facts)
             filled = [
-                part.replace("{peer}", address).replace("{secret}", str(secret)) for part in command
+                part.replace("{peer}", address)
+                .replace("{grpc_peer}", addresses.get("grpc", address))
+                .replace("{secret}", str(secret))
+                for part in command
             ]
             return run_in(Names.of(os.getpid()).run_ns, filled, env)
     except LinkError as error:

@@ -9,7 +9,8 @@ import os
 from interop_bench import native
 
 HELP = "run the network strategies' peer (ib_worker --listen) until stopped"
-DESCRIPTION = """Run the peer that the network strategies (tcp) talk to, in the
+DESCRIPTION = """Run the peer that the network strategies (tcp; grpc and grpc-stream with
+--grpc) talk to, in the
 foreground until Ctrl-C: on this host, for `interop-bench run --peer HOST:PORT
 --peer-secret-file FILE` on another. It binds loopback unless --allow-remote is
 given, serves one client at a time, and only clients that prove they hold the
@@ -30,6 +31,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="allow an address other than loopback (other hosts can then connect)",
     )
     parser.add_argument(
+        "--grpc",
+        action="store_true",
+        help="run the grpc strategies' server (ib_grpc_peer) instead of ib_worker",
+    )
+    parser.add_argument(
         "--max-bytes", type=int, metavar="N", help="largest request payload (default 1 GiB)"
     )
     parser.add_argument(
@@ -41,7 +47,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    worker = str(native.executable("ib_worker"))
+    if args.grpc and args.io_timeout_ms is not None:
+        raise SystemExit(
+            "interop-bench peer: --io-timeout-ms is ib_worker's; a gRPC call's "
+            "deadline is the client's"
+        )
+    worker = str(native.executable("ib_grpc_peer" if args.grpc else "ib_worker"))
     argv = [worker, f"--listen={args.listen}", f"--secret-file={args.secret_file}"]
     argv += ["--allow-remote"] if args.allow_remote else []
     argv += [f"--max-bytes={args.max_bytes}"] if args.max_bytes is not None else []

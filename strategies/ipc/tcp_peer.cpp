@@ -31,19 +31,6 @@ constexpr int kKeepCount = 3;
 // only this long.
 constexpr int kHandshakeTimeoutMs = 5000;
 
-bool is_loopback(const sockaddr* address) {
-  if (address->sa_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
-    return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-  }
-  if (address->sa_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
-    return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) != 0 ||
-           (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) != 0 && in6->sin6_addr.s6_addr[12] == 127);
-  }
-  return false;
-}
-
 std::string numeric(const sockaddr* address, socklen_t length, std::string& port) {
   char host[NI_MAXHOST] = "?";
   char service[NI_MAXSERV] = "?";
@@ -162,6 +149,19 @@ bool serve_client(int fd, const sockaddr_storage& from, socklen_t from_length,
 }
 
 }  // namespace
+
+bool is_loopback(const sockaddr* address) {
+  if (address->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
+    return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (address->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
+    return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) != 0 ||
+           (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) != 0 && in6->sin6_addr.s6_addr[12] == 127);
+  }
+  return false;
+}
 
 int serve_tcp(const PeerOptions& peer, const WorkerOptions& options) {
   signal(SIGPIPE, SIG_IGN);  // a client that vanished is a failed write, not our death

@@ -3,6 +3,8 @@
 // connection (pipe_server.hpp).
 #pragma once
 
+#include <sys/socket.h>
+
 #include <string>
 
 #include "options.hpp"
@@ -20,6 +22,10 @@ struct PeerOptions {
   // client between requests is only checked by TCP keep-alive.
   int io_timeout_ms = 30000;
 };
+
+// True for an address of 127.0.0.0/8 or ::1 (or ::ffff:127.x.y.z): only these
+// may be bound without allow_remote.
+bool is_loopback(const sockaddr* address);
 
 // Listen, print "listening HOST PORT" on standard output, serve clients until
 // killed (or, with `once`, until the first authenticated one leaves). Returns
