@@ -143,7 +143,7 @@ clean: ## remove build outputs and stamps (keeps .venv and results/)
 .PHONY: fuzz fuzz-smoke fuzz-build test-sanitize
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf ipc capnp zmq
+FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf ipc capnp zmq grpc
 SANITIZE_DIR := build/sanitize
 
 fuzz-build: $(STAMPS)/deps

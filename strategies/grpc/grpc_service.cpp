@@ -97,17 +97,16 @@ Status ArrayService::Hello(grpc::ServerContext* /*context*/,
   return Status::OK;
 }
 
-Status ArrayService::Call(grpc::ServerContext* context, const grpc_array::Request* request,
-                          grpc_array::Answer* answer) try {
-  Status status = admit(*context);
-  if (!status.ok()) return status;
-  const std::string& data = request->data();
-  const auto checked = checked_call(*request, data.size(), options_.max_payload_bytes, status);
+Status answer_request(const grpc_array::Request& request, const ipc::WorkerOptions& options,
+                      grpc_array::Answer& answer) try {
+  Status status;
+  const std::string& data = request.data();
+  const auto checked = checked_call(request, data.size(), options.max_payload_bytes, status);
   if (!checked) return status;
   std::string* in_bytes = nullptr;
   std::string aligned_copy;  // where data that protobuf left unaligned is read from
   if (checked->op == ipc::Op::kSquare) {
-    in_bytes = answer->mutable_data();  // squared where the reply sends it from
+    in_bytes = answer.mutable_data();  // squared where the reply sends it from
     *in_bytes = data;
   } else if (!aligned(data.data())) {
     aligned_copy = data;
@@ -119,12 +118,18 @@ Status ArrayService::Call(grpc::ServerContext* context, const grpc_array::Reques
                    : reinterpret_cast<double*>(const_cast<char*>(data.data()));
   std::span<double> out;
   if (checked->out_elements > 0) {
-    answer->mutable_data()->resize(checked->out_elements * ipc::kElementBytes);
-    out = {doubles(*answer->mutable_data()), checked->out_elements};
+    answer.mutable_data()->resize(checked->out_elements * ipc::kElementBytes);
+    out = {doubles(*answer.mutable_data()), checked->out_elements};
   }
-  return run(*checked, request->factor(), {in, checked->in_elements}, out, options_, *answer);
+  return run(*checked, request.factor(), {in, checked->in_elements}, out, options, answer);
 } catch (const std::bad_alloc&) {
   return Status(StatusCode::RESOURCE_EXHAUSTED, "out of memory for the request's arrays");
+}
+
+Status ArrayService::Call(grpc::ServerContext* context, const grpc_array::Request* request,
+                          grpc_array::Answer* answer) {
+  const Status status = admit(*context);
+  return status.ok() ? answer_request(*request, options_, *answer) : status;
 }
 
 Status ArrayService::Stream(

@@ -20,6 +20,11 @@ inline constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
 // payload plus this (the fields' tags and varints).
 inline constexpr std::size_t kEnvelopeBytes = 64;
 
+// The answer to one unary Request from a client already admitted: every field
+// is hostile (the fuzz target's entry point).
+grpc::Status answer_request(const grpc_array::Request& request, const ipc::WorkerOptions& options,
+                            grpc_array::Answer& answer);
+
 class ArrayService final : public grpc_array::ArrayService::Service {
  public:
   ArrayService(Sessions& sessions, const ipc::WorkerOptions& options)
