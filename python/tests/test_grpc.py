@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -281,21 +280,3 @@ def test_the_strategy_uses_the_server_it_is_given(
                 strategy.square(squared)
                 ops.check_array(squared, np.square(a), "square")
         assert worker.alive()
-
-
-def test_interop_bench_peer_grpc_runs_a_server_the_strategy_can_use(
-    secret_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    command = [sys.executable, "-m", "interop_bench", "peer", "--grpc", "--listen", "127.0.0.1:0"]
-    peer = subprocess.Popen([*command, "--secret-file", str(secret_file)], stdout=subprocess.PIPE)
-    try:
-        assert peer.stdout is not None
-        _, host, port = peer.stdout.readline().decode().split()
-        monkeypatch.setenv(_net_peer.PEERS_VARIABLE, f"grpc={host}:{port}")
-        monkeypatch.setenv(_net_peer.SECRET_VARIABLE, str(secret_file))
-        with GrpcStrategy() as strategy:
-            a = ops.make_vector(1000)
-            ops.check_sum(strategy.sum(a), a)
-    finally:
-        peer.kill()
-        peer.wait()
