@@ -119,8 +119,8 @@ ab-gate: $(STAMPS)/build ## gate on a regression against AB_BASELINE (default HE
 # veth pair shaped by tc; scripts/netns_link.py), next to local IPC strategies.
 LINK ?= 1gbit
 DELAY ?= 0.1ms
-NET_STRATEGIES ?= tcp,zmq-tcp,uds,shm
-netns-bench: $(STAMPS)/build ## measure tcp, zmq-tcp over an emulated link (root): LINK=10gbit|1gbit DELAY=0.1ms
+NET_STRATEGIES ?= tcp,zmq-tcp,grpc,grpc-stream,uds,shm
+netns-bench: $(STAMPS)/build ## measure tcp, zmq-tcp, grpc, grpc-stream over an emulated link (root): LINK=10gbit|1gbit DELAY=0.1ms
 	$(PY) scripts/netns_link.py --rate $(LINK) $(if $(DELAY),--delay $(DELAY)) -- \
 	  $(PY) -m interop_bench run --profile $(PROFILE) --strategies $(or $(STRATEGIES),$(NET_STRATEGIES)) \
 	  $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES)) \
@@ -142,7 +142,7 @@ clean: ## remove build outputs and stamps (keeps .venv and results/)
 .PHONY: fuzz fuzz-smoke fuzz-build test-sanitize
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf ipc capnp zmq
+FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf ipc capnp zmq grpc
 SANITIZE_DIR := build/sanitize
 
 fuzz-build: $(STAMPS)/deps

@@ -8,8 +8,8 @@ namespaces, so no traffic ever reaches an address of the machine's own network),
 shapes each direction with tc's `tbf` at RATE, adds DELAY in each direction with
 `netem` where the kernel has it (and records "netem absent" where it has not),
 starts the network peer (ib_worker --listen 10.77.0.1:0 --allow-remote) in the
-first namespace with a fresh secret (and zmq-tcp's, ib_zmq_worker, when COMMAND
-names zmq-tcp), and runs COMMAND in the second. In COMMAND, {peer} becomes the
+first namespace with a fresh secret (and the peers of zmq-tcp, grpc and grpc-stream,
+EXTRA_PEERS, when COMMAND names them), and runs COMMAND in the second. In COMMAND, {peer} becomes the
 peer's HOST:PORT, {peers} every peer as STRATEGY=HOST:PORT,... (for `run --peer`)
 and {secret} the secret file's path, e.g.
 
@@ -58,7 +58,7 @@ _RATE = re.compile(r"^(\d+(?:\.\d+)?)([kmg]?)bit$")
 _STALE = re.compile(rf"^{PREFIX}(?:peer|run)-(\d+)$")
 # Peers besides ib_worker (tcp's), started when COMMAND names their strategy:
 # strategy -> executable, each taking ib_worker's --listen flags.
-EXTRA_PEERS = {"zmq-tcp": "ib_zmq_worker"}
+EXTRA_PEERS = {"zmq-tcp": "ib_zmq_worker", "grpc": "ib_grpc_peer", "grpc-stream": "ib_grpc_peer"}
 
 
 class LinkError(RuntimeError):
@@ -161,7 +161,8 @@ def create(names: Names, rate: str, delay: str | None) -> str | None:
 def start_peer(
     names: Names, worker: Path, secret_file: Path
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """ib_worker listening in the peer namespace, dying with this process; its HOST:PORT."""
+    """`worker` (ib_worker, or one of EXTRA_PEERS: the same flags) listening in the peer
+    namespace, dying with this process; its HOST:PORT."""
     command = ["ip", "netns", "exec", names.peer_ns, str(worker),
                f"--listen={PEER_ADDRESS}:0", "--allow-remote", f"--secret-file={secret_file}",
                f"--parent={os.getpid()}"]  # fmt: skip

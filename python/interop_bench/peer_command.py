@@ -10,7 +10,12 @@ from interop_bench import native
 
 HELP = "run the network strategies' peer (ib_worker --listen) until stopped"
 # The peer of each network strategy that has one of its own (the others': ib_worker).
-PEERS = {"tcp": "ib_worker", "zmq-tcp": "ib_zmq_worker"}
+PEERS = {
+    "tcp": "ib_worker",
+    "zmq-tcp": "ib_zmq_worker",
+    "grpc": "ib_grpc_peer",
+    "grpc-stream": "ib_grpc_peer",
+}
 DESCRIPTION = """Run the peer that the network strategies (tcp) talk to, in the
 foreground until Ctrl-C: on this host, for `interop-bench run --peer HOST:PORT
 --peer-secret-file FILE` on another. It binds loopback unless --allow-remote is
@@ -20,7 +25,9 @@ never crosses the network). It prints "listening HOST PORT" once it listens
 (port 0: a free one). The handshake authenticates clients but does not encrypt
 the arrays: over a network you do not trust, put the peer behind a tunnel.
 --strategy zmq-tcp runs zmq-tcp's peer (ib_zmq_worker --listen) instead, which
-authenticates and encrypts with CURVE keys derived from the same secret."""
+authenticates and encrypts with CURVE keys derived from the same secret;
+--strategy grpc (or grpc-stream) runs their server, ib_grpc_peer, which signs
+every call with an HMAC of the same secret."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +59,7 @@ def main(args: argparse.Namespace) -> int:
     worker = str(native.executable(program))
     argv = [worker, f"--listen={args.listen}", f"--secret-file={args.secret_file}"]
     argv += ["--allow-remote"] if args.allow_remote else []
-    max_bytes = "--max-bytes" if program == "ib_worker" else "--max-message-bytes"
+    max_bytes = "--max-message-bytes" if program == "ib_zmq_worker" else "--max-bytes"
     argv += [f"{max_bytes}={args.max_bytes}"] if args.max_bytes is not None else []
     if args.io_timeout_ms is not None and program != "ib_worker":
         raise SystemExit(f"--io-timeout-ms is ib_worker's; {program} bounds its waits itself")

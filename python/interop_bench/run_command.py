@@ -45,9 +45,9 @@ The results file (docs/results-schema.md) is rewritten after every pass and each
 pass's cells are on disk as they end: Ctrl-C keeps what was measured, and
 `run --resume FILE` measures only what is missing.
 
-Network strategies (family "network": tcp) start their own peer on 127.0.0.1 unless
---peer names one that already runs, maybe on another host (started there with
-`interop-bench peer --listen HOST:PORT --allow-remote --secret-file FILE`):
+Network strategies (family "network": tcp, grpc, grpc-stream) start their own peer on
+127.0.0.1 unless --peer names one that already runs, maybe on another host (started
+there with `interop-bench peer [--grpc] --listen HOST:PORT --allow-remote --secret-file FILE`):
   --peer HOST:PORT                   every network strategy's peer
   --peer tcp=HOST:PORT [--peer grpc=HOST:PORT ...]   one peer per strategy
 with --peer-secret-file FILE, the secret the peer was started with (the peer serves

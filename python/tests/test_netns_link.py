@@ -70,6 +70,26 @@ def test_a_tiny_run_over_the_emulated_link_records_it_and_leaves_nothing(tmp_pat
     assert {c["status"] for c in document["cells"]} == {"ok"}
 
 
+def test_the_grpc_strategies_run_over_the_link_against_their_server_there(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "grpc-link.json"
+    script = subprocess.Popen([
+        sys.executable, str(SCRIPT), "--rate", "1gbit", "--",
+        sys.executable, "-m", "interop_bench", "run", "--strategies", "grpc,grpc-stream",
+        "--ops", "sum", "--sizes", "1,1000", "--profile", "quick", "--processes", "1",
+        "--no-instructions", "--quiet", "--out", str(out), "--peer", "{peers}",
+        "--peer-secret-file", "{secret}",
+    ])  # fmt: skip
+    assert script.wait(timeout=300) == 0
+    assert _leftovers(script.pid) == []
+    document = results_file.load(out)
+    peers = document["environment"]["link"]["peers"]
+    assert re.fullmatch(r"10\.77\.0\.1:\d+", peers["grpc"]), peers
+    assert re.fullmatch(r"10\.77\.0\.1:\d+", peers["grpc-stream"]), peers
+    assert {c["status"] for c in document["cells"]} == {"ok"}
+
+
 def test_an_interrupted_link_is_torn_down(tmp_path: Path) -> None:
     fifo = stall_fifo(tmp_path)
     waits = f"import signal; open({str(fifo)!r}, 'w').write('up\\n'); signal.pause()"

@@ -26,6 +26,7 @@ from interop_bench import cli, native, ops, results_file, run_command
 from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import _net_peer
 from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
+from interop_bench.strategies.grpc_array import GrpcStrategy
 from interop_bench.strategies.numpy import NumpyStrategy
 from interop_bench.strategies.tcp import TcpStrategy
 
@@ -218,17 +219,23 @@ def test_a_peer_binds_loopback_unless_told_otherwise(secret_file: Path) -> None:
     assert "not a loopback address: binding it needs --allow-remote" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("flags", "cls"), [((), TcpStrategy), (("--strategy", "grpc"), GrpcStrategy)]
+)
 def test_interop_bench_peer_runs_a_peer_the_strategy_can_use(
-    secret_file: Path, monkeypatch: pytest.MonkeyPatch
+    flags: tuple[str, ...],
+    cls: type[TcpStrategy | GrpcStrategy],
+    secret_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    command = [sys.executable, "-m", "interop_bench", "peer", "--listen", "127.0.0.1:0"]
+    command = [sys.executable, "-m", "interop_bench", "peer", *flags, "--listen", "127.0.0.1:0"]
     peer = subprocess.Popen([*command, "--secret-file", str(secret_file)], stdout=subprocess.PIPE)
     try:
         assert peer.stdout is not None
         _, host, port = peer.stdout.readline().decode().split()
         monkeypatch.setenv(_net_peer.PEERS_VARIABLE, f"{host}:{port}")
         monkeypatch.setenv(_net_peer.SECRET_VARIABLE, str(secret_file))
-        with TcpStrategy() as strategy:
+        with cls() as strategy:
             a = ops.make_vector(1000)
             ops.check_sum(strategy.sum(a), a)
     finally:

@@ -23,8 +23,8 @@ struct PeerOptions {
   int io_timeout_ms = 30000;
 };
 
-// Whether `address` (AF_INET or AF_INET6) is a loopback one: what a peer may bind
-// without --allow-remote (zmq-tcp's peer asks too).
+// True for an address of 127.0.0.0/8 or ::1 (or ::ffff:127.x.y.z): only these
+// may be bound without --allow-remote (zmq-tcp's and grpc's peers ask too).
 bool is_loopback(const sockaddr* address);
 
 // Listen, print "listening HOST PORT" on standard output, serve clients until

@@ -30,6 +30,7 @@
 
 #include "layout.hpp"
 #include "options.hpp"
+#include "peer_args.hpp"
 #include "peer_auth.hpp"
 #include "pipe_server.hpp"
 #include "shm_server.hpp"
@@ -56,35 +57,6 @@ bool parse_fault(std::string_view kind, ipc::Fault& fault) {
   return named.has_value();
 }
 
-// "HOST:PORT" or "[V6HOST]:PORT" into the peer's host and port.
-bool split_address(std::string_view address, ipc::PeerOptions& peer) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string_view::npos || colon + 1 == address.size()) {
-    return false;
-  }
-  std::string_view host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  peer.host = host;
-  peer.port = address.substr(colon + 1);
-  return !peer.host.empty() && peer.port.find_first_not_of("0123456789") == std::string::npos;
-}
-
-// The value of `--flag=VALUE`, or of `--flag VALUE` (then `i` moves past it).
-bool flag_value(std::string_view flag, int argc, char** argv, int& i, std::string& value) {
-  const std::string_view arg = argv[i];
-  if (arg == flag && i + 1 < argc) {
-    value = argv[++i];
-    return true;
-  }
-  if (arg.size() > flag.size() && arg.starts_with(flag) && arg[flag.size()] == '=') {
-    value = arg.substr(flag.size() + 1);
-    return true;
-  }
-  return false;
-}
-
 bool parse(int argc, char** argv, Arguments& args) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -93,9 +65,9 @@ bool parse(int argc, char** argv, Arguments& args) {
       args.print_layout = true;
     } else if (arg == "--pipe") {
       args.pipe = true;
-    } else if (flag_value("--listen", argc, argv, i, args.listen)) {
-      if (!split_address(args.listen, args.peer)) return false;
-    } else if (flag_value("--secret-file", argc, argv, i, args.secret_file)) {
+    } else if (ipc::flag_value("--listen", argc, argv, i, args.listen)) {
+      if (!ipc::split_address(args.listen, args.peer)) return false;
+    } else if (ipc::flag_value("--secret-file", argc, argv, i, args.secret_file)) {
     } else if (arg == "--allow-remote") {
       args.peer.allow_remote = true;
     } else if (arg == "--once") {

@@ -38,6 +38,7 @@ PYTHON_PACKAGES = (
     "pyzmq",
     "cppyy",
     "cppyy-cling",
+    "grpcio",
 )
 _TIMER_READINGS = 20_000
 _LOOP_CALLS = 200_000

@@ -86,7 +86,7 @@ class PipeStrategy(Strategy):
         "bytes cross twice each way (write into the kernel's pipe buffer, read out of it); "
         "a strided matrix is packed first"
     )
-    phase_names = PHASE_NAMES
+    phase_names: ClassVar[tuple[str, ...]] = PHASE_NAMES
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__()

@@ -45,4 +45,6 @@ STRATEGIES: dict[str, str] = {
     "pickle": "pickle5:PickleStrategy",
     "swig": "swig:SwigStrategy",
     "cppyy": "cppyy:CppyyStrategy",
+    "grpc": "grpc_array:GrpcStrategy",
+    "grpc-stream": "grpc_array:GrpcStreamStrategy",
 }

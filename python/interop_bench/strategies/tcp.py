@@ -58,7 +58,7 @@ class TcpStrategy(SocketStreamStrategy):
     def _open(self) -> None:
         address = _net_peer.configured(self.name)
         if address is None:
-            worker, address, secret = _net_peer.start_local(self._worker_flags)
+            worker, address, secret = _net_peer.start_local(("--once", *self._worker_flags))
             self._worker = worker
         else:
             secret = _net_peer.configured_secret()

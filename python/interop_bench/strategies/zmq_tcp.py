@@ -73,7 +73,8 @@ class ZmqTcpStrategy(ZmqStrategy):
         address = _net_peer.configured(self.name)
         local: WorkerProcess | None = None
         if address is None:
-            flags = [f"--max-message-bytes={_zmq_channel.MAX_MESSAGE_BYTES}", *self._worker_flags]
+            flags = ["--once", f"--max-message-bytes={_zmq_channel.MAX_MESSAGE_BYTES}"]
+            flags += self._worker_flags
             flags += [] if self._curve else ["--no-curve"]
             local, address, secret = _net_peer.start_local(flags, program=_zmq_channel.WORKER)
         else:

@@ -1,0 +1,250 @@
+"""`grpc` and `grpc-stream`: a grpcio client calling a C++ gRPC server
+(ib_grpc_peer, Debian's libgrpc++, strategies/grpc), what a service built on
+gRPC does.
+
+`grpc` is one unary Call per operation, the array as the `bytes` field of a
+protobuf message (strategies/grpc/grpc_array.proto), with both sides' message
+limits raised to the largest payload (gRPC's 4 MiB default refuses 1e6
+elements: grpc #15738, #31506). Best honest use: the request is written in
+protobuf's wire format straight from the array's buffer into the one bytes
+object grpcio sends (no message object, whose field assignment and
+serialization would copy the array twice more), and the answer's array is a
+view of the bytes grpcio received. `grpc-stream` sends the array in 1 MiB
+messages over a client stream and gets square's and scale's results back the
+same way, into their final arrays, the way large arrays are usually sent:
+every message stays under gRPC's default limit.
+
+The peer is the strategy's own on 127.0.0.1 by default (started at open, dying
+with this process), or one already running, maybe on another host: `interop-bench
+run --peer grpc=HOST:PORT` (see _net_peer.py). Every call is signed with the
+shared secret (_grpc_channel.py), on loopback too: a loopback port is open to
+every local user, and the signature costs two HMACs of 90 bytes a call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
+
+import grpc
+import numpy as np
+
+from interop_bench.strategies import _grpc_wire as wire
+from interop_bench.strategies import _ipc_protocol as proto
+from interop_bench.strategies import _net_peer, validation
+from interop_bench.strategies._grpc_channel import (
+    ENVELOPE_BYTES,
+    MAX_PAYLOAD_BYTES,
+    PROGRAM,
+    GrpcChannel,
+    failure,
+)
+from interop_bench.strategies._ipc_worker import Peer, WorkerError, array_bytes
+from interop_bench.strategies.base import Family, not_open_error
+from interop_bench.strategies.pipe import PipeStrategy
+
+_EMPTY = memoryview(b"")
+_REPLIES_WITH_DATA = (proto.Op.SQUARE, proto.Op.SCALE)  # the ops whose answer carries an array
+CHUNK_BYTES = 1 << 20  # grpc_service.hpp's kChunkBytes
+# A stream's messages stay under gRPC's default limit: the channel keeps it.
+_DEFAULT_LIMIT_BYTES = 4 << 20
+
+
+class GrpcStrategy(PipeStrategy):
+    name = "grpc"
+    family: ClassVar[Family] = "network"
+    sources: ClassVar[tuple[str, ...]] = (
+        "strategies/grpc/grpc_service.cpp",
+        "strategies/grpc/grpc_auth.cpp",
+        "strategies/grpc/grpc_peer.cpp",
+        "strategies/grpc/grpc_array.proto",
+        "python/interop_bench/strategies/_grpc_channel.py",
+        "python/interop_bench/strategies/_grpc_wire.py",
+        "python/interop_bench/strategies/_net_peer.py",
+    )
+    description = (
+        "grpcio client, C++ gRPC server (libgrpc++): one unary call, the array as a protobuf "
+        "bytes field, message limits raised to the largest payload"
+    )
+    copies_note = (
+        "in: the array is joined with its fields into one bytes object (a copy), grpcio copies "
+        "that into gRPC's slice, the socket copies it twice, the server's protobuf parse copies "
+        "it into the request's string, where the kernel reads it (square: into the answer's "
+        "string first, squared there); out: the server's serializer copies the answer into a "
+        "slice, the socket twice, grpcio copies it into bytes, of which scale's result is a "
+        "read-only view (no copy; unaligned, after the field's 2 to 6 bytes of tag and "
+        "length) and square copies into the caller's array; a strided matrix "
+        "is packed first"
+    )
+    packages = ("grpcio", "libgrpc++")
+    phase_names = ()  # grpcio's call sends, waits and receives as one step
+    # The largest message of this variant's channel.
+    limit_bytes: ClassVar[int] = MAX_PAYLOAD_BYTES + ENVELOPE_BYTES
+
+    def __init__(
+        self, worker_flags: Sequence[str] = (), io_timeout_s: float = _net_peer.IO_TIMEOUT_S
+    ) -> None:
+        """`worker_flags` (tests): flags of the local peer, e.g. ("--fault=slow",)."""
+        super().__init__(worker_flags)
+        self._io_timeout_s = io_timeout_s
+        self._channel: GrpcChannel | None = None
+        self._reply: memoryview | None = None  # scale's result, until taken
+        self.address: _net_peer.Address | None = None  # the peer's, while open
+
+    def _open(self) -> None:
+        address = _net_peer.configured(self.name)
+        if address is None:
+            worker, address, secret = _net_peer.start_local(self._worker_flags, program=PROGRAM)
+            self._worker = worker
+        else:
+            secret = _net_peer.configured_secret()
+            self._worker = _net_peer.RemotePeer(address)
+        try:
+            self._channel = GrpcChannel(address, secret, self._io_timeout_s, self.limit_bytes)
+        except BaseException:
+            self._close()
+            raise
+        self.address = address
+
+    def _close(self) -> None:
+        channel, self._channel = self._channel, None
+        worker, self._worker = self._worker, None
+        self._reply = None
+        if channel is not None:
+            channel.close()
+        if worker is not None:
+            worker.kill()  # a local peer holds nothing to flush; a remote one stays up
+            worker.stop()
+
+    # -- the operation whose result is the answer itself -------------------
+    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
+        a = validation.vector(a)
+        factor = validation.factor(k)
+        self._call(proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a))
+        data, self._reply = self._reply, None
+        assert data is not None, "a scale answer carries its result"
+        return np.frombuffer(data, dtype=np.float64)
+
+    # -- one exchange ----------------------------------------------------
+    def _call(self, op: int, count: int = 0, **fields: Any) -> float:
+        payload: memoryview = fields.get("payload", _EMPTY)
+        if payload.nbytes > MAX_PAYLOAD_BYTES:  # refused here rather than by gRPC's limit
+            raise ValueError(
+                f"{self.name}: an array of {payload.nbytes} bytes is larger than the "
+                f"{MAX_PAYLOAD_BYTES} bytes the peer accepts (its --max-bytes)"
+            )
+        return super()._call(op, count, **fields)
+
+    def _exchange(
+        self,
+        worker: Peer,
+        op: int,
+        *,
+        count: int = 0,
+        factor: float = 0.0,
+        payload: memoryview = _EMPTY,
+        reply: memoryview = _EMPTY,
+        rows: int = 0,
+        cols: int = 0,
+    ) -> float:
+        channel = self._connected()
+        fields = wire.call_fields(op, count, rows=rows, cols=cols, factor=factor)
+        request = b"".join((fields, wire.data_prefix(payload.nbytes), payload))
+        try:
+            answer = wire.answer(channel.unary(request))
+        except grpc.RpcError as error:
+            raise failure(error, worker, self._io_timeout_s) from None
+        expected = payload.nbytes if op in _REPLIES_WITH_DATA else 0
+        if answer.data.nbytes != expected:
+            raise WorkerError(
+                f"{worker.program} broke the protocol: answered with {answer.data.nbytes} "
+                f"bytes, {expected} expected"
+            )
+        if reply.nbytes:
+            reply[:] = answer.data  # square: into the caller's array
+        else:
+            self._reply = answer.data
+        self._detail = answer.detail
+        return answer.result
+
+    def _connected(self) -> GrpcChannel:
+        if self._channel is None:
+            raise not_open_error(self.name)
+        return self._channel
+
+
+def _pieces(fields: bytes, payload: memoryview) -> Iterator[bytes]:
+    """A stream's messages: the fields with the first piece, then a piece each."""
+    for start in range(0, max(payload.nbytes, 1), CHUNK_BYTES):
+        piece = payload[start : start + CHUNK_BYTES]
+        yield b"".join((fields if start == 0 else b"", wire.data_prefix(piece.nbytes), piece))
+
+
+class GrpcStreamStrategy(GrpcStrategy):
+    name = "grpc-stream"
+    description = (
+        "grpcio client, C++ gRPC server (libgrpc++): the array in 1 MiB messages over a "
+        "bidirectional stream, results streamed back into their final arrays"
+    )
+    copies_note = (
+        "in: each 1 MiB piece is joined with its field's prefix into a bytes object (a copy), "
+        "grpcio copies it into gRPC's slice, the socket copies it twice, the server's protobuf "
+        "parse copies it into the piece's string and the server into one array, where the "
+        "kernel reads it (square squares it there); out: each 1 MiB piece of the result is "
+        "copied into an answer's string, serialized into a slice, crosses the socket (two "
+        "copies), is copied by grpcio into bytes and from there into the final array (NumPy's, "
+        "the caller's for square); a strided matrix is packed first"
+    )
+    limit_bytes: ClassVar[int] = _DEFAULT_LIMIT_BYTES
+    scale = PipeStrategy.scale  # into an array allocated here, piece by piece
+
+    def _call(self, op: int, count: int = 0, **fields: Any) -> float:
+        return PipeStrategy._call(self, op, count, **fields)  # no message as large as the array
+
+    def _exchange(
+        self,
+        worker: Peer,
+        op: int,
+        *,
+        count: int = 0,
+        factor: float = 0.0,
+        payload: memoryview = _EMPTY,
+        reply: memoryview = _EMPTY,
+        rows: int = 0,
+        cols: int = 0,
+    ) -> float:
+        channel = self._connected()
+        fields = wire.call_fields(
+            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes
+        )
+        answers = channel.streamed(_pieces(fields, payload))
+        try:
+            return self._receive(answers, reply, worker)
+        except grpc.RpcError as error:
+            raise failure(error, worker, self._io_timeout_s) from None
+        finally:
+            with contextlib.suppress(grpc.RpcError):
+                answers.cancel()  # a no-op once the stream ended; ends it otherwise
+
+    def _receive(self, answers: Iterator[bytes], reply: memoryview, worker: Peer) -> float:
+        filled, result, first = 0, 0.0, True
+        for message in answers:
+            answer = wire.answer(message)
+            if first:
+                result, self._detail, first = answer.result, answer.detail, False
+            size = answer.data.nbytes
+            if size > reply.nbytes - filled:
+                raise WorkerError(
+                    f"{worker.program} broke the protocol: answered with more than the "
+                    f"{reply.nbytes} bytes expected"
+                )
+            if size:
+                reply[filled : filled + size] = answer.data
+                filled += size
+        if first or filled != reply.nbytes:
+            raise WorkerError(
+                f"{worker.program} broke the protocol: answered with {filled} bytes, "
+                f"{reply.nbytes} expected"
+            )
+        return result

@@ -1,0 +1,282 @@
+"""The grpc strategies and ib_grpc_peer: a server killed mid-call gives a clear
+error and reopening starts afresh, sizes over the limit or that lie are refused
+before anything is allocated for them, an unsigned, wrongly signed or replayed
+call is refused, the server binds loopback unless told otherwise, and a server
+that is already running is used when it is named. (Answers, layouts and bad
+arguments are test_conformance.py's; the emulated link test_netns_link.py's.)"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import grpc
+import numpy as np
+import pytest
+from worker_faults import stall_fifo, wait_gone, when_stalled
+
+from interop_bench import native, ops
+from interop_bench.strategies import _grpc_wire as wire
+from interop_bench.strategies import _ipc_protocol as proto
+from interop_bench.strategies import _net_peer
+from interop_bench.strategies._grpc_channel import PROGRAM, SERVICE, GrpcChannel
+from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess, WorkerRefusedError
+from interop_bench.strategies.grpc_array import GrpcStrategy, GrpcStreamStrategy
+
+SECRET = b"0123456789abcdef0123456789abcdef"
+BOTH = [GrpcStrategy, GrpcStreamStrategy]
+TIMEOUT_S = 30.0
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    path = tmp_path / "secret"
+    path.touch(mode=0o600)
+    path.write_bytes(SECRET + b"\n")
+    return path
+
+
+@contextmanager
+def running_server(
+    secret_file: Path, *flags: str
+) -> Iterator[tuple[WorkerProcess, _net_peer.Address]]:
+    """An ib_grpc_peer on loopback, as one started by hand would be."""
+    args = ["--listen=127.0.0.1:0", f"--secret-file={secret_file}", *flags]
+    worker = WorkerProcess(args, pipes=True, program=PROGRAM)
+    try:
+        _, host, port = _net_peer._first_line(worker).split()
+        yield worker, _net_peer.Address(host, int(port))
+    finally:
+        worker.kill()
+        worker.stop()
+
+
+@contextmanager
+def raw_channel(address: _net_peer.Address) -> Iterator[grpc.Channel]:
+    channel = grpc.insecure_channel(str(address), options=[("grpc.enable_http_proxy", 0)])
+    try:
+        yield channel
+    finally:
+        channel.close()
+
+
+def _code(call: object) -> tuple[grpc.StatusCode, str]:
+    with pytest.raises(grpc.RpcError) as caught:
+        call()  # type: ignore[operator]
+    return caught.value.code(), caught.value.details()
+
+
+# -- a server that fails mid-call ------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_a_server_killed_mid_call_gives_a_clear_error_and_reopen_starts_afresh(
+    cls: type[GrpcStrategy], tmp_path: Path
+) -> None:
+    fifo = stall_fifo(tmp_path)
+    strategy = cls(worker_flags=("--fault=slow", f"--stall-fifo={fifo}"))
+    strategy.open()
+    [pid] = strategy.worker_pids()
+    killer = when_stalled(fifo, lambda: os.kill(pid, signal.SIGKILL))
+    with pytest.raises(WorkerError, match=r"killed by SIGKILL during the call \(UNAVAILABLE"):
+        strategy.sum(ops.make_vector(300_000))
+    killer.join()
+    assert not strategy.is_open and wait_gone(pid)
+    strategy._worker_flags = ()  # the next server without the stall
+    with strategy:
+        a = ops.make_vector(1000)
+        ops.check_sum(strategy.sum(a), a)
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_a_server_that_stops_answering_runs_into_the_deadline(
+    cls: type[GrpcStrategy], tmp_path: Path
+) -> None:
+    fifo = stall_fifo(tmp_path)
+    strategy = cls(worker_flags=("--fault=slow", f"--stall-fifo={fifo}"), io_timeout_s=0.2)
+    strategy.open()
+    told = when_stalled(fifo, lambda: None)  # the stall lasts a minute
+    with pytest.raises(WorkerError, match=r"no answer within 0\.2 s"):
+        strategy.sum(ops.make_vector(10))
+    told.join()
+    assert not strategy.is_open
+
+
+# -- sizes over the limit, or that lie ---------------------------------------------
+
+
+def test_a_unary_call_over_the_servers_limit_is_refused_and_the_strategy_goes_on() -> None:
+    with GrpcStrategy(worker_flags=("--max-bytes=4096",)) as strategy:
+        with pytest.raises(WorkerRefusedError, match="larger than max"):
+            strategy.sum(ops.make_vector(1000))  # 8000 bytes: gRPC's own limit refuses it
+        a = ops.make_vector(100)
+        ops.check_sum(strategy.sum(a), a)
+
+
+class _HugeView:
+    """What _call reads of a payload over 1 GiB, without a GiB allocated."""
+
+    nbytes = (1 << 30) + 8
+
+
+def test_the_client_refuses_an_array_over_the_limit_before_sending_it() -> None:
+    with GrpcStrategy() as strategy, pytest.raises(ValueError, match="larger than the"):
+        strategy._call(proto.Op.SUM, 1 << 27, payload=_HugeView())
+
+
+def test_a_call_whose_data_does_not_hold_its_count_is_refused(secret_file: Path) -> None:
+    with running_server(secret_file) as (_, address):
+        channel = GrpcChannel(address, SECRET, TIMEOUT_S, 1 << 20)
+        try:
+            fields = wire.call_fields(proto.Op.SUM, 1000)
+            request = fields + wire.data_prefix(80) + bytes(80)
+            code, details = _code(lambda: channel.unary(request))
+        finally:
+            channel.close()
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "payload of 80 bytes does not hold" in details
+
+
+def _stream(channel: GrpcChannel, messages: list[bytes]) -> tuple[grpc.StatusCode, str]:
+    def drain() -> None:
+        for _ in channel.streamed(iter(messages)):
+            pass
+
+    return _code(drain)
+
+
+def test_a_stream_announcing_more_than_the_limit_is_refused_before_allocating_it(
+    secret_file: Path,
+) -> None:
+    with running_server(secret_file) as (worker, address):
+        channel = GrpcChannel(address, SECRET, TIMEOUT_S, 4 << 20)
+        try:
+            fields = wire.call_fields(proto.Op.SUM, 1 << 57, payload_bytes=1 << 60)
+            code, details = _stream(channel, [fields])
+        finally:
+            channel.close()
+        assert _peak_resident_bytes(worker.pid) < 256 << 20
+    assert code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert f"payload of {1 << 60} bytes is over this peer's limit" in details
+
+
+@pytest.mark.parametrize(
+    ("pieces", "message"),
+    [([8000, 8], "sent more than the 8000 bytes it announced"), ([4000], "ended after 4000")],
+)
+def test_a_stream_whose_pieces_lie_about_its_size_is_refused(
+    secret_file: Path, pieces: list[int], message: str
+) -> None:
+    with running_server(secret_file) as (_, address):
+        channel = GrpcChannel(address, SECRET, TIMEOUT_S, 4 << 20)
+        try:
+            fields = wire.call_fields(proto.Op.SUM, 1000, payload_bytes=8000)
+            messages = [(fields if i == 0 else b"") + wire.data_prefix(n) + bytes(n)
+                        for i, n in enumerate(pieces)]  # fmt: skip
+            code, details = _stream(channel, messages)
+        finally:
+            channel.close()
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert message in details
+
+
+def _peak_resident_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"\x0a\x10" + bytes(4),  # data announces 16 bytes, 4 follow
+        b"\x0a" + b"\xff" * 11,  # an overlong varint
+        b"\x11\x00\x00",  # result cut short
+        b"\x0b",  # wire type 3 (a group) is not in the schema
+        b"\x10\x01",  # result as a varint, not a double
+    ],
+)
+def test_an_answer_that_breaks_the_wire_format_is_refused(answer: bytes) -> None:
+    with pytest.raises(WorkerError, match="broke the protocol"):
+        wire.answer(answer)
+
+
+def test_the_wire_format_round_trips_an_answer() -> None:
+    values = np.arange(4.0)
+    message = (b"\x0a" + wire.varint(32) + values.tobytes() + b"\x11" + np.float64(2.5).tobytes()
+               + b"\x18" + wire.varint(1 << 40))  # fmt: skip
+    answer = wire.answer(message)
+    assert np.array_equal(np.frombuffer(answer.data), values)
+    assert (answer.result, answer.detail) == (2.5, 1 << 40)
+
+
+# -- who may call the server --------------------------------------------------
+
+
+def test_an_unsigned_call_is_refused(secret_file: Path) -> None:
+    with running_server(secret_file) as (_, address), raw_channel(address) as channel:
+        call = channel.unary_unary(SERVICE + "Call")
+        request = wire.call_fields(proto.Op.SUM, 1) + wire.data_prefix(8) + bytes(8)
+        code, details = _code(lambda: call(request, timeout=TIMEOUT_S))
+    assert code == grpc.StatusCode.UNAUTHENTICATED
+    assert "not signed" in details
+
+
+def test_a_call_signed_with_another_secret_or_replayed_is_refused(secret_file: Path) -> None:
+    request = wire.call_fields(proto.Op.SUM, 1) + wire.data_prefix(8) + bytes(8)
+    with running_server(secret_file) as (_, address):
+        channel = GrpcChannel(address, SECRET, TIMEOUT_S, 1 << 20)
+        try:
+            signed = channel.signed()
+            assert wire.answer(channel.call(request, timeout=TIMEOUT_S, metadata=signed))
+            code, details = _code(lambda: channel.call(request, timeout=TIMEOUT_S,
+                                                       metadata=signed))  # fmt: skip
+            assert (code, "a replay" in details) == (grpc.StatusCode.UNAUTHENTICATED, True)
+            channel._secret = b"not the secret but long enough"
+            code, details = _code(lambda: channel.unary(request))
+            assert code == grpc.StatusCode.UNAUTHENTICATED
+            assert "the client's secret differs" in details
+        finally:
+            channel.close()
+
+
+def test_a_client_with_the_wrong_secret_learns_it_at_hello(secret_file: Path) -> None:
+    with running_server(secret_file) as (_, address):
+        with pytest.raises(WorkerError, match="did not prove that it holds the secret"):
+            GrpcChannel(address, b"not the secret but long enough", TIMEOUT_S, 1 << 20)
+        GrpcChannel(address, SECRET, TIMEOUT_S, 1 << 20).close()  # and it serves those who hold it
+
+
+def test_the_server_binds_loopback_unless_told_otherwise(secret_file: Path) -> None:
+    done = subprocess.run(
+        [native.executable(PROGRAM), "--listen=0.0.0.0:0", f"--secret-file={secret_file}"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 4
+    assert "not a loopback address: binding it needs --allow-remote" in done.stderr
+
+
+# -- a server that is already running ------------------------------------------
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_the_strategy_uses_the_server_it_is_given(
+    cls: type[GrpcStrategy], secret_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running_server(secret_file) as (worker, address):
+        monkeypatch.setenv(_net_peer.PEERS_VARIABLE, f"{cls.name}={address}")
+        monkeypatch.setenv(_net_peer.SECRET_VARIABLE, str(secret_file))
+        for _ in range(2):  # one client after the other, as the passes of a run
+            with cls() as strategy:
+                assert strategy.address == address and strategy.worker_pids() == []
+                a = ops.make_vector(3_000_000)  # several stream pieces, over 4 MiB unary
+                ops.check_array(strategy.scale(a, 3.0), a * 3.0, "scale")
+                squared = a.copy()
+                strategy.square(squared)
+                ops.check_array(squared, np.square(a), "square")
+        assert worker.alive()
