@@ -8,10 +8,10 @@ namespaces, so no traffic ever reaches an address of the machine's own network),
 shapes each direction with tc's `tbf` at RATE, adds DELAY in each direction with
 `netem` where the kernel has it (and records "netem absent" where it has not),
 starts the network peer (ib_worker --listen 10.77.0.1:0 --allow-remote) in the
-first namespace with a fresh secret (and the peers of zmq-tcp, grpc and grpc-stream,
-EXTRA_PEERS, when COMMAND names them), and runs COMMAND in the second. In COMMAND, {peer} becomes the
-peer's HOST:PORT, {peers} every peer as STRATEGY=HOST:PORT,... (for `run --peer`)
-and {secret} the secret file's path, e.g.
+first namespace with a fresh secret (and the peers of zmq-tcp, grpc and
+grpc-stream, EXTRA_PEERS, when COMMAND names them), and runs COMMAND in the
+second. In COMMAND, {peer} becomes the peer's HOST:PORT, {peers} every peer as
+STRATEGY=HOST:PORT,... (for `run --peer`) and {secret} the secret file's path, e.g.
 
     netns_link.py --rate 10gbit -- .venv/bin/interop-bench run --strategies tcp,uds,shm \\
         --peer tcp={peer} --peer-secret-file {secret}
