@@ -148,19 +148,22 @@ class RemotePeer:
         self._connected = False
 
 
-def start_local(flags: Sequence[str]) -> tuple[WorkerProcess, Address, bytes]:
+def start_local(
+    flags: Sequence[str], program: str = "ib_worker"
+) -> tuple[WorkerProcess, Address, bytes]:
     """A peer of this process's own on 127.0.0.1 (an ephemeral port), serving one
-    client, with a fresh secret handed over its standard input; where it listens."""
+    client, with a fresh secret handed over its standard input; where it listens.
+    `program`: the peer's executable (arrow-flight has its own)."""
     secret = secrets.token_hex(_LOCAL_SECRET_BYTES).encode()
     args = ["--listen=127.0.0.1:0", "--secret-file=-", "--once", *flags]
-    worker = WorkerProcess(args, pipes=True)
+    worker = WorkerProcess(args, pipes=True, program=program)
     try:
         worker.stdin.write(secret)
         worker.stdin.close()
         line = _first_line(worker)
         word, host, port = [*line.split(), "", "", ""][:3]
         if word != _LISTENING or not port.isdigit():
-            raise WorkerError(f"ib_worker said {line!r} instead of where it listens")
+            raise WorkerError(f"{program} said {line!r} instead of where it listens")
         return worker, Address(host, int(port)), secret
     except BaseException:
         worker.kill()
@@ -176,7 +179,9 @@ def _first_line(worker: WorkerProcess) -> str:
         left = deadline - time.monotonic()
         readable, _, _ = select.select([fd], [], [], max(left, 0.0))
         if not readable:
-            raise WorkerError(f"ib_worker did not say where it listens within {START_TIMEOUT_S} s")
+            raise WorkerError(
+                f"{worker.program} did not say where it listens within {START_TIMEOUT_S} s"
+            )
         chunk = os.read(fd, 256)
         if not chunk:
             raise WorkerError(f"{worker.ended()} before it said where it listens")
