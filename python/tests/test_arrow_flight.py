@@ -7,8 +7,10 @@ peer."""
 
 from __future__ import annotations
 
+import signal
 import struct
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from pyarrow import flight
+from worker_faults import wait_gone
 
 from interop_bench import cli, native, ops, results_file
 from interop_bench.strategies import _net_peer
@@ -235,3 +238,34 @@ def test_run_peer_measures_against_a_running_flight_peer(
     assert document["environment"]["link"]["peers"] == {"arrow-flight": str(address)}
     cells = [c for c in document["cells"] if c["strategy"] == "arrow-flight"]
     assert cells and {c["status"] for c in cells} == {"ok"}
+
+
+# -- what a strategy leaves behind -------------------------------------------------
+
+_CHILD = """
+from interop_bench.strategies.arrow_flight import ArrowFlightStrategy
+strategy = ArrowFlightStrategy()
+strategy.open()
+print(strategy.worker_pids()[0], flush=True)
+input()
+"""
+
+
+def test_a_killed_caller_leaves_no_peer() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    peer = int(child.stdout.readline())
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert wait_gone(peer)  # the kernel kills the peer (PR_SET_PDEATHSIG); init reaps it
+
+
+def test_close_stops_the_peer() -> None:
+    strategy = ArrowFlightStrategy()
+    with strategy:
+        a = ops.make_vector(1000)
+        ops.check_sum(strategy.sum(a), a)
+        (peer,) = strategy.worker_pids()
+    assert wait_gone(peer)
