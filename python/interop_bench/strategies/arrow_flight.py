@@ -51,7 +51,6 @@ from interop_bench.strategies._ipc_worker import (
     UNCOUNTABLE,
     Peer,
     WorkerError,
-    WorkerProcess,
     WorkerRefusedError,
     out_of_step_closes,
     pids,
@@ -222,10 +221,10 @@ class ArrowFlightStrategy(Strategy):
     def _failure(self, error: pa.ArrowException, worker: Peer) -> WorkerError:
         if isinstance(error, flight.FlightTimedOutError):
             return WorkerError(f"{worker.program} gave no answer within {self._io_timeout_s} s")
-        if isinstance(worker, WorkerProcess) and not worker.alive():
-            return WorkerError(f"{worker.death()} during the call")
         if isinstance(error, flight.FlightUnavailableError):
-            return WorkerError(f"{worker.program} is gone or unreachable: {error}")
+            # The connection is gone: say how the peer ended (a local one is
+            # given a moment to be reaped, then killed).
+            return WorkerError(f"{worker.ended()} during the call ({error})")
         if isinstance(error, pa.ArrowInvalid):
             return WorkerRefusedError(f"{worker.program} refused the request: {error}")
         return WorkerError(f"the call to {worker.program} failed: {error}")
