@@ -142,12 +142,13 @@ clean: ## remove build outputs and stamps (keeps .venv and results/)
 .PHONY: fuzz fuzz-smoke fuzz-build test-sanitize
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf ipc capnp zmq
+FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf ipc capnp zmq arrow_flight
 SANITIZE_DIR := build/sanitize
 
 fuzz-build: $(STAMPS)/deps
 	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_COMPILER=clang++ -DIB_FUZZ=ON -DIB_BUILD_PYTHON=OFF -DIB_BUILD_TESTS=OFF >/dev/null
+	  -DCMAKE_CXX_COMPILER=clang++ -DIB_FUZZ=ON -DIB_BUILD_PYTHON=OFF -DIB_BUILD_TESTS=OFF \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZ_TARGETS:%=ib_fuzz_%)
 
 fuzz: fuzz-build ## run each libFuzzer target FUZZ_SECONDS (default 60); fails on any crash

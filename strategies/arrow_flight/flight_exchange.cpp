@@ -21,21 +21,11 @@ namespace kernels = interop_bench::kernels;
 // How long a stalling peer (--fault=stall) waits for the client to give up.
 constexpr auto kStallLimit = std::chrono::seconds(60);
 
-struct Request {
-  std::string_view op;
-  std::string_view params;  // packed little-endian, as the op says
-};
-
-arrow::Result<Request> parse_command(const arrow::flight::FlightDescriptor& descriptor) {
+arrow::Result<Request> parse_descriptor(const arrow::flight::FlightDescriptor& descriptor) {
   if (descriptor.type != arrow::flight::FlightDescriptor::CMD) {
     return Status::Invalid("expected a command descriptor");
   }
-  const std::string_view command = descriptor.cmd;
-  const std::size_t end = command.find('\0');
-  if (end == std::string_view::npos) {
-    return Status::Invalid("the command has no NUL after the operation's name");
-  }
-  return Request{command.substr(0, end), command.substr(end + 1)};
+  return parse_command(descriptor.cmd);
 }
 
 template <class T>
@@ -56,42 +46,18 @@ Status expect_params(const Request& request, std::size_t bytes) {
   return Status::OK();
 }
 
-// The values where the kernels may read them as doubles: gRPC's received
-// message places the IPC body at whatever offset its framing leaves, so the
-// column's values are (in practice always) misaligned, and are then copied into
-// a buffer of Arrow's alignment.
-arrow::Result<std::shared_ptr<arrow::DoubleArray>> aligned(
-    std::shared_ptr<arrow::DoubleArray> column) {
-  if (reinterpret_cast<std::uintptr_t>(column->raw_values()) % alignof(double) == 0) {
-    return column;
-  }
-  const auto bytes = static_cast<std::int64_t>(column->length() * sizeof(double));
-  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> copy, arrow::AllocateBuffer(bytes));
-  std::memcpy(copy->mutable_data(), column->raw_values(), static_cast<std::size_t>(bytes));
-  return std::make_shared<arrow::DoubleArray>(column->length(), std::move(copy));
-}
-
-// The one batch of the request: one float64 column without nulls whose buffers
-// hold what its length says (Validate checks them against length and offset).
 arrow::Result<std::shared_ptr<arrow::DoubleArray>> read_column(
     arrow::flight::FlightMessageReader& reader) {
   ARROW_ASSIGN_OR_RAISE(arrow::flight::FlightStreamChunk chunk, reader.Next());
   if (chunk.data == nullptr) {
     return Status::Invalid("the exchange carried no record batch");
   }
-  const arrow::RecordBatch& batch = *chunk.data;
-  if (batch.num_columns() != 1 || batch.column(0)->type_id() != arrow::Type::DOUBLE) {
-    return Status::Invalid("expected one float64 column, got ", batch.schema()->ToString());
-  }
-  ARROW_RETURN_NOT_OK(batch.Validate());
-  if (batch.column(0)->null_count() != 0) {
-    return Status::Invalid("the column has nulls");
-  }
+  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::DoubleArray> column, checked_column(*chunk.data));
   ARROW_ASSIGN_OR_RAISE(arrow::flight::FlightStreamChunk extra, reader.Next());
   if (extra.data != nullptr || extra.app_metadata != nullptr) {
     return Status::Invalid("expected a single record batch");
   }
-  return aligned(std::static_pointer_cast<arrow::DoubleArray>(batch.column(0)));
+  return column;
 }
 
 kernels::span<const double> values_of(const arrow::DoubleArray& column) {
@@ -109,20 +75,6 @@ Status write_column(arrow::flight::FlightMessageWriter& writer,
   auto schema = arrow::schema({arrow::field("values", arrow::float64(), false)});
   ARROW_RETURN_NOT_OK(writer.Begin(schema));
   return writer.WriteRecordBatch(*arrow::RecordBatch::Make(schema, length, {column}));
-}
-
-Status matrix_sum(const Request& request, const arrow::DoubleArray& column, double& total) {
-  ARROW_RETURN_NOT_OK(expect_params(request, 2 * sizeof(std::uint64_t)));
-  ARROW_ASSIGN_OR_RAISE(std::uint64_t rows, param<std::uint64_t>(request, 0));
-  ARROW_ASSIGN_OR_RAISE(std::uint64_t cols, param<std::uint64_t>(request, 1));
-  std::uint64_t elements = 0;
-  if (__builtin_mul_overflow(rows, cols, &elements) ||
-      elements != static_cast<std::uint64_t>(column.length())) {
-    return Status::Invalid("matrix_sum: ", rows, " x ", cols, " does not match the column's ",
-                           column.length(), " values");
-  }
-  total = kernels::matrix_sum(column.raw_values(), rows, cols, cols);
-  return Status::OK();
 }
 
 // square: in place in the values' buffer when Arrow says it may be written
@@ -160,10 +112,63 @@ void stall_until_cancelled(const arrow::flight::ServerCallContext& context) {
 
 }  // namespace
 
+arrow::Result<Request> parse_command(std::string_view command) {
+  const std::size_t end = command.find('\0');
+  if (end == std::string_view::npos) {
+    return Status::Invalid("the command has no NUL after the operation's name");
+  }
+  return Request{command.substr(0, end), command.substr(end + 1)};
+}
+
+namespace {
+
+// The values where the kernels may read them as doubles: gRPC's received
+// message places the IPC body at whatever offset its framing leaves, so the
+// column's values are (in practice always) misaligned, and are then copied into
+// a buffer of Arrow's alignment.
+arrow::Result<std::shared_ptr<arrow::DoubleArray>> aligned_column(
+    std::shared_ptr<arrow::DoubleArray> column) {
+  if (reinterpret_cast<std::uintptr_t>(column->raw_values()) % alignof(double) == 0) {
+    return column;
+  }
+  const auto bytes = static_cast<std::int64_t>(column->length() * sizeof(double));
+  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> copy, arrow::AllocateBuffer(bytes));
+  std::memcpy(copy->mutable_data(), column->raw_values(), static_cast<std::size_t>(bytes));
+  return std::make_shared<arrow::DoubleArray>(column->length(), std::move(copy));
+}
+
+}  // namespace
+
+// One float64 column without nulls whose buffers hold what its length says
+// (Validate checks them against length and offset).
+arrow::Result<std::shared_ptr<arrow::DoubleArray>> checked_column(const arrow::RecordBatch& batch) {
+  if (batch.num_columns() != 1 || batch.column(0)->type_id() != arrow::Type::DOUBLE) {
+    return Status::Invalid("expected one float64 column, got ", batch.schema()->ToString());
+  }
+  ARROW_RETURN_NOT_OK(batch.Validate());
+  if (batch.column(0)->null_count() != 0) {
+    return Status::Invalid("the column has nulls");
+  }
+  return aligned_column(std::static_pointer_cast<arrow::DoubleArray>(batch.column(0)));
+}
+
+arrow::Result<double> matrix_total(const Request& request, const arrow::DoubleArray& column) {
+  ARROW_RETURN_NOT_OK(expect_params(request, 2 * sizeof(std::uint64_t)));
+  ARROW_ASSIGN_OR_RAISE(std::uint64_t rows, param<std::uint64_t>(request, 0));
+  ARROW_ASSIGN_OR_RAISE(std::uint64_t cols, param<std::uint64_t>(request, 1));
+  std::uint64_t elements = 0;
+  if (__builtin_mul_overflow(rows, cols, &elements) ||
+      elements != static_cast<std::uint64_t>(column.length())) {
+    return Status::Invalid("matrix_sum: ", rows, " x ", cols, " does not match the column's ",
+                           column.length(), " values");
+  }
+  return kernels::matrix_sum(column.raw_values(), rows, cols, cols);
+}
+
 Status serve_exchange(const arrow::flight::ServerCallContext& context,
                       arrow::flight::FlightMessageReader& reader,
                       arrow::flight::FlightMessageWriter& writer, Fault fault) {
-  ARROW_ASSIGN_OR_RAISE(Request request, parse_command(reader.descriptor()));
+  ARROW_ASSIGN_OR_RAISE(Request request, parse_descriptor(reader.descriptor()));
   ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::DoubleArray> column, read_column(reader));
   if (fault == Fault::kDieMidCall) {
     _exit(3);  // the client's call is under way: it must see the peer gone
@@ -181,8 +186,7 @@ Status serve_exchange(const arrow::flight::ServerCallContext& context,
     return write_scalar(writer, &total);
   }
   if (request.op == "matrix_sum") {
-    double total = 0.0;
-    ARROW_RETURN_NOT_OK(matrix_sum(request, *column, total));
+    ARROW_ASSIGN_OR_RAISE(const double total, matrix_total(request, *column));
     return write_scalar(writer, &total);
   }
   if (request.op == "square") {
