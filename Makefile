@@ -119,8 +119,8 @@ ab-gate: $(STAMPS)/build ## gate on a regression against AB_BASELINE (default HE
 # veth pair shaped by tc; scripts/netns_link.py), next to local IPC strategies.
 LINK ?= 1gbit
 DELAY ?= 0.1ms
-NET_STRATEGIES ?= tcp,zmq-tcp,grpc,grpc-stream,uds,shm
-netns-bench: $(STAMPS)/build ## measure tcp, zmq-tcp, grpc, grpc-stream over an emulated link (root): LINK=10gbit|1gbit DELAY=0.1ms
+NET_STRATEGIES ?= tcp,zmq-tcp,grpc,grpc-stream,arrow-flight,uds,shm
+netns-bench: $(STAMPS)/build ## measure the network strategies over an emulated link (root): LINK=10gbit|1gbit DELAY=0.1ms
 	$(PY) scripts/netns_link.py --rate $(LINK) $(if $(DELAY),--delay $(DELAY)) -- \
 	  $(PY) -m interop_bench run --profile $(PROFILE) --strategies $(or $(STRATEGIES),$(NET_STRATEGIES)) \
 	  $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES)) \
@@ -142,12 +142,13 @@ clean: ## remove build outputs and stamps (keeps .venv and results/)
 .PHONY: fuzz fuzz-smoke fuzz-build test-sanitize
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf ipc capnp zmq grpc
+FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf ipc capnp zmq grpc arrow_flight
 SANITIZE_DIR := build/sanitize
 
 fuzz-build: $(STAMPS)/deps
 	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_COMPILER=clang++ -DIB_FUZZ=ON -DIB_BUILD_PYTHON=OFF -DIB_BUILD_TESTS=OFF >/dev/null
+	  -DCMAKE_CXX_COMPILER=clang++ -DIB_FUZZ=ON -DIB_BUILD_PYTHON=OFF -DIB_BUILD_TESTS=OFF \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZ_TARGETS:%=ib_fuzz_%)
 
 fuzz: fuzz-build ## run each libFuzzer target FUZZ_SECONDS (default 60); fails on any crash

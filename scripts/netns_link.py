@@ -8,8 +8,8 @@ namespaces, so no traffic ever reaches an address of the machine's own network),
 shapes each direction with tc's `tbf` at RATE, adds DELAY in each direction with
 `netem` where the kernel has it (and records "netem absent" where it has not),
 starts the network peer (ib_worker --listen 10.77.0.1:0 --allow-remote) in the
-first namespace with a fresh secret (and the peers of zmq-tcp, grpc and
-grpc-stream, EXTRA_PEERS, when COMMAND names them), and runs COMMAND in the
+first namespace with a fresh secret (and the peers of zmq-tcp, grpc, grpc-stream
+and arrow-flight, EXTRA_PEERS, when COMMAND names them), and runs COMMAND in the
 second. In COMMAND, {peer} becomes the peer's HOST:PORT, {peers} every peer as
 STRATEGY=HOST:PORT,... (for `run --peer`) and {secret} the secret file's path, e.g.
 
@@ -58,7 +58,12 @@ _RATE = re.compile(r"^(\d+(?:\.\d+)?)([kmg]?)bit$")
 _STALE = re.compile(rf"^{PREFIX}(?:peer|run)-(\d+)$")
 # Peers besides ib_worker (tcp's), started when COMMAND names their strategy:
 # strategy -> executable, each taking ib_worker's --listen flags.
-EXTRA_PEERS = {"zmq-tcp": "ib_zmq_worker", "grpc": "ib_grpc_peer", "grpc-stream": "ib_grpc_peer"}
+EXTRA_PEERS = {
+    "zmq-tcp": "ib_zmq_worker",
+    "grpc": "ib_grpc_peer",
+    "grpc-stream": "ib_grpc_peer",
+    "arrow-flight": "ib_flight_peer",
+}
 
 
 class LinkError(RuntimeError):

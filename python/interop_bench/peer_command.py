@@ -15,6 +15,7 @@ PEERS = {
     "zmq-tcp": "ib_zmq_worker",
     "grpc": "ib_grpc_peer",
     "grpc-stream": "ib_grpc_peer",
+    "arrow-flight": "ib_flight_peer",
 }
 DESCRIPTION = """Run the peer that the network strategies (tcp) talk to, in the
 foreground until Ctrl-C: on this host, for `interop-bench run --peer HOST:PORT
@@ -27,7 +28,9 @@ the arrays: over a network you do not trust, put the peer behind a tunnel.
 --strategy zmq-tcp runs zmq-tcp's peer (ib_zmq_worker --listen) instead, which
 authenticates and encrypts with CURVE keys derived from the same secret;
 --strategy grpc (or grpc-stream) runs their server, ib_grpc_peer, which signs
-every call with an HMAC of the same secret."""
+every call with an HMAC of the same secret; --strategy arrow-flight runs
+ib_flight_peer (the same handshake through Flight's Handshake, then a session
+token on every call; it takes none of the size or timeout flags)."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +62,8 @@ def main(args: argparse.Namespace) -> int:
     worker = str(native.executable(program))
     argv = [worker, f"--listen={args.listen}", f"--secret-file={args.secret_file}"]
     argv += ["--allow-remote"] if args.allow_remote else []
+    if args.max_bytes is not None and program == "ib_flight_peer":
+        raise SystemExit("--max-bytes: ib_flight_peer has no size limit of its own")
     max_bytes = "--max-message-bytes" if program == "ib_zmq_worker" else "--max-bytes"
     argv += [f"{max_bytes}={args.max_bytes}"] if args.max_bytes is not None else []
     if args.io_timeout_ms is not None and program != "ib_worker":

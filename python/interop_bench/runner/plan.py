@@ -91,14 +91,14 @@ PROFILES: dict[str, Profile] = {
         roofline_bytes=128 << 20,
         instructions=False,
     ),
-    # <= 10 min on 2 cores with ~40 strategies: the full sweep to 1e7 with ~5.8
+    # <= 10 min on 2 cores with ~40 strategies: the full sweep to 1e7 with ~5.3
     # minutes of sampling; the rest is start-up, the floors, pass 0's memory
     # probes and phases (~40 s), the instruction counts (~1.5 min) and the report.
     "default": Profile(
         name="default",
         sizes=DEFAULT_SIZES,
         processes=5,
-        run_budget_s=350.0,
+        run_budget_s=320.0,
         cell_budget_s=1.5,
         min_samples=8,
         max_samples=100,

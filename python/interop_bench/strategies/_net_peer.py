@@ -154,7 +154,7 @@ def start_local(
     """A peer of this process's own on 127.0.0.1 (an ephemeral port), with `flags`
     (e.g. --once: serving one client), and a fresh secret handed over its standard
     input; where it listens. `program`: the peer's executable (ib_zmq_worker for
-    zmq-tcp, ib_grpc_peer for grpc), taking the same flags."""
+    zmq-tcp, ib_grpc_peer for grpc, ib_flight_peer for arrow-flight), taking the same flags."""
     secret = secrets.token_hex(_LOCAL_SECRET_BYTES).encode()
     args = ["--listen=127.0.0.1:0", "--secret-file=-", *flags]
     worker = WorkerProcess(args, pipes=True, program=program)

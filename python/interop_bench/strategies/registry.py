@@ -23,6 +23,7 @@ STRATEGIES: dict[str, str] = {
     "pipe": "pipe:PipeStrategy",
     "uds": "uds:UdsStrategy",
     "tcp": "tcp:TcpStrategy",
+    "arrow-flight": "arrow_flight:ArrowFlightStrategy",
     "mp-shm": "mp_shm:MpShmStrategy",
     "file-mmap": "file_mmap:FileMmapStrategy",
     "zmq": "zmq:ZmqStrategy",

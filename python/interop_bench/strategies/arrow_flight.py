@@ -1,0 +1,247 @@
+"""`arrow-flight`: the array crosses to a C++ Arrow Flight server
+(strategies/arrow_flight/, ib_flight_peer, linked against the Arrow and Flight
+libraries that the pinned pyarrow wheel bundles) in one DoExchange stream.
+
+Best honest use: one DoExchange per call (one HTTP/2 stream, no
+GetFlightInfo/DoGet round trips); the array goes out as a record batch of one
+float64 column that ``pa.array(a)`` builds over the NumPy buffer without a
+copy (Flight hands Arrow buffers to gRPC without copying them); the operation
+and its parameters travel in the descriptor's command (name, NUL, packed
+little-endian values). The server runs the kernel core on the received
+column's buffer and answers sum / matrix_sum with the scalar in app_metadata
+(no batch at all), square / scale with a batch of one column, which the
+client views with ``to_numpy(zero_copy_only=True)``.
+
+What costs copies here is gRPC's framing: the IPC body sits at whatever offset
+the received message leaves, so the values arrive misaligned for float64 on
+both sides (seen at every size tried); each side copies them into an aligned
+buffer before use (the peer's kernel core reads doubles, and an unaligned
+NumPy array is outside what C extensions expect). copies_note lists them.
+
+The peer is the strategy's own on 127.0.0.1 (an ephemeral port read from its
+first line, a fresh secret on its stdin, one client, dying with this process),
+or one that runs elsewhere: ``ib_flight_peer --listen=HOST:PORT --allow-remote
+--secret-file=FILE`` there and ``interop-bench run --peer
+arrow-flight=HOST:PORT --peer-secret-file FILE`` here. Authentication is the
+HMAC handshake of the other network peers (_net_peer.py) carried by Flight's
+Handshake call: each side proves it holds the secret over the other's nonce,
+the secret never crosses the network, and the server then issues a random
+session token that every call carries (Flight's ServerAuthHandler). Chosen over
+TLS because it needs no certificates and matches the other peers; like them it
+authenticates and does not encrypt, and the token crosses in clear, so on a
+network you do not trust, run the peer behind a tunnel. Every call carries a
+deadline (FlightCallOptions.timeout).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import struct
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+import pyarrow as pa
+from pyarrow import flight
+
+from interop_bench.strategies import _ipc_protocol as proto
+from interop_bench.strategies import _net_peer, validation
+from interop_bench.strategies._ipc_worker import (
+    UNCOUNTABLE,
+    Peer,
+    WorkerError,
+    WorkerRefusedError,
+    out_of_step_closes,
+    pids,
+)
+from interop_bench.strategies.base import Family, Strategy, not_open_error
+
+PROGRAM = "ib_flight_peer"
+_SCHEMA = pa.schema([pa.field("values", pa.float64(), nullable=False)])
+_SCALAR = struct.Struct("<d")
+_ADDRESS = struct.Struct("<Q")
+_MATRIX = struct.Struct("<QQ")
+_FACTOR = struct.Struct("<d")
+
+
+def command(op: str, params: bytes = b"") -> bytes:
+    """The descriptor's command of one request: the op's name, a NUL, its parameters."""
+    return op.encode() + b"\0" + params
+
+
+class SecretHandshake(flight.ClientAuthHandler):
+    """The client's side of the peer's handshake (strategies/arrow_flight/flight_auth.hpp)."""
+
+    def __init__(self, secret: bytes) -> None:
+        super().__init__()
+        self._secret = secret
+        self._token = b""
+
+    def authenticate(
+        self, outgoing: flight.ClientAuthSender, incoming: flight.ClientAuthReader
+    ) -> None:
+        peer_nonce = incoming.read()
+        nonce = secrets.token_bytes(len(peer_nonce))
+        proof = _net_peer.mac(self._secret, proto.PEER_CLIENT_LABEL, peer_nonce, nonce)
+        outgoing.write(nonce + proof)
+        answer = incoming.read()
+        expected = _net_peer.mac(self._secret, proto.PEER_SERVER_LABEL, peer_nonce, nonce)
+        if not hmac.compare_digest(answer[: len(expected)], expected):
+            raise WorkerError("the Flight peer did not prove that it holds the secret")
+        self._token = answer[len(expected) :]
+
+    def get_token(self) -> bytes:
+        return self._token
+
+
+class ArrowFlightStrategy(Strategy):
+    name = "arrow-flight"
+    family: ClassVar[Family] = "network"
+    description = (
+        "C++ Arrow Flight server (pyarrow's bundled libarrow_flight), one DoExchange per call: "
+        "a record batch over the NumPy buffer out, a scalar in app_metadata or a batch back"
+    )
+    copies_in = "copy"
+    copies_out = "copy"
+    copies_note = (
+        "pa.array(a) wraps the NumPy buffer and Flight hands it to gRPC without a copy; the "
+        "bytes cross through the kernel's socket buffers into gRPC's slices, which the reader "
+        "joins into one buffer (a copy) when a message spans several; gRPC leaves the values "
+        "misaligned in that buffer (in practice always), so the peer copies them to an aligned "
+        "one before the kernel reads them; back the same way, and the client copies the "
+        "misaligned result column (to_numpy(zero_copy_only=True) views it) into an aligned "
+        "array; square's is then copied into the caller's array; a strided matrix is packed first"
+    )
+    sources: ClassVar[tuple[str, ...]] = (
+        "strategies/arrow_flight/flight_exchange.cpp",
+        "strategies/arrow_flight/flight_peer.cpp",
+        "strategies/arrow_flight/flight_auth.cpp",
+        "strategies/ipc/peer_auth.cpp",
+    )
+    packages: ClassVar[tuple[str, ...]] = ("pyarrow",)
+    uncountable = UNCOUNTABLE
+
+    def __init__(
+        self, worker_flags: Sequence[str] = (), io_timeout_s: float = _net_peer.IO_TIMEOUT_S
+    ) -> None:
+        """`worker_flags` (tests): flags of the local peer, e.g. ("--fault=stall",)."""
+        super().__init__()
+        self._worker_flags = tuple(worker_flags)
+        self._options = flight.FlightCallOptions(timeout=io_timeout_s)
+        self._io_timeout_s = io_timeout_s
+        self._worker: Peer | None = None
+        self._client: flight.FlightClient | None = None
+        self.address: _net_peer.Address | None = None  # the peer's, while open
+
+    # -- lifecycle -----------------------------------------------------------
+    def _open(self) -> None:
+        address = _net_peer.configured(self.name)
+        if address is None:
+            worker, address, secret = _net_peer.start_local(("--once", *self._worker_flags), PROGRAM)
+            self._worker = worker
+        else:
+            secret = _net_peer.configured_secret()
+            self._worker = _net_peer.RemotePeer(address)
+        try:
+            self._client = flight.FlightClient(f"grpc+tcp://{address}")
+            handshake = flight.FlightCallOptions(timeout=_net_peer.CONNECT_TIMEOUT_S)
+            self._client.authenticate(SecretHandshake(secret), options=handshake)
+        except pa.ArrowException as error:
+            self._release()
+            raise WorkerError(
+                f"the handshake with the Flight peer at {address} failed: {error}"
+            ) from None
+        except BaseException:
+            self._release()
+            raise
+        self.address = address
+
+    def _close(self) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.kill()  # it serves until killed; it holds nothing to clean up
+            worker.stop()
+        self.address = None
+
+    def worker_pids(self) -> list[int]:
+        return pids(self._worker)
+
+    # -- the operations ------------------------------------------------------
+    def sum(self, a: np.ndarray) -> float:
+        a = validation.vector(a)
+        return self._scalar(self._exchange(command("sum"), a), _SCALAR)
+
+    def square(self, a: np.ndarray) -> None:
+        a = validation.vector(a, writable=True)
+        np.copyto(a, self._column(self._exchange(command("square"), a), a.shape[0]))
+
+    def matrix_sum(self, m: np.ndarray) -> float:
+        view, _ = validation.row_major(m)
+        rows, cols = view.shape
+        packed = np.ascontiguousarray(view).reshape(-1)  # rows go out back to back
+        request = command("matrix_sum", _MATRIX.pack(rows, cols))
+        return self._scalar(self._exchange(request, packed), _SCALAR)
+
+    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
+        a = validation.vector(a)
+        request = command("scale", _FACTOR.pack(validation.factor(k)))
+        return self._column(self._exchange(request, a), a.shape[0])
+
+    def data_address(self, a: np.ndarray) -> int:
+        """The peer's own address of the values it received (another address space)."""
+        a = validation.vector(a)
+        return int(self._scalar(self._exchange(command("probe"), a), _ADDRESS))
+
+    # -- one exchange --------------------------------------------------------
+    def _exchange(self, request: bytes, values: np.ndarray) -> flight.FlightStreamChunk:
+        client = self._client
+        worker = self._worker
+        if client is None or worker is None:
+            raise not_open_error(self.name)
+        batch = pa.RecordBatch.from_arrays([pa.array(values)], schema=_SCHEMA)
+        descriptor = flight.FlightDescriptor.for_command(request)
+        with out_of_step_closes(worker.kill, self.close):
+            try:
+                writer, reader = client.do_exchange(descriptor, options=self._options)
+                with writer:
+                    writer.begin(_SCHEMA)
+                    writer.write_batch(batch)
+                    writer.done_writing()
+                    return reader.read_chunk()
+            except pa.ArrowException as error:
+                raise self._failure(error, worker) from None
+
+    def _failure(self, error: pa.ArrowException, worker: Peer) -> WorkerError:
+        if isinstance(error, flight.FlightTimedOutError):
+            return WorkerError(f"{worker.program} gave no answer within {self._io_timeout_s} s")
+        if isinstance(error, flight.FlightUnavailableError):
+            # The connection is gone: say how the peer ended (a local one is
+            # given a moment to be reaped, then killed).
+            return WorkerError(f"{worker.ended()} during the call ({error})")
+        if isinstance(error, pa.ArrowInvalid):
+            return WorkerRefusedError(f"{worker.program} refused the request: {error}")
+        return WorkerError(f"the call to {worker.program} failed: {error}")
+
+    def _scalar(self, chunk: flight.FlightStreamChunk, layout: struct.Struct) -> float:
+        metadata = chunk.app_metadata
+        if chunk.data is not None or metadata is None or metadata.size != layout.size:
+            raise WorkerError(f"{PROGRAM} answered without its {layout.size}-byte scalar")
+        (value,) = layout.unpack(metadata.to_pybytes())
+        return value
+
+    def _column(self, chunk: flight.FlightStreamChunk, length: int) -> np.ndarray:
+        batch = chunk.data
+        if batch is None or batch.schema != _SCHEMA or batch.num_rows != length:
+            raise WorkerError(f"{PROGRAM} answered without a float64 column of {length} values")
+        view = batch.column(0).to_numpy(zero_copy_only=True)
+        # gRPC leaves the values misaligned in its received message (in practice
+        # always): an unaligned float64 array is outside what C extensions
+        # expect, so it is copied into an aligned one.
+        return view if view.flags.aligned else view.copy()

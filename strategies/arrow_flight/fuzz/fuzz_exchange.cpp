@@ -1,0 +1,62 @@
+// libFuzzer target: what ib_flight_peer makes of a request's bytes. The input is
+// a command (its length in the first byte) and an Arrow IPC stream, the form a
+// DoExchange's record batches take once gRPC has delivered them: Arrow's IPC
+// reader decodes it, then the peer's own checks (parse_command, checked_column,
+// matrix_total) decide, and the kernel reads what they accepted.
+#include <arrow/api.h>
+#include <arrow/io/memory.h>
+#include <arrow/ipc/reader.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "flight_exchange.hpp"
+#include "interop_bench/kernels.hpp"
+
+namespace {
+
+namespace flight = interop_bench::flight;
+
+void answer(const flight::Request& request, const arrow::RecordBatch& batch) {
+  auto column = flight::checked_column(batch);
+  if (!column.ok()) {
+    return;
+  }
+  if (request.op == "matrix_sum") {
+    (void)flight::matrix_total(request, **column);
+    return;
+  }
+  const auto& values = **column;
+  (void)interop_bench::kernels::sum(
+      {values.raw_values(), static_cast<std::size_t>(values.length())});
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) {
+    return 0;
+  }
+  const std::size_t command_bytes = data[0] < size - 1 ? data[0] : size - 1;
+  const std::string_view command(reinterpret_cast<const char*>(data + 1), command_bytes);
+  auto request = flight::parse_command(command);
+  if (!request.ok()) {
+    return 0;
+  }
+  const std::size_t offset = 1 + command_bytes;
+  auto input = std::make_shared<arrow::io::BufferReader>(
+      std::make_shared<arrow::Buffer>(data + offset, static_cast<std::int64_t>(size - offset)));
+  auto reader = arrow::ipc::RecordBatchStreamReader::Open(input);
+  if (!reader.ok()) {
+    return 0;
+  }
+  for (int batches = 0; batches < 4; ++batches) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    if (!(*reader)->ReadNext(&batch).ok() || batch == nullptr) {
+      break;
+    }
+    answer(*request, *batch);
+  }
+  return 0;
+}
