@@ -138,7 +138,9 @@ class ArrowFlightStrategy(Strategy):
     def _open(self) -> None:
         address = _net_peer.configured(self.name)
         if address is None:
-            worker, address, secret = _net_peer.start_local(("--once", *self._worker_flags), PROGRAM)
+            worker, address, secret = _net_peer.start_local(
+                ("--once", *self._worker_flags), PROGRAM
+            )
             self._worker = worker
         else:
             secret = _net_peer.configured_secret()
