@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from peer_secret import write_secret_file
 
 from interop_bench import cli, strategies
 from interop_bench.strategies import Strategy
@@ -26,6 +27,12 @@ def strategy(request: pytest.FixtureRequest) -> Iterator[Strategy]:
 
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    """The network peers' shared secret (peer_secret.SECRET) in a file of mode 600."""
+    return write_secret_file(tmp_path / "secret")
 
 
 @pytest.fixture(scope="session")

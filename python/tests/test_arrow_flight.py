@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+from peer_secret import SECRET
 from pyarrow import flight
 from worker_faults import wait_gone
 
@@ -31,16 +32,7 @@ from interop_bench.strategies.arrow_flight import (
     command,
 )
 
-SECRET = b"0123456789abcdef0123456789abcdef"
 _SCHEMA = pa.schema([pa.field("values", pa.float64())])
-
-
-@pytest.fixture
-def secret_file(tmp_path: Path) -> Path:
-    path = tmp_path / "secret"
-    path.touch(mode=0o600)
-    path.write_bytes(SECRET + b"\n")
-    return path
 
 
 @contextmanager

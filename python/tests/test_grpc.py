@@ -17,6 +17,7 @@ from pathlib import Path
 import grpc
 import numpy as np
 import pytest
+from peer_secret import SECRET
 from worker_faults import stall_fifo, wait_gone, when_stalled
 
 from interop_bench import native, ops
@@ -27,17 +28,8 @@ from interop_bench.strategies._grpc_channel import PROGRAM, SERVICE, GrpcChannel
 from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess, WorkerRefusedError
 from interop_bench.strategies.grpc_array import GrpcStrategy, GrpcStreamStrategy
 
-SECRET = b"0123456789abcdef0123456789abcdef"
 BOTH = [GrpcStrategy, GrpcStreamStrategy]
 TIMEOUT_S = 30.0
-
-
-@pytest.fixture
-def secret_file(tmp_path: Path) -> Path:
-    path = tmp_path / "secret"
-    path.touch(mode=0o600)
-    path.write_bytes(SECRET + b"\n")
-    return path
 
 
 @contextmanager

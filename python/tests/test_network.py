@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from peer_secret import SECRET
 from runner_helpers import cell, run_in_process
 from worker_faults import stall_fifo, wait_gone, when_stalled
 
@@ -29,16 +30,6 @@ from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
 from interop_bench.strategies.grpc_array import GrpcStrategy
 from interop_bench.strategies.numpy import NumpyStrategy
 from interop_bench.strategies.tcp import TcpStrategy
-
-SECRET = b"0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture
-def secret_file(tmp_path: Path) -> Path:
-    path = tmp_path / "secret"
-    path.touch(mode=0o600)
-    path.write_bytes(SECRET + b"\n")
-    return path
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zmq
+from peer_secret import SECRET
 from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import cli, native, ops, results_file
@@ -32,7 +33,6 @@ from interop_bench.strategies.zmq import ZmqCopyStrategy, ZmqStrategy
 from interop_bench.strategies.zmq_tcp import ZmqTcpStrategy
 
 VARIANTS = {"zmq": ZmqStrategy, "zmq-copy": ZmqCopyStrategy}
-SECRET = b"0123456789abcdef0123456789abcdef"
 
 
 @pytest.fixture(params=list(VARIANTS))
@@ -177,14 +177,6 @@ def test_zmq_scale_wraps_the_received_message_and_zmq_copy_its_bytes() -> None:
 
 
 # -- zmq-tcp: the same exchange over tcp:// to a network peer, CURVE ------------
-
-
-@pytest.fixture
-def secret_file(tmp_path: Path) -> Path:
-    path = tmp_path / "secret"
-    path.touch(mode=0o600)
-    path.write_bytes(SECRET + b"\n")
-    return path
 
 
 @contextmanager
