@@ -30,12 +30,6 @@ struct Arguments {
   ipc::WorkerOptions options;
 };
 
-bool parse_fault(std::string_view kind, ipc::Fault& fault) {
-  const auto named = ipc::fault_named(kind);
-  if (named) fault = *named;
-  return named.has_value();
-}
-
 bool parse(int argc, char** argv, Arguments& args) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -47,7 +41,7 @@ bool parse(int argc, char** argv, Arguments& args) {
     } else if (arg.starts_with("--stall-fifo=")) {
       args.options.stall_fifo = value("--stall-fifo=");
     } else if (!arg.starts_with("--fault=") ||
-               !parse_fault(value("--fault="), args.options.fault)) {
+               !ipc::parse_fault(value("--fault="), args.options.fault)) {
       return false;
     }
   }

@@ -48,6 +48,13 @@ inline std::optional<Fault> fault_named(std::string_view kind) {
   return std::nullopt;
 }
 
+// Sets `fault` to the one a --fault=KIND flag names; false for an unknown kind.
+inline bool parse_fault(std::string_view kind, Fault& fault) {
+  const auto named = fault_named(kind);
+  if (named) fault = *named;
+  return named.has_value();
+}
+
 struct WorkerOptions {
   // How long the worker spins for the next request after answering one before
   // it sleeps on the futex: back-to-back calls then skip the wake-up syscall.

@@ -101,11 +101,9 @@ bool parse(int argc, char** argv, Arguments& args) {
     } else if (arg.starts_with("--stall-fifo=")) {
       args.options.stall_fifo = value("--stall-fifo=");
     } else if (arg.starts_with("--fault=")) {
-      const auto fault = ipc::fault_named(value("--fault="));
-      if (!fault) {
+      if (!ipc::parse_fault(value("--fault="), args.options.fault)) {
         return false;
       }
-      args.options.fault = *fault;
     } else {
       return false;
     }
