@@ -144,3 +144,88 @@ TEST(Scale, EmptyAndSpecialValues) {
   EXPECT_TRUE(std::isnan(out[1]));
   EXPECT_EQ(out[2], 0.0);
 }
+
+// -- the dtype axis: NumPy's semantics for every element type ----------------
+
+TEST(Sum, IntegersAccumulateInSixtyFourBits) {
+  std::vector<std::int32_t> big(1000, 2'000'000'000);  // 2e12: overflows any 32-bit sum
+  EXPECT_EQ(k::sum(k::span<const std::int32_t>{big}), std::int64_t{2'000'000'000'000});
+  std::vector<std::uint8_t> bytes(70'001, 255);  // past 2^16 elements and 2^24 total
+  EXPECT_EQ(k::sum(k::span<const std::uint8_t>{bytes}), std::uint64_t{255} * 70'001);
+  std::vector<std::int16_t> shorts{-32768, 32767, -1, 5};
+  EXPECT_EQ(k::sum(k::span<const std::int16_t>{shorts}), std::int64_t{3});
+}
+
+TEST(Sum, Float32AccumulatesInFloat32) {
+  // 2^24 + 1 is not a float: a float accumulator drops the 1s, a double one would not.
+  std::vector<float> v(17, 1.0f);
+  v[0] = 16777216.0f;
+  const float got = k::sum(k::span<const float>{v});
+  static_assert(std::is_same_v<decltype(k::sum(k::span<const float>{})), float>);
+  EXPECT_EQ(got, 16777216.0f + 16.0f);  // the 16 lanes' ones combine before the big value
+}
+
+TEST(SquareInplace, IntegersWrapAroundLikeNumPy) {
+  std::vector<std::int32_t> ints{46341, -46341, 3, std::numeric_limits<std::int32_t>::min()};
+  k::square_inplace(k::span<std::int32_t>{ints});
+  EXPECT_EQ(ints[0], -2147479015);  // 46341^2 = 2147488281 = 2^31 + 4633
+  EXPECT_EQ(ints[1], -2147479015);
+  EXPECT_EQ(ints[2], 9);
+  EXPECT_EQ(ints[3], 0);
+  std::vector<std::uint8_t> bytes{16, 255, 3};
+  k::square_inplace(k::span<std::uint8_t>{bytes});
+  EXPECT_EQ(bytes, (std::vector<std::uint8_t>{0, 1, 9}));
+  std::vector<std::int16_t> shorts{-32768, 181, 182};
+  k::square_inplace(k::span<std::int16_t>{shorts});
+  EXPECT_EQ(shorts, (std::vector<std::int16_t>{0, 32761, -32412}));
+}
+
+TEST(Scale, IntegerFactorWrapsAround) {
+  const std::vector<std::int16_t> in{-20000, 20000, 7};
+  std::vector<std::int16_t> out(3);
+  k::scale(k::span<const std::int16_t>{in}, std::int16_t{3}, k::span<std::int16_t>{out});
+  EXPECT_EQ(out, (std::vector<std::int16_t>{5536, -5536, 21}));
+  const std::vector<std::uint8_t> bytes{100, 1};
+  std::vector<std::uint8_t> scaled(2);
+  k::scale(k::span<const std::uint8_t>{bytes}, std::uint8_t{3}, k::span<std::uint8_t>{scaled});
+  EXPECT_EQ(scaled, (std::vector<std::uint8_t>{44, 3}));
+}
+
+TEST(MatrixSum, EveryElementType) {
+  const std::vector<std::uint8_t> image{255, 255, 0, 9, 255, 255, 0, 9};  // 2 x 2 of stride 4
+  EXPECT_EQ(k::matrix_sum(image.data(), 2, 2, 4), std::uint64_t{255 * 4});
+  const std::vector<float> floats{1.5f, 2.5f, 3.0f};
+  EXPECT_EQ(k::matrix_sum(floats.data(), 1, 3, 3), 7.0f);
+}
+
+// -- frame_to_gray --------------------------------------------------------------
+
+namespace {
+std::uint8_t gray_of(unsigned r, unsigned g, unsigned b) {
+  return static_cast<std::uint8_t>((77 * r + 150 * g + 29 * b + 128) >> 8);
+}
+}  // namespace
+
+TEST(FrameToGray, KnownPixels) {
+  const std::vector<std::uint8_t> rgb{0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255};
+  std::vector<std::uint8_t> gray(5, 7);
+  k::frame_to_gray(rgb.data(), 1, 5, 15, gray.data());
+  EXPECT_EQ(gray, (std::vector<std::uint8_t>{0, 255, 77, 149, 29}));
+}
+
+TEST(FrameToGray, PaddedRowsAreSkipped) {
+  // 3 rows of 17 pixels in rows of 60 bytes: the padding holds 0xEE and must not be read.
+  const std::size_t rows = 3, cols = 17, stride = 60;
+  std::vector<std::uint8_t> rgb(rows * stride, 0xEE);
+  std::vector<std::uint8_t> expected(rows * cols);
+  std::mt19937 rng(3);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) {
+      std::uint8_t* p = &rgb[r * stride + 3 * c];
+      for (int channel = 0; channel < 3; ++channel) p[channel] = static_cast<std::uint8_t>(rng());
+      expected[r * cols + c] = gray_of(p[0], p[1], p[2]);
+    }
+  std::vector<std::uint8_t> gray(rows * cols);
+  k::frame_to_gray(rgb.data(), rows, cols, stride, gray.data());
+  EXPECT_EQ(gray, expected);
+}

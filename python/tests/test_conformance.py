@@ -1,5 +1,6 @@
 """Every registered strategy gives NumPy's answers, keeps its copy promises and
-refuses bad input clearly. Parametrized over the registry (see conftest.py)."""
+refuses bad input clearly, for every dtype it carries (Strategy.dtypes) and for
+frames if it carries them. Parametrized over the registry (see conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,34 +13,64 @@ from interop_bench import ops
 from interop_bench.strategies import Strategy
 
 SIZES = [0, 1, 7, 1000, 1_000_000]
+# Other dtypes than float64 at smaller large sizes: 65,537 elements cross every
+# power-of-two chunk up to 64 Ki, which is what a dtype changes in a transport.
+SIZES_OTHER_DTYPES = [0, 1, 7, 1000, 65_537]
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_sum(strategy: Strategy, size: int) -> None:
-    a = strategy.prepare(ops.make_vector(size, seed=size))
+def _cases() -> list[tuple[ops.DType, int]]:
+    return [
+        (dtype, size)
+        for dtype in ops.DTYPES
+        for size in (SIZES if dtype == ops.DEFAULT_DTYPE else SIZES_OTHER_DTYPES)
+    ]
+
+
+CASES = pytest.mark.parametrize(("dtype", "size"), _cases())
+
+
+def _carried(strategy: Strategy, dtype: ops.DType) -> None:
+    if dtype not in strategy.dtypes:
+        pytest.skip(f"{strategy.name} does not carry {dtype} (test_undeclared_dtypes_are_refused)")
+
+
+def _vector(strategy: Strategy, size: int, dtype: ops.DType) -> np.ndarray:
+    return strategy.prepare(ops.make_vector(size, seed=size, dtype=dtype))
+
+
+@CASES
+def test_sum(strategy: Strategy, dtype: ops.DType, size: int) -> None:
+    _carried(strategy, dtype)
+    a = _vector(strategy, size, dtype)
     ops.check_sum(strategy.sum(a), a)
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_square_changes_the_callers_array_in_place(strategy: Strategy, size: int) -> None:
-    a = strategy.prepare(ops.make_vector(size, seed=size))
+@CASES
+def test_square_changes_the_callers_array_in_place(
+    strategy: Strategy, dtype: ops.DType, size: int
+) -> None:
+    _carried(strategy, dtype)
+    a = _vector(strategy, size, dtype)
     expected = np.square(a)
     assert strategy.square(a) is None
     ops.check_array(a, expected, "square (the caller's array)")
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_matrix_sum(strategy: Strategy, size: int) -> None:
-    m = strategy.prepare(ops.make_input("matrix_sum", size, seed=size))
+@CASES
+def test_matrix_sum(strategy: Strategy, dtype: ops.DType, size: int) -> None:
+    _carried(strategy, dtype)
+    m = strategy.prepare(ops.make_input("matrix_sum", size, seed=size, dtype=dtype))
     ops.check_sum(strategy.matrix_sum(m), m)
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_scale_returns_a_new_array(strategy: Strategy, size: int) -> None:
-    a = strategy.prepare(ops.make_vector(size, seed=size))
+@CASES
+def test_scale_returns_a_new_array(strategy: Strategy, dtype: ops.DType, size: int) -> None:
+    _carried(strategy, dtype)
+    a = _vector(strategy, size, dtype)
     before = a.copy()
-    result = strategy.scale(a, ops.SCALE_FACTOR)
-    ops.check_array(result, a * ops.SCALE_FACTOR, "scale")
+    k = ops.scale_factor(dtype)
+    result = strategy.scale(a, k)
+    ops.check_array(result, a * k, "scale")
     ops.check_array(a, before, "scale's input")
     if size:
         assert not np.shares_memory(result, a)
@@ -53,8 +84,8 @@ def test_scale_result_outlives_the_call(strategy: Strategy) -> None:
         ops.check_array(result, ops.make_vector(1000, seed=i) * 2.0, "scale")
 
 
-def _layouts() -> dict[str, np.ndarray]:
-    base = ops.make_vector(60 * 70, seed=3).reshape(60, 70)
+def _layouts(dtype: ops.DType) -> dict[str, np.ndarray]:
+    base = ops.make_vector(60 * 70, seed=3, dtype=dtype).reshape(60, 70)
     return {
         "c_contiguous": base,
         "fortran": np.asfortranarray(base),
@@ -69,15 +100,19 @@ def _layouts() -> dict[str, np.ndarray]:
     }
 
 
-@pytest.mark.parametrize("layout", list(_layouts()))
-def test_matrix_sum_any_layout(strategy: Strategy, layout: str) -> None:
-    m = _layouts()[layout]
+@pytest.mark.parametrize("dtype", ops.DTYPES)
+@pytest.mark.parametrize("layout", list(_layouts("float64")))
+def test_matrix_sum_any_layout(strategy: Strategy, layout: str, dtype: ops.DType) -> None:
+    _carried(strategy, dtype)
+    m = _layouts(dtype)[layout]
     ops.check_sum(strategy.matrix_sum(m), m)
 
 
-def test_special_values_propagate(strategy: Strategy) -> None:
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_special_values_propagate(strategy: Strategy, dtype: ops.DType) -> None:
+    _carried(strategy, dtype)
     for special in (np.nan, np.inf, -np.inf):
-        a = ops.make_vector(100, seed=1)
+        a = ops.make_vector(100, seed=1, dtype=dtype)
         a[37] = special
         try:
             got = strategy.sum(a)
@@ -87,12 +122,31 @@ def test_special_values_propagate(strategy: Strategy) -> None:
         ops.check_sum(got, a)
 
 
+def test_undeclared_dtypes_are_refused(strategy: Strategy) -> None:
+    """A dtype the strategy does not carry is refused by every op, naming the problem,
+    never converted (a converted square would not change the caller's array)."""
+    for dtype in set(ops.DTYPES) - set(strategy.dtypes):
+        a = ops.make_vector(10, seed=2, dtype=dtype)
+        before = a.copy()
+        for op in ops.VECTOR_OPS:
+            arg = a.reshape(2, 5) if op == "matrix_sum" else a
+            args = (arg, ops.scale_factor(dtype)) if op == "scale" else (arg,)
+            with pytest.raises((TypeError, ValueError)) as refused:
+                getattr(strategy, op)(*args)
+            message = str(refused.value).lower()
+            words = PROBLEM_WORDS["float16"]
+            assert any(w in message for w in words), f"{op} of {dtype}: {refused.value!r}"
+        np.testing.assert_array_equal(a, before)
+
+
 # -- zero-copy is a tested claim ---------------------------------------------
 
 
-def test_zero_copy_in_is_what_is_declared(strategy: Strategy) -> None:
+@pytest.mark.parametrize("dtype", ops.DTYPES)
+def test_zero_copy_in_is_what_is_declared(strategy: Strategy, dtype: ops.DType) -> None:
+    _carried(strategy, dtype)
     # Inputs are placed as the runner places them (Strategy.prepare, outside timing).
-    a = strategy.prepare(ops.make_vector(1000))
+    a = strategy.prepare(ops.make_vector(1000, dtype=dtype))
     seen = strategy.data_address(a)
     if strategy.copies_in == "zero-copy":
         assert seen == a.ctypes.data, "declared zero-copy, but the native side saw other memory"
@@ -124,7 +178,8 @@ REFUSED = object()
 # these for each kind of bad argument (bindings word it their own way; a
 # binding's signature listing the expected dtype, shape or layout counts).
 PROBLEM_WORDS: dict[str, tuple[str, ...]] = {
-    "float32": ("float64", "dtype", "format"),
+    "float16": ("float64", "dtype", "format"),
+    "uint64": ("float64", "dtype", "format"),
     "int64": ("float64", "dtype", "format"),
     "complex": ("float64", "dtype", "format"),
     "object": ("float64", "dtype", "format", "object"),
@@ -150,8 +205,10 @@ def _call(fn: Callable[..., object], *args: object, kind: str | None = None) -> 
         return REFUSED
 
 
+# Dtypes outside ops.DTYPES: no strategy carries them.
 BAD_VECTORS: dict[str, object] = {
-    "float32": np.arange(10, dtype=np.float32),
+    "float16": np.arange(10, dtype=np.float16),
+    "uint64": np.arange(10, dtype=np.uint64),
     "int64": np.arange(10, dtype=np.int64),
     "complex": np.arange(10, dtype=np.complex128),
     "object": np.array([1.0, "x", None], dtype=object),
@@ -185,7 +242,7 @@ def test_bad_vectors(strategy: Strategy, op: str, kind: str) -> None:
 
 
 BAD_MATRICES: dict[str, object] = {
-    "float32": np.ones((3, 4), dtype=np.float32),
+    "float16": np.ones((3, 4), dtype=np.float16),
     "int64": np.ones((3, 4), dtype=np.int64),
     "one_d": np.ones(5),
     "three_d": np.ones((2, 3, 4)),
@@ -223,3 +280,78 @@ def test_strategy_survives_refusals(strategy: Strategy) -> None:
         _call(strategy.sum, bad)
     a = ops.make_vector(1000, seed=9)
     ops.check_sum(strategy.sum(a), a)
+
+
+# -- frames --------------------------------------------------------------------
+
+
+def _frames() -> dict[str, np.ndarray]:
+    big = ops.make_frame(60, 100, seed=4)
+    return {
+        "one_pixel": ops.make_frame(1, 1, seed=1),
+        "odd": ops.make_frame(7, 5, seed=2),
+        "vga": ops.make_input("frame", ops.parse_size("vga"), seed=3),
+        "padded_rows": big[:, :70, :],  # row stride 300 bytes for 210 of pixels
+        "cropped": big[5:40, 10:80, :],
+        "one_row": big[7:8, 3:90, :],
+        "empty": big[:0, :, :],
+        "no_columns": big[:, :0, :],
+    }
+
+
+def _carries_frames(strategy: Strategy) -> None:
+    if not strategy.carries_frames:
+        pytest.skip(f"{strategy.name} does not carry frames (test_frame_refused_when_not_carried)")
+
+
+@pytest.mark.parametrize("layout", list(_frames()))
+def test_frame_is_numpys_gray(strategy: Strategy, layout: str) -> None:
+    _carries_frames(strategy)
+    image = _frames()[layout]
+    before = image.copy()
+    gray = strategy.frame(image)
+    ops.check_array(gray, ops.gray_reference(image), f"frame ({layout})")
+    assert gray.flags.c_contiguous
+    ops.check_array(image, before, "frame's input")
+    if gray.size:
+        assert not np.shares_memory(gray, image)
+
+
+def test_frame_results_outlive_the_call(strategy: Strategy) -> None:
+    _carries_frames(strategy)
+    images = [ops.make_frame(31, 17, seed=i) for i in range(10)]
+    grays = [strategy.frame(image) for image in images]
+    for image, gray in zip(images, grays, strict=True):
+        ops.check_array(gray, ops.gray_reference(image), "frame")
+
+
+BAD_FRAMES: dict[str, tuple[object, tuple[str, ...]]] = {
+    "float": (np.zeros((4, 5, 3)), ("uint8", "dtype")),
+    "gray": (np.zeros((4, 5), dtype=np.uint8), ("h x w x 3", "shape", "3-d", "dimension")),
+    "rgba": (np.zeros((4, 5, 4), dtype=np.uint8), ("h x w x 3", "shape", "channel")),
+    "planar": (
+        np.asfortranarray(np.zeros((4, 5, 3), dtype=np.uint8)),
+        ("channel", "contiguous"),
+    ),
+    "strided_pixels": (np.zeros((4, 10, 3), dtype=np.uint8)[:, ::2, :], ("packed", "contiguous")),
+    "list": ([[[1, 2, 3]]], ("ndarray", "array")),
+    "none": (None, ("ndarray", "none", "array")),
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_FRAMES))
+def test_bad_frames_are_refused(strategy: Strategy, kind: str) -> None:
+    _carries_frames(strategy)
+    bad, words = BAD_FRAMES[kind]
+    with pytest.raises((TypeError, ValueError)) as refused:
+        strategy.frame(bad)  # type: ignore[arg-type]
+    message = str(refused.value).lower()
+    assert any(w in message for w in words), f"{kind}: {refused.value!r} names none of {words}"
+    ops.check_sum(strategy.sum(ops.make_vector(10)), ops.make_vector(10))  # still usable
+
+
+def test_frame_refused_when_not_carried(strategy: Strategy) -> None:
+    if strategy.carries_frames:
+        pytest.skip(f"{strategy.name} carries frames")
+    with pytest.raises(TypeError, match="frames"):
+        strategy.frame(ops.make_frame(4, 4))

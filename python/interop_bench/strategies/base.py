@@ -15,6 +15,8 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
+from interop_bench.ops import DType
+
 Family = Literal["reference", "ffi", "serialization", "ipc", "network"]
 
 # What a strategy does with the array's bytes on one way across the boundary:
@@ -90,22 +92,35 @@ class Strategy(ABC):
     ) -> None:
         self.close()
 
-    # -- the four operations ---------------------------------------------
+    # The element types this strategy carries (ops.DTYPES; float64 always): its
+    # ops take arrays of each of them, with NumPy's semantics (ops.py), and refuse
+    # every other dtype with a TypeError naming it, never converting silently.
+    # The conformance suite runs every op on each.
+    dtypes: ClassVar[tuple[DType, ...]] = ("float64",)
+    # Whether the strategy carries `frame` (an H x W x 3 uint8 image to gray).
+    carries_frames: ClassVar[bool] = False
+
+    # -- the operations -----------------------------------------------------
     @abstractmethod
-    def sum(self, a: np.ndarray) -> float:
-        """Sum of a 1-D float64 array."""
+    def sum(self, a: np.ndarray) -> float | int:
+        """Sum of a 1-D array, as np.sum: a float for floats, an int for integers."""
 
     @abstractmethod
     def square(self, a: np.ndarray) -> None:
         """Square every element in place: the caller's array changes."""
 
     @abstractmethod
-    def matrix_sum(self, m: np.ndarray) -> float:
-        """Sum of a 2-D float64 array (any layout; see strategies/validation.py)."""
+    def matrix_sum(self, m: np.ndarray) -> float | int:
+        """Sum of a 2-D array (any layout; see strategies/validation.py), as np.sum."""
 
     @abstractmethod
-    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        """A new array holding a * k."""
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
+        """A new array holding a * k in a's dtype (k an int for integer arrays)."""
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        """A new H x W uint8 gray image of an H x W x 3 uint8 RGB one, BT.601 integer
+        weights (kernels::frame_to_gray); validation.frame says which layouts."""
+        raise TypeError(f"strategy {self.name!r} does not carry frames (carries_frames is False)")
 
     # -- what the tests and the runner need to know ----------------------
     @abstractmethod

@@ -1,36 +1,53 @@
 """Validation shared by the adapters that cannot rely on their binding to check.
 
-The contract every strategy follows: arrays are float64 NumPy arrays; 1-D
-operations need a C-contiguous vector (a strided view would be read wrongly by
-a raw pointer, so it is refused, never silently copied); `square` needs a
-writable one; `matrix_sum` takes any 2-D float64 view and reads it in place
-when its rows (or, transposed, its columns) are contiguous, copying only
-otherwise. Errors are TypeError for the wrong kind of object or dtype and
-ValueError for the wrong shape, layout or writability, and name the problem.
+The contract every strategy follows: arrays are NumPy arrays of a dtype the
+strategy carries (its `dtypes`; float64 always); 1-D operations need a
+C-contiguous vector (a strided view would be read wrongly by a raw pointer, so
+it is refused, never silently copied); `square` needs a writable one;
+`matrix_sum` takes any 2-D view and reads it in place when its rows (or,
+transposed, its columns) are contiguous, copying only otherwise; `frame`
+takes an H x W x 3 uint8 image whose pixels are packed within each row (any
+row stride: a padded or cropped image is read in place). A dtype is never
+converted silently. Errors are TypeError for the wrong kind of object or dtype
+and ValueError for the wrong shape, layout or writability, and name the problem.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
+
+from interop_bench import ops
 
 FLOAT64 = np.dtype(np.float64)
 ITEMSIZE = FLOAT64.itemsize
+FLOAT64_ONLY: tuple[ops.DType, ...] = ("float64",)
+UINT8 = np.dtype(np.uint8)
 
 
-def _array(a: object, what: str) -> np.ndarray:
+def _array(a: object, what: str, dtypes: Iterable[str]) -> np.ndarray:
+    allowed = tuple(dtypes)
+    names = " or ".join(allowed)
     if not isinstance(a, np.ndarray):
-        raise TypeError(f"{what}: expected a numpy.ndarray of float64, got {type(a).__name__}")
-    if a.dtype != FLOAT64:
+        raise TypeError(f"{what}: expected a numpy.ndarray of {names}, got {type(a).__name__}")
+    if a.dtype.name not in allowed or a.dtype.byteorder == ">":
+        hint = f"a.astype(np.{allowed[0]})"
         raise TypeError(
-            f"{what}: expected dtype float64, got {a.dtype} "
-            "(convert explicitly, e.g. a.astype(np.float64))"
+            f"{what}: expected dtype {names}, got {a.dtype} (convert explicitly, e.g. {hint})"
         )
     return a
 
 
-def vector(a: object, *, writable: bool = False, what: str = "array") -> np.ndarray:
-    """`a` itself if it is a C-contiguous 1-D float64 array, else a clear error."""
-    array = _array(a, what)
+def vector(
+    a: object,
+    *,
+    writable: bool = False,
+    what: str = "array",
+    dtypes: Iterable[str] = FLOAT64_ONLY,
+) -> np.ndarray:
+    """`a` itself if it is a C-contiguous 1-D array of one of `dtypes`, else a clear error."""
+    array = _array(a, what, dtypes)
     if array.ndim != 1:
         raise ValueError(f"{what}: expected a 1-D array, got {array.ndim}-D")
     if not array.flags.c_contiguous:
@@ -43,22 +60,24 @@ def vector(a: object, *, writable: bool = False, what: str = "array") -> np.ndar
     return array
 
 
-def matrix(m: object, what: str = "matrix") -> np.ndarray:
-    """`m` itself if it is a 2-D float64 array of any layout, else a clear error."""
-    array = _array(m, what)
+def matrix(m: object, what: str = "matrix", dtypes: Iterable[str] = FLOAT64_ONLY) -> np.ndarray:
+    """`m` itself if it is a 2-D array of one of `dtypes` in any layout, else a clear error."""
+    array = _array(m, what, dtypes)
     if array.ndim != 2:
         raise ValueError(f"{what}: expected a 2-D array, got {array.ndim}-D")
     return array
 
 
-def row_major(m: object, what: str = "matrix") -> tuple[np.ndarray, bool]:
+def row_major(
+    m: object, what: str = "matrix", dtypes: Iterable[str] = FLOAT64_ONLY
+) -> tuple[np.ndarray, bool]:
     """A 2-D view of `m` whose rows are contiguous, and whether it had to be copied.
 
     The sum of a matrix does not depend on its orientation, so a Fortran-ordered
     matrix or a transposed view is read in place through its transpose. Row
     stride is free: a padded image or a row-sliced view needs no copy.
     """
-    array = matrix(m, what)
+    array = matrix(m, what, dtypes)
     for candidate in (array, array.T):
         if _rows_are_contiguous(candidate):
             return candidate, False
@@ -68,8 +87,9 @@ def row_major(m: object, what: str = "matrix") -> tuple[np.ndarray, bool]:
 def _rows_are_contiguous(m: np.ndarray) -> bool:
     rows, cols = m.shape
     row_stride, col_stride = m.strides
-    unit_columns = col_stride == ITEMSIZE or cols <= 1
-    rows_apart = rows <= 1 or (row_stride >= cols * ITEMSIZE and row_stride % ITEMSIZE == 0)
+    item = m.itemsize
+    unit_columns = col_stride == item or cols <= 1
+    rows_apart = rows <= 1 or (row_stride >= cols * item and row_stride % item == 0)
     return unit_columns and rows_apart
 
 
@@ -77,11 +97,69 @@ def row_stride_elements(m: np.ndarray) -> int:
     """Elements between the starts of consecutive rows of a row-contiguous view."""
     if m.shape[0] <= 1:
         return m.shape[1]
-    return m.strides[0] // ITEMSIZE
+    return m.strides[0] // m.itemsize
 
 
-def factor(k: object) -> float:
-    """The scale factor as a Python float, refusing what is not a real number."""
+def factor(k: object, dtype: str = "float64") -> float | int:
+    """The scale factor for an array of `dtype`: a Python float for floats, a Python
+    int that fits `dtype` for integers (NumPy's own rule), else a clear error."""
     if isinstance(k, bool) or not isinstance(k, int | float | np.integer | np.floating):
         raise TypeError(f"scale factor: expected a real number, got {type(k).__name__}")
-    return float(k)
+    kind = np.dtype(dtype)
+    if kind.kind == "f":
+        return float(k)
+    if not isinstance(k, int | np.integer):
+        raise TypeError(
+            f"scale factor: an {dtype} array is scaled by an integer, got {type(k).__name__} {k}"
+        )
+    info = np.iinfo(kind)
+    if not info.min <= int(k) <= info.max:
+        raise ValueError(f"scale factor: {k} does not fit {dtype} [{info.min}, {info.max}]")
+    return int(k)
+
+
+def dtype_of(a: np.ndarray) -> ops.DType:
+    """The DType of an array already validated."""
+    return ops.dtype_named(a.dtype.name)
+
+
+def frame(image: object, what: str = "frame") -> tuple[np.ndarray, int]:
+    """`image` itself and its row stride in bytes if it is an H x W x 3 uint8 image
+    whose pixels are packed within each row (3 bytes apart, channels 1 byte apart),
+    rows in memory order at any stride; else a clear error. Never copies."""
+    if not isinstance(image, np.ndarray):
+        raise TypeError(
+            f"{what}: expected a numpy.ndarray of uint8 (H x W x 3), got {type(image).__name__}"
+        )
+    if image.dtype != UINT8:
+        raise TypeError(
+            f"{what}: expected dtype uint8 (an 8-bit RGB image), got {image.dtype} "
+            "(convert explicitly, e.g. a.astype(np.uint8))"
+        )
+    if image.ndim != 3 or image.shape[2] != ops.CHANNELS:
+        raise ValueError(f"{what}: expected an H x W x 3 (RGB) image, got shape {image.shape}")
+    height, width, _ = image.shape
+    row_stride, pixel_stride, channel_stride = image.strides
+    if channel_stride != 1:
+        raise ValueError(
+            f"{what}: the channel axis is not contiguous (strides {image.strides}); "
+            "pass np.ascontiguousarray(image)"
+        )
+    if pixel_stride != ops.CHANNELS and width > 1:
+        raise ValueError(
+            f"{what}: pixels are not packed within a row (strides {image.strides}); "
+            "pass np.ascontiguousarray(image)"
+        )
+    if height <= 1:
+        return image, width * ops.CHANNELS
+    if row_stride < width * ops.CHANNELS:
+        raise ValueError(
+            f"{what}: rows overlap or run backwards (strides {image.strides}); "
+            "pass np.ascontiguousarray(image)"
+        )
+    return image, row_stride
+
+
+def new_gray(image: np.ndarray) -> np.ndarray:
+    """An uninitialised H x W uint8 array for the gray image of `image`."""
+    return np.empty(image.shape[:2], dtype=UINT8)
