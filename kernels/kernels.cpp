@@ -52,10 +52,43 @@ inline sum_t<T> combine(Lanes<T> lanes) noexcept {
   return lanes[0];
 }
 
+// 8- and 16-bit integers are summed in blocks into 32-bit lanes first, then
+// the block's lanes into the 64-bit ones: widening a byte to 32 bits fits
+// eight to a vector where widening it to 64 fits four, so this doubles the
+// floor's speed. A block is short enough that no 32-bit lane can overflow
+// (4,096 values of at most 2^15 or 255 per lane), and integer addition is
+// exact, so the result is the same as the direct sum's.
+template <class T>
+inline constexpr bool kBlockSummed = std::is_integral_v<T> && sizeof(T) <= 2;
+constexpr std::size_t kBlockElements = kLanes * 4096;
+
+template <class T>
+inline sum_t<T> block_accumulate(const T* data, std::size_t size, Lanes<T>& lanes) noexcept {
+  using Narrow = std::conditional_t<std::is_signed_v<T>, std::int32_t, std::uint32_t>;
+  std::size_t start = 0;
+  for (; start + kBlockElements <= size; start += kBlockElements) {
+    std::array<Narrow, kLanes> block{};
+    for (std::size_t i = start; i < start + kBlockElements; i += kLanes) {
+      for (std::size_t lane = 0; lane < kLanes; ++lane) block[lane] += data[i + lane];
+    }
+    for (std::size_t lane = 0; lane < kLanes; ++lane) lanes[lane] += block[lane];
+  }
+  return accumulate(data + start, size - start, lanes);
+}
+
+template <class T>
+inline sum_t<T> accumulate_any(const T* data, std::size_t size, Lanes<T>& lanes) noexcept {
+  if constexpr (kBlockSummed<T>) {
+    return block_accumulate(data, size, lanes);
+  } else {
+    return accumulate(data, size, lanes);
+  }
+}
+
 template <class T>
 inline sum_t<T> sum_of(span<const T> values) noexcept {
   Lanes<T> lanes{};
-  const sum_t<T> tail = accumulate(values.data(), values.size(), lanes);
+  const sum_t<T> tail = accumulate_any(values.data(), values.size(), lanes);
   return combine<T>(lanes) + tail;
 }
 
@@ -65,7 +98,7 @@ inline sum_t<T> matrix_sum_of(const T* data, std::size_t rows, std::size_t cols,
   Lanes<T> lanes{};
   sum_t<T> tails = 0;  // narrow rows (cols < 16) are summed here alone, one add at a time
   for (std::size_t r = 0; r < rows; ++r)
-    tails += accumulate(data + r * row_stride_elems, cols, lanes);
+    tails += accumulate_any(data + r * row_stride_elems, cols, lanes);
   return combine<T>(lanes) + tails;
 }
 
@@ -107,14 +140,20 @@ inline void scale_of(span<const T> in, T k, span<T> out) noexcept {
 
 // One definition per element type, each its own ifunc (target_clones cannot
 // be put on a template).
-#define IB_VECTOR_KERNELS(T)                                                                   \
-  IB_KERNEL sum_t<T> sum(span<const T> values) noexcept { return sum_of<T>(values); }          \
-  IB_KERNEL void square_inplace(span<T> values) noexcept { square_of<T>(values); }             \
-  IB_KERNEL sum_t<T> matrix_sum(const T* data, std::size_t rows, std::size_t cols,             \
-                                std::size_t row_stride_elems) noexcept {                       \
-    return matrix_sum_of<T>(data, rows, cols, row_stride_elems);                               \
-  }                                                                                            \
-  IB_KERNEL void scale(span<const T> in, T k, span<T> out) noexcept { scale_of<T>(in, k, out); }
+#define IB_VECTOR_KERNELS(T)                                                       \
+  IB_KERNEL sum_t<T> sum(span<const T> values) noexcept {                          \
+    return sum_of<T>(values);                                                      \
+  }                                                                                \
+  IB_KERNEL void square_inplace(span<T> values) noexcept {                         \
+    square_of<T>(values);                                                          \
+  }                                                                                \
+  IB_KERNEL sum_t<T> matrix_sum(const T* data, std::size_t rows, std::size_t cols, \
+                                std::size_t row_stride_elems) noexcept {           \
+    return matrix_sum_of<T>(data, rows, cols, row_stride_elems);                   \
+  }                                                                                \
+  IB_KERNEL void scale(span<const T> in, T k, span<T> out) noexcept {              \
+    scale_of<T>(in, k, out);                                                       \
+  }
 
 IB_VECTOR_KERNELS(double)
 IB_VECTOR_KERNELS(float)
@@ -132,9 +171,9 @@ IB_KERNEL void frame_to_gray(const std::uint8_t* rgb, std::size_t rows, std::siz
     const std::uint8_t* pixel = rgb + r * row_stride_bytes;
     std::uint8_t* out = gray + r * cols;
     for (std::size_t c = 0; c < cols; ++c) {
-      const auto weighted = static_cast<std::uint16_t>(
-          kGrayRed * pixel[3 * c] + kGrayGreen * pixel[3 * c + 1] + kGrayBlue * pixel[3 * c + 2] +
-          128u);
+      const auto weighted =
+          static_cast<std::uint16_t>(kGrayRed * pixel[3 * c] + kGrayGreen * pixel[3 * c + 1] +
+                                     kGrayBlue * pixel[3 * c + 2] + 128u);
       out[c] = static_cast<std::uint8_t>(weighted >> 8);
     }
   }

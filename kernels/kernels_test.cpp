@@ -12,8 +12,12 @@ namespace k = interop_bench::kernels;
 
 namespace {
 
-k::span<const double> view(const std::vector<double>& v) { return {v.data(), v.size()}; }
-k::span<double> view(std::vector<double>& v) { return {v.data(), v.size()}; }
+k::span<const double> view(const std::vector<double>& v) {
+  return {v.data(), v.size()};
+}
+k::span<double> view(std::vector<double>& v) {
+  return {v.data(), v.size()};
+}
 
 std::vector<double> iota(std::size_t n) {
   std::vector<double> v(n);
@@ -32,7 +36,9 @@ TEST(Sum, KnownValues) {
   EXPECT_EQ(k::sum(view(iota(100))), 5050.0);
 }
 
-TEST(Sum, EmptyIsZero) { EXPECT_EQ(k::sum(k::span<const double>{}), 0.0); }
+TEST(Sum, EmptyIsZero) {
+  EXPECT_EQ(k::sum(k::span<const double>{}), 0.0);
+}
 
 TEST(Sum, LengthsAroundTheUnrollWidth) {
   // Every length from 0 to 40 crosses the 16-lane unroll and its tail.
@@ -76,8 +82,8 @@ TEST(Sum, AccurateAgainstLongDoubleReference) {
   }
   // Recursive summation over n/16 terms per lane: error bound ~ (n/16) eps sum|x|;
   // demand a hundred times better than the naive single-accumulator bound.
-  const double bound = 1e-2 * static_cast<double>(v.size()) *
-                       std::numeric_limits<double>::epsilon() * absolute_sum;
+  const double bound =
+      1e-2 * static_cast<double>(v.size()) * std::numeric_limits<double>::epsilon() * absolute_sum;
   EXPECT_NEAR(k::sum(view(v)), static_cast<double>(reference), bound);
 }
 
@@ -228,4 +234,16 @@ TEST(FrameToGray, PaddedRowsAreSkipped) {
   std::vector<std::uint8_t> gray(rows * cols);
   k::frame_to_gray(rgb.data(), rows, cols, stride, gray.data());
   EXPECT_EQ(gray, expected);
+}
+
+TEST(Sum, NarrowIntegersAcrossTheirBlocks) {
+  // 8- and 16-bit sums run in blocks of 65,536 through 32-bit lanes: lengths
+  // around a block's end, all at the extreme value, must still be exact.
+  for (std::size_t n : {65'535u, 65'536u, 65'537u, 131'073u, 1'000'003u}) {
+    std::vector<std::int16_t> low(n, std::numeric_limits<std::int16_t>::min());
+    EXPECT_EQ(k::sum(k::span<const std::int16_t>{low}), -32768 * static_cast<std::int64_t>(n));
+    std::vector<std::uint8_t> high(n, 255);
+    EXPECT_EQ(k::sum(k::span<const std::uint8_t>{high}), 255 * static_cast<std::uint64_t>(n));
+    EXPECT_EQ(k::matrix_sum(high.data(), 1, n, n), 255 * static_cast<std::uint64_t>(n));
+  }
 }

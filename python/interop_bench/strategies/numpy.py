@@ -45,7 +45,7 @@ class NumpyStrategy(Strategy):
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         values = validation.vector(a, dtypes=self.dtypes)
-        return values * validation.factor(k, values.dtype.name)
+        return values * validation.factor(k, values.dtype)
 
     def frame(self, image: np.ndarray) -> np.ndarray:
         rgb, _ = validation.frame(image)
