@@ -67,7 +67,8 @@ def test_ctypes_argument_error_is_not_a_type_error() -> None:
 @pytest.mark.parametrize(
     ("op", "bad", "words"),
     [
-        ("sum", np.arange(4, dtype=np.float32), "float64"),
+        ("sum", np.arange(4, dtype=np.float16), "got float16"),
+        ("sum", np.arange(4, dtype=">f4"), "float32"),  # a carried dtype, byte-swapped
         ("sum", np.arange(8.0)[::2], "C_CONTIGUOUS"),
         ("sum", np.ones((2, 2)), "dimension"),
         ("sum", [1.0, 2.0], "list"),
