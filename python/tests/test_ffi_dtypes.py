@@ -17,7 +17,7 @@ from test_gil import ATTEMPTS, calls_overlapped_by_another_thread
 from interop_bench import ops, strategies
 from interop_bench.strategies import Strategy
 
-POINTER_STRATEGIES = ["ctypes", "ctypes-ndpointer", "ctypes-voidp", "cffi", "cppyy"]
+POINTER_STRATEGIES = ["ctypes", "ctypes-ndpointer", "ctypes-voidp", "cffi", "cython", "cppyy"]
 FFI_STRATEGIES = [*POINTER_STRATEGIES, "ctypes-list"]
 OTHER_DTYPES = [dtype for dtype in ops.DTYPES if dtype != ops.DEFAULT_DTYPE]
 # Elements of int32's largest value whose sum, odd and above 2^53, no float64 holds:
