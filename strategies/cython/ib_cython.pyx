@@ -123,7 +123,7 @@ cdef object INT16 = np.dtype(np.int16)
 cdef object UINT8 = np.dtype(np.uint8)
 
 
-cdef int dtype_code(object a, str op) except -1:
+cdef inline int dtype_code(object a, str op) except -1:
     """The NumPy type number that picks a's specialisation: a's own for a NumPy
     array (TypeError for a dtype outside the axis), float64's for any other
     object, whose buffer format Cython then checks."""
@@ -133,14 +133,26 @@ cdef int dtype_code(object a, str op) except -1:
     if (code == cnp.NPY_FLOAT64 or code == cnp.NPY_FLOAT32 or code == cnp.NPY_INT32
             or code == cnp.NPY_INT16 or code == cnp.NPY_UINT8):
         return code
+    return refuse_dtype(a, op)
+
+
+cdef int refuse_dtype(object a, str op) except -1:
     raise TypeError(f"{op}: expected dtype {DTYPES}, got {a.dtype} "
                     "(convert explicitly, e.g. a.astype(np.float64))")
 
 
+# Each op is a fused cdef function of (the argument as an object, a null pointer
+# of the element type, which only picks the specialisation) that acquires the
+# typed memoryview itself, and a def function that calls the specialisation of
+# the argument's dtype code, float64 first. (Acquiring the views in the def
+# function instead would give it one memoryview temporary per dtype, each
+# zeroed at every call: float64 would pay for the other four.)
+
 # -- sum --------------------------------------------------------------------------
 
 @cython.infer_types(True)
-cdef object sum_of(const element[::1] a):
+cdef object sum_of(object array, const element* of_type):
+    cdef const element[::1] a = array
     cdef size_t n = a.shape[0]
     cdef const element* data = &a[0]
     if n < kReleaseGilMinElements:
@@ -154,19 +166,20 @@ def sum(a not None):
     """Sum of a C-contiguous 1-D array: a float for floats, an int for integers."""
     cdef int code = dtype_code(a, "sum")
     if code == cnp.NPY_FLOAT64:
-        return sum_of[double](a)
+        return sum_of[double](a, NULL)
     if code == cnp.NPY_FLOAT32:
-        return sum_of[float](a)
+        return sum_of[float](a, NULL)
     if code == cnp.NPY_INT32:
-        return sum_of[int32_t](a)
+        return sum_of[int32_t](a, NULL)
     if code == cnp.NPY_INT16:
-        return sum_of[int16_t](a)
-    return sum_of[uint8_t](a)
+        return sum_of[int16_t](a, NULL)
+    return sum_of[uint8_t](a, NULL)
 
 
 # -- square -----------------------------------------------------------------------
 
-cdef square_of(element[::1] a):
+cdef square_of(object array, element* of_type):
+    cdef element[::1] a = array
     cdef size_t n = a.shape[0]
     cdef element* data = &a[0]
     if n < kReleaseGilMinElements:
@@ -180,15 +193,15 @@ def square(a not None) -> None:
     """a[i] = a[i] * a[i], in place (integers wrap around); a must be writable."""
     cdef int code = dtype_code(a, "square")
     if code == cnp.NPY_FLOAT64:
-        square_of[double](a)
+        square_of[double](a, NULL)
     elif code == cnp.NPY_FLOAT32:
-        square_of[float](a)
+        square_of[float](a, NULL)
     elif code == cnp.NPY_INT32:
-        square_of[int32_t](a)
+        square_of[int32_t](a, NULL)
     elif code == cnp.NPY_INT16:
-        square_of[int16_t](a)
+        square_of[int16_t](a, NULL)
     else:
-        square_of[uint8_t](a)
+        square_of[uint8_t](a, NULL)
 
 
 # -- matrix_sum ---------------------------------------------------------------------
@@ -229,9 +242,10 @@ cdef object row_major_sum(const element[:, :] m):
     return total
 
 
-cdef object typed_matrix_sum(const element[:, :] m, object matrix):
+cdef object matrix_sum_of(object matrix, const element* of_type):
     """In place when the rows (or, transposed, the columns) are contiguous, as
     float64's matrix_layout.hpp does; through one contiguous copy otherwise."""
+    cdef const element[:, :] m = matrix
     if rows_contiguous(m):
         return row_major_sum(m)
     if rows_contiguous(m.T):
@@ -246,17 +260,18 @@ def matrix_sum(m not None):
     if code == cnp.NPY_FLOAT64:
         return float64_matrix_sum(m)
     if code == cnp.NPY_FLOAT32:
-        return typed_matrix_sum[float](m, m)
+        return matrix_sum_of[float](m, NULL)
     if code == cnp.NPY_INT32:
-        return typed_matrix_sum[int32_t](m, m)
+        return matrix_sum_of[int32_t](m, NULL)
     if code == cnp.NPY_INT16:
-        return typed_matrix_sum[int16_t](m, m)
-    return typed_matrix_sum[uint8_t](m, m)
+        return matrix_sum_of[int16_t](m, NULL)
+    return matrix_sum_of[uint8_t](m, NULL)
 
 
 # -- scale --------------------------------------------------------------------------
 
-cdef object scale_of(const element[::1] a, element k, object dtype):
+cdef object scale_of(object array, element k, object dtype):
+    cdef const element[::1] a = array
     cdef size_t n = a.shape[0]
     result = np.empty(n, dtype)
     cdef element[::1] out = result
@@ -324,7 +339,8 @@ def last_result_address() -> int:
     return recorded_result()
 
 
-cdef size_t address_of(const element[::1] a):
+cdef size_t address_of(object array, const element* of_type) except? 0:
+    cdef const element[::1] a = array
     if a.shape[0] == 0:
         return 0
     return <size_t>&a[0]
@@ -334,11 +350,11 @@ def data_address(a not None) -> int:
     """The address the kernels would read (0 for an empty array)."""
     cdef int code = dtype_code(a, "data_address")
     if code == cnp.NPY_FLOAT64:
-        return address_of[double](a)
+        return address_of[double](a, NULL)
     if code == cnp.NPY_FLOAT32:
-        return address_of[float](a)
+        return address_of[float](a, NULL)
     if code == cnp.NPY_INT32:
-        return address_of[int32_t](a)
+        return address_of[int32_t](a, NULL)
     if code == cnp.NPY_INT16:
-        return address_of[int16_t](a)
-    return address_of[uint8_t](a)
+        return address_of[int16_t](a, NULL)
+    return address_of[uint8_t](a, NULL)
