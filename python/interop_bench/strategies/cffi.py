@@ -14,10 +14,11 @@ dtype than the pointer's, wrongly. Each dtype has its own entry points
 so an integer sum comes back as an int64_t / uint64_t (a Python int, never
 through a float) and scale's factor is converted to the array's own type by cffi
 (which range-checks it; validation.factor has done so first). float64 is tested
-first and calls the plain entry points, so its call costs what it did before the
-other dtypes. frame reads the (padded or cropped) image in place: from_buffer
-when it is contiguous, ffi.cast of its address otherwise, as for matrix_sum.
-cffi releases the GIL around every call.
+first (``a.dtype is FLOAT64``) and calls the plain entry points as before the
+other dtypes, which look theirs up by ``a.dtype.char``. frame reads the
+(padded or cropped) image in place: from_buffer when it is contiguous, ffi.cast
+of its address otherwise, as for matrix_sum. cffi releases the GIL around every
+call.
 
 Why ABI mode rather than API mode (a C extension that cffi generates and a
 compiler builds): the comparison with ctypes is then binding against binding on

@@ -6,11 +6,14 @@ includes kernels.hpp; the build installs them under ``_native/cppyy/include``)
 and ``cppyy.load_library`` loads libib_cppyy_kernels.so, the kernel core with
 its C++ symbols exported. kernels.hpp takes ``std::span``, which cppyy does not
 make from an array, so the adapter is a thin class template of static functions
-from pointers and sizes to spans, ``Typed<T>``: the adapter instantiates it
-once per dtype at open (``Typed['float']``, ``Typed['std::uint8_t']``, ...),
-cling resolves each call inside it to kernels.hpp's overload for T, and a call
-goes to the instantiation of the array's own dtype, found by its dtype code
-(no overload resolution per call, no conversion). cppyy hands the array's
+from pointers and sizes to spans, ``Typed<T>``, whose calls are to
+kernels.hpp's overload for T. Its five instantiations are compiled ahead of
+time into the library and declared ``extern template`` in the header, so cling
+takes them from there instead of compiling one at the first call of each dtype.
+The adapter takes them once per dtype at open (``Typed['float']``,
+``Typed['std::uint8_t']``, ...), and a call goes to the instantiation of the
+array's own dtype, found by its dtype code (no overload resolution per call,
+no conversion). cppyy hands the array's
 buffer to a ``T*`` parameter as its own address when the buffer's format is
 T's (zero-copy; another format is refused); integer sums come back as int64 /
 uint64, Python ints; scale's factor is converted to T by cppyy, which

@@ -6,8 +6,10 @@ Each dtype has its own entry points (ib_sum, ib_sum_f32, ..., ib_ctypes.h)
 declared with its own C types: a float32 array is passed as POINTER(c_float)
 to ib_sum_f32, whose restype is c_float; an integer sum comes back as a c_int64
 or c_uint64, a Python int, never through a float; scale's factor is declared
-with the array's own C type. float64 is tested first and calls the plain
-entry points directly, so its call costs what it did before the other dtypes.
+with the array's own C type. float64 is tested first (``a.dtype is FLOAT64``)
+and calls the plain entry points directly: its call costs that test more than
+before the other dtypes, where the others also look their entry points up by
+``a.dtype.char``.
 The bare recipe reads a non-contiguous array, or one of another dtype than the
 pointer's, wrongly without a word, so the adapter validates with
 strategies/validation.py first. ctypes.CDLL releases the GIL around every
