@@ -67,7 +67,8 @@ def test_ctypes_argument_error_is_not_a_type_error() -> None:
 @pytest.mark.parametrize(
     ("op", "bad", "words"),
     [
-        ("sum", np.arange(4, dtype=np.float32), "float64"),
+        ("sum", np.arange(4, dtype=np.float16), "got float16"),
+        ("sum", np.arange(4, dtype=">f4"), "float32"),  # a carried dtype, byte-swapped
         ("sum", np.arange(8.0)[::2], "C_CONTIGUOUS"),
         ("sum", np.ones((2, 2)), "dimension"),
         ("sum", [1.0, 2.0], "list"),
@@ -136,12 +137,20 @@ def test_a_closed_strategy_says_so(name: str) -> None:
 # -- Cython ---------------------------------------------------------------------
 
 
+def test_cython_refuses_a_numpy_dtype_outside_the_axis_by_name() -> None:
+    # Read from the dtype code in C, before any buffer is acquired.
+    with strategies.get("cython") as s, pytest.raises(TypeError, match="got int64"):
+        s.sum(np.arange(3))
+
+
 @pytest.mark.parametrize(
     ("op", "bad", "error", "words"),
     [
         ("sum", None, TypeError, "must not be None"),
-        ("sum", np.ones(3, dtype=np.float32), ValueError, "dtype mismatch"),
+        ("sum", array.array("f", [1.0]), ValueError, "dtype mismatch"),  # not NumPy's: float64's
         ("sum", np.arange(8.0)[::2], ValueError, "not C-contiguous"),
+        ("sum", np.arange(8, dtype=np.int16)[::2], ValueError, "not C-contiguous"),
+        ("sum", np.ones(3, dtype=">f4"), ValueError, "endian"),
         ("square", np.arange(3.0), None, ""),
     ],
 )

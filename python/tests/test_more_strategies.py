@@ -20,6 +20,7 @@ import pytest
 from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import native, ops, strategies
+from interop_bench.strategies._c_abi import VECTOR_OPS, entry_point
 from interop_bench.strategies._ipc_worker import WorkerError
 from interop_bench.strategies._serialization import message
 from interop_bench.strategies.cffi import CffiStrategy
@@ -47,8 +48,10 @@ def test_cffi_from_buffer_is_the_arrays_own_memory(cffi_strategy: CffiStrategy) 
 def test_cffi_declarations_are_every_function_of_the_header(cffi_strategy: CffiStrategy) -> None:
     header = Path(__file__).parents[2] / "strategies" / "_c_abi" / "ib_ctypes.h"
     declared = set(re.findall(r"IB_CTYPES_API\s+[\w\s\*]+?\b(ib_\w+)\s*\(", header.read_text()))
-    expected = {"ib_sum", "ib_square", "ib_matrix_sum", "ib_scale", "ib_data_address"}
-    assert declared == expected | {"ib_last_result_address"}
+    typed = {entry_point(op, dtype) for op in VECTOR_OPS for dtype in ops.DTYPES}
+    assert {"ib_sum", "ib_sum_f32", "ib_scale_u8"} <= typed
+    expected = typed | {"ib_frame_to_gray", "ib_data_address", "ib_last_result_address"}
+    assert declared == expected
     assert declared <= set(dir(cffi_strategy._lib))
 
 
