@@ -38,20 +38,26 @@ from interop_bench.strategies._ipc_worker import (
 )
 from interop_bench.strategies.base import CopyKind, Family, Strategy, not_open_error
 
-_REQUEST = proto.packer(proto.PIPE_REQUEST, "magic", "payload_bytes")
-_RESPONSE = proto.packer(proto.PIPE_RESPONSE, "magic", "payload_bytes")
+_REQUEST = proto.packer(proto.PIPE_REQUEST, "magic", "row_stride")
+_RESPONSE = proto.packer(proto.PIPE_RESPONSE, "magic", "integer_result")
 _ERROR_AT = proto.offset(proto.PIPE_RESPONSE, "error_text")
 _EMPTY = memoryview(b"")
 PHASE_NAMES = ("send", "round_trip", "receive")
 
 
 def checked_response(
-    header: bytes | bytearray | memoryview, seq: int, reply_bytes: int, worker_name: str
-) -> tuple[float, int]:
-    """The result and detail of a response header (PIPE_RESPONSE) to request `seq`
-    that announces `reply_bytes` of payload; a refusal raises WorkerRefusedError,
+    header: bytes | bytearray | memoryview,
+    seq: int,
+    reply_bytes: int,
+    worker_name: str,
+    dtype: int = 0,
+) -> tuple[float | int, int]:
+    """The result (see proto.result_of) and detail of a response header
+    (PIPE_RESPONSE) to request `seq` over arrays of dtype code `dtype` that
+    announces `reply_bytes` of payload; a refusal raises WorkerRefusedError,
     anything out of step WorkerError."""
-    magic, got_seq, status, _, result, detail, announced = _RESPONSE.unpack_from(header)
+    unpacked = _RESPONSE.unpack_from(header)
+    magic, got_seq, status, _, result, detail, announced, integer_result = unpacked
     if magic != proto.MAGIC or got_seq != seq or status > proto.STATUS_ERROR:
         raise WorkerError(
             f"{worker_name} broke the protocol: answered request {seq} with magic {magic:#x}, "
@@ -64,7 +70,7 @@ def checked_response(
         raise WorkerError(
             f"{worker_name} broke the protocol: sent {announced} bytes, {reply_bytes} expected"
         )
-    return float(result), detail
+    return proto.result_of(dtype, result, integer_result), detail
 
 
 class PipeStrategy(Strategy):
@@ -211,13 +217,25 @@ class PipeStrategy(Strategy):
         return result
 
     def _request(
-        self, op: int, count: int, *, rows: int, cols: int, factor: float, payload_bytes: int
+        self,
+        op: int,
+        count: int,
+        *,
+        rows: int,
+        cols: int,
+        factor: float,
+        payload_bytes: int,
+        dtype: int = 0,
+        row_stride: int = 0,
     ) -> tuple[int, bytes]:
-        """The next sequence number and the request header (PIPE_REQUEST) that carries it."""
+        """The next sequence number and the request header (PIPE_REQUEST) that
+        carries it, over arrays of dtype code `dtype` (rows packed when
+        `row_stride` is 0)."""
         seq = self._seq = (self._seq + 1) & proto.SEQ_MASK
         header = _REQUEST.pack(
-            proto.MAGIC, proto.VERSION, seq, op, count, rows, cols, factor, payload_bytes
-        )
+            proto.MAGIC, proto.VERSION, seq, op, count, rows, cols, factor, payload_bytes, dtype,
+            0, row_stride,
+        )  # fmt: skip
         return seq, header
 
     def _write_all(self, header: bytes, payload: memoryview) -> None:
