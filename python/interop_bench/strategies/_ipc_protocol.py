@@ -43,6 +43,13 @@ class Op(enum.IntEnum):
 # A frame's dtype is uint8 (its arrays are bytes).
 DTYPE_CODES: dict[str, int] = {"float64": 0, "float32": 1, "int32": 2, "int16": 3, "uint8": 4}
 FRAME_DTYPE_CODE = DTYPE_CODES["uint8"]
+# By NumPy dtype: a lookup by `a.dtype` is some 50 ns, by `a.dtype.name` microseconds.
+_CODE_OF_DTYPE = {np.dtype(name): code for name, code in DTYPE_CODES.items()}
+
+
+def dtype_code(a: np.ndarray) -> int:
+    """The dtype code of an array already validated (its dtype one of DTYPE_CODES)."""
+    return _CODE_OF_DTYPE[a.dtype]
 
 
 def result_of(dtype_code: int, result: float, integer_result: int) -> float | int:
