@@ -191,6 +191,8 @@ def _peak_resident_bytes(pid: int) -> int:
         b"\x11\x00\x00",  # result cut short
         b"\x0b",  # wire type 3 (a group) is not in the schema
         b"\x10\x01",  # result as a varint, not a double
+        b"\x22\x00",  # integer_result as bytes, not a varint
+        b"\x20" + b"\xff" * 9 + b"\x03",  # integer_result of 65 bits
     ],
 )
 def test_an_answer_that_breaks_the_wire_format_is_refused(answer: bytes) -> None:
@@ -204,7 +206,14 @@ def test_the_wire_format_round_trips_an_answer() -> None:
                + b"\x18" + wire.varint(1 << 40))  # fmt: skip
     answer = wire.answer(message)
     assert np.array_equal(np.frombuffer(answer.data), values)
-    assert (answer.result, answer.detail) == (2.5, 1 << 40)
+    assert (answer.result, answer.detail, answer.integer_result) == (2.5, 1 << 40, 0)
+    assert wire.answer(b"\x20" + wire.varint((1 << 64) - 1)).integer_result == (1 << 64) - 1
+
+
+def test_a_request_carries_its_dtype_and_row_stride() -> None:
+    fields = wire.call_fields(proto.Op.FRAME, 0, rows=2, cols=3, dtype=4, row_stride=12)
+    assert wire.fields(fields) == {1: proto.Op.FRAME, 3: 2, 4: 3, 7: 4, 8: 12}
+    assert 7 not in wire.fields(wire.call_fields(proto.Op.SUM, 5))  # float64: left out
 
 
 # -- who may call the server --------------------------------------------------
