@@ -133,6 +133,43 @@ def test_a_call_whose_data_does_not_hold_its_count_is_refused(secret_file: Path)
     assert "payload of 80 bytes does not hold" in details
 
 
+def test_an_integer_sum_comes_back_exact_in_integer_result(secret_file: Path) -> None:
+    values = np.array([2**31 - 1, 2**31 - 1, -5], dtype=np.int32)
+    with running_server(secret_file) as (_, address):
+        channel = GrpcChannel(address, SECRET, TIMEOUT_S, 1 << 20)
+        try:
+            fields = wire.call_fields(proto.Op.SUM, 3, dtype=proto.DTYPE_CODES["int32"])
+            answer = wire.fields(channel.unary(fields + wire.data_prefix(12) + values.tobytes()))
+        finally:
+            channel.close()
+    assert answer[4] == 2 * (2**31 - 1) - 5  # integer_result, exact
+    assert 2 not in answer  # no double on the way
+
+
+@pytest.mark.parametrize(
+    ("fields", "data", "named"),
+    [
+        ({"count": 1, "dtype": 7}, bytes(8), "unknown dtype code 7"),
+        ({"count": 0, "rows": 1, "cols": 1, "dtype": 0}, bytes(24), "a frame is uint8"),
+        ({"count": 0, "rows": 2, "cols": 2, "dtype": 4, "row_stride": 5}, bytes(11), "stride"),
+        ({"count": 0, "rows": 1 << 62, "cols": 1 << 62, "dtype": 4}, b"", "overflow"),
+    ],
+)
+def test_a_call_with_a_hostile_dtype_or_frame_is_refused(
+    secret_file: Path, fields: dict[str, int], data: bytes, named: str
+) -> None:
+    op = proto.Op.FRAME if "rows" in fields else proto.Op.SUM
+    with running_server(secret_file) as (_, address):
+        channel = GrpcChannel(address, SECRET, TIMEOUT_S, 1 << 20)
+        try:
+            request = wire.call_fields(op, **fields) + wire.data_prefix(len(data)) + data
+            code, details = _code(lambda: channel.unary(request))
+        finally:
+            channel.close()
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert named in details
+
+
 def _stream(channel: GrpcChannel, messages: list[bytes]) -> tuple[grpc.StatusCode, str]:
     def drain() -> None:
         for _ in channel.streamed(iter(messages)):
