@@ -1,7 +1,9 @@
 """arrow-flight and its peer (ib_flight_peer): a peer that dies or stalls mid-call
 gives a clear error, a client without the secret or without its session token is
-refused, hostile requests (lying shapes, wrong types, nulls, missing parameters)
-are refused with the problem named, the peer binds loopback unless told
+refused, hostile requests (lying shapes and frames, wrong types, nulls, missing
+parameters, factors an integer column cannot hold, columns over the peer's
+--max-bytes) are refused with the problem named, integer columns are summed
+as integers and answered in their own type, the peer binds loopback unless told
 otherwise, and `run --peer arrow-flight=HOST:PORT` measures against a running
 peer."""
 
