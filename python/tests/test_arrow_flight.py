@@ -1,7 +1,9 @@
 """arrow-flight and its peer (ib_flight_peer): a peer that dies or stalls mid-call
 gives a clear error, a client without the secret or without its session token is
-refused, hostile requests (lying shapes, wrong types, nulls, missing parameters)
-are refused with the problem named, the peer binds loopback unless told
+refused, hostile requests (lying shapes and frames, wrong types, nulls, missing
+parameters, factors an integer column cannot hold, columns over the peer's
+--max-bytes) are refused with the problem named, integer columns are summed
+as integers and answered in their own type, the peer binds loopback unless told
 otherwise, and `run --peer arrow-flight=HOST:PORT` measures against a running
 peer."""
 
@@ -36,9 +38,9 @@ _SCHEMA = pa.schema([pa.field("values", pa.float64())])
 
 
 @contextmanager
-def running_peer(secret_file: Path) -> Iterator[_net_peer.Address]:
+def running_peer(secret_file: Path, *flags: str) -> Iterator[_net_peer.Address]:
     """A peer serving client after client on loopback, as one started by hand would."""
-    args = ["--listen=127.0.0.1:0", f"--secret-file={secret_file}"]
+    args = ["--listen=127.0.0.1:0", f"--secret-file={secret_file}", *flags]
     worker = WorkerProcess(args, pipes=True, program=PROGRAM)
     try:
         _, host, port = _net_peer._first_line(worker).split()
@@ -48,17 +50,25 @@ def running_peer(secret_file: Path) -> Iterator[_net_peer.Address]:
         worker.stop()
 
 
-@pytest.fixture
-def client(secret_file: Path) -> Iterator[flight.FlightClient]:
+@contextmanager
+def connected(secret_file: Path, *flags: str) -> Iterator[flight.FlightClient]:
     """A client of a running peer, authenticated, that may send anything."""
-    with running_peer(secret_file) as address:
+    with running_peer(secret_file, *flags) as address:
         end = flight.FlightClient(f"grpc+tcp://{address}")
         end.authenticate(SecretHandshake(SECRET), options=flight.FlightCallOptions(timeout=10))
         yield end
         end.close()
 
 
-def exchange(end: flight.FlightClient, request: bytes, *batches: pa.RecordBatch) -> None:
+@pytest.fixture
+def client(secret_file: Path) -> Iterator[flight.FlightClient]:
+    with connected(secret_file) as end:
+        yield end
+
+
+def exchange(
+    end: flight.FlightClient, request: bytes, *batches: pa.RecordBatch
+) -> flight.FlightStreamChunk:
     options = flight.FlightCallOptions(timeout=10)
     writer, reader = end.do_exchange(flight.FlightDescriptor.for_command(request), options)
     with writer:
@@ -66,11 +76,12 @@ def exchange(end: flight.FlightClient, request: bytes, *batches: pa.RecordBatch)
         for batch in batches:
             writer.write_batch(batch)
         writer.done_writing()
-        reader.read_chunk()
+        return reader.read_chunk()
 
 
 def column(values: object, type_: pa.DataType | None = None) -> pa.RecordBatch:
-    values = pa.array(values, type=type_ or pa.float64())
+    # NumPy arrays keep their type; a list of floats is float64.
+    values = pa.array(values, type=type_)
     return pa.RecordBatch.from_arrays([values], names=["values"])
 
 
@@ -146,8 +157,35 @@ def test_a_peer_binds_loopback_unless_told_otherwise(secret_file: Path) -> None:
         (command("sum", b"extra"), column(np.ones(1)), "expected 0 bytes of parameters"),
         (b"sum", column(np.ones(1)), "no NUL"),
         (command("delete"), column(np.ones(1)), "unknown operation 'delete'"),
-        (command("sum"), column([1, 2], pa.int64()), "expected one float64 column"),
+        (
+            command("sum"),
+            column([1, 2], pa.int64()),
+            "column of float64, float32, int32, int16 or uint8, got int64",
+        ),
         (command("sum"), column([1.0, None]), "the column has nulls"),
+        (command("sum"), column([1, None], pa.uint8()), "the column has nulls"),
+        (command("frame", struct.pack("<QQ", 1, 1)), column(np.ones(3)), "expected a uint8 column"),
+        (
+            command("frame", struct.pack("<QQ", 2, 2)),
+            column(np.ones(11, np.uint8)),
+            "frame: 2 x 2 x 3 does not match the column's 11 values",
+        ),
+        (
+            command("frame", struct.pack("<QQ", 2**62, 2**62)),
+            column(np.ones(0, np.uint8)),
+            "does not match",
+        ),
+        (command("frame", b"\1"), column(np.ones(3, np.uint8)), "expected 16 bytes"),
+        (
+            command("scale", struct.pack("<q", 40_000)),
+            column(np.ones(2, np.int16)),
+            "the factor 40000 does not fit",
+        ),
+        (
+            command("scale", struct.pack("<q", -1)),
+            column(np.ones(2, np.uint8)),
+            "the factor -1 does not fit",
+        ),
     ],
 )
 def test_a_hostile_request_is_refused_with_the_problem_named(
@@ -156,6 +194,42 @@ def test_a_hostile_request_is_refused_with_the_problem_named(
     with pytest.raises(pa.ArrowInvalid, match=named):
         exchange(client, request_, batch)
     exchange(client, command("sum"), column([1.0]))  # the peer still serves
+
+
+def test_integer_columns_are_summed_as_integers(client: flight.FlightClient) -> None:
+    # int32's sum in int64 and uint8's in uint64, exactly: 3 x (2**31 - 1) and
+    # sums past 2**53 would lose their last bits through a double.
+    big = np.full(3, 2**31 - 1, dtype=np.int32)
+    chunk = exchange(client, command("sum"), column(big, pa.int32()))
+    assert struct.unpack("<q", chunk.app_metadata.to_pybytes()) == (3 * (2**31 - 1),)
+    bytes_ = np.full(5, 255, dtype=np.uint8)
+    chunk = exchange(client, command("sum"), column(bytes_, pa.uint8()))
+    assert struct.unpack("<Q", chunk.app_metadata.to_pybytes()) == (5 * 255,)
+
+
+def test_scale_answers_a_column_of_the_type_it_was_sent(client: flight.FlightClient) -> None:
+    values = np.array([30_000, -7, 2], dtype=np.int16)
+    chunk = exchange(client, command("scale", struct.pack("<q", 3)), column(values, pa.int16()))
+    assert chunk.data.schema.field(0).type == pa.int16()
+    ops.check_array(chunk.data.column(0).to_numpy(), values * np.int16(3), "int16 scale")
+
+
+def test_a_column_over_the_peers_limit_is_refused(secret_file: Path) -> None:
+    with connected(secret_file, "--max-bytes=4096") as end:
+        with pytest.raises(pa.ArrowInvalid, match="over this peer's limit of 4096 bytes"):
+            exchange(end, command("sum"), column(np.ones(513)))
+        exchange(end, command("sum"), column(np.ones(512)))  # at the limit: served
+        exchange(end, command("sum"), column(np.ones(4096, np.uint8)))  # bytes, not values
+
+
+@pytest.mark.parametrize("flag", ["--max-bytes=0", "--max-bytes=-1", "--max-bytes=4k"])
+def test_a_malformed_limit_is_refused(secret_file: Path, flag: str) -> None:
+    done = subprocess.run(
+        [native.executable(PROGRAM), "--listen=127.0.0.1:0", f"--secret-file={secret_file}", flag],
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert f"malformed argument '{flag}'" in done.stderr
 
 
 def test_more_than_one_batch_is_refused(client: flight.FlightClient) -> None:

@@ -133,6 +133,43 @@ def test_a_call_whose_data_does_not_hold_its_count_is_refused(secret_file: Path)
     assert "payload of 80 bytes does not hold" in details
 
 
+def test_an_integer_sum_comes_back_exact_in_integer_result(secret_file: Path) -> None:
+    values = np.array([2**31 - 1, 2**31 - 1, -5], dtype=np.int32)
+    with running_server(secret_file) as (_, address):
+        channel = GrpcChannel(address, SECRET, TIMEOUT_S, 1 << 20)
+        try:
+            fields = wire.call_fields(proto.Op.SUM, 3, dtype=proto.DTYPE_CODES["int32"])
+            answer = wire.fields(channel.unary(fields + wire.data_prefix(12) + values.tobytes()))
+        finally:
+            channel.close()
+    assert answer[4] == 2 * (2**31 - 1) - 5  # integer_result, exact
+    assert 2 not in answer  # no double on the way
+
+
+@pytest.mark.parametrize(
+    ("fields", "data", "named"),
+    [
+        ({"count": 1, "dtype": 7}, bytes(8), "unknown dtype code 7"),
+        ({"count": 0, "rows": 1, "cols": 1, "dtype": 0}, bytes(24), "a frame is uint8"),
+        ({"count": 0, "rows": 2, "cols": 2, "dtype": 4, "row_stride": 5}, bytes(11), "stride"),
+        ({"count": 0, "rows": 1 << 62, "cols": 1 << 62, "dtype": 4}, b"", "overflow"),
+    ],
+)
+def test_a_call_with_a_hostile_dtype_or_frame_is_refused(
+    secret_file: Path, fields: dict[str, int], data: bytes, named: str
+) -> None:
+    op = proto.Op.FRAME if "rows" in fields else proto.Op.SUM
+    with running_server(secret_file) as (_, address):
+        channel = GrpcChannel(address, SECRET, TIMEOUT_S, 1 << 20)
+        try:
+            request = wire.call_fields(op, **fields) + wire.data_prefix(len(data)) + data
+            code, details = _code(lambda: channel.unary(request))
+        finally:
+            channel.close()
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert named in details
+
+
 def _stream(channel: GrpcChannel, messages: list[bytes]) -> tuple[grpc.StatusCode, str]:
     def drain() -> None:
         for _ in channel.streamed(iter(messages)):
@@ -191,6 +228,8 @@ def _peak_resident_bytes(pid: int) -> int:
         b"\x11\x00\x00",  # result cut short
         b"\x0b",  # wire type 3 (a group) is not in the schema
         b"\x10\x01",  # result as a varint, not a double
+        b"\x22\x00",  # integer_result as bytes, not a varint
+        b"\x20" + b"\xff" * 9 + b"\x03",  # integer_result of 65 bits
     ],
 )
 def test_an_answer_that_breaks_the_wire_format_is_refused(answer: bytes) -> None:
@@ -204,7 +243,14 @@ def test_the_wire_format_round_trips_an_answer() -> None:
                + b"\x18" + wire.varint(1 << 40))  # fmt: skip
     answer = wire.answer(message)
     assert np.array_equal(np.frombuffer(answer.data), values)
-    assert (answer.result, answer.detail) == (2.5, 1 << 40)
+    assert (answer.result, answer.detail, answer.integer_result) == (2.5, 1 << 40, 0)
+    assert wire.answer(b"\x20" + wire.varint((1 << 64) - 1)).integer_result == (1 << 64) - 1
+
+
+def test_a_request_carries_its_dtype_and_row_stride() -> None:
+    fields = wire.call_fields(proto.Op.FRAME, 0, rows=2, cols=3, dtype=4, row_stride=12)
+    assert wire.fields(fields) == {1: proto.Op.FRAME, 3: 2, 4: 3, 7: 4, 8: 12}
+    assert 7 not in wire.fields(wire.call_fields(proto.Op.SUM, 5))  # float64: left out
 
 
 # -- who may call the server --------------------------------------------------

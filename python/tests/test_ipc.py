@@ -92,6 +92,7 @@ def test_python_mirror_matches_the_cpp_layout() -> None:
         assert python == cpp["fields"], struct_name
     constants = layout["constants"]
     assert constants["ops"] == {op.name.lower(): op.value for op in proto.Op}
+    assert constants["dtypes"] == proto.DTYPE_CODES
     assert (constants["magic"], constants["version"]) == (proto.MAGIC, proto.VERSION)
     assert constants["segment_prefix"] == proto.SEGMENT_PREFIX
     assert constants["no_response"] == proto.NO_RESPONSE

@@ -118,8 +118,8 @@ def test_the_peer_refuses_a_request_over_its_limit_without_allocating_it(
     with running_peer(secret_file, "--max-bytes=4096") as (worker, address):
         end = _net_peer.connect(address, SECRET, io_timeout_s=10.0)
         with end:
-            header = struct.pack("<IIIIQQQdQ", proto.MAGIC, proto.VERSION, 1, proto.Op.SUM,
-                                 1 << 57, 0, 0, 0.0, 1 << 60)  # fmt: skip
+            header = struct.pack("<IIIIQQQdQIIQ", proto.MAGIC, proto.VERSION, 1, proto.Op.SUM,
+                                 1 << 57, 0, 0, 0.0, 1 << 60, 0, 0, 0)  # fmt: skip
             end.sendall(header)
             response = _receive_all(end, proto.PIPE_RESPONSE.itemsize)
         status = int.from_bytes(response[8:12], "little")

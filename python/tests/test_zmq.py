@@ -24,6 +24,7 @@ from peer_secret import SECRET
 from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import cli, native, ops, results_file
+from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import _net_peer, _zmq_channel, _zmq_tcp_channel, get
 from interop_bench.strategies import zmq as zmq_strategies
 from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
@@ -159,6 +160,47 @@ def test_zmq_hands_libzmq_the_arrays_own_memory(monkeypatch: pytest.MonkeyPatch)
             assert np.frombuffer(payload).ctypes.data == a.ctypes.data
             assert copy is not zero_copy
             assert (channel.socket.copy_threshold == 0) is zero_copy
+
+
+_HEADER = proto.packer(proto.PIPE_REQUEST, "magic", "row_stride")
+
+
+def test_zmq_sends_a_typed_array_as_its_own_bytes_with_its_dtype_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with ZmqStrategy() as strategy:
+        channel = strategy._channel
+        assert channel is not None
+        spy = _SendSpy(channel.socket)
+        monkeypatch.setattr(channel.socket, "send", spy)
+        for dtype in ops.DTYPES:
+            a = ops.make_vector(10, dtype=dtype)
+            ops.check_sum(strategy.sum(a), a)
+            (header, _), (payload, _) = spy.sent[-2:]
+            assert isinstance(payload, memoryview)
+            assert (payload.nbytes, np.frombuffer(payload, dtype=a.dtype).ctypes.data) == (
+                a.nbytes, a.ctypes.data,
+            )  # fmt: skip
+            fields = _HEADER.unpack(header)
+            assert (fields[9], fields[8]) == (proto.DTYPE_CODES[dtype], a.nbytes)
+
+
+def test_zmq_hands_libzmq_a_padded_frames_own_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    image = ops.make_frame(40, 100, seed=3)[:, :70, :]  # rows 300 bytes apart, 210 of pixels
+    with ZmqStrategy() as strategy:
+        channel = strategy._channel
+        assert channel is not None
+        spy = _SendSpy(channel.socket)
+        monkeypatch.setattr(channel.socket, "send", spy)
+        gray = strategy.frame(image)
+        (header, _), (payload, copy) = spy.sent[-2:]
+    ops.check_array(gray, ops.gray_reference(image), "frame")
+    assert isinstance(payload, memoryview) and not copy
+    assert np.frombuffer(payload, dtype=np.uint8).ctypes.data == image.ctypes.data
+    assert payload.nbytes == 39 * 300 + 210  # the padding between rows goes too
+    assert _HEADER.unpack(header)[11] == 300  # row_stride, in bytes
+    wrapped = gray.base.base  # the reshape's base is the array NumPy made over the message
+    assert isinstance(wrapped, memoryview) and isinstance(wrapped.obj, zmq.Frame)
 
 
 def test_zmq_scale_wraps_the_received_message_and_zmq_copy_its_bytes() -> None:

@@ -2,20 +2,27 @@
 // server whose DoExchange runs the kernel core on the record batch it receives.
 //
 //   ib_flight_peer --listen=HOST:PORT --secret-file=PATH|- [--allow-remote]
-//                  [--once] [--parent=PID] [--fault=die-mid-call|stall]
+//                  [--once] [--parent=PID] [--max-bytes=N]
+//                  [--fault=die-mid-call|stall]
 //
 // It prints "listening HOST PORT" once it listens (PORT 0: an ephemeral one),
 // then serves until killed. Only a loopback HOST is accepted without
 // --allow-remote; every call but the Handshake needs the session token that a
 // client gets by proving it holds the secret (flight_auth.hpp). With --parent
 // it never outlives its parent: PR_SET_PDEATHSIG, and a getppid() check for a
-// parent that died before prctl ran.
+// parent that died before prctl ran. A request whose column holds more than
+// --max-bytes of values (default: the other peers' limit, options.hpp) is
+// refused before the peer allocates anything for it; gRPC itself, which is
+// inside pyarrow's libarrow_flight with its symbols hidden, receives every
+// message whole first (Flight lifts gRPC's message limit and offers only a
+// builder hook typed for the gRPC headers it was built with).
 #include <arrow/flight/server.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -23,10 +30,12 @@
 
 #include "flight_auth.hpp"
 #include "flight_exchange.hpp"
+#include "options.hpp"
 #include "peer_auth.hpp"
 
 namespace {
 
+using interop_bench::flight::ExchangeOptions;
 using interop_bench::flight::Fault;
 
 struct Arguments {
@@ -36,26 +45,31 @@ struct Arguments {
   bool allow_remote = false;
   bool once = false;
   long parent_pid = 0;
-  Fault fault = Fault::kNone;
+  ExchangeOptions exchange{Fault::kNone, interop_bench::ipc::kDefaultMaxPayloadBytes};
 };
 
 class Peer final : public arrow::flight::FlightServerBase {
  public:
-  explicit Peer(Fault fault) : fault_(fault) {}
+  explicit Peer(const ExchangeOptions& options) : options_(options) {}
 
   arrow::Status DoExchange(const arrow::flight::ServerCallContext& context,
                            std::unique_ptr<arrow::flight::FlightMessageReader> reader,
                            std::unique_ptr<arrow::flight::FlightMessageWriter> writer) override {
-    return interop_bench::flight::serve_exchange(context, *reader, *writer, fault_);
+    return interop_bench::flight::serve_exchange(context, *reader, *writer, options_);
   }
 
  private:
-  const Fault fault_;
+  const ExchangeOptions options_;
 };
 
 bool parse_number(std::string_view text, long& value) {
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   return error == std::errc() && end == text.data() + text.size();
+}
+
+bool parse_size(std::string_view text, std::uint64_t& value) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() && value > 0;
 }
 
 bool parse_listen(std::string_view text, Arguments& args) {
@@ -104,8 +118,11 @@ bool parse_argument(std::string_view arg, Arguments& args) {
   if (value_of("--parent=", value)) {
     return parse_number(value, args.parent_pid) && args.parent_pid > 0;
   }
+  if (value_of("--max-bytes=", value)) {
+    return parse_size(value, args.exchange.max_bytes);
+  }
   if (value_of("--fault=", value)) {
-    return parse_fault(value, args.fault);
+    return parse_fault(value, args.exchange.fault);
   }
   args.allow_remote |= arg == "--allow-remote";
   args.once |= arg == "--once";
@@ -129,7 +146,7 @@ int serve(const Arguments& args, std::string secret) {
   arrow::flight::FlightServerOptions options(*location);
   options.auth_handler =
       std::make_shared<interop_bench::flight::SecretAuthHandler>(std::move(secret), args.once);
-  Peer peer(args.fault);
+  Peer peer(args.exchange);
   if (const arrow::Status status = peer.Init(options); !status.ok()) {
     return fail("cannot listen on " + args.host + ": " + status.ToString());
   }

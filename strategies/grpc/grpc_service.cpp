@@ -5,7 +5,6 @@
 #include <memory>
 #include <new>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -46,33 +45,39 @@ std::optional<ipc::CheckedRequest> checked_call(const grpc_array::Request& call,
   request.cols = call.cols();
   request.factor = call.factor();
   request.payload_bytes = payload_bytes;
+  request.dtype = call.dtype();
+  request.row_stride = call.row_stride();
   std::string error;
-  auto checked = ipc::check_request(request, error);
+  auto checked = ipc::check_request(request, error, ipc::Carries::kEveryDType);
   if (!checked) {
     status = Status(StatusCode::INVALID_ARGUMENT, error);
   }
   return checked;
 }
 
-bool aligned(const void* data) {
-  return reinterpret_cast<std::uintptr_t>(data) % alignof(double) == 0;
+// Whether the kernel may read `data` as elements of the checked call's dtype.
+bool aligned(const void* data, const ipc::CheckedRequest& checked) {
+  return reinterpret_cast<std::uintptr_t>(data) % ipc::element_bytes(checked.dtype_code()) == 0;
 }
 
-double* doubles(std::string& bytes) {
-  return reinterpret_cast<double*>(bytes.data());
+// A buffer of at least `bytes` (one, when none), aligned for every element type.
+std::unique_ptr<double[]> buffer_of(std::uint64_t bytes) {
+  return std::make_unique_for_overwrite<double[]>(
+      std::max<std::uint64_t>((bytes + sizeof(double) - 1) / sizeof(double), 1));
 }
 
-// Run the checked call's kernel over `in` into `out`; its result and detail go
-// into `answer`.
-Status run(const ipc::CheckedRequest& checked, double factor, std::span<double> in,
-           std::span<double> out, const ipc::WorkerOptions& options, grpc_array::Answer& answer) {
+// Run the checked call's kernel (of its dtype) over `in` into `out`; its
+// result and detail go into `answer`.
+Status run(const ipc::CheckedRequest& checked, double factor, void* in, void* out,
+           const ipc::WorkerOptions& options, grpc_array::Answer& answer) {
   if (options.fault == ipc::Fault::kSlow) ipc::stall(options);
-  ipc::Answer done = ipc::run_kernel(checked.op, checked.shape, factor, in, out);
+  ipc::Answer done = ipc::run_kernel(checked, factor, in, out);
   if (done.status != ipc::Status::kOk) {
     return Status(StatusCode::INVALID_ARGUMENT, done.error);
   }
   answer.set_result(done.result);
-  answer.set_detail(reinterpret_cast<std::uintptr_t>(in.data()));
+  answer.set_integer_result(done.integer_result);
+  answer.set_detail(reinterpret_cast<std::uintptr_t>(in));
   return Status::OK;
 }
 
@@ -108,20 +113,19 @@ Status answer_request(const grpc_array::Request& request, const ipc::WorkerOptio
   if (checked->op == ipc::Op::kSquare) {
     in_bytes = answer.mutable_data();  // squared where the reply sends it from
     *in_bytes = data;
-  } else if (!aligned(data.data())) {
+  } else if (!aligned(data.data(), *checked)) {
     aligned_copy = data;
     in_bytes = &aligned_copy;
   }
   // The kernels other than square only read their input: the request's own bytes.
-  double* in = in_bytes != nullptr && !in_bytes->empty()
-                   ? doubles(*in_bytes)
-                   : reinterpret_cast<double*>(const_cast<char*>(data.data()));
-  std::span<double> out;
-  if (checked->out_elements > 0) {
-    answer.mutable_data()->resize(checked->out_elements * ipc::kElementBytes);
-    out = {doubles(*answer.mutable_data()), checked->out_elements};
+  void* in =
+      in_bytes != nullptr && !in_bytes->empty() ? in_bytes->data() : const_cast<char*>(data.data());
+  void* out = nullptr;
+  if (checked->out_bytes() > 0) {
+    answer.mutable_data()->resize(checked->out_bytes());
+    out = answer.mutable_data()->data();
   }
-  return run(*checked, request.factor(), {in, checked->in_elements}, out, options, answer);
+  return run(*checked, request.factor(), in, out, options, answer);
 } catch (const std::bad_alloc&) {
   return Status(StatusCode::RESOURCE_EXHAUSTED, "out of memory for the request's arrays");
 }
@@ -145,10 +149,8 @@ Status ArrayService::Stream(
   const auto checked = checked_call(piece, total, options_.max_payload_bytes, status);
   if (!checked) return status;
   const double factor = piece.factor();
-  const auto in =
-      std::make_unique_for_overwrite<double[]>(std::max<std::uint64_t>(checked->in_elements, 1));
-  const auto out =
-      std::make_unique_for_overwrite<double[]>(std::max<std::uint64_t>(checked->out_elements, 1));
+  const auto in = buffer_of(checked->in_bytes());
+  const auto out = buffer_of(checked->out_bytes());
   std::uint64_t received = 0;
   do {
     const std::string& data = piece.data();
@@ -166,12 +168,11 @@ Status ArrayService::Stream(
                                                     std::to_string(total) + " bytes it announced");
   }
   grpc_array::Answer answer;
-  status = run(*checked, factor, {in.get(), checked->in_elements},
-               {out.get(), checked->out_elements}, options_, answer);
+  status = run(*checked, factor, in.get(), out.get(), options_, answer);
   if (!status.ok()) return status;
   const char* reply =
       reinterpret_cast<const char*>(checked->op == ipc::Op::kSquare ? in.get() : out.get());
-  const std::uint64_t reply_bytes = ipc::reply_elements(*checked) * ipc::kElementBytes;
+  const std::uint64_t reply_bytes = ipc::reply_bytes(*checked);
   std::uint64_t sent = 0;
   do {  // the first answer carries the result, every one a piece of the reply
     const std::uint64_t size = std::min<std::uint64_t>(kChunkBytes, reply_bytes - sent);

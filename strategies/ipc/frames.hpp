@@ -14,26 +14,31 @@
 
 namespace interop_bench::ipc {
 
-// A request header that passed check_request: the kernel op, its shape, and the
-// elements of its input (the payload) and of its separate output.
-struct CheckedRequest {
-  Op op = Op::kSum;
-  Shape shape;
-  std::uint64_t in_elements = 0;
-  std::uint64_t out_elements = 0;
-};
+// Which element types a transport's worker carries: float64 alone until it
+// reads and writes its arrays by the request's dtype (transitional: every
+// transport carries every dtype once ported, and this goes).
+enum class Carries { kFloat64Only, kEveryDType };
 
 // The kernel request a header names, or nullopt with `error` set when its op is
-// not a kernel op, its shape is impossible, or its payload_bytes do not hold
-// exactly the elements the shape reads. Magic, version and kStop are the
+// not a kernel op, its dtype is unknown (or not carried), its shape is
+// impossible, or its payload_bytes do not hold exactly the bytes the shape
+// reads. A row_stride of 0 means packed rows. Magic, version and kStop are the
 // caller's to check first: what a transport does after them differs.
-std::optional<CheckedRequest> check_request(const PipeRequest& request, std::string& error);
+std::optional<CheckedRequest> check_request(const PipeRequest& request, std::string& error,
+                                            Carries carries = Carries::kFloat64Only);
 
 // Elements of the reply payload: square's input squared in place, else the output.
 std::uint64_t reply_elements(const CheckedRequest& request) noexcept;
 
-// The response header to `answer`, announcing `elements` of payload when it is
-// an ok answer (none otherwise); `fault` makes it misbehave for the tests.
+// Bytes of the reply payload (reply_elements of the request's dtype).
+std::uint64_t reply_bytes(const CheckedRequest& request) noexcept;
+
+// The response header to `answer`, announcing `payload_bytes` when it is an ok
+// answer (none otherwise); `fault` makes it misbehave for the tests.
+PipeResponse reply_header(std::uint32_t seq, const Answer& answer, std::uint64_t payload_bytes,
+                          Fault fault);
+
+// reply_header for `elements` of float64 (the transports that carry float64 only).
 PipeResponse response_header(std::uint32_t seq, const Answer& answer, std::uint64_t elements,
                              Fault fault);
 

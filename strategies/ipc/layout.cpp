@@ -24,7 +24,7 @@ void print_control(std::FILE* out) {
   IB_FIELD(Control, op);
   IB_FIELD(Control, in_arena);
   IB_FIELD(Control, out_arena);
-  IB_FIELD(Control, reserved0);
+  IB_FIELD(Control, dtype);
   IB_FIELD(Control, count);
   IB_FIELD(Control, rows);
   IB_FIELD(Control, cols);
@@ -40,6 +40,7 @@ void print_control(std::FILE* out) {
   IB_FIELD(Control, reserved1);
   IB_FIELD(Control, result);
   IB_FIELD(Control, detail);
+  IB_FIELD(Control, integer_result);
   IB_FIELD(Control, error_text);
   std::fprintf(out, "}},\n");
 }
@@ -56,6 +57,9 @@ void print_pipe_request(std::FILE* out) {
   IB_FIELD(PipeRequest, cols);
   IB_FIELD(PipeRequest, factor);
   IB_FIELD(PipeRequest, payload_bytes);
+  IB_FIELD(PipeRequest, dtype);
+  IB_FIELD(PipeRequest, reserved);
+  IB_FIELD(PipeRequest, row_stride);
   std::fprintf(out, "}},\n");
 }
 
@@ -69,6 +73,7 @@ void print_pipe_response(std::FILE* out) {
   IB_FIELD(PipeResponse, result);
   IB_FIELD(PipeResponse, detail);
   IB_FIELD(PipeResponse, payload_bytes);
+  IB_FIELD(PipeResponse, integer_result);
   IB_FIELD(PipeResponse, error_text);
   std::fprintf(out, "}},\n");
 }
@@ -114,8 +119,14 @@ void print_layout(std::FILE* out) {
   std::fprintf(out, "\"matrix_sum\": %u, \"scale\": %u, \"probe\": %u, \"map_arena\": %u, ",
                static_cast<unsigned>(Op::kMatrixSum), static_cast<unsigned>(Op::kScale),
                static_cast<unsigned>(Op::kProbe), static_cast<unsigned>(Op::kMapArena));
-  std::fprintf(out, "\"unmap_arena\": %u, \"stop\": %u}},\n",
-               static_cast<unsigned>(Op::kUnmapArena), static_cast<unsigned>(Op::kStop));
+  std::fprintf(out, "\"unmap_arena\": %u, \"stop\": %u, \"frame\": %u}, ",
+               static_cast<unsigned>(Op::kUnmapArena), static_cast<unsigned>(Op::kStop),
+               static_cast<unsigned>(Op::kFrame));
+  std::fprintf(out, "\"dtypes\": {\"float64\": %u, \"float32\": %u, \"int32\": %u, ",
+               static_cast<unsigned>(DType::kFloat64), static_cast<unsigned>(DType::kFloat32),
+               static_cast<unsigned>(DType::kInt32));
+  std::fprintf(out, "\"int16\": %u, \"uint8\": %u}},\n", static_cast<unsigned>(DType::kInt16),
+               static_cast<unsigned>(DType::kUInt8));
   std::fprintf(out, "  \"structs\": {\n");
   print_control(out);
   print_pipe_request(out);

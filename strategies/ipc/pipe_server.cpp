@@ -19,11 +19,12 @@
 namespace interop_bench::ipc {
 namespace {
 
-// A buffer of doubles that grows and is never zero-filled (it is always
-// overwritten by a read before use).
+// A buffer that grows and is never zero-filled (it is always overwritten by a
+// read before use); held as doubles, so aligned for every dtype.
 class Buffer {
  public:
-  double* reserve(std::uint64_t elements) {
+  void* reserve(std::uint64_t bytes) {
+    const std::uint64_t elements = (bytes + sizeof(double) - 1) / sizeof(double);
     if (elements > capacity_) {
       data_.reset(new double[elements]);
       capacity_ = elements;
@@ -73,16 +74,16 @@ class PipeServer {
       return false;
     }
     std::string error;
-    const auto checked = check_request(request, error);
+    const auto checked = check_request(request, error, Carries::kEveryDType);
     if (!checked) {
       return discard(in_fd_, request.payload_bytes) &&
              respond(request.seq, error_answer(error), nullptr, 0);
     }
-    double* in = nullptr;
-    double* out = nullptr;
+    void* in = nullptr;
+    void* out = nullptr;
     try {
-      in = input_.reserve(checked->in_elements);
-      out = output_.reserve(checked->out_elements);
+      in = input_.reserve(checked->in_bytes());
+      out = output_.reserve(checked->out_bytes());
     } catch (const std::bad_alloc&) {
       return discard(in_fd_, request.payload_bytes) &&
              respond(request.seq, error_answer("out of memory for the request's arrays"), nullptr,
@@ -92,20 +93,18 @@ class PipeServer {
       return false;
     }
     if (options_.fault == Fault::kSlow) stall(options_);
-    Answer answer = run_kernel(checked->op, checked->shape, request.factor,
-                               {in, checked->in_elements}, {out, checked->out_elements});
+    Answer answer = run_kernel(*checked, request.factor, in, out);
     answer.detail = reinterpret_cast<std::uintptr_t>(in);
-    const double* reply = checked->op == Op::kSquare ? in : out;
-    return respond(request.seq, answer, reply, reply_elements(*checked));
+    const void* reply = checked->op == Op::kSquare ? in : out;
+    return respond(request.seq, answer, reply, reply_bytes(*checked));
   }
 
-  bool respond(std::uint32_t seq, const Answer& answer, const double* data,
-               std::uint64_t elements) {
-    const PipeResponse response = response_header(seq, answer, elements, options_.fault);
+  bool respond(std::uint32_t seq, const Answer& answer, const void* data, std::uint64_t bytes) {
+    const PipeResponse response = reply_header(seq, answer, bytes, options_.fault);
     if (!write_all(out_fd_, &response, sizeof response)) {
       return false;
     }
-    const std::uint64_t payload_bytes = answer.status == Status::kOk ? elements * kElementBytes : 0;
+    const std::uint64_t payload_bytes = answer.status == Status::kOk ? bytes : 0;
     const bool mid_reply_fault =
         options_.fault == Fault::kStallReply || options_.fault == Fault::kDieMidReply;
     if (mid_reply_fault && payload_bytes > 0) {
@@ -119,8 +118,7 @@ class PipeServer {
         std::_Exit(3);
       }
       stall(options_);
-      return write_all(out_fd_, reinterpret_cast<const std::byte*>(data) + half,
-                       payload_bytes - half);
+      return write_all(out_fd_, static_cast<const std::byte*>(data) + half, payload_bytes - half);
     }
     return write_all(out_fd_, data, payload_bytes);
   }

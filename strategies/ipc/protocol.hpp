@@ -14,8 +14,8 @@
 
 namespace interop_bench::ipc {
 
-inline constexpr std::uint32_t kMagic = 0x48534249;  // the bytes "IBSH"
-inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kMagic = 0x48534249;       // the bytes "IBSH"
+inline constexpr std::uint32_t kVersion = 2;              // 2: dtype codes, kFrame, integer sums
 inline constexpr std::size_t kNameBytes = 64;             // segment name, NUL-terminated
 inline constexpr std::size_t kErrorTextBytes = 200;       // error message, NUL-terminated
 inline constexpr std::uint32_t kMaxArenas = 32;           // data segments mapped at once
@@ -33,6 +33,18 @@ enum class Op : std::uint32_t {
   kMapArena = 6,    // map segment `arena_name` as data arena `in_arena`
   kUnmapArena = 7,  // unmap data arena `in_arena`
   kStop = 8,        // answer, then exit
+  kFrame = 9,       // rows x cols RGB pixels (uint8, row_stride bytes apart) to gray
+};
+
+// The element type of a request's arrays. 0 is float64, so that a zero-filled
+// request means what every request meant before dtypes existed. kFrame's
+// arrays are bytes: its dtype is kUInt8.
+enum class DType : std::uint32_t {
+  kFloat64 = 0,
+  kFloat32 = 1,
+  kInt32 = 2,
+  kInt16 = 3,
+  kUInt8 = 4,
 };
 
 enum class Status : std::uint32_t { kOk = 0, kError = 1 };
@@ -55,15 +67,15 @@ struct Control {
   std::uint32_t worker_waiting;  // 1 while the worker sleeps (written by the worker)
   std::uint32_t op;
   std::uint32_t in_arena;   // data arena of the input (and of kMap/kUnmapArena)
-  std::uint32_t out_arena;  // data arena of scale's output
-  std::uint32_t reserved0;
-  std::uint64_t count;  // elements of a vector
-  std::uint64_t rows;   // matrix_sum's shape ...
+  std::uint32_t out_arena;  // data arena of scale's and frame's output
+  std::uint32_t dtype;      // a DType: the element type of input and output
+  std::uint64_t count;      // elements of a vector
+  std::uint64_t rows;       // matrix_sum's and frame's shape ...
   std::uint64_t cols;
-  std::uint64_t row_stride;   // ... and elements between row starts
+  std::uint64_t row_stride;   // ... and elements between row starts (frame: bytes)
   std::uint64_t in_offset;    // bytes from the start of the input arena
   std::uint64_t out_offset;   // bytes from the start of the output arena
-  double factor;              // scale's k
+  double factor;              // scale's k (for an integer dtype, an integer it holds)
   std::uint64_t arena_bytes;  // size of the arena to map
   char arena_name[kNameBytes];
   // -- response: written by the worker -----------------------------------
@@ -71,13 +83,16 @@ struct Control {
   std::uint32_t client_waiting;            // 1 while the client sleeps (written by the client)
   std::uint32_t status;
   std::uint32_t reserved1;
-  double result;         // sum / matrix_sum
-  std::uint64_t detail;  // kProbe: the byte offset the input was read at
+  double result;                 // sum / matrix_sum of a float dtype (float32's widened)
+  std::uint64_t detail;          // kProbe: the byte offset the input was read at
+  std::uint64_t integer_result;  // ... of an integer dtype: int64 bits, uint64 for kUInt8
   char error_text[kErrorTextBytes];
 };
 
-// One request over the pipe: this header, then `payload_bytes` of float64
-// data (the vector, or the matrix packed row by row).
+// One request over the pipe: this header, then `payload_bytes` of `dtype`
+// data (the vector; the matrix or the frame row by row, `row_stride` apart).
+// The fields after payload_bytes came with version 2; zero means float64 and
+// packed rows.
 struct PipeRequest {
   std::uint32_t magic;
   std::uint32_t version;
@@ -88,18 +103,22 @@ struct PipeRequest {
   std::uint64_t cols;
   double factor;
   std::uint64_t payload_bytes;
+  std::uint32_t dtype;       // a DType
+  std::uint32_t reserved;    // 0
+  std::uint64_t row_stride;  // elements (frame: bytes) between row starts; 0: packed
 };
 
-// One response over the pipe: this header, then `payload_bytes` of float64
-// data (square's and scale's output).
+// One response over the pipe: this header, then `payload_bytes` of the
+// request's dtype (square's and scale's output; frame's gray image, bytes).
 struct PipeResponse {
   std::uint32_t magic;
   std::uint32_t seq;
   std::uint32_t status;
   std::uint32_t reserved;
-  double result;
+  double result;         // a float dtype's sum (float32's widened)
   std::uint64_t detail;  // kProbe: the worker's own address of the data it read
   std::uint64_t payload_bytes;
+  std::uint64_t integer_result;  // an integer dtype's sum: int64 bits, uint64 for kUInt8
   char error_text[kErrorTextBytes];
 };
 

@@ -134,6 +134,135 @@ TEST_F(ShmServerTest, TheClientsRequestIsAnsweredAsSent) {
   EXPECT_EQ(got.detail, sent.in_offset);
 }
 
+// Typed requests: arena 1 holds raw bytes, read as the request's dtype says.
+class TypedShmServerTest : public ShmServerTest {
+ protected:
+  TypedShmServerTest() : bytes_(4096) {
+    server_.attach_arena(1, bytes_.data(), bytes_.size());
+    control_.in_arena = 1;
+    control_.out_arena = 1;
+  }
+
+  // As request(), over `dtype`, with the output (scale's, frame's) at `out_offset`.
+  void typed(ipc::Op op, ipc::DType dtype, std::uint64_t count, std::uint64_t offset,
+             std::uint64_t out_offset = 0) {
+    control_.dtype = static_cast<std::uint32_t>(dtype);
+    control_.op = static_cast<std::uint32_t>(op);
+    control_.count = count;
+    control_.in_offset = offset;
+    control_.out_offset = out_offset;
+    ASSERT_TRUE(server_.handle(++seq_));
+  }
+
+  template <class T>
+  T* at(std::uint64_t offset) {
+    return reinterpret_cast<T*>(bytes_.data() + offset);
+  }
+
+  alignas(64) std::vector<unsigned char> bytes_;
+};
+
+TEST_F(TypedShmServerTest, SumsEachDtypeWithItsOwnKernelAndExactIntegers) {
+  const std::int32_t ints[3] = {2'000'000'000, 2'000'000'000, -7};  // over int32: summed in 64 bits
+  std::memcpy(at<std::int32_t>(0), ints, sizeof ints);
+  typed(ipc::Op::kSum, ipc::DType::kInt32, 3, 0);
+  ASSERT_TRUE(ok()) << error();
+  EXPECT_EQ(static_cast<std::int64_t>(control_.integer_result), 3'999'999'993);
+  const std::int16_t shorts[2] = {-5, -6};
+  std::memcpy(at<std::int16_t>(64), shorts, sizeof shorts);
+  typed(ipc::Op::kSum, ipc::DType::kInt16, 2, 64);
+  EXPECT_EQ(static_cast<std::int64_t>(control_.integer_result), -11);
+  std::memset(at<std::uint8_t>(128), 255, 10);
+  typed(ipc::Op::kSum, ipc::DType::kUInt8, 10, 128);
+  EXPECT_EQ(control_.integer_result, 2550u);
+  const float floats[2] = {0.5F, 0.25F};
+  std::memcpy(at<float>(256), floats, sizeof floats);
+  typed(ipc::Op::kSum, ipc::DType::kFloat32, 2, 256);
+  EXPECT_EQ(control_.result, 0.75);
+}
+
+TEST_F(TypedShmServerTest, ScalesIntegersByIntegersOnly) {
+  const std::int16_t shorts[2] = {300, -2};
+  std::memcpy(at<std::int16_t>(0), shorts, sizeof shorts);
+  control_.factor = 300.0;  // 300 * 300 wraps around in int16, as NumPy's does
+  typed(ipc::Op::kScale, ipc::DType::kInt16, 2, 0, 64);
+  ASSERT_TRUE(ok()) << error();
+  EXPECT_EQ(at<std::int16_t>(64)[0], static_cast<std::int16_t>(90000 - 65536 * 1));
+  EXPECT_EQ(at<std::int16_t>(64)[1], -600);
+  for (const double bad : {1.5, 40000.0, std::numeric_limits<double>::quiet_NaN()}) {
+    control_.factor = bad;
+    ASSERT_TRUE(server_.handle(++seq_));
+    EXPECT_FALSE(ok()) << bad;
+    EXPECT_NE(error().find("scale factor"), std::string::npos) << error();
+  }
+}
+
+TEST_F(TypedShmServerTest, RefusesUnknownDtypesAndOffsetsMisalignedForTheDtype) {
+  typed(ipc::Op::kSum, static_cast<ipc::DType>(5), 1, 0);
+  EXPECT_FALSE(ok());
+  EXPECT_EQ(error(), "unknown dtype code 5");
+  control_.dtype = 0xFFFFFFFF;
+  request(ipc::Op::kSum, 1, 0);
+  EXPECT_FALSE(ok());
+  typed(ipc::Op::kSum, ipc::DType::kFloat32, 1, 2);  // a float at an odd half-word
+  EXPECT_FALSE(ok());
+  typed(ipc::Op::kSum, ipc::DType::kInt16, 1, 2);  // fine for an int16
+  EXPECT_TRUE(ok()) << error();
+  typed(ipc::Op::kSum, ipc::DType::kUInt8, 4096, 1);  // one byte past the arena
+  EXPECT_FALSE(ok());
+  typed(ipc::Op::kSum, ipc::DType::kInt32, kMax / 2, 0);  // bytes overflow 64 bits
+  EXPECT_FALSE(ok());
+}
+
+TEST_F(TypedShmServerTest, ConvertsAPaddedFrameInPlace) {
+  // 2 rows of 2 pixels, rows 8 bytes apart (2 bytes of padding each).
+  const std::uint8_t rgb[16] = {255, 255, 255, 0, 0, 0, 9, 9, 255, 0, 0, 0, 0, 255, 9, 9};
+  std::memcpy(at<std::uint8_t>(0), rgb, sizeof rgb);
+  control_.rows = 2;
+  control_.cols = 2;
+  control_.row_stride = 8;
+  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0, 100);
+  ASSERT_TRUE(ok()) << error();
+  const std::uint8_t* gray = at<std::uint8_t>(100);
+  EXPECT_EQ(gray[0], 255);
+  EXPECT_EQ(gray[1], 0);
+  EXPECT_EQ(gray[2], (77 * 255 + 128) >> 8);
+  EXPECT_EQ(gray[3], (29 * 255 + 128) >> 8);
+}
+
+TEST_F(TypedShmServerTest, RefusesImpossibleFrames) {
+  control_.rows = 2;
+  control_.cols = 4;
+  control_.row_stride = 11;  // shorter than 4 pixels
+  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0);
+  EXPECT_FALSE(ok());
+  EXPECT_NE(error().find("row stride"), std::string::npos) << error();
+  control_.row_stride = 12;
+  typed(ipc::Op::kFrame, ipc::DType::kFloat64, 0, 0);  // frames are bytes
+  EXPECT_FALSE(ok());
+  EXPECT_NE(error().find("a frame is uint8"), std::string::npos) << error();
+  control_.cols = kMax / 2;  // 3 bytes per pixel overflow
+  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0);
+  EXPECT_FALSE(ok());
+  control_.rows = 1u << 20;
+  control_.cols = 1u << 20;
+  control_.row_stride = 3u << 20;  // fits 64 bits, not the arena
+  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0);
+  EXPECT_FALSE(ok());
+  EXPECT_NE(error().find("outside the mapped arenas"), std::string::npos) << error();
+  control_.rows = kMax;
+  control_.cols = kMax / 3;
+  control_.row_stride = kMax;  // rows * cols overflows
+  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0);
+  EXPECT_FALSE(ok());
+  control_.rows = 4;
+  control_.cols = 2;
+  control_.row_stride = 6;
+  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0, 4090);  // the gray image runs past the arena
+  EXPECT_FALSE(ok());
+  EXPECT_NE(error().find("output"), std::string::npos) << error();
+}
+
 TEST(ArenaTable, FindsOnlyRangesWhollyInsideAnArena) {
   std::vector<double> first(100), second(10);
   ipc::ArenaTable arenas;
@@ -167,11 +296,14 @@ TEST(SegmentNames, OnlyThePrefixAndWordCharacters) {
 }
 
 TEST(Fits, ChecksBoundsWithoutOverflow) {
-  EXPECT_TRUE(ipc::fits(0, 10, 80));
-  EXPECT_FALSE(ipc::fits(8, 10, 80));
-  EXPECT_FALSE(ipc::fits(88, 0, 80));
-  EXPECT_FALSE(ipc::fits(0, kMax, 80));
-  EXPECT_FALSE(ipc::fits(4, 1, 80));
+  EXPECT_TRUE(ipc::fits(0, 80, 8, 80));
+  EXPECT_FALSE(ipc::fits(8, 80, 8, 80));
+  EXPECT_FALSE(ipc::fits(88, 0, 8, 80));
+  EXPECT_FALSE(ipc::fits(0, kMax, 8, 80));
+  EXPECT_FALSE(ipc::fits(4, 8, 8, 80));  // misaligned for a double ...
+  EXPECT_TRUE(ipc::fits(4, 8, 4, 80));   // ... not for a float
+  EXPECT_TRUE(ipc::fits(79, 1, 1, 80));
+  EXPECT_FALSE(ipc::fits(0, 1, 0, 80));
 }
 
 // The pipe server over two real pipes, in this process.
@@ -244,6 +376,47 @@ TEST_F(PipeServerTest, SumsThenRefusesALyingPayloadAndStaysInStep) {
   EXPECT_NE(std::string(second.error_text).find("does not hold 1000"), std::string::npos);
   const auto third = read_response();
   EXPECT_EQ(std::string(third.error_text), "unknown op 42");
+}
+
+TEST_F(PipeServerTest, CarriesTypedArraysAndPackedFramesAndChecksTheirBytes) {
+  std::vector<std::byte> bytes;
+  const std::uint8_t values[3] = {200, 100, 250};
+  auto sum = header(ipc::Op::kSum, 3, sizeof values);
+  sum.dtype = static_cast<std::uint32_t>(ipc::DType::kUInt8);
+  append(bytes, &sum, sizeof sum);
+  append(bytes, values, sizeof values);
+  auto frame = header(ipc::Op::kFrame, 0, 6);  // 1 x 2 pixels, packed (row_stride 0)
+  frame.dtype = static_cast<std::uint32_t>(ipc::DType::kUInt8);
+  frame.rows = 1;
+  frame.cols = 2;
+  const std::uint8_t rgb[6] = {0, 255, 0, 0, 0, 0};
+  append(bytes, &frame, sizeof frame);
+  append(bytes, rgb, sizeof rgb);
+  auto short_frame = frame;  // 2 rows of 2 pixels need 12 bytes, 6 are announced
+  short_frame.rows = 2;
+  append(bytes, &short_frame, sizeof short_frame);
+  append(bytes, rgb, sizeof rgb);
+  auto as_int32 = sum;  // 3 bytes hold no whole int32
+  as_int32.dtype = static_cast<std::uint32_t>(ipc::DType::kInt32);
+  append(bytes, &as_int32, sizeof as_int32);
+  append(bytes, values, sizeof values);
+  EXPECT_EQ(serve(bytes), 0);
+
+  const auto first = read_response();
+  ASSERT_EQ(first.status, static_cast<std::uint32_t>(ipc::Status::kOk)) << first.error_text;
+  EXPECT_EQ(first.integer_result, 550u);
+  const auto second = read_response();
+  ASSERT_EQ(second.status, static_cast<std::uint32_t>(ipc::Status::kOk)) << second.error_text;
+  ASSERT_EQ(second.payload_bytes, 2u);
+  std::uint8_t gray[2] = {};
+  ASSERT_EQ(read(from_worker_[0], gray, sizeof gray), 2);
+  EXPECT_EQ(gray[0], (150 * 255 + 128) >> 8);
+  EXPECT_EQ(gray[1], 0);
+  const auto third = read_response();
+  EXPECT_NE(std::string(third.error_text).find("does not hold 12 elements"), std::string::npos)
+      << third.error_text;
+  const auto fourth = read_response();
+  EXPECT_EQ(fourth.status, static_cast<std::uint32_t>(ipc::Status::kError));
 }
 
 TEST_F(PipeServerTest, StopsOnABrokenFrame) {

@@ -6,6 +6,7 @@ namespace interop_bench::ipc {
 
 std::uint32_t send(Control* control, const Request& request, std::uint32_t seq) noexcept {
   control->op = request.op;
+  control->dtype = request.dtype;
   control->in_arena = request.in_arena;
   control->out_arena = request.out_arena;
   control->count = request.count;
@@ -22,7 +23,8 @@ std::uint32_t send(Control* control, const Request& request, std::uint32_t seq) 
 }
 
 Response read_response(const Control* control) noexcept {
-  return Response{control->response_seq, control->status, control->result, control->detail};
+  return Response{control->response_seq, control->status, control->result, control->integer_result,
+                  control->detail};
 }
 
 void ArenaTable::set(std::uint32_t index, const void* base, std::uint64_t bytes) noexcept {

@@ -15,6 +15,7 @@ namespace interop_bench::ipc {
 // The request fields of the control block (everything but the arena name).
 struct Request {
   std::uint32_t op = 0;
+  std::uint32_t dtype = 0;  // a DType
   std::uint32_t in_arena = 0;
   std::uint64_t in_offset = 0;
   std::uint32_t out_arena = 0;
@@ -31,6 +32,7 @@ struct Response {
   std::uint32_t seq = 0;
   std::uint32_t status = 0;
   double result = 0.0;
+  std::uint64_t integer_result = 0;
   std::uint64_t detail = 0;
 };
 

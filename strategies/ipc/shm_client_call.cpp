@@ -89,7 +89,7 @@ bool idle(Client* self) {
 
 // One exchange, made while `Busy`; the result, or nullopt with an exception
 // set. Every failure but a clean refusal abandons the worker.
-std::optional<double> exchange(Client* self, const ipc::Request& request) {
+std::optional<ipc::Response> exchange(Client* self, const ipc::Request& request) {
   ipc::Control* control = self->control;
   if (control == nullptr) {
     closed_error();
@@ -127,7 +127,22 @@ std::optional<double> exchange(Client* self, const ipc::Request& request) {
     }
     return std::nullopt;
   }
-  return response.result;
+  return response;
+}
+
+PyObject* result_object(const ipc::Response& response, std::uint32_t dtype) {
+  switch (static_cast<ipc::DType>(dtype)) {
+    case ipc::DType::kFloat64:
+    case ipc::DType::kFloat32:
+      return PyFloat_FromDouble(response.result);
+    case ipc::DType::kInt32:
+    case ipc::DType::kInt16:
+      return PyLong_FromLongLong(static_cast<long long>(response.integer_result));
+    case ipc::DType::kUInt8:
+      return PyLong_FromUnsignedLongLong(response.integer_result);
+  }
+  PyErr_Format(PyExc_ValueError, "unknown dtype code %u", dtype);
+  return nullptr;
 }
 
 }  // namespace interop_bench::ipc::client

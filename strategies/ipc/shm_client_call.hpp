@@ -92,11 +92,12 @@ class Busy {
 // True when no call is in progress; else false with the error Busy raises.
 bool idle(Client* self);
 
-// One exchange, made while `Busy`; the result, or nullopt with an exception
+// One exchange, made while `Busy`; the response, or nullopt with an exception
 // set. Every failure but a clean refusal abandons the worker.
-std::optional<double> exchange(Client* self, const Request& request);
+std::optional<ipc::Response> exchange(Client* self, const Request& request);
 
-// memcpy, with the GIL released around large copies as around large kernels.
-void copy_bytes(void* to, const void* from, std::uint64_t count);
+// The response's result as the Python number a strategy returns for `dtype`:
+// a float for the float dtypes, an exact int for the integer ones.
+PyObject* result_object(const ipc::Response& response, std::uint32_t dtype);
 
 }  // namespace interop_bench::ipc::client

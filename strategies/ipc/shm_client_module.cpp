@@ -43,32 +43,61 @@ using namespace interop_bench::ipc::client;  // NOLINT: the module is the client
 
 namespace {
 
-// The float64 array behind a vector argument when the native path may take it:
-// a NumPy array, 1-D, C-contiguous, aligned, native byte order (and writable
-// when `writable`), not empty. nullptr otherwise.
-PyArrayObject* native_vector(PyObject* a, bool writable) {
+// The protocol's dtype code of a NumPy type number, or nullopt for a type the
+// protocol does not carry (the fallback then raises the usual TypeError).
+std::optional<std::uint32_t> dtype_code(int type_number) {
+  ipc::DType dtype;
+  switch (type_number) {
+    case NPY_FLOAT64:
+      dtype = ipc::DType::kFloat64;
+      break;
+    case NPY_FLOAT32:
+      dtype = ipc::DType::kFloat32;
+      break;
+    case NPY_INT32:
+      dtype = ipc::DType::kInt32;
+      break;
+    case NPY_INT16:
+      dtype = ipc::DType::kInt16;
+      break;
+    case NPY_UINT8:
+      dtype = ipc::DType::kUInt8;
+      break;
+    default:
+      return std::nullopt;
+  }
+  return static_cast<std::uint32_t>(dtype);
+}
+
+// The array behind a vector argument when the native path may take it: a NumPy
+// array of a dtype the protocol carries (its code in `dtype`), 1-D,
+// C-contiguous, aligned, native byte order (and writable when `writable`), not
+// empty. nullptr otherwise.
+PyArrayObject* native_vector(PyObject* a, bool writable, std::uint32_t* dtype) {
   if (!PyArray_Check(a)) return nullptr;
   auto* array = reinterpret_cast<PyArrayObject*>(a);
-  if (PyArray_NDIM(array) != 1 || PyArray_TYPE(array) != NPY_DOUBLE ||
-      !PyArray_ISCARRAY_RO(array) || (writable && !PyArray_ISWRITEABLE(array)) ||
-      PyArray_DIM(array, 0) == 0) {
+  const auto code = dtype_code(PyArray_TYPE(array));
+  if (!code || PyArray_NDIM(array) != 1 || !PyArray_ISCARRAY_RO(array) ||
+      (writable && !PyArray_ISWRITEABLE(array)) || PyArray_DIM(array, 0) == 0) {
     return nullptr;
   }
+  *dtype = *code;
   return array;
 }
 
 // memcpy, with the GIL released around large copies as around large kernels.
-void copy_bytes(void* to, const void* from, std::uint64_t count) {
-  binding::run_releasing_gil(count, [&] { std::memcpy(to, from, count * sizeof(double)); });
+void copy_bytes(void* to, const void* from, std::uint64_t bytes) {
+  binding::run_releasing_gil(bytes / sizeof(double), [&] { std::memcpy(to, from, bytes); });
 }
 
 // sum or square of `a`: in place when it lies in an arena (zero-copy clients),
 // else through the scratch block; the fallback when neither applies.
 PyObject* vector_op(Client* self, PyObject* a, ipc::Op op, PyObject* fallback) {
   const bool square = op == ipc::Op::kSquare;
-  PyArrayObject* array = native_vector(a, square);
+  std::uint32_t dtype = 0;
+  PyArrayObject* array = native_vector(a, square, &dtype);
   const std::uint64_t count = array ? static_cast<std::uint64_t>(PyArray_DIM(array, 0)) : 0;
-  const std::uint64_t bytes = count * sizeof(double);
+  const std::uint64_t bytes = array ? static_cast<std::uint64_t>(PyArray_NBYTES(array)) : 0;
   std::optional<ipc::Place> place;
   void* scratch = nullptr;
   if (array != nullptr && self->zero_copy) place = self->arenas.find(PyArray_DATA(array), bytes);
@@ -82,16 +111,17 @@ PyObject* vector_op(Client* self, PyObject* a, ipc::Op op, PyObject* fallback) {
   }
   const Busy busy(self);
   if (!busy) return nullptr;
-  if (scratch != nullptr) copy_bytes(scratch, PyArray_DATA(array), count);
+  if (scratch != nullptr) copy_bytes(scratch, PyArray_DATA(array), bytes);
   ipc::Request request;
   request.op = static_cast<std::uint32_t>(op);
+  request.dtype = dtype;
   request.count = count;
   request.in_arena = place->arena;
   request.in_offset = place->offset;
-  const std::optional<double> result = exchange(self, request);
-  if (!result) return nullptr;
-  if (!square) return PyFloat_FromDouble(*result);
-  if (scratch != nullptr) copy_bytes(PyArray_DATA(array), scratch, count);
+  const std::optional<ipc::Response> response = exchange(self, request);
+  if (!response) return nullptr;
+  if (!square) return result_object(*response, dtype);
+  if (scratch != nullptr) copy_bytes(PyArray_DATA(array), scratch, bytes);
   Py_RETURN_NONE;
 }
 
@@ -123,10 +153,10 @@ bool as_u32(PyObject* object, std::uint32_t* value) {
 }
 
 // request(op, count, in_arena, in_offset, out_arena, out_offset, factor, rows,
-//         cols, row_stride, arena_bytes) -> float
+//         cols, row_stride, arena_bytes, dtype) -> float | int
 PyObject* client_request(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 11) {
-    PyErr_Format(PyExc_TypeError, "request() takes 11 arguments, got %zd", nargs);
+  if (nargs != 12) {
+    PyErr_Format(PyExc_TypeError, "request() takes 12 arguments, got %zd", nargs);
     return nullptr;
   }
   ipc::Request r;
@@ -136,13 +166,13 @@ PyObject* client_request(PyObject* self, PyObject* const* args, Py_ssize_t nargs
                   as_u32(args[4], &r.out_arena) && as_u64(args[5], &r.out_offset) &&
                   !(r.factor == -1.0 && PyErr_Occurred()) && as_u64(args[7], &r.rows) &&
                   as_u64(args[8], &r.cols) && as_u64(args[9], &r.row_stride) &&
-                  as_u64(args[10], &r.arena_bytes);
+                  as_u64(args[10], &r.arena_bytes) && as_u32(args[11], &r.dtype);
   if (!ok) return nullptr;
   auto* client = reinterpret_cast<Client*>(self);
   const Busy busy(client);
   if (!busy) return nullptr;
-  const std::optional<double> result = exchange(client, r);
-  return result ? PyFloat_FromDouble(*result) : nullptr;
+  const std::optional<ipc::Response> response = exchange(client, r);
+  return response ? result_object(*response, r.dtype) : nullptr;
 }
 
 // wait(last, what): wait for the first response (the worker's handshake).
@@ -375,7 +405,7 @@ PyMethodDef client_methods[] = {
      "square(a): in place, one exchange when `a` lies in an arena"},
     {"request", binding::as_py_cfunction(client_request), METH_FASTCALL,
      "request(op, count, in_arena, in_offset, out_arena, out_offset, factor, rows, cols, "
-     "row_stride, arena_bytes) -> float: one exchange"},
+     "row_stride, arena_bytes, dtype) -> float | int: one exchange"},
     {"wait", client_wait, METH_VARARGS, "wait(last, what): until response_seq moves past last"},
     {"attach", binding::as_py_cfunction(client_attach), METH_FASTCALL,
      "attach(index, segment): the worker's arena `index` is this buffer"},

@@ -146,42 +146,42 @@ Answer ShmServer::answer(const Control& request) {
 }
 
 Answer ShmServer::run(const Control& request) {
-  const Op op = static_cast<Op>(request.op);
   const Shape shape{request.count, request.rows, request.cols, request.row_stride};
   std::string error;
-  const std::optional<std::uint64_t> in_elements = input_elements(op, shape, error);
-  if (!in_elements) {
+  const auto checked = check_kernel(request.op, request.dtype, shape, error);
+  if (!checked) {
     return error_answer(error);
   }
-  const auto in = region(request.in_arena, request.in_offset, *in_elements);
-  if (!in) {
+  const std::uint64_t item = element_bytes(request.dtype);
+  void* in = region(request.in_arena, request.in_offset, checked->in_bytes(), item);
+  if (in == nullptr) {
     return error_answer("input (arena " + std::to_string(request.in_arena) + ", offset " +
-                        std::to_string(request.in_offset) + ", " + std::to_string(*in_elements) +
-                        " elements) is outside the mapped arenas");
+                        std::to_string(request.in_offset) + ", " +
+                        std::to_string(checked->in_bytes()) +
+                        " bytes) is outside the mapped arenas or misaligned");
   }
-  const std::uint64_t out_elements = output_elements(op, shape);
-  const auto out = region(request.out_arena, request.out_offset, out_elements);
-  if (!out) {
+  void* out = region(request.out_arena, request.out_offset, checked->out_bytes(), item);
+  if (out == nullptr) {
     return error_answer("output (arena " + std::to_string(request.out_arena) + ", offset " +
-                        std::to_string(request.out_offset) + ", " + std::to_string(out_elements) +
-                        " elements) is outside the mapped arenas");
+                        std::to_string(request.out_offset) + ", " +
+                        std::to_string(checked->out_bytes()) +
+                        " bytes) is outside the mapped arenas or misaligned");
   }
-  Answer answer = run_kernel(op, shape, request.factor, *in, *out);
+  Answer answer = run_kernel(*checked, request.factor, in, out);
   answer.detail = request.in_offset;
   return answer;
 }
 
-std::optional<std::span<double>> ShmServer::region(std::uint32_t arena, std::uint64_t offset_bytes,
-                                                   std::uint64_t elements) const {
-  if (elements == 0) {
-    return std::span<double>{};
+void* ShmServer::region(std::uint32_t arena, std::uint64_t offset_bytes, std::uint64_t bytes,
+                        std::uint64_t alignment) {
+  if (bytes == 0) {
+    return &empty_;  // nothing is read or written there
   }
   if (arena >= kMaxArenas || arenas_[arena].base == nullptr ||
-      !fits(offset_bytes, elements, arenas_[arena].bytes)) {
-    return std::nullopt;
+      !fits(offset_bytes, bytes, alignment, arenas_[arena].bytes)) {
+    return nullptr;
   }
-  auto* base = static_cast<std::byte*>(arenas_[arena].base) + offset_bytes;
-  return std::span<double>(reinterpret_cast<double*>(base), elements);
+  return static_cast<std::byte*>(arenas_[arena].base) + offset_bytes;
 }
 
 Answer ShmServer::map_arena(const Control& request) {
@@ -235,6 +235,7 @@ void ShmServer::respond(std::uint32_t seq, const Answer& answer) {
     control_->status = 0xBAD;
   }
   control_->result = answer.result;
+  control_->integer_result = answer.integer_result;
   control_->detail = answer.detail;
   copy_text(control_->error_text, kErrorTextBytes, answer.error);
   const std::uint32_t published = options_.fault == Fault::kBadSeq && seq != 0 ? seq + 1000 : seq;

@@ -6,8 +6,6 @@
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <optional>
-#include <span>
 
 #include "options.hpp"
 #include "protocol.hpp"
@@ -44,13 +42,16 @@ class ShmServer {
   Answer run(const Control& request);
   Answer map_arena(const Control& request);
   Answer unmap_arena(std::uint32_t index);
-  std::optional<std::span<double>> region(std::uint32_t arena, std::uint64_t offset_bytes,
-                                          std::uint64_t elements) const;
+  // Where `bytes` at `offset_bytes` of `arena` are, or nullptr when they are not
+  // all inside it or the offset is not a multiple of `alignment`.
+  void* region(std::uint32_t arena, std::uint64_t offset_bytes, std::uint64_t bytes,
+               std::uint64_t alignment);
   void respond(std::uint32_t seq, const Answer& answer);
 
   Control* control_;
   WorkerOptions options_;
   std::array<Arena, kMaxArenas> arenas_{};
+  double empty_ = 0.0;  // where an empty array "is": never read or written
 };
 
 // Map the control segment /dev/shm/<name>; nullptr (and a message on stderr)

@@ -21,22 +21,21 @@ void free_buffer(void* data, void* /*hint*/) {
   std::free(data);
 }
 
-// The frame's bytes as doubles, or nullptr when libzmq placed them unaligned (a
+// The frame's bytes where the kernel may read them as elements of
+// `element_bytes`, or nullptr when libzmq placed them unaligned for that (a
 // small message left where it arrived in libzmq's receive batch).
-double* aligned_doubles(zmq::message_t& frame) {
+void* aligned_elements(zmq::message_t& frame, std::uint64_t element_bytes) {
   void* data = frame.data();
-  return reinterpret_cast<std::uintptr_t>(data) % alignof(double) == 0 ? static_cast<double*>(data)
-                                                                       : nullptr;
+  return reinterpret_cast<std::uintptr_t>(data) % element_bytes == 0 ? data : nullptr;
 }
 
-// An output of `elements` doubles as a message over a buffer of our own
-// (malloc: aligned for double), handed to libzmq without a copy
-// (zmq_msg_init_data, freed by libzmq when sent).
-zmq::message_t output_message(std::uint64_t elements) {
-  if (elements == 0) {
+// An output of `bytes` as a message over a buffer of our own (malloc: aligned
+// for every element type), handed to libzmq without a copy (zmq_msg_init_data,
+// freed by libzmq when sent).
+zmq::message_t output_message(std::uint64_t bytes) {
+  if (bytes == 0) {
     return zmq::message_t();
   }
-  const std::size_t bytes = elements * ipc::kElementBytes;
   void* buffer = std::malloc(bytes);
   if (buffer == nullptr) {
     throw std::bad_alloc();
@@ -69,15 +68,16 @@ std::size_t receive(zmq::socket_t& socket, std::vector<zmq::message_t>& frames) 
 
 Reply ZmqServer::error_reply(std::uint32_t seq, std::string text) const {
   Reply reply;
-  reply.header = header_message(
-      ipc::response_header(seq, ipc::error_answer(std::move(text)), 0, options_.fault));
+  reply.header =
+      header_message(ipc::reply_header(seq, ipc::error_answer(std::move(text)), 0, options_.fault));
   return reply;
 }
 
-double* ZmqServer::scratch(std::uint64_t elements) {
-  if (elements > scratch_elements_) {
-    scratch_.reset(new double[elements]);
-    scratch_elements_ = elements;
+void* ZmqServer::scratch(std::uint64_t bytes) {
+  if (bytes > scratch_bytes_) {
+    // Whole doubles: aligned for every element type.
+    scratch_.reset(new double[(bytes + sizeof(double) - 1) / sizeof(double)]);
+    scratch_bytes_ = bytes;
   }
   return scratch_.get();
 }
@@ -98,12 +98,12 @@ Reply ZmqServer::answer(std::span<zmq::message_t> frames, std::size_t frame_coun
   }
   if (request.op == static_cast<std::uint32_t>(ipc::Op::kStop)) {
     Reply reply;
-    reply.header = header_message(ipc::response_header(request.seq, {}, 0, options_.fault));
+    reply.header = header_message(ipc::reply_header(request.seq, {}, 0, options_.fault));
     reply.stop = true;
     return reply;
   }
   std::string error;
-  const auto checked = ipc::check_request(request, error);
+  const auto checked = ipc::check_request(request, error, ipc::Carries::kEveryDType);
   if (!checked) {
     return error_reply(request.seq, error);
   }
@@ -123,26 +123,28 @@ Reply ZmqServer::answer(std::span<zmq::message_t> frames, std::size_t frame_coun
 
 Reply ZmqServer::run(const ipc::PipeRequest& request, const ipc::CheckedRequest& checked,
                      zmq::message_t& payload) {
-  double* in = aligned_doubles(payload);
+  void* in = aligned_elements(payload, ipc::element_bytes(checked.dtype_code()));
   const bool in_place = in != nullptr;
   if (!in_place && payload.size() > 0) {
-    in = scratch(checked.in_elements);
+    in = scratch(payload.size());
     std::memcpy(in, payload.data(), payload.size());
   }
   Reply reply;
-  reply.payload = output_message(checked.out_elements);
+  reply.payload = output_message(checked.out_bytes());
   if (options_.fault == ipc::Fault::kSlow) ipc::stall(options_);
-  ipc::Answer answer =
-      ipc::run_kernel(checked.op, checked.shape, request.factor, {in, checked.in_elements},
-                      {static_cast<double*>(reply.payload.data()), checked.out_elements});
+  ipc::Answer answer = ipc::run_kernel(checked, request.factor, in, reply.payload.data());
   answer.detail = reinterpret_cast<std::uintptr_t>(in);
-  if (checked.op == ipc::Op::kSquare) {
+  if (answer.status != ipc::Status::kOk) {
+    // Refused by the kernel's own check (scale's factor that the integer type
+    // does not hold): the reply carries no payload.
+    reply.payload = zmq::message_t();
+  } else if (checked.op == ipc::Op::kSquare) {
     // Squared where it was read: the request's own message goes back (no copy),
     // or the aligned copy does.
     reply.payload = in_place ? std::move(payload) : zmq::message_t(in, payload.size());
   }
   reply.header = header_message(
-      ipc::response_header(request.seq, answer, ipc::reply_elements(checked), options_.fault));
+      ipc::reply_header(request.seq, answer, ipc::reply_bytes(checked), options_.fault));
   return reply;
 }
 

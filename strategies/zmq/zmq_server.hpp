@@ -1,5 +1,5 @@
 // The zmq worker's side of the `zmq` and `zmq-copy` strategies: each request is
-// one message of two frames (a PipeRequest header, then the float64 payload)
+// one message of two frames (a PipeRequest header, then the payload of its dtype)
 // on a REP socket, each reply one message of two frames (a PipeResponse header,
 // then the reply payload). The header and its checks are the pipe protocol's
 // (strategies/ipc/frames.hpp); only the framing is zmq's.
@@ -46,12 +46,12 @@ class ZmqServer {
   Reply run(const ipc::PipeRequest& request, const ipc::CheckedRequest& checked,
             zmq::message_t& payload);
   Reply error_reply(std::uint32_t seq, std::string text) const;
-  double* scratch(std::uint64_t elements);
+  void* scratch(std::uint64_t bytes);
 
   ipc::WorkerOptions options_;
-  // Where a payload that libzmq left unaligned is copied to be read as doubles.
+  // Where a payload that libzmq left unaligned for its element type is copied.
   std::unique_ptr<double[]> scratch_;
-  std::uint64_t scratch_elements_ = 0;
+  std::uint64_t scratch_bytes_ = 0;
 };
 
 }  // namespace interop_bench::zmq_ipc

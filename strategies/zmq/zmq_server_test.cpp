@@ -117,7 +117,7 @@ TEST_F(ZmqServerTest, RefusesBrokenFramesAndStaysUsable) {
   const ipc::PipeRequest sum = header_for(ipc::Op::kSum, 4, 32);
   auto short_header = request_frames(sum, 4);
   short_header[0] = zmq::message_t(&sum, sizeof sum - 1);
-  expect_refused(std::move(short_header), "a request header is 56 bytes, got 55");
+  expect_refused(std::move(short_header), "a request header is 72 bytes, got 71");
   expect_refused({}, "got 0", 0);
   expect_refused(request_frames(sum, 4), "2 frames (header, payload), got 3", 3);
   ipc::PipeRequest bad_magic = sum;
@@ -133,6 +133,80 @@ TEST_F(ZmqServerTest, RefusesBrokenFramesAndStaysUsable) {
   expect_refused(request_frames(matrix, 0), "overflows");
   auto frames = request_frames(sum, 4);
   EXPECT_EQ(response_of(server_.answer(frames, 2)).result, 10.0);
+}
+
+// A payload of `values` (of any element type) as the second frame of `request`.
+template <class T>
+std::vector<zmq::message_t> typed_frames(const ipc::PipeRequest& request,
+                                         const std::vector<T>& values) {
+  std::vector<zmq::message_t> frames;
+  frames.emplace_back(&request, sizeof request);
+  frames.emplace_back(values.data(), values.size() * sizeof(T));
+  return frames;
+}
+
+ipc::PipeRequest typed_header(ipc::Op op, ipc::DType dtype, std::uint64_t count,
+                              std::uint64_t payload_bytes) {
+  ipc::PipeRequest request = header_for(op, count, payload_bytes);
+  request.dtype = static_cast<std::uint32_t>(dtype);
+  return request;
+}
+
+TEST_F(ZmqServerTest, SumsAnIntegerPayloadAsIntegersExactly) {
+  // Two int32 maxima and a one: 4294967295 exactly, in integer_result (int64).
+  const std::vector<std::int32_t> values{2147483647, 2147483647, 1};
+  auto frames = typed_frames(typed_header(ipc::Op::kSum, ipc::DType::kInt32, 3, 12), values);
+  const ipc::PipeResponse response = response_of(server_.answer(frames, 2));
+  EXPECT_EQ(response.status, static_cast<std::uint32_t>(ipc::Status::kOk)) << response.error_text;
+  EXPECT_EQ(response.integer_result, 4294967295u);
+}
+
+TEST_F(ZmqServerTest, SquaresAndScalesInTheArraysOwnType) {
+  const std::vector<std::int16_t> values{300, -2, 7};
+  auto squares = typed_frames(typed_header(ipc::Op::kSquare, ipc::DType::kInt16, 3, 6), values);
+  const zmq_ipc::Reply squared = server_.answer(squares, 2);
+  ASSERT_EQ(squared.payload.size(), 6u);
+  std::int16_t out[3];
+  std::memcpy(out, squared.payload.data(), sizeof out);
+  EXPECT_EQ(out[0], static_cast<std::int16_t>(90000 - 65536 * 1));  // wraps like NumPy
+  EXPECT_EQ(out[1], 4);
+  ipc::PipeRequest scale = typed_header(ipc::Op::kScale, ipc::DType::kUInt8, 2, 2);
+  scale.factor = 3.0;
+  auto scales = typed_frames(scale, std::vector<std::uint8_t>{100, 5});
+  const zmq_ipc::Reply scaled = server_.answer(scales, 2);
+  ASSERT_EQ(scaled.payload.size(), 2u);
+  EXPECT_EQ(scaled.payload.data<std::uint8_t>()[0], 44);  // 300 mod 256
+  EXPECT_EQ(scaled.payload.data<std::uint8_t>()[1], 15);
+}
+
+TEST_F(ZmqServerTest, TurnsAPaddedFrameToGrayInPlace) {
+  // 2 x 1 pixels, rows 4 bytes apart (one byte of padding each).
+  const std::vector<std::uint8_t> rgb{255, 255, 255, 9, 0, 0, 0};
+  ipc::PipeRequest request = typed_header(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 7);
+  request.rows = 2;
+  request.cols = 1;
+  request.row_stride = 4;
+  auto frames = typed_frames(request, rgb);
+  const zmq_ipc::Reply reply = server_.answer(frames, 2);
+  const ipc::PipeResponse response = response_of(reply);
+  EXPECT_EQ(response.status, static_cast<std::uint32_t>(ipc::Status::kOk)) << response.error_text;
+  ASSERT_EQ(reply.payload.size(), 2u);
+  EXPECT_EQ(reply.payload.data<std::uint8_t>()[0], 255);
+  EXPECT_EQ(reply.payload.data<std::uint8_t>()[1], 0);
+}
+
+TEST_F(ZmqServerTest, RefusesAnUnknownDTypeAndAFrameThatLies) {
+  expect_refused(typed_frames(typed_header(ipc::Op::kSum, static_cast<ipc::DType>(9), 1, 8),
+                              std::vector<double>{1.0}),
+                 "dtype");
+  ipc::PipeRequest frame = typed_header(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 6);
+  frame.rows = 2;
+  frame.cols = 1;
+  frame.row_stride = 2;  // shorter than a row of 3 bytes
+  expect_refused(typed_frames(frame, std::vector<std::uint8_t>(6)), "stride");
+  ipc::PipeRequest scale = typed_header(ipc::Op::kScale, ipc::DType::kInt16, 1, 2);
+  scale.factor = 1.5;  // not an integer
+  expect_refused(typed_frames(scale, std::vector<std::int16_t>{1}), "factor");
 }
 
 TEST_F(ZmqServerTest, StopIsAnsweredThenEndsTheServer) {

@@ -16,9 +16,11 @@ _VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
 _DOUBLE = struct.Struct("<d")
 _MAX_VARINT_BYTES = 10
 # Request's fields, as grpc_array.proto numbers them.
-_OP, _COUNT, _ROWS, _COLS, _FACTOR, _PAYLOAD_BYTES, _DATA = 1, 2, 3, 4, 5, 6, 15
+_OP, _COUNT, _ROWS, _COLS, _FACTOR, _PAYLOAD_BYTES, _DTYPE, _ROW_STRIDE, _DATA = (
+    1, 2, 3, 4, 5, 6, 7, 8, 15,
+)  # fmt: skip
 # Answer's, and HelloReply's.
-_ANSWER_DATA, _RESULT, _DETAIL = 1, 2, 3
+_ANSWER_DATA, _RESULT, _DETAIL, _INTEGER_RESULT = 1, 2, 3, 4
 _SESSION_NONCE, _PROOF = 1, 2
 
 
@@ -43,11 +45,15 @@ def call_fields(
     cols: int = 0,
     factor: float = 0.0,
     payload_bytes: int = 0,
+    dtype: int = 0,
+    row_stride: int = 0,
 ) -> bytes:
-    """A Request's fields other than data (zeros left out, as protobuf does)."""
+    """A Request's fields other than data (zeros left out, as protobuf does);
+    `dtype` is a dtype code (_ipc_protocol.DTYPE_CODES)."""
     parts = [_key(_OP, _VARINT) + varint(op)]
     for field, value in ((_COUNT, count), (_ROWS, rows), (_COLS, cols),
-                         (_PAYLOAD_BYTES, payload_bytes)):  # fmt: skip
+                         (_PAYLOAD_BYTES, payload_bytes), (_DTYPE, dtype),
+                         (_ROW_STRIDE, row_stride)):  # fmt: skip
         if value:
             parts.append(_key(field, _VARINT) + varint(value))
     if factor:
@@ -67,8 +73,9 @@ def hello_request(client_nonce: bytes) -> bytes:
 @dataclass
 class Answer:
     data: memoryview
-    result: float = 0.0
+    result: float = 0.0  # a float dtype's sum
     detail: int = 0
+    integer_result: int = 0  # an integer dtype's sum: its 64 bits (int64, uint64 for uint8)
 
 
 def _read_varint(buffer: memoryview, at: int) -> tuple[int, int]:
@@ -112,19 +119,26 @@ def fields(message: bytes | memoryview) -> dict[int, int | memoryview]:
 def answer(message: bytes | memoryview) -> Answer:
     """An Answer's fields; WorkerError when a field has the wrong type."""
     found = fields(message)
-    data, result, detail = (
+    data, result, detail, integer_result = (
         found.get(_ANSWER_DATA, b""),
         found.get(_RESULT, b""),
         found.get(_DETAIL, 0),
+        found.get(_INTEGER_RESULT, 0),
     )
-    if not isinstance(data, memoryview | bytes) or not isinstance(detail, int):
+    if (
+        not isinstance(data, memoryview | bytes)
+        or not isinstance(detail, int)
+        or not isinstance(integer_result, int)
+        or integer_result >> 64
+    ):
         raise WorkerError(
-            "the peer broke the protocol: an Answer's data or detail has the wrong type"
+            "the peer broke the protocol: an Answer's data, detail or integer result "
+            "has the wrong type"
         )
     if isinstance(result, int) or len(result) not in (0, 8):
         raise WorkerError("the peer broke the protocol: an Answer's result is not a double")
     value = _DOUBLE.unpack(result)[0] if len(result) else 0.0
-    return Answer(memoryview(data), value, detail)
+    return Answer(memoryview(data), value, detail, integer_result)
 
 
 def hello_reply(message: bytes) -> tuple[bytes, bytes]:

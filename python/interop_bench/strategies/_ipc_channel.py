@@ -92,15 +92,16 @@ class ShmChannel:
         cols: int = 0,
         row_stride: int = 0,
         arena_bytes: int = 0,
-    ) -> float:
-        """Send one request and return its `result` (its `detail` is then
-        self.detail); raise WorkerError if the worker refuses or fails."""
-        return float(
-            self.client.request(
-                op, count, place[0], place[1], out[0], out[1], factor, rows, cols, row_stride,
-                arena_bytes,
-            )
+        dtype: int = 0,
+    ) -> float | int:
+        """Send one request over arrays of dtype code `dtype` and return its
+        result (a float, an exact int for the integer dtypes; its `detail` is
+        then self.detail); raise WorkerError if the worker refuses or fails."""
+        result: float | int = self.client.request(
+            op, count, place[0], place[1], out[0], out[1], factor, rows, cols, row_stride,
+            arena_bytes, dtype,
         )  # fmt: skip
+        return result
 
     @property
     def seq(self) -> int:

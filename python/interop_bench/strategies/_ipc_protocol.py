@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 MAGIC = 0x48534249  # the bytes "IBSH"
-VERSION = 1
+VERSION = 2  # 2: dtype codes, the frame op, exact integer sums
 NAME_BYTES = 64
 ERROR_TEXT_BYTES = 200
 MAX_ARENAS = 32
@@ -36,6 +36,31 @@ class Op(enum.IntEnum):
     MAP_ARENA = 6
     UNMAP_ARENA = 7
     STOP = 8
+    FRAME = 9  # H x W RGB pixels (uint8, rows `row_stride` bytes apart) to gray
+
+
+# The element type of a request's arrays (protocol.hpp's DType): 0 is float64.
+# A frame's dtype is uint8 (its arrays are bytes).
+DTYPE_CODES: dict[str, int] = {"float64": 0, "float32": 1, "int32": 2, "int16": 3, "uint8": 4}
+FRAME_DTYPE_CODE = DTYPE_CODES["uint8"]
+# By NumPy dtype: a lookup by `a.dtype` is some 50 ns, by `a.dtype.name` microseconds.
+_CODE_OF_DTYPE = {np.dtype(name): code for name, code in DTYPE_CODES.items()}
+
+
+def dtype_code(a: np.ndarray) -> int:
+    """The dtype code of an array already validated (its dtype one of DTYPE_CODES)."""
+    return _CODE_OF_DTYPE[a.dtype]
+
+
+def result_of(dtype_code: int, result: float, integer_result: int) -> float | int:
+    """A sum as the response carries it (`result` for the float dtypes, the
+    64 bits of `integer_result` for the integer ones: int64, uint64 for uint8)
+    as the Python number a strategy returns."""
+    if dtype_code <= DTYPE_CODES["float32"]:
+        return result
+    if dtype_code == DTYPE_CODES["uint8"]:
+        return integer_result
+    return integer_result - (1 << 64) if integer_result >> 63 else integer_result
 
 
 def _layout(itemsize: int, fields: Sequence[tuple[str, str, int]]) -> np.dtype:
@@ -56,7 +81,7 @@ CONTROL = _layout(
         ("op", U32, 16),
         ("in_arena", U32, 20),
         ("out_arena", U32, 24),
-        ("reserved0", U32, 28),
+        ("dtype", U32, 28),
         ("count", U64, 32),
         ("rows", U64, 40),
         ("cols", U64, 48),
@@ -73,12 +98,13 @@ CONTROL = _layout(
         ("reserved1", U32, 204),
         ("result", F64, 208),
         ("detail", U64, 216),
-        ("error_text", f"S{ERROR_TEXT_BYTES}", 224),
+        ("integer_result", U64, 224),
+        ("error_text", f"S{ERROR_TEXT_BYTES}", 232),
     ],
 )
 
 PIPE_REQUEST = _layout(
-    56,
+    72,
     [
         ("magic", U32, 0),
         ("version", U32, 4),
@@ -89,11 +115,14 @@ PIPE_REQUEST = _layout(
         ("cols", U64, 32),
         ("factor", F64, 40),
         ("payload_bytes", U64, 48),
+        ("dtype", U32, 56),
+        ("reserved", U32, 60),
+        ("row_stride", U64, 64),  # elements (a frame's: bytes) between row starts; 0: packed
     ],
 )
 
 PIPE_RESPONSE = _layout(
-    240,
+    248,
     [
         ("magic", U32, 0),
         ("seq", U32, 4),
@@ -102,7 +131,8 @@ PIPE_RESPONSE = _layout(
         ("result", F64, 16),
         ("detail", U64, 24),
         ("payload_bytes", U64, 32),
-        ("error_text", f"S{ERROR_TEXT_BYTES}", 40),
+        ("integer_result", U64, 40),
+        ("error_text", f"S{ERROR_TEXT_BYTES}", 48),
     ],
 )
 

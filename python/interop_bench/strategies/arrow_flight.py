@@ -4,19 +4,30 @@ libraries that the pinned pyarrow wheel bundles) in one DoExchange stream.
 
 Best honest use: one DoExchange per call (one HTTP/2 stream, no
 GetFlightInfo/DoGet round trips); the array goes out as a record batch of one
-float64 column that ``pa.array(a)`` builds over the NumPy buffer without a
-copy (Flight hands Arrow buffers to gRPC without copying them); the operation
-and its parameters travel in the descriptor's command (name, NUL, packed
-little-endian values). The server runs the kernel core on the received
-column's buffer and answers sum / matrix_sum with the scalar in app_metadata
-(no batch at all), square / scale with a batch of one column, which the
-client views with ``to_numpy(zero_copy_only=True)``.
+column of its own Arrow type (float64, float32, int32, int16 or uint8: Arrow's
+columns are typed, so the dtype travels with the data and the peer runs the
+kernel of that type), which ``pa.array(a)`` builds over the NumPy buffer
+without a copy (Flight hands Arrow buffers to gRPC without copying them); the
+operation and its parameters travel in the descriptor's command (name, NUL,
+packed little-endian values: scale's factor a double for float columns, an
+int64 for integer ones; matrix_sum's and frame's rows and columns). A frame is
+a uint8 column of its rows packed back to back, its height and width in the
+command. The server runs the kernel core on the received column's buffer and
+answers sum / matrix_sum with the scalar in app_metadata (no batch at all: a
+double for floats, an int64 or uint64 for integers, np.sum's types), square /
+scale / frame with a batch of one column, which the client views with
+``to_numpy(zero_copy_only=True)``.
 
 What costs copies here is gRPC's framing: the IPC body sits at whatever offset
-the received message leaves, so the values arrive misaligned for float64 on
-both sides (seen at every size tried); each side copies them into an aligned
-buffer before use (the peer's kernel core reads doubles, and an unaligned
-NumPy array is outside what C extensions expect). copies_note lists them.
+the received message leaves, so the values arrive misaligned for any type wider than a
+byte on both sides (seen at every size tried); each side copies them into an
+aligned buffer before use (the peer's kernel core reads typed values, and an
+unaligned NumPy array is outside what C extensions expect); uint8 is never
+misaligned. copies_note lists them. The peer refuses a column of more than its
+--max-bytes (1 GiB by default, the other peers' limit) before it allocates
+anything for it; gRPC inside pyarrow's libarrow_flight has received the message
+by then (Flight lifts gRPC's message limit and its symbols are hidden, so no
+receive limit can be set from outside).
 
 The peer is the strategy's own on 127.0.0.1 (an ephemeral port read from its
 first line, a fresh secret on its stdin, one client, dying with this process),
@@ -45,6 +56,7 @@ import numpy as np
 import pyarrow as pa
 from pyarrow import flight
 
+from interop_bench import ops
 from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import _net_peer, validation
 from interop_bench.strategies._ipc_worker import (
@@ -58,11 +70,35 @@ from interop_bench.strategies._ipc_worker import (
 from interop_bench.strategies.base import Family, Strategy, not_open_error
 
 PROGRAM = "ib_flight_peer"
-_SCHEMA = pa.schema([pa.field("values", pa.float64(), nullable=False)])
-_SCALAR = struct.Struct("<d")
 _ADDRESS = struct.Struct("<Q")
 _MATRIX = struct.Struct("<QQ")
-_FACTOR = struct.Struct("<d")
+_FLOAT = struct.Struct("<d")
+_SIGNED = struct.Struct("<q")
+
+
+class _Column:
+    """How one dtype crosses: its Arrow schema, how the peer sends its sum (np.sum's
+    type on 8 bytes: a double for floats, int64 or uint64 for integers) and
+    reads scale's factor (a double for floats, an int64 for integers)."""
+
+    def __init__(self, type_: pa.DataType, total: struct.Struct, factor: struct.Struct) -> None:
+        self.schema = pa.schema([pa.field("values", type_, nullable=False)])
+        self.total = total
+        self.factor = factor
+
+
+# By NumPy dtype: a lookup by `a.dtype` costs some 50 ns, by `a.dtype.name` microseconds.
+_COLUMNS = {
+    np.dtype(dtype): _Column(type_, total, factor)
+    for dtype, type_, total, factor in (
+        ("float64", pa.float64(), _FLOAT, _FLOAT),
+        ("float32", pa.float32(), _FLOAT, _FLOAT),
+        ("int32", pa.int32(), _SIGNED, _SIGNED),
+        ("int16", pa.int16(), _SIGNED, _SIGNED),
+        ("uint8", pa.uint8(), _ADDRESS, _SIGNED),
+    )
+}
+assert tuple(_COLUMNS) == tuple(np.dtype(dtype) for dtype in ops.DTYPES), "every dtype"
 
 
 def command(op: str, params: bytes = b"") -> bytes:
@@ -105,14 +141,18 @@ class ArrowFlightStrategy(Strategy):
     copies_in = "copy"
     copies_out = "copy"
     copies_note = (
-        "pa.array(a) wraps the NumPy buffer and Flight hands it to gRPC without a copy; the "
-        "bytes cross through the kernel's socket buffers into gRPC's slices, which the reader "
-        "joins into one buffer (a copy) when a message spans several; gRPC leaves the values "
-        "misaligned in that buffer (in practice always), so the peer copies them to an aligned "
-        "one before the kernel reads them; back the same way, and the client copies the "
-        "misaligned result column (to_numpy(zero_copy_only=True) views it) into an aligned "
-        "array; square's is then copied into the caller's array; a strided matrix is packed first"
+        "pa.array(a) wraps the NumPy buffer (a column of the array's own type) and Flight "
+        "hands it to gRPC without a copy; the bytes cross through the kernel's socket buffers "
+        "into gRPC's slices, which the reader joins into one buffer (a copy) when a message "
+        "spans several; gRPC leaves the values misaligned in that buffer (in practice always, "
+        "for types wider than a byte), so the peer copies them to an aligned one before the "
+        "kernel reads them; back the same way, and the client copies a misaligned result "
+        "column (to_numpy(zero_copy_only=True) views it) into an aligned array; square's is "
+        "then copied into the caller's array; a strided matrix and a padded or cropped frame "
+        "are packed first (their rows back to back)"
     )
+    dtypes = ops.DTYPES
+    carries_frames = True
     sources: ClassVar[tuple[str, ...]] = (
         "strategies/arrow_flight/flight_exchange.cpp",
         "strategies/arrow_flight/flight_peer.cpp",
@@ -176,29 +216,38 @@ class ArrowFlightStrategy(Strategy):
         return pids(self._worker)
 
     # -- the operations ------------------------------------------------------
-    def sum(self, a: np.ndarray) -> float:
-        a = validation.vector(a)
-        return self._scalar(self._exchange(command("sum"), a), _SCALAR)
+    def sum(self, a: np.ndarray) -> float | int:
+        a = validation.vector(a, dtypes=self.dtypes)
+        return self._scalar(self._exchange(command("sum"), a), _COLUMNS[a.dtype].total)
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True)
-        np.copyto(a, self._column(self._exchange(command("square"), a), a.shape[0]))
+        a = validation.vector(a, writable=True, dtypes=self.dtypes)
+        np.copyto(a, self._column(self._exchange(command("square"), a), a.shape[0], a.dtype))
 
-    def matrix_sum(self, m: np.ndarray) -> float:
-        view, _ = validation.row_major(m)
+    def matrix_sum(self, m: np.ndarray) -> float | int:
+        view, _ = validation.row_major(m, dtypes=self.dtypes)
         rows, cols = view.shape
         packed = np.ascontiguousarray(view).reshape(-1)  # rows go out back to back
         request = command("matrix_sum", _MATRIX.pack(rows, cols))
-        return self._scalar(self._exchange(request, packed), _SCALAR)
+        return self._scalar(self._exchange(request, packed), _COLUMNS[view.dtype].total)
 
-    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        a = validation.vector(a)
-        request = command("scale", _FACTOR.pack(validation.factor(k)))
-        return self._column(self._exchange(request, a), a.shape[0])
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
+        a = validation.vector(a, dtypes=self.dtypes)
+        factor = validation.factor(k, a.dtype.name)
+        request = command("scale", _COLUMNS[a.dtype].factor.pack(factor))
+        return self._column(self._exchange(request, a), a.shape[0], a.dtype)
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        rgb, _ = validation.frame(image)
+        height, width, _ = rgb.shape
+        packed = np.ascontiguousarray(rgb).reshape(-1)  # rows go out back to back
+        request = command("frame", _MATRIX.pack(height, width))
+        gray = self._column(self._exchange(request, packed), height * width, packed.dtype)
+        return gray.reshape(height, width)
 
     def data_address(self, a: np.ndarray) -> int:
         """The peer's own address of the values it received (another address space)."""
-        a = validation.vector(a)
+        a = validation.vector(a, dtypes=self.dtypes)
         return int(self._scalar(self._exchange(command("probe"), a), _ADDRESS))
 
     # -- one exchange --------------------------------------------------------
@@ -207,13 +256,14 @@ class ArrowFlightStrategy(Strategy):
         worker = self._worker
         if client is None or worker is None:
             raise not_open_error(self.name)
-        batch = pa.RecordBatch.from_arrays([pa.array(values)], schema=_SCHEMA)
+        schema = _COLUMNS[values.dtype].schema
+        batch = pa.RecordBatch.from_arrays([pa.array(values)], schema=schema)
         descriptor = flight.FlightDescriptor.for_command(request)
         with out_of_step_closes(worker.kill, self.close):
             try:
                 writer, reader = client.do_exchange(descriptor, options=self._options)
                 with writer:
-                    writer.begin(_SCHEMA)
+                    writer.begin(schema)
                     writer.write_batch(batch)
                     writer.done_writing()
                     return reader.read_chunk()
@@ -231,19 +281,20 @@ class ArrowFlightStrategy(Strategy):
             return WorkerRefusedError(f"{worker.program} refused the request: {error}")
         return WorkerError(f"the call to {worker.program} failed: {error}")
 
-    def _scalar(self, chunk: flight.FlightStreamChunk, layout: struct.Struct) -> float:
+    def _scalar(self, chunk: flight.FlightStreamChunk, layout: struct.Struct) -> float | int:
         metadata = chunk.app_metadata
         if chunk.data is not None or metadata is None or metadata.size != layout.size:
             raise WorkerError(f"{PROGRAM} answered without its {layout.size}-byte scalar")
         (value,) = layout.unpack(metadata.to_pybytes())
         return value
 
-    def _column(self, chunk: flight.FlightStreamChunk, length: int) -> np.ndarray:
+    def _column(self, chunk: flight.FlightStreamChunk, length: int, dtype: np.dtype) -> np.ndarray:
         batch = chunk.data
-        if batch is None or batch.schema != _SCHEMA or batch.num_rows != length:
-            raise WorkerError(f"{PROGRAM} answered without a float64 column of {length} values")
+        schema = _COLUMNS[dtype].schema
+        if batch is None or batch.schema != schema or batch.num_rows != length:
+            raise WorkerError(f"{PROGRAM} answered without a {dtype} column of {length} values")
         view = batch.column(0).to_numpy(zero_copy_only=True)
         # gRPC leaves the values misaligned in its received message (in practice
-        # always): an unaligned float64 array is outside what C extensions
+        # always, but for uint8): an unaligned array is outside what C extensions
         # expect, so it is copied into an aligned one.
         return view if view.flags.aligned else view.copy()

@@ -14,6 +14,13 @@ messages over a client stream and gets square's and scale's results back the
 same way, into their final arrays, the way large arrays are usually sent:
 every message stays under gRPC's default limit.
 
+Every dtype travels as its raw bytes in `data` with its dtype code in the
+request (grpc_array.proto's `dtype`), and the server runs the kernel of that
+type; an integer sum comes back exact in `integer_result`. A frame goes out as
+its rows where they lie (padding included while it is no larger than the
+pixels, the row stride in the request: pipe.frame_payload), its gray image
+back into a new array.
+
 The peer is the strategy's own on 127.0.0.1 by default (started at open, dying
 with this process), or one already running, maybe on another host: `interop-bench
 run --peer grpc=HOST:PORT` (see _net_peer.py). Every call is signed with the
@@ -45,7 +52,6 @@ from interop_bench.strategies.base import Family, not_open_error
 from interop_bench.strategies.pipe import PipeStrategy
 
 _EMPTY = memoryview(b"")
-_REPLIES_WITH_DATA = (proto.Op.SQUARE, proto.Op.SCALE)  # the ops whose answer carries an array
 CHUNK_BYTES = 1 << 20  # grpc_service.hpp's kChunkBytes
 # A stream's messages stay under gRPC's default limit: the channel keeps it.
 _DEFAULT_LIMIT_BYTES = 4 << 20
@@ -74,8 +80,9 @@ class GrpcStrategy(PipeStrategy):
         "string first, squared there); out: the server's serializer copies the answer into a "
         "slice, the socket twice, grpcio copies it into bytes, of which scale's result is a "
         "read-only view (no copy; unaligned, after the field's 2 to 6 bytes of tag and "
-        "length) and square copies into the caller's array; a strided matrix "
-        "is packed first"
+        "length), square and frame copy into the caller's array and a new gray one; a "
+        "strided matrix is packed first; a padded or cropped frame goes out with its padding "
+        "while that is no larger than its pixels, else packed first"
     )
     packages = ("grpcio", "libgrpc++")
     phase_names = ()  # grpcio's call sends, waits and receives as one step
@@ -118,16 +125,19 @@ class GrpcStrategy(PipeStrategy):
             worker.stop()
 
     # -- the operation whose result is the answer itself -------------------
-    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        a = validation.vector(a)
-        factor = validation.factor(k)
-        self._call(proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a))
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
+        a = validation.vector(a, dtypes=self.dtypes)
+        factor = validation.factor(k, a.dtype.name)
+        self._call(
+            proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a),
+            dtype=proto.dtype_code(a),
+        )  # fmt: skip
         data, self._reply = self._reply, None
         assert data is not None, "a scale answer carries its result"
-        return np.frombuffer(data, dtype=np.float64)
+        return np.frombuffer(data, dtype=a.dtype)
 
     # -- one exchange ----------------------------------------------------
-    def _call(self, op: int, count: int = 0, **fields: Any) -> float:
+    def _call(self, op: int, count: int = 0, **fields: Any) -> float | int:
         payload: memoryview = fields.get("payload", _EMPTY)
         if payload.nbytes > MAX_PAYLOAD_BYTES:  # refused here rather than by gRPC's limit
             raise ValueError(
@@ -147,15 +157,20 @@ class GrpcStrategy(PipeStrategy):
         reply: memoryview = _EMPTY,
         rows: int = 0,
         cols: int = 0,
-    ) -> float:
+        row_stride: int = 0,
+        dtype: int = 0,
+    ) -> float | int:
         channel = self._connected()
-        fields = wire.call_fields(op, count, rows=rows, cols=cols, factor=factor)
+        fields = wire.call_fields(
+            op, count, rows=rows, cols=cols, factor=factor, dtype=dtype, row_stride=row_stride
+        )
         request = b"".join((fields, wire.data_prefix(payload.nbytes), payload))
         try:
             answer = wire.answer(channel.unary(request))
         except grpc.RpcError as error:
             raise failure(error, worker, self._io_timeout_s) from None
-        expected = payload.nbytes if op in _REPLIES_WITH_DATA else 0
+        # square's and frame's land in `reply`; scale's is as large as its input.
+        expected = reply.nbytes or (payload.nbytes if op == proto.Op.SCALE else 0)
         if answer.data.nbytes != expected:
             raise WorkerError(
                 f"{worker.program} broke the protocol: answered with {answer.data.nbytes} "
@@ -166,7 +181,7 @@ class GrpcStrategy(PipeStrategy):
         else:
             self._reply = answer.data
         self._detail = answer.detail
-        return answer.result
+        return proto.result_of(dtype, answer.result, answer.integer_result)
 
     def _connected(self) -> GrpcChannel:
         if self._channel is None:
@@ -194,12 +209,14 @@ class GrpcStreamStrategy(GrpcStrategy):
         "kernel reads it (square squares it there); out: each 1 MiB piece of the result is "
         "copied into an answer's string, serialized into a slice, crosses the socket (two "
         "copies), is copied by grpcio into bytes and from there into the final array (NumPy's, "
-        "the caller's for square); a strided matrix is packed first"
+        "the caller's for square, a new gray one for frame); a strided matrix is packed first; "
+        "a padded or cropped frame goes out with its padding while that is no larger than its "
+        "pixels, else packed first"
     )
     limit_bytes: ClassVar[int] = _DEFAULT_LIMIT_BYTES
     scale = PipeStrategy.scale  # into an array allocated here, piece by piece
 
-    def _call(self, op: int, count: int = 0, **fields: Any) -> float:
+    def _call(self, op: int, count: int = 0, **fields: Any) -> float | int:
         return PipeStrategy._call(self, op, count, **fields)  # no message as large as the array
 
     def _exchange(
@@ -213,26 +230,33 @@ class GrpcStreamStrategy(GrpcStrategy):
         reply: memoryview = _EMPTY,
         rows: int = 0,
         cols: int = 0,
-    ) -> float:
+        row_stride: int = 0,
+        dtype: int = 0,
+    ) -> float | int:
         channel = self._connected()
         fields = wire.call_fields(
-            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes
-        )
+            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes,
+            dtype=dtype, row_stride=row_stride,
+        )  # fmt: skip
         answers = channel.streamed(_pieces(fields, payload))
         try:
-            return self._receive(answers, reply, worker)
+            return self._receive(answers, reply, worker, dtype)
         except grpc.RpcError as error:
             raise failure(error, worker, self._io_timeout_s) from None
         finally:
             with contextlib.suppress(grpc.RpcError):
                 answers.cancel()  # a no-op once the stream ended; ends it otherwise
 
-    def _receive(self, answers: Iterator[bytes], reply: memoryview, worker: Peer) -> float:
-        filled, result, first = 0, 0.0, True
+    def _receive(
+        self, answers: Iterator[bytes], reply: memoryview, worker: Peer, dtype: int
+    ) -> float | int:
+        filled, first = 0, True
+        result: float | int = 0.0
         for message in answers:
             answer = wire.answer(message)
             if first:
-                result, self._detail, first = answer.result, answer.detail, False
+                result = proto.result_of(dtype, answer.result, answer.integer_result)
+                self._detail, first = answer.detail, False
             size = answer.data.nbytes
             if size > reply.nbytes - filled:
                 raise WorkerError(

@@ -1,11 +1,15 @@
 """`pipe`: the ib_worker over its stdin/stdout, what many subprocess users do.
 
-Each request is a fixed header (strategies/ipc/protocol.hpp) followed by the
-raw little-endian float64 bytes; each response a header followed by the result
-bytes. Best honest use: the header and the array go out in one writev, the
-answer is read with readinto straight into its final array (the caller's, for
-square), and both pipes are enlarged to the system's maximum so that big arrays
-cross in fewer, larger chunks.
+Each request is a fixed header (strategies/ipc/protocol.hpp) carrying the
+array's dtype code, followed by its raw little-endian bytes (any dtype of
+ops.DTYPES; the worker runs the kernel of that element type); each response a
+header (an integer dtype's sum exact, in its own field) followed by the result
+bytes. A frame's rows go out as they lie, padding included, while the padding
+is no larger than the pixels (the header carries the row stride), else packed.
+Best honest use: the header and the array go out in one writev, the answer is
+read with readinto straight into its final array (the caller's, for square),
+and both pipes are enlarged to the system's maximum so that big arrays cross in
+fewer, larger chunks.
 
 Phases (`call_with_phases`): send (pack the header, write header and payload
 into the pipe; for payloads larger than the pipe buffer this overlaps the
@@ -23,6 +27,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from interop_bench import ops
 from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import validation
 from interop_bench.strategies._ipc_worker import (
@@ -38,20 +43,26 @@ from interop_bench.strategies._ipc_worker import (
 )
 from interop_bench.strategies.base import CopyKind, Family, Strategy, not_open_error
 
-_REQUEST = proto.packer(proto.PIPE_REQUEST, "magic", "payload_bytes")
-_RESPONSE = proto.packer(proto.PIPE_RESPONSE, "magic", "payload_bytes")
+_REQUEST = proto.packer(proto.PIPE_REQUEST, "magic", "row_stride")
+_RESPONSE = proto.packer(proto.PIPE_RESPONSE, "magic", "integer_result")
 _ERROR_AT = proto.offset(proto.PIPE_RESPONSE, "error_text")
 _EMPTY = memoryview(b"")
 PHASE_NAMES = ("send", "round_trip", "receive")
 
 
 def checked_response(
-    header: bytes | bytearray | memoryview, seq: int, reply_bytes: int, worker_name: str
-) -> tuple[float, int]:
-    """The result and detail of a response header (PIPE_RESPONSE) to request `seq`
-    that announces `reply_bytes` of payload; a refusal raises WorkerRefusedError,
+    header: bytes | bytearray | memoryview,
+    seq: int,
+    reply_bytes: int,
+    worker_name: str,
+    dtype: int = 0,
+) -> tuple[float | int, int]:
+    """The result (see proto.result_of) and detail of a response header
+    (PIPE_RESPONSE) to request `seq` over arrays of dtype code `dtype` that
+    announces `reply_bytes` of payload; a refusal raises WorkerRefusedError,
     anything out of step WorkerError."""
-    magic, got_seq, status, _, result, detail, announced = _RESPONSE.unpack_from(header)
+    unpacked = _RESPONSE.unpack_from(header)
+    magic, got_seq, status, _, result, detail, announced, integer_result = unpacked
     if magic != proto.MAGIC or got_seq != seq or status > proto.STATUS_ERROR:
         raise WorkerError(
             f"{worker_name} broke the protocol: answered request {seq} with magic {magic:#x}, "
@@ -64,7 +75,23 @@ def checked_response(
         raise WorkerError(
             f"{worker_name} broke the protocol: sent {announced} bytes, {reply_bytes} expected"
         )
-    return float(result), detail
+    return proto.result_of(dtype, result, integer_result), detail
+
+
+def frame_payload(rgb: np.ndarray, row_stride: int) -> tuple[memoryview, int]:
+    """The bytes a frame request carries and their row stride (for a frame
+    validation.frame accepted): its rows where they lie, padding included, while
+    the padding is no larger than the pixels (sending it costs no more than
+    packing would), else its rows packed (stride 3 * width)."""
+    rows, cols, channels = rgb.shape
+    row_bytes = cols * channels
+    if not rows or not row_bytes:
+        return _EMPTY, 0
+    extent = (rows - 1) * row_stride + row_bytes
+    if row_stride == row_bytes or extent > 2 * rows * row_bytes:
+        return array_bytes(np.ascontiguousarray(rgb)), row_bytes
+    span = np.lib.stride_tricks.as_strided(rgb, shape=(extent,), strides=(1,), writeable=False)
+    return array_bytes(span), row_stride
 
 
 class PipeStrategy(Strategy):
@@ -79,13 +106,16 @@ class PipeStrategy(Strategy):
     family: ClassVar[Family] = "ipc"
     releases_gil = "always"  # blocking reads and writes on the pipes
     uncountable = UNCOUNTABLE
-    description = "worker process over stdin/stdout pipes: length-prefixed raw float64 bytes"
+    description = "worker process over stdin/stdout pipes: length-prefixed raw typed bytes"
     copies_in = "copy"
     copies_out: ClassVar[CopyKind] = "copy"
     copies_note = (
         "bytes cross twice each way (write into the kernel's pipe buffer, read out of it); "
-        "a strided matrix is packed first"
+        "a strided matrix is packed first; a padded or cropped frame goes out in place with "
+        "its padding while that is no larger than its pixels, else packed first"
     )
+    dtypes = ops.DTYPES
+    carries_frames = True
     phase_names: ClassVar[tuple[str, ...]] = PHASE_NAMES
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
@@ -118,24 +148,29 @@ class PipeStrategy(Strategy):
         return pids(self._worker)
 
     # -- the operations ----------------------------------------------------
-    def sum(self, a: np.ndarray) -> float:
-        a = validation.vector(a)
-        return self._call(proto.Op.SUM, a.shape[0], payload=array_bytes(a))
+    def sum(self, a: np.ndarray) -> float | int:
+        a = validation.vector(a, dtypes=self.dtypes)
+        return self._call(
+            proto.Op.SUM, a.shape[0], payload=array_bytes(a), dtype=proto.dtype_code(a)
+        )
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True)
+        a = validation.vector(a, writable=True, dtypes=self.dtypes)
         data = array_bytes(a)
-        self._call(proto.Op.SQUARE, a.shape[0], payload=data, reply=data)
+        self._call(proto.Op.SQUARE, a.shape[0], payload=data, reply=data, dtype=proto.dtype_code(a))
 
-    def matrix_sum(self, m: np.ndarray) -> float:
-        view, _ = validation.row_major(m)
+    def matrix_sum(self, m: np.ndarray) -> float | int:
+        view, _ = validation.row_major(m, dtypes=self.dtypes)
         rows, cols = view.shape
         packed = np.ascontiguousarray(view)  # rows go out back to back
-        return self._call(proto.Op.MATRIX_SUM, rows=rows, cols=cols, payload=array_bytes(packed))
+        return self._call(
+            proto.Op.MATRIX_SUM, rows=rows, cols=cols, payload=array_bytes(packed),
+            dtype=proto.dtype_code(view),
+        )  # fmt: skip
 
-    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        a = validation.vector(a)
-        factor = validation.factor(k)
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
+        a = validation.vector(a, dtypes=self.dtypes)
+        factor = validation.factor(k, a.dtype.name)
         result = np.empty_like(a)
         self._call(
             proto.Op.SCALE,
@@ -143,13 +178,25 @@ class PipeStrategy(Strategy):
             factor=factor,
             payload=array_bytes(a),
             reply=array_bytes(result),
+            dtype=proto.dtype_code(a),
         )
         return result
 
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        rgb, row_stride = validation.frame(image)
+        rows, cols, _ = rgb.shape
+        payload, row_stride = frame_payload(rgb, row_stride)
+        gray = validation.new_gray(rgb)
+        self._call(
+            proto.Op.FRAME, rows=rows, cols=cols, row_stride=row_stride, payload=payload,
+            reply=array_bytes(gray), dtype=proto.FRAME_DTYPE_CODE,
+        )  # fmt: skip
+        return gray
+
     def data_address(self, a: np.ndarray) -> int:
         """The worker's own address of the copy it read (another address space)."""
-        a = validation.vector(a)
-        self._call(proto.Op.PROBE, a.shape[0], payload=array_bytes(a))
+        a = validation.vector(a, dtypes=self.dtypes)
+        self._call(proto.Op.PROBE, a.shape[0], payload=array_bytes(a), dtype=proto.dtype_code(a))
         return self._detail
 
     def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
@@ -175,13 +222,15 @@ class PipeStrategy(Strategy):
         reply: memoryview = _EMPTY,
         rows: int = 0,
         cols: int = 0,
-    ) -> float:
+        row_stride: int = 0,
+        dtype: int = 0,
+    ) -> float | int:
         if self._worker is None:
             raise not_open_error(self.name)
         with out_of_step_closes(self._worker.kill, self.close):
             return self._exchange(
                 self._worker, op, count=count, factor=factor, payload=payload, reply=reply,
-                rows=rows, cols=cols,
+                rows=rows, cols=cols, row_stride=row_stride, dtype=dtype,
             )  # fmt: skip
 
     def _exchange(
@@ -195,10 +244,13 @@ class PipeStrategy(Strategy):
         reply: memoryview = _EMPTY,
         rows: int = 0,
         cols: int = 0,
-    ) -> float:
+        row_stride: int = 0,
+        dtype: int = 0,
+    ) -> float | int:
         seq, header = self._request(
-            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes
-        )
+            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes,
+            dtype=dtype, row_stride=row_stride,
+        )  # fmt: skip
         self._write_all(header, payload)
         marks = self._marks
         if marks is not None:
@@ -206,18 +258,32 @@ class PipeStrategy(Strategy):
         self._read_all(memoryview(self._header), worker)
         if marks is not None:
             marks.append(perf_counter_ns())
-        result, self._detail = checked_response(self._header, seq, reply.nbytes, worker.program)
+        result, self._detail = checked_response(
+            self._header, seq, reply.nbytes, worker.program, dtype
+        )
         self._read_all(reply, worker)
         return result
 
     def _request(
-        self, op: int, count: int, *, rows: int, cols: int, factor: float, payload_bytes: int
+        self,
+        op: int,
+        count: int,
+        *,
+        rows: int,
+        cols: int,
+        factor: float,
+        payload_bytes: int,
+        dtype: int = 0,
+        row_stride: int = 0,
     ) -> tuple[int, bytes]:
-        """The next sequence number and the request header (PIPE_REQUEST) that carries it."""
+        """The next sequence number and the request header (PIPE_REQUEST) that
+        carries it, over arrays of dtype code `dtype` (rows packed when
+        `row_stride` is 0)."""
         seq = self._seq = (self._seq + 1) & proto.SEQ_MASK
         header = _REQUEST.pack(
-            proto.MAGIC, proto.VERSION, seq, op, count, rows, cols, factor, payload_bytes
-        )
+            proto.MAGIC, proto.VERSION, seq, op, count, rows, cols, factor, payload_bytes, dtype,
+            0, row_stride,
+        )  # fmt: skip
         return seq, header
 
     def _write_all(self, header: bytes, payload: memoryview) -> None:

@@ -3,16 +3,20 @@ ZeroMQ REQ/REP pair on ipc:// in Linux's abstract namespace, what a service
 built on ZeroMQ does.
 
 The requests and replies are the pipe protocol's (strategies/ipc/protocol.hpp)
-framed by zmq: a request is one message of two frames (the header, the array's
-bytes), a reply one of two (the header, the result's bytes), and the worker
-checks them with the pipe server's code (strategies/ipc/frames.cpp).
+framed by zmq: a request is one message of two frames (the header, with the
+array's dtype code, and the array's bytes), a reply one of two (the header,
+the result's bytes), and the worker checks them with the pipe server's code
+(strategies/ipc/frames.cpp) and runs the kernel of the array's own type. A
+frame goes out as its rows where they lie (padding included while it is no
+larger than the pixels, with the row stride in the header: pipe.frame_payload),
+so zmq hands libzmq a padded or cropped image's own memory too.
 
 `zmq` is pyzmq's zero-copy use: send(copy=False) hands libzmq the array's own
 memory (zmq_msg_init_data), with the socket's copy_threshold at 0 so that this
 holds at every size (by default pyzmq copies anything under 64 kB instead,
 because zero-copy costs more than a small memcpy: pyzmq#1032 and #1036, which
 this variant next to `zmq-copy` shows); the reply comes with recv(copy=False) as
-Frames over libzmq's own messages, and NumPy wraps scale's. `zmq-copy` is what
+Frames over libzmq's own messages, and NumPy wraps scale's and frame's. `zmq-copy` is what
 users write by default: send(a) copies the array into a message, recv() copies
 each reply frame into bytes.
 
@@ -45,10 +49,18 @@ from interop_bench.strategies._ipc_worker import (
 )
 from interop_bench.strategies._zmq_channel import MAX_MESSAGE_BYTES, ZmqChannel, ZmqRequester
 from interop_bench.strategies.base import not_open_error
-from interop_bench.strategies.pipe import PipeStrategy, checked_response
+from interop_bench.strategies.pipe import PipeStrategy, checked_response, frame_payload
 
 _EMPTY = memoryview(b"")
-_REPLIES_WITH_DATA = (proto.Op.SQUARE, proto.Op.SCALE)  # the ops whose reply carries an array
+_REPLIES_LIKE_THE_INPUT = (proto.Op.SQUARE, proto.Op.SCALE)  # replies as large as the payload
+
+
+def _reply_bytes(op: int, payload: memoryview, pixels: int) -> int:
+    """The bytes of the reply's payload: square's and scale's array (as large as
+    the request's), frame's gray image (a byte a pixel), nothing else."""
+    if op in _REPLIES_LIKE_THE_INPUT:
+        return payload.nbytes
+    return pixels if op == proto.Op.FRAME else 0
 
 
 def _view(frame: zmq.Frame | bytes) -> memoryview:
@@ -80,8 +92,10 @@ class ZmqStrategy(PipeStrategy):
         "libzmq without a copy and sends square's request message back squared in place (a "
         "copy of the aligned block when it made one), the socket copies it twice, and "
         "recv(copy=False) keeps libzmq's message as a Frame, which NumPy wraps as scale's "
-        "result (no copy; unaligned when it arrived in the receive batch) and square copies "
-        "into the caller's array; a strided matrix is packed first"
+        "and frame's result (no copy; unaligned when it arrived in the receive batch) and "
+        "square copies into the caller's array; a strided matrix is packed first; a padded or "
+        "cropped frame goes out in place with its padding while that is no larger than its "
+        "pixels, else packed first"
     )
     packages = ("pyzmq", "cppzmq")
     # Whether pyzmq copies each frame into and out of libzmq's messages.
@@ -116,17 +130,34 @@ class ZmqStrategy(PipeStrategy):
         finally:
             channel.close()
 
-    # -- the operation whose result is the reply itself --------------------
-    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        a = validation.vector(a)
-        factor = validation.factor(k)
-        self._call(proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a))
+    # -- the operations whose result is the reply itself -----------------
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
+        a = validation.vector(a, dtypes=self.dtypes)
+        factor = validation.factor(k, a.dtype.name)
+        self._call(
+            proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a),
+            dtype=proto.dtype_code(a),
+        )  # fmt: skip
+        return np.frombuffer(_view(self._taken_reply()), dtype=a.dtype)
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        rgb, row_stride = validation.frame(image)
+        rows, cols, _ = rgb.shape
+        payload, row_stride = frame_payload(rgb, row_stride)
+        self._call(
+            proto.Op.FRAME, rows=rows, cols=cols, row_stride=row_stride, payload=payload,
+            dtype=proto.FRAME_DTYPE_CODE,
+        )  # fmt: skip
+        gray = np.frombuffer(_view(self._taken_reply()), dtype=validation.UINT8)
+        return gray.reshape(rows, cols)
+
+    def _taken_reply(self) -> zmq.Frame | bytes:
         data, self._reply = self._reply, None
-        assert data is not None, "a scale reply carries its result"
-        return np.frombuffer(_view(data), dtype=np.float64)
+        assert data is not None, "a scale or frame reply carries its result"
+        return data
 
     # -- one exchange ----------------------------------------------------
-    def _call(self, op: int, count: int = 0, **fields: Any) -> float:
+    def _call(self, op: int, count: int = 0, **fields: Any) -> float | int:
         payload: memoryview = fields.get("payload", _EMPTY)
         if payload.nbytes > MAX_MESSAGE_BYTES:  # refused before the worker's libzmq drops us
             raise ValueError(
@@ -146,11 +177,14 @@ class ZmqStrategy(PipeStrategy):
         reply: memoryview = _EMPTY,
         rows: int = 0,
         cols: int = 0,
-    ) -> float:
+        row_stride: int = 0,
+        dtype: int = 0,
+    ) -> float | int:
         channel = self._connected()
         seq, header = self._request(
-            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes
-        )
+            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes,
+            dtype=dtype, row_stride=row_stride,
+        )  # fmt: skip
         channel.send(header, payload, copy=self.copy_frames)
         marks = self._marks
         if marks is not None:
@@ -164,8 +198,10 @@ class ZmqStrategy(PipeStrategy):
                 f"{worker.program} broke the protocol: replied with frames of {sizes} bytes, "
                 f"expected a {proto.PIPE_RESPONSE.itemsize}-byte header and a payload"
             )
-        expected = payload.nbytes if op in _REPLIES_WITH_DATA else 0
-        result, self._detail = checked_response(_view(frames[0]), seq, expected, worker.program)
+        expected = _reply_bytes(op, payload, rows * cols)
+        result, self._detail = checked_response(
+            _view(frames[0]), seq, expected, worker.program, dtype
+        )
         data = frames[1]
         if len(data) != expected:
             raise WorkerError(

@@ -58,8 +58,10 @@ class ZmqTcpStrategy(ZmqStrategy):
         "own, which the worker's kernel reads (or an aligned copy of it); out: the same way "
         "back from the worker's output buffer (square: the request's message squared in "
         "place), recv(copy=False) keeps the decrypted message as a Frame that NumPy wraps as "
-        "scale's result and square copies into the caller's array; without CURVE "
-        "(curve=False) only the kernel's copies remain; a strided matrix is packed first"
+        "scale's and frame's result and square copies into the caller's array; without CURVE "
+        "(curve=False) only the kernel's copies remain; a strided matrix is packed first; a "
+        "padded or cropped frame goes out with its padding while that is no larger than its "
+        "pixels, else packed first"
     )
 
     def __init__(self, worker_flags: Sequence[str] = (), *, curve: bool = True) -> None:

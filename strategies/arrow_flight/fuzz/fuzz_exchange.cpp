@@ -2,34 +2,44 @@
 // a command (its length in the first byte) and an Arrow IPC stream, the form a
 // DoExchange's record batches take once gRPC has delivered them: Arrow's IPC
 // reader decodes it, then the peer's own checks (parse_command, checked_column,
-// matrix_total) decide, and the kernel reads what they accepted.
+// answer: the column's type, the op's parameters, matrix and frame shapes,
+// scale's factor) decide, and the kernels run on what they accepted.
 #include <arrow/api.h>
 #include <arrow/io/memory.h>
 #include <arrow/ipc/reader.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <string_view>
 
 #include "flight_exchange.hpp"
-#include "interop_bench/kernels.hpp"
 
 namespace {
 
 namespace flight = interop_bench::flight;
 
+// Small, so that scale's and square's outputs stay small.
+constexpr std::uint64_t kMaxBytes = std::uint64_t{1} << 20;
+
 void answer(const flight::Request& request, const arrow::RecordBatch& batch) {
-  auto column = flight::checked_column(batch);
+  auto column = flight::checked_column(batch, kMaxBytes);
   if (!column.ok()) {
     return;
   }
-  if (request.op == "matrix_sum") {
-    (void)flight::matrix_total(request, **column);
+  auto reply = flight::answer(request, **column);
+  if (!reply.ok()) {
     return;
   }
-  const auto& values = **column;
-  (void)interop_bench::kernels::sum(
-      {values.raw_values(), static_cast<std::size_t>(values.length())});
+  const std::int64_t length = (*column)->length();
+  const std::shared_ptr<arrow::Array>& out = reply->column;
+  const bool scalar_ok = out == nullptr && reply->scalar.size() == 8;
+  const bool column_ok = out != nullptr && out->type()->Equals(*(*column)->type()) &&
+                         out->length() == (request.op == "frame" ? length / 3 : length);
+  if (!scalar_ok && !column_ok) {
+    std::abort();  // an answer that is neither the op's scalar nor its column
+  }
 }
 
 }  // namespace

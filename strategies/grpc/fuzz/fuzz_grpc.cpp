@@ -1,7 +1,8 @@
 // libFuzzer target for ib_grpc_peer's unary handling (answer_request), fed the
 // Request bytes a hostile client could send once admitted: libprotobuf parses
-// them as gRPC would, and the answer must be a refusal or exactly the reply
-// the op owes (square's and scale's array, nothing for the others).
+// them as gRPC would (every field hostile: dtype code, row stride, shape,
+// factor), and the answer must be a refusal or exactly the reply the op owes
+// (square's and scale's array, frame's gray image, nothing for the others).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -23,9 +24,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!status.ok()) {
     return 0;
   }
-  const bool has_array = request.op() == static_cast<std::uint32_t>(ipc::Op::kSquare) ||
-                         request.op() == static_cast<std::uint32_t>(ipc::Op::kScale);
-  if (answer.data().size() != (has_array ? request.data().size() : 0)) {
+  const auto op = static_cast<ipc::Op>(request.op());
+  std::uint64_t owed = 0;  // the bytes of the array the op answers with
+  if (op == ipc::Op::kSquare || op == ipc::Op::kScale) {
+    owed = request.data().size();
+  } else if (op == ipc::Op::kFrame) {
+    owed = request.rows() * request.cols();  // checked not to overflow, or refused
+  }
+  if (answer.data().size() != owed) {
     std::abort();  // an ok answer whose array is not the one the op owes
   }
   return 0;

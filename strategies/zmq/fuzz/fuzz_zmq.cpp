@@ -1,6 +1,6 @@
 // libFuzzer target for the zmq worker's request handling (ZmqServer::answer),
 // fed the frames a hostile peer could send. The input is
-//   [frame count % 4] [payload misalignment % 8] [header length % 64] header payload
+//   [frame count % 4] [payload misalignment % 8] [header length % 128] header payload
 // and the reply must always be well formed: a full response header, and a
 // payload of exactly the bytes it announces.
 #include <algorithm>
@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const std::size_t frame_count = data[0] % 4;
   const std::size_t misalignment = data[1] % 8;
-  const std::size_t header_bytes = std::min<std::size_t>(data[2] % 64, size - kPrefixBytes);
+  const std::size_t header_bytes = std::min<std::size_t>(data[2] % 128, size - kPrefixBytes);
   const std::uint8_t* header = data + kPrefixBytes;
   const std::size_t payload_bytes = size - kPrefixBytes - header_bytes;
   // The payload in a buffer of our own (the server may square it in place), at
