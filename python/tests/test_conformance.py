@@ -296,6 +296,7 @@ def _frames() -> dict[str, np.ndarray]:
         "one_row": big[7:8, 3:90, :],
         "empty": big[:0, :, :],
         "no_columns": big[:, :0, :],
+        "new_empty": np.zeros((2, 0, 3), dtype=np.uint8),  # NumPy's strides for it: (0, 0, 0)
     }
 
 

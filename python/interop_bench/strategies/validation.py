@@ -151,6 +151,8 @@ def frame(image: object, what: str = "frame") -> tuple[np.ndarray, int]:
     if image.ndim != 3 or image.shape[2] != ops.CHANNELS:
         raise ValueError(f"{what}: expected an H x W x 3 (RGB) image, got shape {image.shape}")
     height, width, _ = image.shape
+    if image.size == 0:  # NumPy gives empty arrays any strides (often 0): nothing to read
+        return image, width * ops.CHANNELS
     row_stride, pixel_stride, channel_stride = image.strides
     if channel_stride != 1:
         raise ValueError(
