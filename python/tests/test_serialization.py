@@ -104,7 +104,13 @@ def test_valid_message_round_trips(opened: Strategy) -> None:
 
 
 def _json(**fields: object) -> bytes:
-    return json.dumps(fields).encode()
+    """A JSON message of `fields`, with "dtype": "float64" before "data" unless given."""
+    message: dict[str, object] = {}
+    for key, value in fields.items():
+        if key == "data" and "dtype" not in fields:
+            message["dtype"] = "float64"
+        message[key] = value
+    return json.dumps(message).encode()
 
 
 def _nested(depth: int) -> str:
@@ -284,9 +290,14 @@ PHASE_REPEATS = 41
 PHASE_TOLERANCE = 0.10
 
 
-@pytest.mark.parametrize("op", ["sum", "square", "matrix_sum", "scale"])
+@pytest.mark.parametrize("op", ["sum", "square", "matrix_sum", "scale", "frame"])
 def test_phases_add_up_to_the_end_to_end_time(opened: Strategy, op: str) -> None:
-    a = ops.make_input(op, PHASE_SIZES[opened.name], seed=2)  # type: ignore[arg-type]
+    if op == "frame" and not opened.carries_frames:
+        pytest.skip(f"{opened.name} does not carry frames")
+    size = PHASE_SIZES[opened.name]
+    if op == "frame":
+        size -= size % ops.CHANNELS  # the bytes of whole RGB pixels
+    a = ops.make_input(op, size, seed=2)  # type: ignore[arg-type]
     args: tuple[object, ...] = (a, ops.SCALE_FACTOR) if op == "scale" else (a,)
     call = getattr(opened, op)
     phase_totals: list[int] = []
@@ -331,3 +342,20 @@ def test_call_with_phases_returns_the_answer(opened: Strategy) -> None:
     b = a.copy()
     assert opened.call_with_phases("square", b)[0] is None
     ops.check_array(b, np.square(a), "square")
+    if opened.carries_frames:
+        image = ops.make_frame(9, 7, seed=5)[:, 1:6, :]  # cropped: packed into the message
+        gray, phases = opened.call_with_phases("frame", image)
+        ops.check_array(gray, ops.gray_reference(image), "frame")
+        assert phases["kernel"] > 0
+
+
+@pytest.mark.parametrize("dtype", ops.DTYPES)
+def test_call_with_phases_runs_every_dtype(opened: Strategy, dtype: ops.DType) -> None:
+    if dtype not in opened.dtypes:
+        pytest.skip(f"{opened.name} does not carry {dtype}")
+    a = ops.make_vector(1000, seed=6, dtype=dtype)
+    result, phases = opened.call_with_phases("sum", a)
+    ops.check_sum(result, a)
+    scaled, _ = opened.call_with_phases("scale", a, ops.scale_factor(dtype))
+    ops.Expected.of("scale", a).check(scaled)
+    assert phases["kernel"] > 0

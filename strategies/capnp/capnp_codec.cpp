@@ -97,17 +97,18 @@ void read_data(const schema::Request::Values::Reader& values, Request& request) 
   }
   // A Data blob starts on a word of its segment, and the segments of an aligned
   // message are aligned: the doubles are read where they lie.
-  request.data = {reinterpret_cast<const double*>(bytes.begin()), bytes.size() / sizeof(double)};
+  request.view_bytes(DType::float64, {bytes.begin(), bytes.size()});
 }
 
 void read_list(const schema::Request::Values::Reader& values, Request& request) {
   const capnp::List<double>::Reader list = values.getList();
   // The reader checked that the list lies inside the message, one word or more
   // per element: the reservation is bounded by the message's size.
-  request.owned.reserve(list.size());
-  advise_huge_pages(request.owned.data(), list.size() * sizeof(double));
-  for (const double value : list) request.owned.push_back(value);
-  request.data = request.owned;
+  std::vector<double>& owned = request.own<double>();
+  owned.reserve(list.size());
+  advise_huge_pages(owned.data(), list.size() * sizeof(double));
+  for (const double value : list) owned.push_back(value);
+  request.use_owned();
 }
 
 Request read_request(kj::ArrayPtr<const capnp::word> words, Values values) {
@@ -138,7 +139,7 @@ Request read_request(kj::ArrayPtr<const capnp::word> words, Values values) {
   for (const std::uint64_t dim : root.getShape()) shape.push(dim);
   request.k = root.getK();
   // A Float64 field is never absent in Cap'n Proto: k = 0 stands for "no k".
-  check_request(request, shape, request.op == Op::scale || request.k != 0.0);
+  check_request(request, shape, request.op == Op::scale || root.getK() != 0.0);
   return request;
 }
 
@@ -188,24 +189,25 @@ Request CapnpList::decode(std::span<const std::uint8_t> message) {
   return serialization::decode(message, Values::list);
 }
 
-std::span<double> CapnpData::Writer::array(Request& request, bool copy_input) {
-  const std::size_t count = request.data.size();
+std::span<std::byte> CapnpData::Writer::array(Request& request, bool copy_input) {
+  const std::size_t count = request.count();
   schema::Reply::Builder reply = reply_.start(count);  // 8 bytes a value: one word each
   // count came from a Data of as many doubles, so count * 8 fits its 29-bit size.
   capnp::Data::Builder body = refusing("cannot build the reply", [&] {
     return reply.initData(static_cast<unsigned int>(count * sizeof(double)));
   });
-  const std::span<double> out(reinterpret_cast<double*>(body.begin()), count);
+  const std::span<std::byte> out(reinterpret_cast<std::byte*>(body.begin()), body.size());
   if (copy_input) std::copy(request.data.begin(), request.data.end(), out.begin());
   return out;
 }
 
 void CapnpList::Writer::finish_array() {
-  const std::size_t count = result_.size();
+  const std::span<const double> result = result_values<double>();
+  const std::size_t count = result.size();
   schema::Reply::Builder reply = reply_.start(count);
   capnp::List<double>::Builder list = refusing(
       "cannot build the reply", [&] { return reply.initList(static_cast<unsigned int>(count)); });
-  for (std::size_t i = 0; i < count; ++i) list.set(static_cast<unsigned int>(i), result_[i]);
+  for (std::size_t i = 0; i < count; ++i) list.set(static_cast<unsigned int>(i), result[i]);
   reply_.finish();
 }
 

@@ -58,9 +58,9 @@ struct CapnpData {
    public:
     // Room for the result inside the reply's Data; `copy_input` fills it with
     // the request's values (square).
-    std::span<double> array(Request& request, bool copy_input);
+    std::span<std::byte> array(Request& request, bool copy_input);
     void finish_array() { reply_.finish(); }
-    void finish_value(double value) { reply_.finish_value(value); }
+    void finish_value(const Number& value) { reply_.finish_value(std::get<double>(value)); }
     std::span<const std::uint8_t> bytes() const { return reply_.bytes(); }
 
    private:
@@ -74,7 +74,7 @@ struct CapnpList {
   class Writer : public InPlaceResult {
    public:
     void finish_array();
-    void finish_value(double value) { reply_.finish_value(value); }
+    void finish_value(const Number& value) { reply_.finish_value(std::get<double>(value)); }
     std::span<const std::uint8_t> bytes() const { return reply_.bytes(); }
 
    private:

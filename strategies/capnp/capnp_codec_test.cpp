@@ -126,23 +126,23 @@ std::vector<double> list_of(schema::Reply::Reader reply) {
 
 TEST(Capnp, ReadsTheDataInPlace) {
   const Message message = request(schema::Op::SCALE, {3}, {1.0, -2.5, 300.0}, Form::data, 2.0);
-  const ib::Request r = ib::CapnpData::decode(message.bytes());
+  ib::Request r = ib::CapnpData::decode(message.bytes());
   EXPECT_EQ(r.op, ib::Op::scale);
-  EXPECT_EQ(r.k, 2.0);
-  ASSERT_EQ(r.data.size(), 3u);
-  EXPECT_EQ(r.data[1], -2.5);
+  EXPECT_EQ(std::get<double>(r.k), 2.0);
+  ASSERT_EQ(r.count(), 3u);
+  EXPECT_EQ(r.values<double>()[1], -2.5);
   const auto* at = reinterpret_cast<const std::uint8_t*>(r.data.data());
   EXPECT_GE(at, message.bytes().data());
   EXPECT_LT(at, message.bytes().data() + message.bytes().size());
-  EXPECT_TRUE(r.owned.empty());
+  EXPECT_TRUE(r.owned_values().empty());
 }
 
 TEST(Capnp, ReadsTheListIntoOwnedValues) {
   const Message message = request(schema::Op::SUM, {3}, {1.0, -2.5, 300.0}, Form::list);
-  const ib::Request r = ib::CapnpList::decode(message.bytes());
-  ASSERT_EQ(r.data.size(), 3u);
-  EXPECT_EQ(r.data[2], 300.0);
-  EXPECT_EQ(r.data.data(), r.owned.data());
+  ib::Request r = ib::CapnpList::decode(message.bytes());
+  ASSERT_EQ(r.count(), 3u);
+  EXPECT_EQ(r.values<double>()[2], 300.0);
+  EXPECT_EQ(r.data.data(), r.owned_values().data());
 }
 
 TEST(Capnp, RunsEveryOpInBothForms) {

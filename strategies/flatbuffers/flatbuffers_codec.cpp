@@ -68,7 +68,7 @@ Request FlatBuffers::decode(std::span<const std::uint8_t> message) {
   require_aligned(dims, "shape");
   Request request;
   request.op = op_of(message_root->op());
-  request.data = {data->data(), data->size()};
+  request.view(std::span<const double>(data->data(), data->size()));
   request.k = message_root->k();
   Shape shape;
   for (const std::uint64_t dim : *dims) shape.push(dim);
@@ -79,13 +79,14 @@ Request FlatBuffers::decode(std::span<const std::uint8_t> message) {
   return request;
 }
 
-std::span<double> FlatBuffers::Writer::array(Request& request, bool copy_input) {
-  const std::size_t n = request.data.size();
+std::span<std::byte> FlatBuffers::Writer::array(Request& request, bool copy_input) {
+  const std::size_t n = request.count();
   builder_ = flatbuffers::FlatBufferBuilder(n * sizeof(double) + reply_overhead_bytes);
   double* out = nullptr;
   data_ = builder_.CreateUninitializedVector(n, &out);
-  if (copy_input) std::copy(request.data.begin(), request.data.end(), out);
-  return {out, n};
+  const std::span<const double> values = request.values<double>();
+  if (copy_input) std::copy(values.begin(), values.end(), out);
+  return std::as_writable_bytes(std::span<double>(out, n));
 }
 
 void FlatBuffers::Writer::finish_array() {
@@ -94,8 +95,8 @@ void FlatBuffers::Writer::finish_array() {
   builder_.Finish(reply.Finish(), fbs::RequestIdentifier());
 }
 
-void FlatBuffers::Writer::finish_value(double value) {
-  builder_.Finish(fbs::CreateReply(builder_, value), fbs::RequestIdentifier());
+void FlatBuffers::Writer::finish_value(const Number& value) {
+  builder_.Finish(fbs::CreateReply(builder_, std::get<double>(value)), fbs::RequestIdentifier());
 }
 
 }  // namespace interop_bench::serialization

@@ -21,9 +21,9 @@ struct FlatBuffers {
    public:
     // Room for the result inside the reply buffer, so the kernel writes its
     // output where it is sent from; `copy_input` fills it with the request's values.
-    std::span<double> array(Request& request, bool copy_input);
+    std::span<std::byte> array(Request& request, bool copy_input);
     void finish_array();
-    void finish_value(double value);
+    void finish_value(const Number& value);
     std::span<const std::uint8_t> bytes() const {
       return {builder_.GetBufferPointer(), builder_.GetSize()};
     }

@@ -23,12 +23,6 @@ constexpr int max_recursion = 4;
 constexpr std::uint32_t reply_values_tag = (2u << 3) | 2u;
 static_assert(pb::Reply::kDataFieldNumber == 2 && pb::PackedReply::kValuesFieldNumber == 2);
 
-// A float64 at any address, for storage that is not 8-aligned.
-struct [[gnu::packed]] UnalignedDouble {
-  double value;
-  operator double() const { return value; }
-};
-
 Op op_of(pb::Op op) {
   switch (op) {
     case pb::SUM:
@@ -91,16 +85,11 @@ Request ProtobufBytes::decode(std::span<const std::uint8_t> message) {
     throw MessageError("protobuf: data holds " + std::to_string(bytes.size()) +
                        " bytes, not a whole number of float64 values (8 bytes each)");
   }
-  const std::size_t count = bytes.size() / sizeof(double);
   Request request;
-  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(double) == 0) {
-    request.data = {reinterpret_cast<const double*>(bytes.data()), count};
-    request.decoded = parsed;
-  } else {
-    const auto* first = reinterpret_cast<const UnalignedDouble*>(bytes.data());
-    request.owned.assign(first, first + count);
-    request.data = request.owned;
-  }
+  // Read in place (kept alive by `decoded`), copied once only if misaligned.
+  request.view_bytes(DType::float64,
+                     {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+  request.decoded = parsed;
   finish_request(*parsed, request);
   return request;
 }
@@ -108,29 +97,29 @@ Request ProtobufBytes::decode(std::span<const std::uint8_t> message) {
 Request ProtobufPacked::decode(std::span<const std::uint8_t> message) {
   std::shared_ptr<const pb::PackedRequest> parsed = parse<pb::PackedRequest>(message);
   Request request;
-  request.data = {parsed->values().data(), static_cast<std::size_t>(parsed->values_size())};
+  request.view(std::span<const double>(parsed->values().data(),
+                                       static_cast<std::size_t>(parsed->values_size())));
   request.decoded = parsed;
   finish_request(*parsed, request);
   return request;
 }
 
-std::span<double> ProtobufReplyWriter::array(Request& request, bool copy_input) {
+std::span<std::byte> ProtobufReplyWriter::array(Request& request, bool copy_input) {
   using google::protobuf::io::CodedOutputStream;
-  const std::size_t count = request.data.size();
   // Fits: the request held as many bytes, and a message is under 2 GiB.
-  const auto body_bytes = static_cast<std::uint32_t>(count * sizeof(double));
+  const auto body_bytes = static_cast<std::uint32_t>(request.data.size());
   std::uint8_t header[1 + 5];  // the one-byte tag and a varint32
   const std::uint8_t* header_end = CodedOutputStream::WriteVarint32ToArray(
       body_bytes, CodedOutputStream::WriteTagToArray(reply_values_tag, header));
-  const std::span<double> body =
-      reply_.array({header, static_cast<std::size_t>(header_end - header)}, count);
+  const std::span<std::byte> body =
+      reply_.array({header, static_cast<std::size_t>(header_end - header)}, body_bytes);
   if (copy_input) std::copy(request.data.begin(), request.data.end(), body.begin());
   return body;
 }
 
-void ProtobufReplyWriter::finish_value(double value) {
+void ProtobufReplyWriter::finish_value(const Number& value) {
   pb::Reply reply;
-  reply.set_value(value);
+  reply.set_value(std::get<double>(value));
   const std::size_t size = reply.ByteSizeLong();
   reply.SerializeWithCachedSizesToArray(reply_.whole(size));
 }

@@ -21,9 +21,9 @@ namespace interop_bench::serialization {
 // reply is serialized from the generated Reply.
 class ProtobufReplyWriter {
  public:
-  std::span<double> array(Request& request, bool copy_input);
+  std::span<std::byte> array(Request& request, bool copy_input);
   void finish_array() {}
-  void finish_value(double value);
+  void finish_value(const Number& value);
   std::span<const std::uint8_t> bytes() const { return reply_.bytes(); }
 
  private:

@@ -111,11 +111,10 @@ TYPED_TEST(ProtobufFormat, CarriesNanInfAndNegativeZeroUnchanged) {
 }
 
 TYPED_TEST(ProtobufFormat, ReadsTheValuesWhereTheParserPutThem) {
-  const ib::Request decoded =
-      TypeParam::decode(span_of(request<TypeParam>(pb::SUM, {3}, {1, 2, 3})));
-  EXPECT_TRUE(decoded.owned.empty());
+  ib::Request decoded = TypeParam::decode(span_of(request<TypeParam>(pb::SUM, {3}, {1, 2, 3})));
+  EXPECT_TRUE(decoded.owned_values().empty());
   EXPECT_NE(decoded.decoded, nullptr);
-  EXPECT_EQ(decoded.data[2], 3.0);
+  EXPECT_EQ(decoded.values<double>()[2], 3.0);
 }
 
 TYPED_TEST(ProtobufFormat, RefusesMalformedMessagesByName) {

@@ -190,7 +190,7 @@ class CapnpStrategy(SerializationStrategy):
     def _decode_value(self, reply: bytearray) -> float:
         return float(read_reply(reply, lambda root: root.value))
 
-    def _decode_array(self, reply: bytearray) -> np.ndarray:
+    def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
         view = read_reply(reply, lambda root: root.get_data_as_view("data"))
         count, odd = divmod(view.nbytes, FLOAT64_LE.itemsize)
         if odd:
@@ -227,5 +227,5 @@ class CapnpListStrategy(CapnpStrategy):
     def _set_values(self, values: Any, data: np.ndarray) -> None:
         values.list = data.tolist()  # pycapnp sets a list element by element (pycapnp #399)
 
-    def _decode_array(self, reply: bytearray) -> np.ndarray:
+    def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
         return read_reply(reply, list_values)

@@ -78,7 +78,7 @@ class FlatBuffersStrategy(SerializationStrategy):
     def _decode_value(self, reply: bytearray) -> float:
         return float(self._reply_class.GetRootAs(reply, 0).Value())
 
-    def _decode_array(self, reply: bytearray) -> np.ndarray:
+    def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
         values = self._reply_class.GetRootAs(reply, 0).DataAsNumpy()
         if not isinstance(values, np.ndarray):  # the runtime returns 0 for an absent vector
             raise ValueError("flatbuffers: the reply holds no data vector")

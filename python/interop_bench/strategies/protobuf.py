@@ -88,7 +88,7 @@ class ProtobufStrategy(SerializationStrategy):
     def _decode_value(self, reply: bytearray) -> float:
         return float(self._reply(reply, "value").value)
 
-    def _decode_array(self, reply: bytearray) -> np.ndarray:
+    def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
         data = self._reply(reply, "data").data
         if len(data) % FLOAT64_LE.itemsize:
             raise ValueError("protobuf: the reply's data is not a whole number of float64 values")
@@ -128,5 +128,5 @@ class ProtobufPackedStrategy(ProtobufStrategy):
             raise ValueError("protobuf: the reply holds no value")
         return float(parsed.value)
 
-    def _decode_array(self, reply: bytearray) -> np.ndarray:
+    def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
         return np.array(self._parsed(reply).values, dtype=np.float64)
