@@ -163,8 +163,13 @@ def read_reply(reply: bytearray, read: Callable[[Any], Read]) -> Read:
 def sum_value(root: Any) -> float | int:
     """The sum a Reply holds: a float, or an exact int for integer arrays. Reading
     another member than the union's raises, as reading `value` of a list reply does."""
-    member = str(root.which())
-    return getattr(root, member if member in SUM_MEMBERS else "value")  # type: ignore[no-any-return]
+    try:
+        return root.value  # type: ignore[no-any-return]  # float arrays: one read, no which()
+    except capnp.KjException:
+        member = str(root.which())
+        if member not in SUM_MEMBERS:
+            raise
+        return getattr(root, member)  # type: ignore[no-any-return]
 
 
 def list_values(root: Any, dtype: np.dtype) -> np.ndarray:
@@ -218,7 +223,7 @@ class CapnpStrategy(SerializationStrategy):
             root.k = request.k
         elif request.k is not None:
             root.intK = request.k
-        self._set_values(root.values, request.data)
+        self._set_values(root.values, request)
 
     def _check_size(self, data: np.ndarray) -> None:
         if data.nbytes > MAX_LIST_ELEMENTS:
@@ -228,8 +233,8 @@ class CapnpStrategy(SerializationStrategy):
                 f"({MAX_LIST_ELEMENTS // data.itemsize} {data.dtype} values)"
             )
 
-    def _set_values(self, values: Any, data: np.ndarray) -> None:
-        values.data = data.data  # a memoryview: copied once, into the segment
+    def _set_values(self, values: Any, request: Message) -> None:
+        values.data = request.data.data  # a memoryview: copied once, into the segment
 
     def _decode_value(self, reply: bytearray) -> float | int:
         return read_reply(reply, sum_value)
@@ -273,9 +278,9 @@ class CapnpListStrategy(CapnpStrategy):
                 f"{MAX_LIST_ELEMENTS}"
             )
 
-    def _set_values(self, values: Any, data: np.ndarray) -> None:
+    def _set_values(self, values: Any, request: Message) -> None:
         # pycapnp sets a list element by element (pycapnp #399)
-        setattr(values, LIST_MEMBERS[data.dtype.name], data.tolist())  # type: ignore[index]
+        setattr(values, LIST_MEMBERS[request.dtype], request.data.tolist())
 
     def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
         return read_reply(reply, lambda root: list_values(root, request.result_dtype))

@@ -103,12 +103,16 @@ class FlatBuffersStrategy(SerializationStrategy):
 
     def _decode_value(self, reply: bytearray) -> float | int:
         root = self._reply_class.GetRootAs(reply, 0)
-        # Optional scalars (None when absent): the one present is the sum's type.
-        for read in (root.Value, root.IntValue, root.UintValue):
-            value = read()
-            if value is not None:
-                return value  # type: ignore[no-any-return]
-        raise ValueError("flatbuffers: the reply holds no value")
+        # Optional scalars (None when absent): the one present is the sum's type,
+        # looked for in turn (float arrays' first, costing one read).
+        value = root.Value()
+        if value is None:
+            value = root.IntValue()
+        if value is None:
+            value = root.UintValue()
+        if value is None:
+            raise ValueError("flatbuffers: the reply holds no value")
+        return value  # type: ignore[no-any-return]
 
     def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
         vector = VECTORS[request.result_dtype.name]  # type: ignore[index]
