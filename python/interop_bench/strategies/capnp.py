@@ -76,6 +76,8 @@ LIST_MEMBERS: dict[ops.DType, str] = {
     "int16": "int16s",
     "uint8": "uint8s",
 }
+# The same by np.dtype, for replies: ndarray.dtype.name is a slow Python property in NumPy 2.
+REPLY_LISTS = {np.dtype(dtype): member for dtype, member in LIST_MEMBERS.items()}
 # The Reply members of a sum, by NumPy's sum type (Float64, Int64, UInt64).
 SUM_MEMBERS = ("value", "intValue", "uintValue")
 # A list (a Data is a list of bytes) holds at most 2^29 - 1 elements.
@@ -173,7 +175,7 @@ def sum_value(root: Any) -> float | int:
 
 
 def list_values(root: Any, dtype: np.dtype) -> np.ndarray:
-    values = getattr(root, LIST_MEMBERS[dtype.name])  # type: ignore[index]  # read once: each read counts
+    values = getattr(root, REPLY_LISTS[dtype])  # read once: each read counts against the limit
     return np.fromiter(values, dtype=dtype, count=len(values))
 
 

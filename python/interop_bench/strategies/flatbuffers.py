@@ -45,6 +45,8 @@ VECTORS: dict[ops.DType, str] = {
     "int16": "DataI16",
     "uint8": "DataU8",
 }
+# The same by np.dtype, for replies: ndarray.dtype.name is a slow Python property in NumPy 2.
+REPLY_VECTORS = {np.dtype(dtype): vector for dtype, vector in VECTORS.items()}
 # Room for the table, its vtable, the shape vector and the root offset, so that
 # the builder never grows (a growth would copy the whole buffer again).
 BUILDER_OVERHEAD_BYTES = 256
@@ -115,7 +117,7 @@ class FlatBuffersStrategy(SerializationStrategy):
         return value  # type: ignore[no-any-return]
 
     def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
-        vector = VECTORS[request.result_dtype.name]  # type: ignore[index]
+        vector = REPLY_VECTORS[request.result_dtype]
         values = getattr(self._reply_class.GetRootAs(reply, 0), f"{vector}AsNumpy")()
         if not isinstance(values, np.ndarray):  # the runtime returns 0 for an absent vector
             raise ValueError(f"flatbuffers: the reply holds no {vector} vector")

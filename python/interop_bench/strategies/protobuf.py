@@ -62,6 +62,8 @@ PACKED_FIELDS: dict[ops.DType, str] = {
     "int16": "int16_values",
     "uint8": "uint8_values",
 }
+# The same by np.dtype, for replies: ndarray.dtype.name is a slow Python property in NumPy 2.
+REPLY_FIELDS = {np.dtype(dtype): field for dtype, field in PACKED_FIELDS.items()}
 # The fields of a sum, by NumPy's sum type (double, int64, uint64): the one set says which.
 SUM_FIELDS = ("value", "int_value", "uint_value")
 
@@ -179,5 +181,5 @@ class ProtobufPackedStrategy(ProtobufStrategy):
 
     def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
         dtype = request.result_dtype
-        values = getattr(self._parsed(reply), PACKED_FIELDS[dtype.name])  # type: ignore[index]
+        values = getattr(self._parsed(reply), REPLY_FIELDS[dtype])
         return np.array(values, dtype=dtype)
