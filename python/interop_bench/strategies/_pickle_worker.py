@@ -45,7 +45,11 @@ def die_with_parent(parent_pid: int) -> None:
 def operations() -> dict[str, Callable[..., object]]:
     capi = native.extension("ib_capi")
     names = ("sum", "matrix_sum", "scale", "frame", "data_address")
-    table: dict[str, Callable[..., object]] = {name: getattr(capi, name) for name in names}
+    # A capi built before it carried frames has no frame: the worker still
+    # serves the other ops, and refuses frame by name (KeyError: 'frame').
+    table: dict[str, Callable[..., object]] = {
+        name: getattr(capi, name) for name in names if hasattr(capi, name)
+    }
 
     def square(a: object) -> object:
         capi.square(a)
