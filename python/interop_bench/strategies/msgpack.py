@@ -90,8 +90,8 @@ class MsgpackStrategy(SerializationStrategy):
 
     def _encode(self, request: Message) -> object:
         packer = msgpack.Packer(autoreset=False, buf_size=request.data.nbytes + HEADER_BYTES)
-        raw = request.data.data.cast("B")  # a memoryview of bytes packs as one bin
-        packer.pack(request_fields(request, raw))
+        # A memoryview, of any format, packs as one bin of its bytes.
+        packer.pack(request_fields(request, request.data.data))
         return packer.getbuffer()
 
     def _decode_value(self, reply: bytearray) -> float | int:

@@ -196,6 +196,10 @@ TYPED_TEST_P(JsonFormat, RefusesValuesThatDoNotFitTheDtype) {
                 R"({"op": "scale", "shape": [1], "dtype": "uint8", "data": [1], "k": 256})")
                 .find("uint8"),
             std::string::npos);
+  EXPECT_NE(refusal<TypeParam>(
+                R"({"op": "scale", "shape": [1], "dtype": "float32", "data": [1], "k": 1e300})")
+                .find("k = 1e+300 does not fit float32"),
+            std::string::npos);
 }
 
 TYPED_TEST_P(JsonFormat, RefusesHostileFrames) {

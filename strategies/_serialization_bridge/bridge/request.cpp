@@ -1,5 +1,6 @@
 #include "request.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -47,7 +48,11 @@ std::size_t item_bytes(DType dtype) noexcept {
 }
 
 std::string to_string(const Number& number) {
-  return std::visit([](auto value) { return std::to_string(value); }, number);
+  // Shortest round-trip digits: std::to_string writes 1e300 with all 301 digits.
+  char text[32];
+  const auto end = std::visit(
+      [&](auto value) { return std::to_chars(text, text + sizeof text, value).ptr; }, number);
+  return std::string(text, end);
 }
 
 void Shape::push(std::uint64_t dim) {
@@ -143,9 +148,11 @@ void check_request(Request& request, const Shape& shape, bool has_k) {
   if (has_k && !visit_dtype(request.dtype, [&]<class T>(std::type_identity<T>) {
         return value_of<T>(request.k).has_value();
       })) {
+    const bool integers = request.dtype != DType::float64 && request.dtype != DType::float32;
     throw MessageError("k = " + to_string(request.k) + " does not fit " +
                        std::string(name_of(request.dtype)) +
-                       " (an integer array is scaled by an integer within its range)");
+                       (integers ? " (an integer array is scaled by an integer within its range)"
+                                 : " (a float32 array is scaled within float32's range)"));
   }
   // An empty matrix claiming 2^60 rows of 0 columns would make the kernel walk
   // 2^60 empty rows (found by the fuzzer): empty is empty.
