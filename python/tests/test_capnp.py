@@ -21,10 +21,8 @@ from interop_bench.strategies._serialization import Message, message
 MODULES = {"capnp": "ib_capnp", "capnp-list": "ib_capnp_list"}
 MEMBER = {"capnp": "data", "capnp-list": "list"}
 OTHER = {"capnp": "list", "capnp-list": "data"}
-# Word 0 of a framed message is its segment table; in a request built by
-# pycapnp into one segment, word 5 is the values pointer (after the root
-# pointer, the two data words and the shape pointer).
-VALUES_POINTER_WORD = 5
+# A request whose answer is float64 values, for decoding replies.
+SQUARE = message("square", (np.zeros(1),))
 
 
 @pytest.fixture(scope="module", params=list(MODULES))
@@ -96,10 +94,14 @@ def test_a_bad_segment_table_is_refused(opened: Strategy) -> None:
 
 def test_values_that_lie_about_their_size_are_refused(opened: Strategy) -> None:
     lying = encoded(opened)
-    pointer = int.from_bytes(lying[8 * VALUES_POINTER_WORD : 8 * VALUES_POINTER_WORD + 8], "little")
-    assert pointer & 3 == 1, "word 5 is the values' list pointer"
+    # Word 0 of a framed message is its segment table; in a request built by
+    # pycapnp into one segment, the values pointer follows the root pointer,
+    # the data words and the shape pointer: the last word of request_words().
+    at = 8 * capnp_strategy.request_words()
+    pointer = int.from_bytes(lying[at : at + 8], "little")
+    assert pointer & 3 == 1, "the word is the values' list pointer"
     pointer = (pointer & (2**35 - 1)) | ((2**29 - 1) << 35)  # 2^29 - 1 elements
-    lying[8 * VALUES_POINTER_WORD : 8 * VALUES_POINTER_WORD + 8] = pointer.to_bytes(8, "little")
+    lying[at : at + 8] = pointer.to_bytes(8, "little")
     assert "not a valid Request message" in refused(opened.name, lying)
 
 
@@ -170,7 +172,7 @@ def test_values_beyond_a_capnp_list_are_refused_before_encoding(opened: Strategy
     limit = capnp_strategy.MAX_LIST_ELEMENTS
     count = limit // 8 + 1 if opened.name == "capnp" else limit + 1
     huge = np.broadcast_to(np.float64(1.0), (count,))  # no memory behind it
-    request = Message("sum", huge, (count,), None)
+    request = Message("sum", huge, (count,), "float64", None)
     with pytest.raises(ValueError, match="holds at most"):
         opened._encode(request)  # type: ignore[attr-defined]
 
@@ -179,7 +181,7 @@ def test_replies_of_the_wrong_kind_are_refused(opened: Strategy) -> None:
     member = MEMBER[opened.name]
     not_set = "union member which is not currently initialized.; field.getProto().getName() = "
     with pytest.raises(ValueError, match=re.escape(not_set + member)):
-        opened._decode_array(reply("value", 1.0))  # type: ignore[attr-defined]
+        opened._decode_array(reply("value", 1.0), SQUARE)  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match=re.escape(not_set + "value")):
         opened._decode_value(reply(member, b"\x00" * 8 if member == "data" else [1.0]))  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="not a whole number of words"):
@@ -187,12 +189,12 @@ def test_replies_of_the_wrong_kind_are_refused(opened: Strategy) -> None:
     lying = reply(member, b"\x00" * 8 if member == "data" else [1.0])
     lying[-16:-8] = (2**64 - 1).to_bytes(8, "little")  # the list pointer: all ones
     with pytest.raises(ValueError, match="capnp: the reply cannot be read"):
-        opened._decode_array(lying)  # type: ignore[attr-defined]
+        opened._decode_array(lying, SQUARE)  # type: ignore[attr-defined]
 
 
 def test_a_reply_data_of_partial_doubles_is_refused() -> None:
     with capnp_strategy.CapnpStrategy() as strategy, pytest.raises(ValueError, match="12 bytes"):
-        strategy._decode_array(reply("data", b"\x00" * 12))
+        strategy._decode_array(reply("data", b"\x00" * 12), SQUARE)
 
 
 def test_scale_returns_a_view_of_the_reply_that_outlives_it() -> None:
@@ -227,3 +229,60 @@ def test_a_reply_past_pycapnps_default_64_mib_limit_is_read() -> None:
         result = strategy.scale(a, 2.0)
     assert result.size == a.size
     assert result[0] == 1.0 and result[-1] == 1.0
+
+
+# -- the dtype axis ----------------------------------------------------------------
+
+
+def typed(member: str, values: object, dtype: object, **fields: Any) -> bytearray:
+    """A Request of `dtype` (an enumerant, or any code) with `values` in `member`."""
+    root = capnp_strategy.schema().Request.new_message()
+    root.op = fields.get("op", "sum")
+    root.shape = fields.get("shape", [2])
+    root.k = fields.get("k", 0.0)
+    root.intK = fields.get("int_k", 0)
+    root.dtype = dtype
+    setattr(root.values, member, values)
+    return bytearray(root.to_bytes())
+
+
+def test_an_unknown_dtype_code_is_refused(opened: Strategy) -> None:
+    member = "data" if opened.name == "capnp" else "list"
+    values = b"\x00" * 16 if member == "data" else [1.0, 2.0]
+    assert "dtype" in refused(opened.name, typed(member, values, 9))
+
+
+def test_a_list_of_another_type_than_the_dtype_is_refused() -> None:
+    text = refused("capnp-list", typed("int16s", [1, 2], "float32"))
+    assert "the values must be a List(Float32) (dtype float32), got a List(Int16)" in text
+    assert "got a List(Float64)" in refused("capnp-list", typed("list", [1.0, 2.0], "uint8"))
+
+
+def test_data_of_partial_values_of_its_dtype_is_refused() -> None:
+    assert "3" in refused("capnp", typed("data", b"\x00" * 3, "int16", shape=[1]))
+
+
+@pytest.mark.parametrize("name", list(MODULES))
+def test_an_integer_array_is_scaled_by_an_integer_only(name: str) -> None:
+    member, values = (
+        ("data", np.array([1, 2], np.int32).tobytes())
+        if name == "capnp"
+        else (
+            "int32s",
+            [1, 2],
+        )
+    )
+    fields: dict[str, Any] = {"op": "scale"}
+    assert "3" in refused(name, typed(member, values, "int32", k=3.0, **fields))  # never converted
+    both = typed(member, values, "int32", k=3.0, int_k=3, **fields)
+    assert "both k and intK" in refused(name, both)
+    assert str(2**40) in refused(name, typed(member, values, "int32", int_k=2**40, **fields))
+
+
+def test_a_frames_gray_reply_pads_its_last_word_with_zeros(opened: Strategy) -> None:
+    # 1 x 3 pixels: 3 gray bytes, then 5 bytes of padding that must not leak memory.
+    image = np.full((1, 3, 3), 255, dtype=np.uint8)
+    reply = native.extension(MODULES[opened.name]).call(
+        opened._encode(message("frame", (image,)))  # type: ignore[attr-defined]
+    )
+    assert bytes(reply[-8:]) == b"\xff\xff\xff" + b"\x00" * 5

@@ -50,7 +50,9 @@ def wrong_messages(name: str) -> dict[str, tuple[bytes, str]]:
         "not_protobuf": (b"\xff\xff", "not a valid"),
         "no_op": (_request(name, shape=[2], values=VALUES), "needs an op"),
         "unknown_op": (_request(name, op=9, shape=[2], values=VALUES), "unknown op 9"),
-        "unknown_field": (_request(name, **sum_of_two) + b"\x28\x01", "unknown field 5"),
+        "unknown_field": (_request(name, **sum_of_two) + b"\x78\x01", "unknown field 15"),
+        "unknown_dtype": (_request(name, dtype=9, **sum_of_two), "dtype"),
+        "negative_dtype": (_request(name, dtype=-1, **sum_of_two), "unknown dtype -1"),
         "no_shape": (_request(name, op=1, values=VALUES), "shape has 0 dimension(s)"),
         "shape_mismatch": (_request(name, op=1, shape=[3], values=VALUES), "shape says 3"),
         "shape_3d": (_request(name, op=1, shape=[1, 1, 2], values=VALUES), "more than 2"),
@@ -120,7 +122,7 @@ def test_a_reply_of_the_wrong_kind_is_refused(name: str) -> None:
         )
         if name == "protobuf":
             with pytest.raises(ValueError, match="holds no data"):
-                strategy._decode_array(value_reply)  # type: ignore[attr-defined]
+                strategy._decode_array(value_reply, message("sum", (VALUES,)))  # type: ignore[attr-defined]
         with pytest.raises(ValueError, match="holds no value"):
             strategy._decode_value(bytearray())  # type: ignore[attr-defined]
 
@@ -130,3 +132,58 @@ def test_the_backend_that_ran_is_recorded(name: str) -> None:
     facts = strategy_facts((name,))[name]
     assert facts["backend"] == api_implementation.Type()
     assert facts["packages"] == ["protobuf", "libprotobuf"]
+
+
+# -- the dtype axis ----------------------------------------------------------------
+
+
+def test_bytes_must_hold_whole_values_of_their_dtype() -> None:
+    payload = _request("protobuf", op=1, shape=[1], data=b"\x00" * 3, dtype=3)  # INT16
+    assert "3" in _refused("protobuf", payload)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"dtype": 3, "int16_values": [1, 40000]}, "int16_values[1] = 40000 does not fit int16"),
+        ({"dtype": 3, "int16_values": [-40000, 1]}, "int16_values[0] = -40000 does not fit int16"),
+        ({"dtype": 4, "uint8_values": [255, 256]}, "uint8_values[1] = 256 does not fit uint8"),
+        ({"dtype": 1, "values": [1.0, 2.0]}, "a message of dtype float32 holds values in values"),
+        ({"int32_values": [1, 2]}, "a message of dtype float64 holds values in int32_values"),
+    ],
+)
+def test_packed_values_outside_their_dtype_are_refused(
+    fields: dict[str, Any], expected: str
+) -> None:
+    payload = _messages().PackedRequest(op=1, shape=[2], **fields).SerializeToString()
+    assert expected in _refused("protobuf-packed", payload)
+
+
+@pytest.mark.parametrize("name", list(MODULES))
+def test_an_integer_array_is_scaled_by_an_integer_only(name: str) -> None:
+    ints = np.array([1, 2], dtype=np.int32)
+    fields: dict[str, Any] = {"op": 4, "shape": [2], "dtype": 2}
+    if name == "protobuf":
+        fields["data"] = ints.tobytes()
+    else:
+        fields["int32_values"] = ints
+    float_k = getattr(_messages(), REQUESTS[name])(k=3.0, **fields).SerializeToString()
+    assert "3" in _refused(name, float_k)  # never converted
+    too_big = getattr(_messages(), REQUESTS[name])(int_k=2**40, **fields).SerializeToString()
+    assert str(2**40) in _refused(name, too_big)
+
+
+@pytest.mark.parametrize("name", list(MODULES))
+def test_integer_results_come_back_in_their_packed_or_bytes_form(name: str) -> None:
+    a = np.array([-3, 0, 32767], dtype=np.int16)
+    with strategies.get(name) as strategy:
+        reply = native.extension(MODULES[name]).call(
+            strategy._encode(message("scale", (a, 1)))  # type: ignore[attr-defined]
+        )
+    if name == "protobuf":
+        assert _messages().Reply.FromString(reply).data == a.tobytes()
+    else:
+        parsed = _messages().PackedReply.FromString(reply)
+        assert list(parsed.int16_values) == [-3, 0, 32767] and not parsed.values
+        # sint32: zigzag varints, 1 byte for -3 and 0, 3 for 32767 (+ tag and length)
+        assert len(reply) == 2 + 1 + 1 + 3

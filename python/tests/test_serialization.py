@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from time import perf_counter_ns
 from types import ModuleType
 
+import msgpack  # the PyPI package
 import numpy as np
 import pytest
 
@@ -104,7 +105,13 @@ def test_valid_message_round_trips(opened: Strategy) -> None:
 
 
 def _json(**fields: object) -> bytes:
-    return json.dumps(fields).encode()
+    """A JSON message of `fields`, with "dtype": "float64" before "data" unless given."""
+    message: dict[str, object] = {}
+    for key, value in fields.items():
+        if key == "data" and "dtype" not in fields:
+            message["dtype"] = "float64"
+        message[key] = value
+    return json.dumps(message).encode()
 
 
 def _nested(depth: int) -> str:
@@ -284,9 +291,14 @@ PHASE_REPEATS = 41
 PHASE_TOLERANCE = 0.10
 
 
-@pytest.mark.parametrize("op", ["sum", "square", "matrix_sum", "scale"])
+@pytest.mark.parametrize("op", ["sum", "square", "matrix_sum", "scale", "frame"])
 def test_phases_add_up_to_the_end_to_end_time(opened: Strategy, op: str) -> None:
-    a = ops.make_input(op, PHASE_SIZES[opened.name], seed=2)  # type: ignore[arg-type]
+    if op == "frame" and not opened.carries_frames:
+        pytest.skip(f"{opened.name} does not carry frames")
+    size = PHASE_SIZES[opened.name]
+    if op == "frame":
+        size -= size % ops.CHANNELS  # the bytes of whole RGB pixels
+    a = ops.make_input(op, size, seed=2)  # type: ignore[arg-type]
     args: tuple[object, ...] = (a, ops.SCALE_FACTOR) if op == "scale" else (a,)
     call = getattr(opened, op)
     phase_totals: list[int] = []
@@ -331,3 +343,99 @@ def test_call_with_phases_returns_the_answer(opened: Strategy) -> None:
     b = a.copy()
     assert opened.call_with_phases("square", b)[0] is None
     ops.check_array(b, np.square(a), "square")
+    if opened.carries_frames:
+        image = ops.make_frame(9, 7, seed=5)[:, 1:6, :]  # cropped: packed into the message
+        gray, phases = opened.call_with_phases("frame", image)
+        ops.check_array(gray, ops.gray_reference(image), "frame")
+        assert phases["kernel"] > 0
+
+
+@pytest.mark.parametrize("dtype", ops.DTYPES)
+def test_call_with_phases_runs_every_dtype(opened: Strategy, dtype: ops.DType) -> None:
+    if dtype not in opened.dtypes:
+        pytest.skip(f"{opened.name} does not carry {dtype}")
+    a = ops.make_vector(1000, seed=6, dtype=dtype)
+    result, phases = opened.call_with_phases("sum", a)
+    ops.check_sum(result, a)
+    scaled, _ = opened.call_with_phases("scale", a, ops.scale_factor(dtype))
+    ops.Expected.of("scale", a).check(scaled)
+    assert phases["kernel"] > 0
+
+
+# -- dtypes and frames in the messages -------------------------------------------
+
+TEXT_AND_MAP_STRATEGIES = ["json", "json-fast", "msgpack", "msgpack-list"]
+NATIVE = {"json": "ib_json", "json-fast": "ib_json_fast"}
+NATIVE |= {"msgpack": "ib_msgpack", "msgpack-list": "ib_msgpack_list"}
+
+
+@pytest.mark.parametrize("name", JSON_STRATEGIES)
+def test_json_writes_integers_as_integers(name: str) -> None:
+    """Integer dtypes travel as JSON integers both ways, and the sum is an exact int."""
+    a = np.array([-32768, 7, 32767], dtype=np.int16)
+    with strategies.get(name) as strategy:
+        request = message("square", (a,))
+        text = bytes(strategy._encode(request)).decode()  # type: ignore[attr-defined]
+        assert '"dtype":' in text.replace(" ", "") and "32767" in text and "." not in text
+        reply = json.loads(native.extension(NATIVE[name]).call(strategy._encode(request)))  # type: ignore[attr-defined]
+        assert reply == {"dtype": "int16", "data": [0, 49, 1]}  # wrapped around in int16
+        total = strategy.sum(a)
+        assert type(total) is int and total == 6
+
+
+@pytest.mark.parametrize("name", JSON_STRATEGIES)
+def test_json_refuses_values_that_do_not_fit_the_dtype(name: str) -> None:
+    module = native.extension(NATIVE[name])
+    for dtype, data in (("uint8", [256]), ("int16", [-40000]), ("int32", [1.5]), ("int32", [2.0])):
+        text = refused(module, _json(op="sum", shape=[1], dtype=dtype, data=data))
+        assert '"data"[0]' in text and dtype in text, text
+    assert "unknown dtype" in refused(module, _json(op="sum", shape=[1], dtype="float16", data=[1]))
+    assert "must come before" in refused(
+        module, json.dumps({"op": "sum", "shape": [1], "data": [1], "dtype": "uint8"}).encode()
+    )
+
+
+@pytest.mark.parametrize("name", TEXT_AND_MAP_STRATEGIES)
+def test_a_frame_message_holds_the_rows_packed(name: str) -> None:
+    image = ops.make_frame(10, 12, seed=8)[1:9, 2:11, :]  # cropped: rows 36 bytes apart
+    request = message("frame", (image,))
+    assert request.shape == (8, 9) and request.dtype == "uint8"
+    assert request.data.flags.c_contiguous and request.data.size == 8 * 9 * 3
+    np.testing.assert_array_equal(request.data, image.reshape(-1))
+    with strategies.get(name) as strategy:
+        gray = strategy.frame(image)
+    ops.check_array(gray, ops.gray_reference(image), "frame")
+
+
+@pytest.mark.parametrize("name", TEXT_AND_MAP_STRATEGIES)
+def test_a_reply_of_another_dtype_is_refused(name: str) -> None:
+    """The reply's dtype tag must be the one asked for: never converted silently."""
+    a = np.arange(4, dtype=np.int32)
+    with strategies.get(name) as strategy:
+        float_reply = strategy._native.call(
+            strategy._encode(message("square", (a.astype(np.float64),)))
+        )  # type: ignore[attr-defined]
+        with pytest.raises(ValueError, match="float64"):
+            strategy._finish(message("square", (a,)), float_reply)  # type: ignore[attr-defined]
+
+
+def test_msgpack_bin_carries_each_dtype_as_its_own_bytes() -> None:
+    """A uint8 message is an eighth of a float64 one: one byte a value in the bin."""
+    with strategies.get("msgpack") as strategy:
+        sizes = {
+            dtype: len(strategy._encode(message("sum", (ops.make_vector(10_000, dtype=dtype),))))  # type: ignore[attr-defined]
+            for dtype in ops.DTYPES
+        }
+    for dtype, size in sizes.items():
+        assert 10_000 * ops.item_bytes(dtype) < size < 10_000 * ops.item_bytes(dtype) + 100
+
+
+def test_msgpack_list_packs_integers_as_integers() -> None:
+    a = np.array([0, 127, 255], dtype=np.uint8)
+    with strategies.get("msgpack-list") as strategy:
+        encoded = bytes(strategy._encode(message("sum", (a,))))  # type: ignore[attr-defined]
+        assert msgpack.unpackb(encoded)["data"] == [0, 127, 255]
+        assert b"\xcb" not in encoded  # no float64 anywhere
+        total = strategy.sum(a)
+        assert type(total) is int and total == 382
+        assert strategy.scale(a, 3).tolist() == [0, 125, 253]  # wrapped around in uint8

@@ -12,26 +12,50 @@ enum Op {
   square @1;
   matrixSum @2;
   scale @3;
+  frame @4;  # shape [height, width], the H x W x 3 pixels as uint8, rows packed
 }
 
-# Python -> C++: the values row-major, as one Data blob of little-endian
-# float64 bytes (capnp) or as a List(Float64) (capnp-list).
+# The element type of a Data's values (capnp); the list's type says it for capnp-list.
+enum DType {
+  float64 @0;
+  float32 @1;
+  int32 @2;
+  int16 @3;
+  uint8 @4;
+}
+
+# Python -> C++: the values row-major, as one Data blob of their little-endian
+# bytes with their dtype (capnp) or as the List of their type (capnp-list:
+# `list` holds float64s).
 struct Request {
   op @0 :Op;
-  shape @1 :List(UInt64);  # [n], or [rows, cols] for matrixSum
-  k @2 :Float64;           # scale's factor; 0 for the other ops
+  shape @1 :List(UInt64);  # [n], [rows, cols] for matrixSum, [height, width] for frame
+  k @2 :Float64;           # scale's factor for float arrays; 0 for the other ops
   values :union {
     data @3 :Data;
     list @4 :List(Float64);
+    float32s @7 :List(Float32);
+    int32s @8 :List(Int32);
+    int16s @9 :List(Int16);
+    uint8s @10 :List(UInt8);
   }
+  dtype @5 :DType;  # the Data's element type
+  intK @6 :Int64;   # scale's factor for integer arrays; 0 for the other ops
 }
 
-# C++ -> Python: `value` for sum and matrixSum, the values for square and
-# scale in the same form as the request's.
+# C++ -> Python: the sum of sum and matrixSum (`value` for float arrays,
+# NumPy's exact int64 / uint64 sum for integer ones), or the values of square,
+# scale and frame in the same form as the request's.
 struct Reply {
   union {
     value @0 :Float64;
     data @1 :Data;
     list @2 :List(Float64);
+    intValue @3 :Int64;
+    uintValue @4 :UInt64;
+    float32s @5 :List(Float32);
+    int32s @6 :List(Int32);
+    int16s @7 :List(Int16);
+    uint8s @8 :List(UInt8);
   }
 }

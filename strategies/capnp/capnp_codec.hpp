@@ -8,12 +8,13 @@
 // twice at the same data to look bigger than it is exceeds it) and a small
 // nesting limit. Every kj::Exception the reader throws becomes a MessageError.
 //
-// CapnpData: the values are one Data blob of little-endian float64 bytes, read
-// in place (no copy); the kernel writes the reply's values straight into the
-// reply's Data.
-// CapnpList: the values are a List(Float64), read element by element through
-// the typed List<double>::Reader into Request::owned (the only public way to
-// read it); the reply's list is set element by element.
+// CapnpData: the values are one Data blob of their little-endian bytes and a
+// dtype code, read in place (no copy); the kernel writes the reply's values
+// straight into the reply's Data.
+// CapnpList: the values are the List of their type (List(Float64), ...(Float32),
+// ...(Int32), ...(Int16), ...(UInt8)), read element by element through the
+// typed List<T>::Reader into Request::owned (the only public way to read
+// it); the reply's list of the same type is set element by element.
 #pragma once
 
 #include <capnp/message.h>
@@ -34,13 +35,14 @@ namespace interop_bench::serialization {
 class ReplyMessage {
  public:
   // A Reply whose body (the Data or list after the Reply struct) takes
-  // `body_words` words. Only the words capnp writes into before the body are
-  // zeroed: the body is overwritten in full before the reply is read.
+  // `body_words` words. Only the words capnp writes into before the body and
+  // the body's last word (its padding) are zeroed: the values overwrite the
+  // rest in full before the reply is read.
   capnp_schema::Reply::Builder start(std::size_t body_words);
   // Writes the segment table; throws if the message did not fill its buffer.
   void finish();
-  // A whole reply holding `value`.
-  void finish_value(double value);
+  // A whole reply holding `value` (value, intValue or uintValue).
+  void finish_value(const Number& value);
   std::span<const std::uint8_t> bytes() const {
     return {reinterpret_cast<const std::uint8_t*>(storage_.get()), words_ * sizeof(capnp::word)};
   }
@@ -58,9 +60,9 @@ struct CapnpData {
    public:
     // Room for the result inside the reply's Data; `copy_input` fills it with
     // the request's values (square).
-    std::span<double> array(Request& request, bool copy_input);
+    std::span<std::byte> array(Request& request, bool copy_input);
     void finish_array() { reply_.finish(); }
-    void finish_value(double value) { reply_.finish_value(value); }
+    void finish_value(const Number& value) { reply_.finish_value(value); }
     std::span<const std::uint8_t> bytes() const { return reply_.bytes(); }
 
    private:
@@ -74,7 +76,7 @@ struct CapnpList {
   class Writer : public InPlaceResult {
    public:
     void finish_array();
-    void finish_value(double value) { reply_.finish_value(value); }
+    void finish_value(const Number& value) { reply_.finish_value(value); }
     std::span<const std::uint8_t> bytes() const { return reply_.bytes(); }
 
    private:

@@ -9,6 +9,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "bridge/execute.hpp"
@@ -22,10 +23,10 @@ enum class Form { data, list };
 
 // Where MallocMessageBuilder puts a small request (one segment, built in the
 // order of request() below): the segment table, the root pointer, the struct's
-// two data words, its shape and values pointers, then the shape's words.
-constexpr std::size_t shape_pointer_at = 4;
-constexpr std::size_t values_pointer_at = 5;
-constexpr std::size_t shape_at = 6;
+// three data words, its shape and values pointers, then the shape's words.
+constexpr std::size_t shape_pointer_at = 5;
+constexpr std::size_t values_pointer_at = 6;
+constexpr std::size_t shape_at = 7;
 
 // A list pointer (capnproto.org/encoding.html): kind 1, the offset in words from
 // the end of the pointer to the list, the element size code, the count.
@@ -126,23 +127,23 @@ std::vector<double> list_of(schema::Reply::Reader reply) {
 
 TEST(Capnp, ReadsTheDataInPlace) {
   const Message message = request(schema::Op::SCALE, {3}, {1.0, -2.5, 300.0}, Form::data, 2.0);
-  const ib::Request r = ib::CapnpData::decode(message.bytes());
+  ib::Request r = ib::CapnpData::decode(message.bytes());
   EXPECT_EQ(r.op, ib::Op::scale);
-  EXPECT_EQ(r.k, 2.0);
-  ASSERT_EQ(r.data.size(), 3u);
-  EXPECT_EQ(r.data[1], -2.5);
+  EXPECT_EQ(std::get<double>(r.k), 2.0);
+  ASSERT_EQ(r.count(), 3u);
+  EXPECT_EQ(r.values<double>()[1], -2.5);
   const auto* at = reinterpret_cast<const std::uint8_t*>(r.data.data());
   EXPECT_GE(at, message.bytes().data());
   EXPECT_LT(at, message.bytes().data() + message.bytes().size());
-  EXPECT_TRUE(r.owned.empty());
+  EXPECT_TRUE(r.owned_values().empty());
 }
 
 TEST(Capnp, ReadsTheListIntoOwnedValues) {
   const Message message = request(schema::Op::SUM, {3}, {1.0, -2.5, 300.0}, Form::list);
-  const ib::Request r = ib::CapnpList::decode(message.bytes());
-  ASSERT_EQ(r.data.size(), 3u);
-  EXPECT_EQ(r.data[2], 300.0);
-  EXPECT_EQ(r.data.data(), r.owned.data());
+  ib::Request r = ib::CapnpList::decode(message.bytes());
+  ASSERT_EQ(r.count(), 3u);
+  EXPECT_EQ(r.values<double>()[2], 300.0);
+  EXPECT_EQ(r.data.data(), r.owned_values().data());
 }
 
 TEST(Capnp, RunsEveryOpInBothForms) {
@@ -233,7 +234,7 @@ TEST(Capnp, RefusesTheOtherFormOfValues) {
                 .find("the values must be a Data, got a List(Float64)"),
             std::string::npos);
   EXPECT_NE(refusal(request(schema::Op::SUM, {1}, {1}, Form::data), Form::list)
-                .find("the values must be a List(Float64), got a Data"),
+                .find("the values must be a List(Float64) (dtype float64), got a Data"),
             std::string::npos);
   Message unknown = request(schema::Op::SUM, {1}, {1});
   unknown.words[2] |= std::uint64_t{7} << 16;  // the union's tag: bits 16-31 of the data section
@@ -344,4 +345,128 @@ TEST(Capnp, RefusesRandomBytes) {
     EXPECT_NE(refusal<ib::CapnpData>(bytes), "accepted");
     EXPECT_NE(refusal<ib::CapnpList>(bytes), "accepted");
   }
+}
+
+// -- the dtype axis and the frame op ---------------------------------------------
+
+namespace {
+
+// The List member of T in a Request or Reply builder.
+template <class T, class Values>
+typename capnp::List<T>::Builder init_list(Values values, unsigned count) {
+  if constexpr (std::is_same_v<T, double>) return values.initList(count);
+  if constexpr (std::is_same_v<T, float>) return values.initFloat32s(count);
+  if constexpr (std::is_same_v<T, std::int32_t>) return values.initInt32s(count);
+  if constexpr (std::is_same_v<T, std::int16_t>) return values.initInt16s(count);
+  if constexpr (std::is_same_v<T, std::uint8_t>) return values.initUint8s(count);
+}
+
+// A Request of `dtype` whose values of T are a Data or the List of T.
+template <class T>
+Message typed_request(schema::Op op, const std::vector<std::uint64_t>& shape,
+                      const std::vector<T>& values, schema::DType dtype, Form form,
+                      std::int64_t int_k = 0, double k = 0.0) {
+  capnp::MallocMessageBuilder builder;
+  auto root = builder.initRoot<schema::Request>();
+  root.setOp(op);
+  root.setDtype(dtype);
+  root.setIntK(int_k);
+  root.setK(k);
+  auto dims = root.initShape(static_cast<unsigned>(shape.size()));
+  for (unsigned i = 0; i < shape.size(); ++i) dims.set(i, shape[i]);
+  const auto count = static_cast<unsigned>(values.size());
+  if (form == Form::data) {
+    auto data = root.getValues().initData(count * static_cast<unsigned>(sizeof(T)));
+    std::memcpy(data.begin(), values.data(), data.size());
+  } else {
+    auto list = init_list<T>(root.getValues(), count);
+    for (unsigned i = 0; i < count; ++i) list.set(i, values[i]);
+  }
+  return framed(builder);
+}
+
+}  // namespace
+
+TEST(Capnp, ReadsEveryDtypeInPlaceFromTheDataAndIntoItsListType) {
+  const std::vector<std::int16_t> values = {1, -2, 3};
+  const Message data =
+      typed_request(schema::Op::SUM, {3}, values, schema::DType::INT16, Form::data);
+  ib::Request in_place = ib::CapnpData::decode(data.bytes());
+  EXPECT_EQ(in_place.dtype, ib::DType::int16);
+  EXPECT_EQ(in_place.values<std::int16_t>()[1], -2);
+  EXPECT_TRUE(in_place.owned_values().empty());
+  const auto* at = reinterpret_cast<const std::uint8_t*>(in_place.data.data());
+  EXPECT_GE(at, data.bytes().data());
+  EXPECT_LT(at, data.bytes().data() + data.bytes().size());
+  const Message list =
+      typed_request(schema::Op::SUM, {3}, values, schema::DType::INT16, Form::list);
+  ib::Request owned = ib::CapnpList::decode(list.bytes());
+  EXPECT_EQ(owned.dtype, ib::DType::int16);
+  EXPECT_EQ(owned.values<std::int16_t>()[2], 3);
+  EXPECT_EQ(owned.data.data(), owned.owned_values().data());
+}
+
+TEST(Capnp, RunsTheKernelOfTheDtypeInBothForms) {
+  // int16 wraps around like NumPy: 300 * 300 = 24464 (mod 2^16); a float kernel would not.
+  const std::vector<std::int16_t> values = {300, -3};
+  Reply data(run<ib::CapnpData>(
+      typed_request(schema::Op::SQUARE, {2}, values, schema::DType::INT16, Form::data)));
+  ASSERT_EQ(data.root().which(), schema::Reply::DATA);
+  ASSERT_EQ(data.root().getData().size(), 4u);
+  std::int16_t squared[2];
+  std::memcpy(squared, data.root().getData().begin(), sizeof squared);
+  EXPECT_EQ(squared[0], 24464);
+  EXPECT_EQ(squared[1], 9);
+  Reply list(run<ib::CapnpList>(
+      typed_request(schema::Op::SQUARE, {2}, values, schema::DType::INT16, Form::list)));
+  ASSERT_EQ(list.root().which(), schema::Reply::INT16S);
+  EXPECT_EQ(list.root().getInt16s()[0], 24464);
+  const std::vector<std::uint8_t> bytes = {255, 255, 1};
+  Reply sum(run<ib::CapnpList>(
+      typed_request(schema::Op::SUM, {3}, bytes, schema::DType::UINT8, Form::list)));
+  ASSERT_EQ(sum.root().which(), schema::Reply::UINT_VALUE);
+  EXPECT_EQ(sum.root().getUintValue(), 511u);
+  const std::vector<std::int32_t> ints = {1 << 30, -5};
+  Reply scaled(run<ib::CapnpList>(
+      typed_request(schema::Op::SCALE, {2}, ints, schema::DType::INT32, Form::list, 3)));
+  ASSERT_EQ(scaled.root().which(), schema::Reply::INT32S);
+  EXPECT_EQ(scaled.root().getInt32s()[0], static_cast<std::int32_t>(3u << 30));  // wrapped
+  EXPECT_EQ(scaled.root().getInt32s()[1], -15);
+}
+
+TEST(Capnp, AFramesGrayReplyIsPaddedWithZeros) {
+  // 1 x 3 white pixels: 3 gray bytes, then 5 bytes of padding in the last word.
+  const std::vector<std::uint8_t> rgb(9, 255);
+  for (const Form form : {Form::data, Form::list}) {
+    const Message message =
+        typed_request(schema::Op::FRAME, {1, 3}, rgb, schema::DType::UINT8, form);
+    const std::vector<std::uint8_t> reply =
+        form == Form::data ? run<ib::CapnpData>(message) : run<ib::CapnpList>(message);
+    const std::vector<std::uint8_t> last_word(reply.end() - 8, reply.end());
+    EXPECT_EQ(last_word, (std::vector<std::uint8_t>{255, 255, 255, 0, 0, 0, 0, 0}));
+  }
+}
+
+TEST(Capnp, RefusesAnUnknownDtypeAListOfAnotherTypeAndTwoFactors) {
+  const std::vector<double> one = {1.0};
+  const auto unknown = static_cast<schema::DType>(9);
+  for (const Form form : {Form::data, Form::list}) {
+    EXPECT_NE(refusal(typed_request(schema::Op::SUM, {1}, one, unknown, form), form)
+                  .find("unknown dtype code 9"),
+              std::string::npos);
+  }
+  const std::vector<std::int16_t> shorts = {1};
+  EXPECT_NE(refusal(typed_request(schema::Op::SUM, {1}, shorts, schema::DType::FLOAT32, Form::list),
+                    Form::list)
+                .find("must be a List(Float32) (dtype float32), got a List(Int16)"),
+            std::string::npos);
+  const std::vector<std::int32_t> ints = {1};
+  EXPECT_NE(
+      refusal(typed_request(schema::Op::SCALE, {1}, ints, schema::DType::INT32, Form::data, 2, 2.0))
+          .find("both k and intK"),
+      std::string::npos);
+  EXPECT_NE(
+      refusal(typed_request(schema::Op::SCALE, {1}, ints, schema::DType::INT32, Form::data, 0, 2.0))
+          .find("does not fit int32"),
+      std::string::npos);
 }

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <limits>
+#include <optional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "array_generated.h"
@@ -25,16 +28,49 @@ struct Message {
   std::uint8_t* mutable_bytes() { return reinterpret_cast<std::uint8_t*>(storage.data()); }
 };
 
-Message request(fbs::Op op, const std::vector<std::uint64_t>& shape,
-                const std::vector<double>& data, double k = 0.0) {
-  flatbuffers::FlatBufferBuilder builder;
-  const auto request = fbs::CreateRequestDirect(builder, op, &shape, &data, k);
-  builder.Finish(request, fbs::RequestIdentifier());
+// The finished buffer of `builder`, copied.
+Message copied(const flatbuffers::FlatBufferBuilder& builder) {
   Message message;
   message.size = builder.GetSize();
   message.storage.resize(message.size / 8 + 1);
   std::memcpy(message.mutable_bytes(), builder.GetBufferPointer(), message.size);
   return message;
+}
+
+Message request(fbs::Op op, const std::vector<std::uint64_t>& shape,
+                const std::vector<double>& data, double k = 0.0) {
+  flatbuffers::FlatBufferBuilder builder;
+  const auto request = fbs::CreateRequestDirect(builder, op, &shape, &data, k);
+  builder.Finish(request, fbs::RequestIdentifier());
+  return copied(builder);
+}
+
+// The Request field of T's typed vector.
+template <class T>
+constexpr flatbuffers::voffset_t typed_field() {
+  if constexpr (std::is_same_v<T, double>) return fbs::Request::VT_DATA;
+  if constexpr (std::is_same_v<T, float>) return fbs::Request::VT_DATA_F32;
+  if constexpr (std::is_same_v<T, std::int32_t>) return fbs::Request::VT_DATA_I32;
+  if constexpr (std::is_same_v<T, std::int16_t>) return fbs::Request::VT_DATA_I16;
+  if constexpr (std::is_same_v<T, std::uint8_t>) return fbs::Request::VT_DATA_U8;
+}
+
+// A Request whose values are in the typed vector of T (data_i16, ...).
+template <class T>
+Message typed_request(fbs::Op op, const std::vector<std::uint64_t>& shape,
+                      const std::vector<T>& values, std::optional<std::int64_t> int_k = {},
+                      std::optional<double> k = {}) {
+  flatbuffers::FlatBufferBuilder builder;
+  const auto data = builder.CreateVector(values);
+  const auto dims = builder.CreateVector(shape);
+  fbs::RequestBuilder table(builder);
+  table.add_op(op);
+  table.add_shape(dims);
+  builder.AddOffset(typed_field<T>(), data);
+  if (int_k) table.add_int_k(*int_k);
+  if (k) table.add_k(*k);
+  builder.Finish(table.Finish(), fbs::RequestIdentifier());
+  return copied(builder);
 }
 
 const fbs::Reply* run(const Message& message, ib::FlatBuffers::Writer& writer) {
@@ -56,15 +92,15 @@ std::string refusal(std::span<const std::uint8_t> bytes) {
 
 TEST(FlatBuffers, ReadsTheValuesInPlace) {
   const Message message = request(fbs::Op::Scale, {3}, {1.0, -2.5, 300.0}, 2.0);
-  const ib::Request r = ib::FlatBuffers::decode(message.bytes());
+  ib::Request r = ib::FlatBuffers::decode(message.bytes());
   EXPECT_EQ(r.op, ib::Op::scale);
-  EXPECT_EQ(r.k, 2.0);
-  ASSERT_EQ(r.data.size(), 3u);
-  EXPECT_EQ(r.data[1], -2.5);
+  EXPECT_EQ(std::get<double>(r.k), 2.0);
+  ASSERT_EQ(r.count(), 3u);
+  EXPECT_EQ(r.values<double>()[1], -2.5);
   EXPECT_GE(reinterpret_cast<const std::uint8_t*>(r.data.data()), message.bytes().data());
   EXPECT_LT(reinterpret_cast<const std::uint8_t*>(r.data.data()),
             message.bytes().data() + message.size);
-  EXPECT_TRUE(r.owned.empty());
+  EXPECT_TRUE(r.owned_values().empty());
 }
 
 TEST(FlatBuffers, RunsEveryOp) {
@@ -165,4 +201,77 @@ TEST(FlatBuffers, RefusesWrongShapesAndOps) {
             std::string::npos);
   EXPECT_NE(refusal(request(fbs::Op::Sum, {1}, {1}, 2.0).bytes()).find("only allowed for scale"),
             std::string::npos);
+}
+
+// -- the dtype axis and the frame op ---------------------------------------------
+
+TEST(FlatBuffers, ReadsEveryDtypeInPlaceFromItsTypedVector) {
+  const Message message = typed_request<std::int16_t>(fbs::Op::Sum, {3}, {1, -2, 3});
+  ib::Request r = ib::FlatBuffers::decode(message.bytes());
+  EXPECT_EQ(r.dtype, ib::DType::int16);
+  ASSERT_EQ(r.count(), 3u);
+  EXPECT_EQ(r.values<std::int16_t>()[1], -2);
+  EXPECT_GE(reinterpret_cast<const std::uint8_t*>(r.data.data()), message.bytes().data());
+  EXPECT_LT(reinterpret_cast<const std::uint8_t*>(r.data.data()),
+            message.bytes().data() + message.size);
+  EXPECT_TRUE(r.owned_values().empty());
+}
+
+TEST(FlatBuffers, RunsTheKernelOfTheValuesOwnType) {
+  ib::FlatBuffers::Writer w1, w2, w3, w4;
+  // int16 wraps around like NumPy: 300 * 300 = 90000 = 24464 (mod 2^16); a float kernel would not.
+  const auto* squared = run(typed_request<std::int16_t>(fbs::Op::Square, {2}, {300, -3}), w1);
+  ASSERT_NE(squared->data_i16(), nullptr);
+  EXPECT_EQ(squared->data_i16()->Get(0), 24464);
+  EXPECT_EQ(squared->data_i16()->Get(1), 9);
+  EXPECT_EQ(squared->data(), nullptr);
+  // An int64 sum past 2^53 is exact: a double would round it.
+  const std::int32_t big = std::numeric_limits<std::int32_t>::max();
+  std::vector<std::int32_t> many((1u << 22) + 2, big);
+  many.push_back(1);
+  const std::int64_t expected = static_cast<std::int64_t>(many.size() - 1) * big + 1;
+  EXPECT_EQ(run(typed_request(fbs::Op::Sum, {many.size()}, many), w2)->int_value(), expected);
+  EXPECT_EQ(run(typed_request<std::uint8_t>(fbs::Op::Sum, {3}, {255, 255, 1}), w3)->uint_value(),
+            511u);
+  const auto* scaled = run(typed_request<std::int32_t>(fbs::Op::Scale, {1}, {1 << 30}, 3), w4);
+  EXPECT_EQ(scaled->data_i32()->Get(0), static_cast<std::int32_t>(3u << 30));  // wrapped
+}
+
+TEST(FlatBuffers, RunsTheFrameOpOnPackedRows) {
+  // 2 x 2 pixels: white, black, pure red, pure blue.
+  const std::vector<std::uint8_t> rgb = {255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255};
+  ib::FlatBuffers::Writer writer;
+  const auto* gray = run(typed_request(fbs::Op::Frame, {2, 2}, rgb), writer)->data_u8();
+  ASSERT_NE(gray, nullptr);
+  ASSERT_EQ(gray->size(), 4u);
+  const std::vector<std::uint8_t> expected = {255, 0, (77 * 255 + 128) >> 8, (29 * 255 + 128) >> 8};
+  EXPECT_EQ(std::vector<std::uint8_t>(gray->begin(), gray->end()), expected);
+  EXPECT_NE(refusal(typed_request(fbs::Op::Frame, {2, 3}, rgb).bytes()), "accepted");
+  EXPECT_NE(refusal(typed_request<float>(fbs::Op::Frame, {1, 1}, {1, 2, 3}).bytes()), "accepted");
+}
+
+TEST(FlatBuffers, RefusesValuesInNoneOrSeveralTypedVectors) {
+  flatbuffers::FlatBufferBuilder builder;
+  const std::vector<std::uint64_t> shape = {1};
+  const std::vector<double> doubles = {1.0};
+  const std::vector<float> floats = {1.0f};
+  const auto request =
+      fbs::CreateRequestDirect(builder, fbs::Op::Sum, &shape, &doubles, 0.0, &floats);
+  builder.Finish(request, fbs::RequestIdentifier());
+  EXPECT_NE(refusal(copied(builder).bytes()).find("more than one of"), std::string::npos);
+  flatbuffers::FlatBufferBuilder empty;
+  empty.Finish(fbs::CreateRequestDirect(empty, fbs::Op::Sum, &shape), fbs::RequestIdentifier());
+  EXPECT_NE(refusal(copied(empty).bytes()).find("needs its values in one of"), std::string::npos);
+}
+
+TEST(FlatBuffers, AnIntegerArrayIsScaledByAnIntegerOnly) {
+  // k (a double) for an int32 array: refused, never converted.
+  EXPECT_NE(refusal(typed_request<std::int32_t>(fbs::Op::Scale, {1}, {1}, {}, 2.0).bytes()),
+            "accepted");
+  EXPECT_NE(refusal(typed_request<std::int32_t>(fbs::Op::Scale, {1}, {1}, 2, 2.0).bytes())
+                .find("both k and int_k"),
+            std::string::npos);
+  // int_k past int16's range for an int16 array.
+  EXPECT_NE(refusal(typed_request<std::int16_t>(fbs::Op::Scale, {1}, {1}, 1 << 20).bytes()),
+            "accepted");
 }

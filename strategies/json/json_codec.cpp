@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 namespace interop_bench::serialization {
 namespace {
@@ -21,20 +24,27 @@ class RequestSax {
   bool boolean(bool) { return refuse("a boolean"); }
   bool number_integer(json::number_integer_t value) {
     if (state_ == State::shape) return refuse_text("shape must hold non-negative integers");
-    return number(static_cast<double>(value));
+    return number(std::int64_t{value});
   }
   bool number_unsigned(json::number_unsigned_t value) {
     if (state_ == State::shape) {
       shape_.push(value);
       return true;
     }
-    return number(static_cast<double>(value));
+    return number(std::uint64_t{value});
   }
   bool number_float(json::number_float_t value, const json::string_t&) {
     if (state_ == State::shape) return refuse_text("shape must hold non-negative integers");
-    return number(value);
+    return number(double{value});
   }
   bool string(json::string_t& value) {
+    if (state_ == State::dtype_value) {
+      const auto dtype = dtype_from_name(value);
+      if (!dtype) return refuse_text("unknown dtype \"" + value.substr(0, 32) + "\"");
+      request_.dtype = *dtype;
+      state_ = State::top;
+      return true;
+    }
     if (state_ != State::op_value) return refuse("a string");
     const auto op = op_from_name(value);
     if (!op) return refuse_text("unknown op \"" + value.substr(0, 32) + "\"");
@@ -57,9 +67,12 @@ class RequestSax {
     if (state_ == State::shape_value) {
       state_ = State::shape;
     } else if (state_ == State::data_value) {
-      // Reserve what the shape announced, bounded by what the message can hold.
-      request_.owned.reserve(
-          bounded_reserve(shape_.claimed_elements(), message_bytes_, min_bytes_per_number));
+      // Values of the dtype already read, as many as the shape announced,
+      // bounded by what the message can hold.
+      const std::size_t reserve =
+          bounded_reserve(shape_.claimed_elements(), message_bytes_, min_bytes_per_number);
+      visit_dtype(request_.dtype,
+                  [&]<class T>(std::type_identity<T>) { request_.own<T>().reserve(reserve); });
       state_ = State::data;
     } else {
       return refuse("an array");
@@ -77,27 +90,53 @@ class RequestSax {
 
   Request finish() {
     if (!error_.empty()) throw MessageError("json: " + error_);
-    if (!seen_op_ || !seen_shape_ || !seen_data_) {
-      throw MessageError("json: the message needs \"op\", \"shape\" and \"data\"");
+    if (!seen_op_ || !seen_shape_ || !seen_dtype_ || !seen_data_) {
+      throw MessageError("json: the message needs \"op\", \"shape\", \"dtype\" and \"data\"");
     }
-    request_.data = request_.owned;
+    request_.use_owned();
     check_request(request_, shape_, seen_k_);
     return std::move(request_);
   }
 
  private:
-  enum class State { start, top, op_value, shape_value, shape, data_value, data, k_value, done };
+  enum class State {
+    start,
+    top,
+    op_value,
+    shape_value,
+    shape,
+    dtype_value,
+    data_value,
+    data,
+    k_value,
+    done
+  };
 
-  bool number(double value) {
-    if (state_ == State::data) {
-      request_.owned.push_back(value);
-    } else if (state_ == State::k_value) {
-      request_.k = value;
-      state_ = State::top;
-    } else {
-      return refuse("a number");
-    }
+  template <class N>
+  bool number(N value) {
+    if (state_ == State::data) return push(value);
+    if (state_ != State::k_value) return refuse("a number");
+    request_.k = value;
+    state_ = State::top;
     return true;
+  }
+
+  // One value into the vector of the request's dtype (own() made it that one).
+  template <class N>
+  bool push(N value) {
+    return std::visit(
+        [&]<class T>(std::vector<T>& values) {
+          const std::optional<T> typed = value_of<T>(value);
+          if (!typed) return refuse_value(Number(value), values.size());
+          values.push_back(*typed);
+          return true;
+        },
+        request_.owned);
+  }
+
+  bool refuse_value(const Number& value, std::size_t index) {
+    return refuse_text("\"data\"[" + std::to_string(index) + "] = " + to_string(value) +
+                       " does not fit " + std::string(name_of(request_.dtype)));
   }
 
   bool refuse(std::string_view what) {
@@ -119,6 +158,8 @@ class RequestSax {
         return "\"shape\" must be an array";
       case State::shape:
         return "\"shape\" must hold non-negative integers";
+      case State::dtype_value:
+        return "\"dtype\" must be a string";
       case State::data_value:
         return "\"data\" must be an array";
       case State::data:
@@ -136,7 +177,8 @@ class RequestSax {
   Request request_;
   Shape shape_;
   std::string error_;
-  bool seen_op_ = false, seen_shape_ = false, seen_data_ = false, seen_k_ = false;
+  bool seen_op_ = false, seen_shape_ = false, seen_dtype_ = false, seen_data_ = false,
+       seen_k_ = false;
 };
 
 bool RequestSax::key(json::string_t& name) {
@@ -148,11 +190,16 @@ bool RequestSax::key(json::string_t& name) {
   };
   static constexpr Field fields[] = {{"op", &RequestSax::seen_op_, State::op_value},
                                      {"shape", &RequestSax::seen_shape_, State::shape_value},
+                                     {"dtype", &RequestSax::seen_dtype_, State::dtype_value},
                                      {"data", &RequestSax::seen_data_, State::data_value},
                                      {"k", &RequestSax::seen_k_, State::k_value}};
   for (const Field& field : fields) {
     if (name != field.name) continue;
     if (this->*field.seen) return refuse_text("key \"" + name + "\" appears twice");
+    // The values are decoded into their type as they are read: it must be known.
+    if (field.seen == &RequestSax::seen_data_ && !seen_dtype_) {
+      return refuse_text("\"dtype\" must come before \"data\"");
+    }
     this->*field.seen = true;
     state_ = field.value_state;
     return true;
@@ -170,13 +217,19 @@ Request NlohmannJson::decode(std::span<const std::uint8_t> message) {
 }
 
 void NlohmannJson::Writer::finish_array() {
-  require_finite(result_, "result");
-  text_ = json{{"data", json::array_t(result_.begin(), result_.end())}}.dump();
+  visit_dtype(result_dtype_, [&]<class T>(std::type_identity<T>) {
+    const std::span<const T> values = result_values<T>();
+    require_finite(values, "result");
+    // Integers become JSON integers, floats JSON floats (float32 widened exactly).
+    text_ = json{{"dtype", name_of(result_dtype_)},
+                 {"data", json::array_t(values.begin(), values.end())}}
+                .dump();
+  });
 }
 
-void NlohmannJson::Writer::finish_value(double value) {
-  require_finite({&value, 1}, "result");
-  text_ = json{{"value", value}}.dump();
+void NlohmannJson::Writer::finish_value(const Number& value) {
+  if (const double* real = std::get_if<double>(&value)) require_finite({real, 1}, "result");
+  text_ = std::visit([](auto scalar) { return json{{"value", scalar}}.dump(); }, value);
 }
 
 }  // namespace interop_bench::serialization

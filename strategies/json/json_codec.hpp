@@ -1,9 +1,16 @@
 // The JSON message format with nlohmann/json, shared in meaning with json_fast:
-//   request  {"op": "sum"|"square"|"matrix_sum"|"scale", "shape": [n] or [rows, cols],
-//             "data": [numbers, row-major], "k": number (scale only)}
-//   reply    {"value": number} (sum, matrix_sum) or {"data": [numbers]} (square, scale)
-// Keys may come in any order; unknown or repeated keys, other types and
-// trailing text are refused.
+//   request  {"op": "sum"|"square"|"matrix_sum"|"scale"|"frame",
+//             "shape": [n], or [rows, cols] for matrix_sum and frame,
+//             "dtype": "float64"|"float32"|"int32"|"int16"|"uint8",
+//             "data": [numbers, row-major; a frame's rows x cols x 3 pixel values],
+//             "k": number (scale only)}
+//   reply    {"value": number} (sum, matrix_sum) or
+//            {"dtype": name, "data": [numbers]} (square, scale; frame: rows x cols uint8)
+// Integer dtypes travel as JSON integers (a value outside the dtype's range,
+// or with a fraction or exponent, is refused), floats as JSON numbers. Keys may
+// come in any order, except that "dtype" precedes "data" (the values are
+// decoded into their type as they are read); unknown or repeated keys, other
+// types and trailing text are refused.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +31,7 @@ struct NlohmannJson {
   class Writer : public InPlaceResult {
    public:
     void finish_array();
-    void finish_value(double value);
+    void finish_value(const Number& value);
     std::span<const std::uint8_t> bytes() const {
       return {reinterpret_cast<const std::uint8_t*>(text_.data()), text_.size()};
     }

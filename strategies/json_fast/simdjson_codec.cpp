@@ -4,8 +4,10 @@
 
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace interop_bench::serialization {
@@ -29,16 +31,54 @@ T get(Result&& result, std::string_view what) {
   return value;
 }
 
-// The values of a JSON array, refused on the first element that is not a number.
+[[noreturn]] void refuse_element(std::size_t index, DType dtype, simdjson::error_code error) {
+  fail("\"data\"[" + std::to_string(index) + "] must be " +
+           (dtype == DType::float64 || dtype == DType::float32 ? "a number" : "an integer") +
+           " within " + std::string(name_of(dtype)) + "'s range",
+       error);
+}
+
+// One element as a T: floats from any JSON number, integers from a JSON
+// integer (a float is refused, never truncated) within T's range.
+template <class T>
+T read_element(ondemand::value element, std::size_t index) {
+  std::optional<T> typed;
+  simdjson::error_code error = simdjson::NUMBER_OUT_OF_RANGE;
+  if constexpr (std::is_floating_point_v<T>) {
+    double number = 0.0;
+    error = element.get_double().get(number);
+    if (!error) typed = value_of<T>(number);
+  } else {
+    std::int64_t number = 0;
+    error = element.get_int64().get(number);
+    if (!error) typed = value_of<T>(number);
+  }
+  if (!typed) refuse_element(index, dtype_of<T>(), error ? error : simdjson::NUMBER_OUT_OF_RANGE);
+  return *typed;
+}
+
+// The values of a JSON array as T, refused on the first element that is not one.
+template <class T>
 void read_data(ondemand::value value, std::uint64_t claimed, std::size_t message_bytes,
-               std::vector<double>& out) {
+               std::vector<T>& out) {
   out.reserve(bounded_reserve(claimed, message_bytes, min_bytes_per_number));
   for (auto element : get<ondemand::array>(value.get_array(), "\"data\" must be an array")) {
-    double number = 0.0;
-    if (const auto error = element.get_double().get(number)) {
-      fail("\"data\"[" + std::to_string(out.size()) + "] must be a number", error);
-    }
-    out.push_back(number);
+    out.push_back(
+        read_element<T>(get<ondemand::value>(std::move(element), "invalid value"), out.size()));
+  }
+}
+
+// scale's factor as the message spells it: an integer stays one.
+Number read_number(ondemand::value value) {
+  ondemand::number number;
+  if (const auto error = value.get_number().get(number)) fail("\"k\" must be a number", error);
+  switch (number.get_number_type()) {
+    case ondemand::number_type::signed_integer:
+      return number.get_int64();
+    case ondemand::number_type::unsigned_integer:
+      return number.get_uint64();
+    default:
+      return number.get_double();
   }
 }
 
@@ -68,12 +108,13 @@ Request SimdJson::decode(std::span<const std::uint8_t> message) {
       parser.iterate(padded.data(), message.size(), padded.size()), "invalid JSON");
   Request request;
   Shape shape;
-  bool seen_op = false, seen_shape = false, seen_data = false, seen_k = false;
+  bool seen_op = false, seen_shape = false, seen_dtype = false, seen_data = false, seen_k = false;
   for (auto field : get<ondemand::object>(document.get_object(), "the message must be an object")) {
     const auto key = get<std::string_view>(field.unescaped_key(), "invalid key");
     auto value = get<ondemand::value>(field.value(), "invalid value");
     bool* seen = key == "op"      ? &seen_op
                  : key == "shape" ? &seen_shape
+                 : key == "dtype" ? &seen_dtype
                  : key == "data"  ? &seen_data
                  : key == "k"     ? &seen_k
                                   : nullptr;
@@ -89,20 +130,31 @@ Request SimdJson::decode(std::span<const std::uint8_t> message) {
       request.op = *op;
     } else if (seen == &seen_shape) {
       read_shape(value, shape);
+    } else if (seen == &seen_dtype) {
+      const auto name = get<std::string_view>(value.get_string(), "\"dtype\" must be a string");
+      const auto dtype = dtype_from_name(name);
+      if (!dtype) {
+        throw MessageError("json: unknown dtype \"" + std::string(name.substr(0, 32)) + "\"");
+      }
+      request.dtype = *dtype;
     } else if (seen == &seen_data) {
-      read_data(value, shape.claimed_elements(), message.size(), request.owned);
+      // The values are decoded into their type as they are read (one pass).
+      if (!seen_dtype) throw MessageError("json: \"dtype\" must come before \"data\"");
+      visit_dtype(request.dtype, [&]<class T>(std::type_identity<T>) {
+        read_data(value, shape.claimed_elements(), message.size(), request.own<T>());
+      });
     } else {
-      request.k = get<double>(value.get_double(), "\"k\" must be a number");
+      request.k = read_number(value);
     }
   }
   // simdjson 3.0 has no document::at_end(): a location past the object means trailing text.
   if (document.current_location().error() != simdjson::OUT_OF_BOUNDS) {
     throw MessageError("json: trailing content after the message");
   }
-  if (!seen_op || !seen_shape || !seen_data) {
-    throw MessageError("json: the message needs \"op\", \"shape\" and \"data\"");
+  if (!seen_op || !seen_shape || !seen_dtype || !seen_data) {
+    throw MessageError("json: the message needs \"op\", \"shape\", \"dtype\" and \"data\"");
   }
-  request.data = request.owned;
+  request.use_owned();
   check_request(request, shape, seen_k);
   return request;
 }
@@ -112,28 +164,47 @@ char* SimdJson::Writer::reserve(std::size_t capacity) {
   return text_.get();
 }
 
-void SimdJson::Writer::finish_array() {
-  require_finite(result_, "result");
-  constexpr std::string_view head = R"({"data":[)";
-  const std::size_t capacity = head.size() + 2 + result_.size() * max_chars_per_number;
+template <class T>
+void SimdJson::Writer::write_array(std::span<const T> values) {
+  require_finite(values, "result");
+  const std::string_view dtype = name_of(dtype_of<T>());
+  const std::string_view head[] = {R"({"dtype":")", dtype, R"(","data":[)"};
+  std::size_t capacity = 2 + values.size() * max_chars_per_number;
+  for (const std::string_view part : head) capacity += part.size();
   char* const begin = reserve(capacity);
   char* const end = begin + capacity;
-  char* out = std::copy(head.begin(), head.end(), begin);
-  for (std::size_t i = 0; i < result_.size(); ++i) {
+  char* out = begin;
+  for (const std::string_view part : head) out = std::copy(part.begin(), part.end(), out);
+  for (std::size_t i = 0; i < values.size(); ++i) {
     if (i) *out++ = ',';
-    out = std::to_chars(out, end, result_[i]).ptr;
+    // Shortest round-trip digits for floats (float32's own: it widens exactly
+    // back), plain digits for integers.
+    out = std::to_chars(out, end, values[i]).ptr;
   }
   *out++ = ']';
   *out++ = '}';
   size_ = static_cast<std::size_t>(out - begin);
 }
 
-void SimdJson::Writer::finish_value(double value) {
-  require_finite({&value, 1}, "result");
+void SimdJson::Writer::finish_array() {
+  visit_dtype(result_dtype_,
+              [&]<class T>(std::type_identity<T>) { write_array(result_values<T>()); });
+}
+
+void SimdJson::Writer::finish_value(const Number& value) {
+  if (const double* real = std::get_if<double>(&value)) require_finite({real, 1}, "result");
   constexpr std::string_view head = R"({"value":)";
-  char* const begin = reserve(head.size() + max_chars_per_number + 1);
+  char* const begin = reserve(head.size() + max_chars_per_number + 3);
   char* out = std::copy(head.begin(), head.end(), begin);
-  out = std::to_chars(out, begin + head.size() + max_chars_per_number, value).ptr;
+  char* const end = begin + head.size() + max_chars_per_number;
+  char* const digits = out;
+  out = std::visit([&](auto scalar) { return std::to_chars(out, end, scalar).ptr; }, value);
+  // A float answer reads as a float: to_chars writes 1.0 as "1".
+  if (std::holds_alternative<double>(value) &&
+      std::string_view(digits, static_cast<std::size_t>(out - digits)).find_first_of(".e") ==
+          std::string_view::npos) {
+    out = std::copy_n(".0", 2, out);
+  }
   *out++ = '}';
   size_ = static_cast<std::size_t>(out - begin);
 }

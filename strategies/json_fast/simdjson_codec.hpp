@@ -20,13 +20,15 @@ struct SimdJson {
   class Writer : public InPlaceResult {
    public:
     void finish_array();
-    void finish_value(double value);
+    void finish_value(const Number& value);
     std::span<const std::uint8_t> bytes() const {
       return {reinterpret_cast<const std::uint8_t*>(text_.get()), size_};
     }
 
    private:
     char* reserve(std::size_t capacity);
+    template <class T>
+    void write_array(std::span<const T> values);
 
     std::unique_ptr<char[]> text_;  // uninitialised: the writer fills what it uses
     std::size_t size_ = 0;

@@ -1,10 +1,17 @@
 // The MessagePack message format with msgpack-c++ (header-only, 4.x):
-//   request  map {"op": "sum"|"square"|"matrix_sum"|"scale", "shape": [n] or [rows, cols],
-//                 "data": <values, row-major>, "k": float (scale only)}
-//   reply    map {"value": float64} (sum, matrix_sum) or {"data": <values>} (square, scale)
-// <values> is, for MsgpackBin, one bin holding the little-endian float64 bytes
-// (8 bytes per value), for MsgpackList an array of floats. Keys may come in any
-// order; unknown or repeated keys, other types and trailing bytes are refused.
+//   request  map {"op": "sum"|"square"|"matrix_sum"|"scale"|"frame",
+//                 "shape": [n], or [rows, cols] for matrix_sum and frame,
+//                 "dtype": "float64"|"float32"|"int32"|"int16"|"uint8",
+//                 "data": <values, row-major; a frame's rows x cols x 3 pixel values>,
+//                 "k": number (scale only; an integer for integer dtypes)}
+//   reply    map {"value": number} (sum, matrix_sum: a float for floats, an
+//                 integer for integers) or {"dtype": name, "data": <values>}
+//                 (square, scale; frame: rows x cols uint8)
+// <values> is, for MsgpackBin, one bin holding the values' little-endian bytes
+// (the dtype's size per value), for MsgpackList an array of numbers: integers
+// for integer dtypes (within the dtype's range; a float is refused), floats (or
+// integers) for float dtypes. Keys may come in any order; unknown or repeated
+// keys, other types and trailing bytes are refused.
 // Decoding runs under msgpack-c++'s unpack limits (sizes, depth) so that a
 // hostile message cannot make it allocate more than a small multiple of its size.
 #pragma once
@@ -26,16 +33,16 @@ struct ByteSink {
 
 struct MsgpackBin {
   // The bin's bytes are copied once into Request::owned: MessagePack does not
-  // align a bin, and the kernels read 8-aligned doubles.
+  // align a bin, and the kernels read values aligned for their type.
   static Request decode(std::span<const std::uint8_t> message);
 
   // The reply's header is packed first, then the kernel writes its result
   // straight into the bin's body, placed 8-aligned in the reply buffer.
   class Writer {
    public:
-    std::span<double> array(Request& request, bool copy_input);
+    std::span<std::byte> array(Request& request, bool copy_input);
     void finish_array() {}
-    void finish_value(double value);
+    void finish_value(const Number& value);
     std::span<const std::uint8_t> bytes() const { return reply_.bytes(); }
 
    private:
@@ -45,13 +52,13 @@ struct MsgpackBin {
 
 struct MsgpackList {
   // Each element becomes one msgpack::object (in the unpacker's zone), then a
-  // double in Request::owned.
+  // value of the dtype in Request::owned.
   static Request decode(std::span<const std::uint8_t> message);
 
   class Writer : public InPlaceResult {
    public:
     void finish_array();
-    void finish_value(double value);
+    void finish_value(const Number& value);
     std::span<const std::uint8_t> bytes() const { return sink_.bytes; }
 
    private:

@@ -111,11 +111,10 @@ TYPED_TEST(ProtobufFormat, CarriesNanInfAndNegativeZeroUnchanged) {
 }
 
 TYPED_TEST(ProtobufFormat, ReadsTheValuesWhereTheParserPutThem) {
-  const ib::Request decoded =
-      TypeParam::decode(span_of(request<TypeParam>(pb::SUM, {3}, {1, 2, 3})));
-  EXPECT_TRUE(decoded.owned.empty());
+  ib::Request decoded = TypeParam::decode(span_of(request<TypeParam>(pb::SUM, {3}, {1, 2, 3})));
+  EXPECT_TRUE(decoded.owned_values().empty());
   EXPECT_NE(decoded.decoded, nullptr);
-  EXPECT_EQ(decoded.data[2], 3.0);
+  EXPECT_EQ(decoded.values<double>()[2], 3.0);
 }
 
 TYPED_TEST(ProtobufFormat, RefusesMalformedMessagesByName) {
@@ -128,7 +127,7 @@ TYPED_TEST(ProtobufFormat, RefusesMalformedMessagesByName) {
       {request<TypeParam>(pb::MATRIX_SUM, {1}, {1}), "the op needs 2"},
       {request<TypeParam>(pb::SCALE, {1}, {1}), "needs k"},
       {request<TypeParam>(pb::SUM, {1}, {1}, 2.0), "only allowed for scale"},
-      {request<TypeParam>(pb::SUM, {1}, {1}) + Bytes("\x28\x01", 2), "unknown field 5"},
+      {request<TypeParam>(pb::SUM, {1}, {1}) + Bytes("\x78\x01", 2), "unknown field 15"},
       {Bytes("\xff", 1), "not a valid"},
   };
   for (const auto& [message, expected] : cases) {
@@ -182,9 +181,9 @@ TYPED_TEST(ProtobufFormat, RefusesAMessageLargerThanProtobufParses) {
 }
 
 TYPED_TEST(ProtobufFormat, DeeplyNestedUnknownGroupsAreRefused) {
-  // Start-group tags of field 5, 50 deep: past our limit, within the default 100.
-  Bytes message(50, '\x2b');
-  message += Bytes(50, '\x2c');
+  // Start-group tags of field 15, 50 deep: past our limit, within the default 100.
+  Bytes message(50, '\x7b');
+  message += Bytes(50, '\x7c');
   EXPECT_NE(refusal<TypeParam>(message).find("nested too deep"), std::string::npos);
 }
 
@@ -200,6 +199,122 @@ TYPED_TEST(ProtobufFormat, TheArrayReplyBodyIsAligned) {
   const auto reply = writer.bytes();
   ASSERT_EQ(reply.size(), 2u + 24u);  // tag, length, 3 doubles
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(reply.data() + 2) % alignof(double), 0u);
+}
+
+// -- the dtype axis and the frame op ---------------------------------------------
+
+// A Request (bytes) of `values`' own dtype, with an integer factor for scale.
+template <class T>
+Bytes bytes_request(pb::Op op, const std::vector<std::uint64_t>& shape,
+                    const std::vector<T>& values, pb::DType dtype,
+                    std::optional<std::int64_t> int_k = {}) {
+  pb::Request message;
+  message.set_op(op);
+  for (const std::uint64_t dim : shape) message.add_shape(dim);
+  message.set_data(
+      std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T)));
+  message.set_dtype(dtype);
+  if (int_k) message.set_int_k(*int_k);
+  return message.SerializeAsString();
+}
+
+// The reply of `message` through Codec, parsed as a PackedReply (a Reply's
+// scalar fields have the same numbers and types).
+template <class Codec>
+pb::PackedReply packed_reply(const Bytes& message) {
+  typename Codec::Writer writer;
+  ib::PhaseTimes times;
+  ib::execute<Codec>(span_of(message), writer, times);
+  pb::PackedReply parsed;
+  EXPECT_TRUE(
+      parsed.ParseFromArray(writer.bytes().data(), static_cast<int>(writer.bytes().size())));
+  return parsed;
+}
+
+TEST(ProtobufBytes, ReadsEveryDtypeInPlaceAndRunsItsKernel) {
+  const Bytes squares = bytes_request<std::int16_t>(pb::SQUARE, {2}, {300, -3}, pb::INT16);
+  ib::Request decoded = ib::ProtobufBytes::decode(span_of(squares));
+  EXPECT_EQ(decoded.dtype, ib::DType::int16);
+  EXPECT_TRUE(decoded.owned_values().empty());
+  EXPECT_NE(decoded.decoded, nullptr);
+  // int16 wraps around like NumPy: 300 * 300 = 24464 (mod 2^16); a float kernel would not.
+  pb::Reply reply;
+  typename ib::ProtobufBytes::Writer writer;
+  ib::PhaseTimes times;
+  ib::execute<ib::ProtobufBytes>(span_of(squares), writer, times);
+  ASSERT_TRUE(reply.ParseFromArray(writer.bytes().data(), static_cast<int>(writer.bytes().size())));
+  const std::vector<std::int16_t> expected = {24464, 9};
+  EXPECT_EQ(reply.data(), std::string(reinterpret_cast<const char*>(expected.data()), 4));
+  const pb::PackedReply sum = packed_reply<ib::ProtobufBytes>(
+      bytes_request<std::uint8_t>(pb::SUM, {3}, {255, 255, 1}, pb::UINT8));
+  EXPECT_TRUE(sum.has_uint_value() && !sum.has_value());
+  EXPECT_EQ(sum.uint_value(), 511u);
+  const pb::PackedReply negative = packed_reply<ib::ProtobufBytes>(
+      bytes_request<std::int32_t>(pb::MATRIX_SUM, {1, 2}, {-5, 2}, pb::INT32));
+  EXPECT_EQ(negative.int_value(), -3);
+}
+
+TEST(ProtobufBytes, RefusesAnUnknownDtypeAndAFloatFactorForIntegers) {
+  Bytes unknown = bytes_request<double>(pb::SUM, {1}, {1}, static_cast<pb::DType>(9));
+  EXPECT_NE(refusal<ib::ProtobufBytes>(unknown).find("unknown dtype code 9"), std::string::npos);
+  Bytes negative = bytes_request<double>(pb::SUM, {1}, {1}, static_cast<pb::DType>(-2));
+  EXPECT_NE(refusal<ib::ProtobufBytes>(negative).find("unknown dtype -2"), std::string::npos);
+  pb::Request float_k;
+  float_k.ParseFromString(bytes_request<std::int32_t>(pb::SCALE, {1}, {1}, pb::INT32));
+  float_k.set_k(2.0);
+  EXPECT_NE(refusal<ib::ProtobufBytes>(float_k.SerializeAsString()).find("does not fit int32"),
+            std::string::npos);
+}
+
+TEST(ProtobufPacked, ReadsInt32InPlaceAndNarrowsInt16AndUint8) {
+  pb::PackedRequest ints;
+  ints.set_op(pb::SUM);
+  ints.add_shape(2);
+  ints.set_dtype(pb::INT32);
+  ints.add_int32_values(-7);
+  ints.add_int32_values(3);
+  ib::Request in_place = ib::ProtobufPacked::decode(span_of(ints.SerializeAsString()));
+  EXPECT_EQ(in_place.dtype, ib::DType::int32);
+  EXPECT_TRUE(in_place.owned_values().empty());  // in the parser's RepeatedField<int32>
+  EXPECT_EQ(packed_reply<ib::ProtobufPacked>(ints.SerializeAsString()).int_value(), -4);
+  pb::PackedRequest shorts = ints;
+  shorts.clear_int32_values();
+  shorts.set_dtype(pb::INT16);
+  shorts.add_int16_values(-32768);
+  shorts.add_int16_values(32767);
+  ib::Request narrowed = ib::ProtobufPacked::decode(span_of(shorts.SerializeAsString()));
+  EXPECT_EQ(narrowed.dtype, ib::DType::int16);
+  ASSERT_FALSE(narrowed.owned_values().empty());
+  EXPECT_EQ(narrowed.values<std::int16_t>()[0], -32768);
+  shorts.add_int16_values(32768);
+  shorts.set_shape(0, 3);
+  EXPECT_NE(refusal<ib::ProtobufPacked>(shorts.SerializeAsString())
+                .find("int16_values[2] = 32768 does not fit int16"),
+            std::string::npos);
+}
+
+TEST(ProtobufPacked, IntegerResultsAreVarintsInTheirField) {
+  pb::PackedRequest frame;
+  frame.set_op(pb::FRAME);
+  frame.add_shape(1);
+  frame.add_shape(2);
+  frame.set_dtype(pb::UINT8);
+  for (const std::uint32_t channel : {255, 255, 255, 255, 0, 0}) frame.add_uint8_values(channel);
+  const pb::PackedReply gray = packed_reply<ib::ProtobufPacked>(frame.SerializeAsString());
+  ASSERT_EQ(gray.uint8_values_size(), 2);
+  EXPECT_EQ(gray.uint8_values(0), 255u);
+  EXPECT_EQ(gray.uint8_values(1), (77u * 255 + 128) >> 8);
+  EXPECT_EQ(gray.values_size(), 0);
+  pb::PackedRequest squares;
+  squares.set_op(pb::SQUARE);
+  squares.add_shape(2);
+  squares.set_dtype(pb::INT16);
+  squares.add_int16_values(300);
+  squares.add_int16_values(-3);
+  const pb::PackedReply squared = packed_reply<ib::ProtobufPacked>(squares.SerializeAsString());
+  ASSERT_EQ(squared.int16_values_size(), 2);
+  EXPECT_EQ(squared.int16_values(0), 24464);
+  EXPECT_EQ(squared.int16_values(1), 9);
 }
 
 }  // namespace

@@ -2,10 +2,11 @@
 users write one: ``python -m interop_bench.strategies._pickle_worker``.
 
 It reads request frames (_pickle_frames.py) from stdin, runs the kernel core
-through the capi extension module (interop_bench._native.ib_capi) and writes
-reply frames to stdout:
+through the capi extension module (interop_bench._native.ib_capi: the kernel of
+each array's own dtype, frame_to_gray for frame) and writes reply frames to
+stdout:
 
-    request  (seq, op, args)          op in sum, square, matrix_sum, scale, data_address
+    request  (seq, op, args)          op in sum, square, matrix_sum, scale, frame, data_address
     reply    (seq, "ok", result) | (seq, "error", text)
     ready    (0, "ok", pid)           once, after the imports, before any request
 
@@ -43,8 +44,12 @@ def die_with_parent(parent_pid: int) -> None:
 
 def operations() -> dict[str, Callable[..., object]]:
     capi = native.extension("ib_capi")
-    names = ("sum", "matrix_sum", "scale", "data_address")
-    table: dict[str, Callable[..., object]] = {name: getattr(capi, name) for name in names}
+    names = ("sum", "matrix_sum", "scale", "frame", "data_address")
+    # A capi built before it carried frames has no frame: the worker still
+    # serves the other ops, and refuses frame by name (KeyError: 'frame').
+    table: dict[str, Callable[..., object]] = {
+        name: getattr(capi, name) for name in names if hasattr(capi, name)
+    }
 
     def square(a: object) -> object:
         capi.square(a)

@@ -8,6 +8,12 @@ extension through the same minimal CPython call
 runs the kernel and encodes a reply that Python decodes. Only the format
 differs between them, never the binding, so their differences are the formats'.
 
+A message carries its dtype (ops.DTYPES): the values travel as that type and
+the native side runs the kernel of that type (bridge/execute.hpp), answering
+in it (sums as np.sum's: an int for integers). The frame op's message is the
+image's rows packed (H x W x 3 uint8, copied first when the image is a padded
+or cropped view) with its (height, width); the answer, H x W uint8.
+
 The native side times its own phases (decode, kernel, encode, std::chrono::
 steady_clock); `call_with_phases` adds Python's around them:
 python_encode, cross+native_decode, kernel, native_encode, python_decode.
@@ -20,48 +26,81 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
+from collections.abc import Iterable
 from time import perf_counter_ns
 from types import ModuleType
 from typing import ClassVar, NamedTuple
 
 import numpy as np
 
-from interop_bench import native
+from interop_bench import native, ops
 from interop_bench.strategies import validation
 from interop_bench.strategies._native_module import NotOpen
 from interop_bench.strategies.base import Strategy
 
 PHASE_NAMES = ("python_encode", "cross+native_decode", "kernel", "native_encode", "python_decode")
 SCALAR_OPS = ("sum", "matrix_sum")
+# The name of a validated array's dtype by a dict lookup: np.dtype.name is
+# computed in Python by NumPy 2 (~1.5 us, a tenth of a small call's cost here).
+DTYPE_NAMES: dict[np.dtype, ops.DType] = {np.dtype(name): name for name in ops.DTYPES}
 
 
 class Message(NamedTuple):
     """A request before encoding: what every format carries."""
 
     op: str
-    data: np.ndarray  # 1-D, C-contiguous float64: the values row-major
-    shape: tuple[int, ...]  # (n,) or, for matrix_sum, (rows, cols)
-    k: float | None  # scale's factor, None for the other ops
+    # 1-D, C-contiguous, of `dtype`: the values row-major; for frame, the
+    # image's rows packed (height x width x 3 uint8 values).
+    data: np.ndarray
+    shape: tuple[int, ...]  # (n,) or, for matrix_sum and frame, (rows, cols)
+    dtype: ops.DType
+    k: float | int | None  # scale's factor (an int for integer dtypes), None for the other ops
+
+    @property
+    def result_dtype(self) -> np.dtype:
+        """The dtype of square's, scale's and frame's answer: the values' own
+        (a frame's pixels and its gray image are both uint8)."""
+        return self.data.dtype
+
+    @property
+    def result_shape(self) -> tuple[int, ...]:
+        """The shape of square's, scale's and frame's answer."""
+        return self.shape if self.op == "frame" else self.data.shape
 
 
-def message(op: str, args: tuple[object, ...]) -> Message:
-    """Validate `op`'s arguments (strategies/validation.py) into a Message."""
+def message(op: str, args: tuple[object, ...], dtypes: Iterable[str] = ops.DTYPES) -> Message:
+    """Validate `op`'s arguments (strategies/validation.py; arrays of `dtypes`) into a Message."""
     if op == "matrix_sum":
         # Serialization copies anyway: the row-major view (in place for
         # C/Fortran/transposed layouts) is flattened, copying only if strided.
-        view, _ = validation.row_major(args[0])
-        return Message(op, view.ravel(), (int(view.shape[0]), int(view.shape[1])), None)
+        view, _ = validation.row_major(args[0], dtypes=dtypes)
+        shape = (int(view.shape[0]), int(view.shape[1]))
+        return Message(op, view.ravel(), shape, DTYPE_NAMES[view.dtype], None)
+    if op == "frame":
+        # The message holds the rows packed: a padded or cropped view is copied here.
+        image, _ = validation.frame(args[0])
+        packed = np.ascontiguousarray(image).reshape(-1)
+        return Message(
+            op, packed, (int(image.shape[0]), int(image.shape[1])), ops.FRAME_DTYPE, None
+        )
     if op not in ("sum", "square", "scale"):
         raise ValueError(f"unknown op {op!r}")
-    vector = validation.vector(args[0], writable=op == "square")
-    k = validation.factor(args[1]) if op == "scale" else None
-    return Message(op, vector, (vector.size,), k)
+    vector = validation.vector(args[0], writable=op == "square", dtypes=dtypes)
+    dtype = DTYPE_NAMES[vector.dtype]
+    k = validation.factor(args[1], dtype) if op == "scale" else None
+    return Message(op, vector, (vector.size,), dtype, k)
 
 
 def request_fields(request: Message, data: object) -> dict[str, object]:
-    """The request as a map (JSON object, MessagePack map): op, shape, data (as the
-    format's encoder takes the values) and, for scale, k."""
-    fields: dict[str, object] = {"op": request.op, "shape": list(request.shape), "data": data}
+    """The request as a map (JSON object, MessagePack map): op, shape, dtype, data
+    (as the format's encoder takes the values) and, for scale, k. dtype comes
+    before data: the JSON decoders read each value into its type as they meet it."""
+    fields: dict[str, object] = {
+        "op": request.op,
+        "shape": list(request.shape),
+        "dtype": request.dtype,
+        "data": data,
+    }
     if request.k is not None:
         fields["k"] = request.k
     return fields
@@ -88,10 +127,12 @@ def has_non_finite(request: Message) -> bool:
 
     A NaN or Inf makes the sum non-finite; a finite sum proves there is none.
     Only a non-finite sum (possibly an overflow of finite values) is looked at
-    element by element.
+    element by element. Integers are always finite.
     """
     if request.k is not None and not math.isfinite(request.k):
         return True
+    if request.data.dtype.kind != "f":
+        return False
     with np.errstate(over="ignore", invalid="ignore"):
         total = float(np.add.reduce(request.data))
     if math.isfinite(total):
@@ -125,44 +166,57 @@ class SerializationStrategy(Strategy):
         """The request as a bytes-like object."""
 
     @abstractmethod
-    def _decode_value(self, reply: bytearray) -> float:
-        """The scalar answer of sum and matrix_sum."""
+    def _decode_value(self, reply: bytearray) -> float | int:
+        """The scalar answer of sum and matrix_sum, as the reply spells it (an
+        int for integer dtypes; checked by _finish)."""
 
     @abstractmethod
-    def _decode_array(self, reply: bytearray) -> np.ndarray:
-        """The array answer of square and scale."""
+    def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
+        """The array answer of square, scale and frame: 1-D, of request.result_dtype
+        (checked by _finish, which gives it request.result_shape)."""
 
-    # -- the four operations -----------------------------------------------
-    def sum(self, a: np.ndarray) -> float:
+    # -- the operations ----------------------------------------------------
+    def sum(self, a: np.ndarray) -> float | int:
         return self._call("sum", (a,))  # type: ignore[return-value]
 
     def square(self, a: np.ndarray) -> None:
         self._call("square", (a,))
 
-    def matrix_sum(self, m: np.ndarray) -> float:
+    def matrix_sum(self, m: np.ndarray) -> float | int:
         return self._call("matrix_sum", (m,))  # type: ignore[return-value]
 
-    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         return self._call("scale", (a, k))  # type: ignore[return-value]
 
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        if not self.carries_frames:
+            return super().frame(image)
+        return self._call("frame", (image,))  # type: ignore[return-value]
+
     def _call(self, op: str, args: tuple[object, ...]) -> object:
-        request = message(op, args)
+        request = message(op, args, self.dtypes)
         return self._finish(request, self._native.call(self._encode(request)))
 
     def _finish(self, request: Message, reply: bytearray) -> object:
         if request.op in SCALAR_OPS:
-            return self._decode_value(reply)
-        values = self._decode_array(reply)
-        if values.shape != request.data.shape:
-            raise ValueError(f"reply holds {values.size} values, expected {request.data.size}")
-        if request.op == "scale":
-            return values
-        request.data[...] = values  # square: the caller's own array
-        return None
+            return scalar_answer(self._decode_value(reply), request)
+        values = self._decode_array(reply, request)
+        expected = math.prod(request.result_shape)
+        if values.dtype != request.result_dtype or values.size != expected:
+            raise ValueError(
+                f"reply holds {values.size} {values.dtype} values, "
+                f"expected {expected} {request.result_dtype}"
+            )
+        if request.op == "square":
+            request.data[...] = values  # the caller's own array
+            return None
+        if values.shape == request.result_shape:
+            return values  # scale: the decoded array itself (its base stays the reply)
+        return values.reshape(request.result_shape)  # frame: H x W
 
     def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
         start = perf_counter_ns()
-        request = message(op, args)
+        request = message(op, args, self.dtypes)
         encoded = self._encode(request)
         encoded_at = perf_counter_ns()
         # The native decode time is inside cross+native_decode (see the module doc).
@@ -186,4 +240,30 @@ class SerializationStrategy(Strategy):
         return result, phases
 
     def data_address(self, a: np.ndarray) -> int:
-        return int(self._native.decoded_address(self._encode(message("sum", (a,)))))
+        request = message("sum", (a,), self.dtypes)
+        return int(self._native.decoded_address(self._encode(request)))
+
+
+def check_reply_dtype(name: object, request: Message, strategy: str) -> np.dtype:
+    """The dtype an array reply says it holds, which must be the one asked for."""
+    if name != request.dtype:  # a frame's gray image is of its pixels' dtype, uint8
+        raise ValueError(f"{strategy}: the reply holds {name!r} values, expected {request.dtype}")
+    return request.result_dtype
+
+
+def scalar_answer(value: object, request: Message) -> float | int:
+    """A reply's sum as np.sum's type for the request's dtype: an exact int for
+    integers (a float there would be a native side that rounded), a float for floats."""
+    is_float = request.data.dtype.kind == "f"
+    if type(value) is (float if is_float else int):  # the answer as it should come
+        return value  # type: ignore[return-value]
+    if is_float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"the reply's sum is {type(value).__name__}, not a number")
+        return float(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(
+            f"the reply's sum of {request.dtype} values is {type(value).__name__} {value!r}, "
+            "not an integer"
+        )
+    return value

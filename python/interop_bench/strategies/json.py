@@ -1,14 +1,19 @@
 """`json`: the array as a JSON message, stdlib json in Python, nlohmann/json in C++.
 
-Request ``{"op": "sum", "shape": [n], "data": [...], "k": 2.0}`` (k for scale
-only; matrix_sum sends [rows, cols] and the row-major values), reply
-``{"value": x}`` or ``{"data": [...]}``; the format is the one of
-strategies/json/json_codec.hpp. Python encodes with
-``json.dumps({...,"data": a.tolist()}, allow_nan=False).encode("ascii")``: the
-values become Python floats, then shortest round-trip decimal text. C++ parses
-it with nlohmann's SAX interface straight into a std::vector<double>, runs the
-kernel on it (in place for square and scale) and dumps the reply; Python parses
-it with ``json.loads`` and builds the array with ``np.array(values, float64)``.
+Request ``{"op": "sum", "shape": [n], "dtype": "int16", "data": [...], "k": 3}``
+(k for scale only; matrix_sum sends [rows, cols] and the row-major values,
+frame [height, width] and the image's rows packed, 3 values a pixel), reply
+``{"value": x}`` or ``{"dtype": "int16", "data": [...]}``; the format is the one
+of strategies/json/json_codec.hpp. Python encodes with
+``json.dumps({..., "data": a.tolist()}, allow_nan=False).encode("ascii")``: the
+values become Python ints (integer dtypes: written as JSON integers) or floats
+(shortest round-trip decimal text; float32 widened exactly). C++ parses it with
+nlohmann's SAX interface straight into a std::vector of the dtype (a value that
+does not fit it is refused), runs that dtype's kernel on it (in place for
+square and scale; integers wrap around there, as NumPy's) and dumps the reply;
+Python parses it with ``json.loads`` and builds the array with
+``np.array(values, dtype)``. Every value is one JSON number whatever its
+width, so a uint8 costs about what a float64 costs: per element, not per byte.
 
 NaN and Inf: JSON has no literal for them. A message holding one is refused
 with a ValueError naming the element (``allow_nan=False``), before anything
@@ -23,9 +28,11 @@ from typing import Any
 
 import numpy as np
 
+from interop_bench import ops
 from interop_bench.strategies._serialization import (
     Message,
     SerializationStrategy,
+    check_reply_dtype,
     non_finite_error,
     request_fields,
 )
@@ -41,10 +48,13 @@ class JsonStrategy(SerializationStrategy):
     packages = ("python", "nlohmann_json")
     description = "JSON message: json.dumps(a.tolist()) -> nlohmann/json (SAX) -> json.loads"
     copies_note = (
-        "encode: a.tolist() + json text + ascii bytes; native: text -> std::vector<double>, "
-        "reply DOM -> text -> bytearray; decode: json.loads -> list -> np.array"
+        "encode: a.tolist() + json text + ascii bytes; native: text -> std::vector of the dtype, "
+        "reply DOM -> text -> bytearray; decode: json.loads -> list -> np.array; a padded or "
+        "cropped frame's rows are packed first"
     )
     extension_name = "ib_json"
+    dtypes = ops.DTYPES
+    carries_frames = True
 
     def _encode(self, request: Message) -> object:
         try:
@@ -56,8 +66,11 @@ class JsonStrategy(SerializationStrategy):
     def _loads(self, reply: bytearray) -> Any:
         return json.loads(reply)
 
-    def _decode_value(self, reply: bytearray) -> float:
-        return float(self._loads(reply)["value"])
+    def _decode_value(self, reply: bytearray) -> float | int:
+        value: float | int = self._loads(reply)["value"]
+        return value
 
-    def _decode_array(self, reply: bytearray) -> np.ndarray:
-        return np.array(self._loads(reply)["data"], dtype=np.float64)
+    def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
+        fields = self._loads(reply)
+        dtype = check_reply_dtype(fields.get("dtype"), request, self.name)
+        return np.array(fields["data"], dtype=dtype)

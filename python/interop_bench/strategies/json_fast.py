@@ -1,9 +1,13 @@
 """`json-fast`: the messages of `json`, with orjson in Python and simdjson in C++.
 
 Python encodes with ``orjson.dumps({..., "data": a}, option=OPT_SERIALIZE_NUMPY)``
-(orjson reads the ndarray's buffer directly, no list of floats); C++ reads it
-with simdjson On-Demand (after copying it into a reused padded buffer) and
-writes the reply with std::to_chars; Python parses it with ``orjson.loads``.
+(orjson reads the ndarray's buffer directly in its own dtype, no list of Python
+numbers: integers as JSON integers, float32 in its own shortest digits); C++
+reads it with simdjson On-Demand (after copying it into a reused padded buffer)
+into a std::vector of the dtype, runs that dtype's kernel and writes the reply
+with std::to_chars of the dtype; Python parses it with ``orjson.loads`` and
+builds the array with ``np.array(values, dtype)``. Per element, not per byte:
+a uint8 is 1 to 3 digits of text, a float64 about 20.
 
 NaN and Inf: orjson writes them as ``null``, which would be a silently wrong
 message, so the adapter looks first (one sum over the array: a finite sum
@@ -38,8 +42,8 @@ class JsonFastStrategy(JsonStrategy):
     description = "JSON message: orjson (numpy) -> simdjson On-Demand -> orjson.loads"
     copies_note = (
         "encode: orjson writes text from the array's buffer; native: padded copy, "
-        "text -> std::vector<double>, reply text -> bytearray; decode: orjson.loads -> list -> "
-        "np.array"
+        "text -> std::vector of the dtype, reply text -> bytearray; decode: orjson.loads -> "
+        "list -> np.array; a padded or cropped frame's rows are packed first"
     )
     extension_name = "ib_json_fast"
     uncountable = (

@@ -1,23 +1,28 @@
 """`msgpack` and `msgpack-list`: the array in a MessagePack message, the `msgpack`
 package in Python, msgpack-c++ in C++ (strategies/msgpack/msgpack_codec.hpp).
 
-Request ``{"op": "sum", "shape": [n], "data": ..., "k": 2.0}`` (k for scale
-only; matrix_sum sends [rows, cols] and the row-major values), reply
-``{"value": x}`` or ``{"data": ...}``, through the serialization bridge that
-json and flatbuffers cross (see _serialization.py).
+Request ``{"op": "sum", "shape": [n], "dtype": "int16", "data": ..., "k": 3}``
+(k for scale only; matrix_sum sends [rows, cols] and the row-major values,
+frame [height, width] and the image's rows packed), reply ``{"value": x}`` (an
+integer for integer dtypes) or ``{"dtype": "int16", "data": ...}``, through the
+serialization bridge that json and flatbuffers cross (see _serialization.py).
+The C++ side runs the kernel of the dtype the message names.
 
-msgpack: "data" is one ``bin`` holding the little-endian float64 bytes. Python
-packs the array's memoryview (the bytes are copied once, into a Packer whose
-buffer is sized up front so that it never grows, and passed as a memoryview of
-that buffer); C++ copies the bin once into aligned doubles (MessagePack does
-not align it), runs the kernel, and writes square's and scale's results
-straight into the reply's bin; Python unpacks it (``unpackb`` copies a bin into
-a bytes object) and views it with ``np.frombuffer``, so scale's result is a
-read-only array. NaN and Inf travel unchanged.
+msgpack: "data" is one ``bin`` holding the values' little-endian bytes, the
+dtype tag saying what they are. Python packs the array's bytes (copied once,
+into a Packer whose buffer is sized up front so that it never grows, and
+passed as a memoryview of that buffer); C++ copies the bin once into aligned
+values (MessagePack does not align it), runs the kernel, and writes square's,
+scale's and frame's results straight into the reply's bin; Python unpacks it
+(``unpackb`` copies a bin into a bytes object) and views it with
+``np.frombuffer``, so scale's and frame's results are read-only arrays. NaN
+and Inf travel unchanged. Per byte: a uint8 costs an eighth of a float64.
 
-msgpack-list: "data" is an array of float64 values, what ``packb(a.tolist())``
-gives: every value becomes a Python float, a 9-byte MessagePack float, a
-msgpack::object on the C++ side, and a Python float again on the way back.
+msgpack-list: "data" is an array of numbers, what ``packb(a.tolist())`` gives:
+every value becomes a Python int (integer dtypes, packed in as few bytes as
+its value needs) or float (a 9-byte MessagePack float64, float32 too), a
+msgpack::object on the C++ side, and a Python number again on the way back.
+Per element: a uint8 costs about what a float64 costs.
 """
 
 from __future__ import annotations
@@ -27,21 +32,37 @@ from typing import Any
 import msgpack  # the PyPI package (imports are absolute: not this module)
 import numpy as np
 
-from interop_bench.strategies._serialization import Message, SerializationStrategy, request_fields
+from interop_bench import ops
+from interop_bench.strategies._serialization import (
+    Message,
+    SerializationStrategy,
+    check_reply_dtype,
+    request_fields,
+)
 
-# Room for the map, its keys, the shape and k around the values, so that the
-# Packer's buffer never grows (a growth copies everything packed so far).
+# Room for the map, its keys, the shape, the dtype and k around the values, so
+# that the Packer's buffer never grows (a growth copies everything packed so far).
 HEADER_BYTES = 128
-# A MessagePack float64 is a type byte and 8 bytes.
-LIST_BYTES_PER_VALUE = 9
-FLOAT64_LE = np.dtype("<f8")
+# A MessagePack float64 (what a Python float packs as) is a type byte and 8 bytes.
+FLOAT_BYTES = 9
 
 
-def reply_field(reply: bytearray, key: str) -> Any:
+def list_bytes_per_value(dtype: np.dtype) -> int:
+    """The most a value of `dtype` takes in a packed list: a float64, or a type
+    byte and at most the integer's own width."""
+    return FLOAT_BYTES if dtype.kind == "f" else 1 + dtype.itemsize
+
+
+def reply_fields(reply: bytearray, key: str) -> dict[str, Any]:
+    """The reply's map, which must hold `key`."""
     fields = msgpack.unpackb(reply)
     if not isinstance(fields, dict) or key not in fields:
         raise ValueError(f"msgpack: the reply holds no {key!r}")
-    return fields[key]
+    return fields
+
+
+def reply_field(reply: bytearray, key: str) -> Any:
+    return reply_fields(reply, key)[key]
 
 
 class MsgpackStrategy(SerializationStrategy):
@@ -52,28 +73,38 @@ class MsgpackStrategy(SerializationStrategy):
         "strategies/_serialization_bridge/bridge/python_call.hpp",
     )
     packages = ("msgpack", "msgpackc-cxx")
-    description = "MessagePack message: values as one bin of float64 bytes (msgpack / msgpack-c++)"
+    description = (
+        "MessagePack message: values as one bin of their bytes + a dtype tag "
+        "(msgpack / msgpack-c++)"
+    )
     copies_note = (
         "encode: the array's bytes into a presized Packer buffer; native: bin -> aligned "
-        "doubles, result written into the reply's bin, reply -> bytearray; decode: unpackb "
-        "copies the bin into bytes, np.frombuffer views it (scale's result is read-only; "
-        "square copies it into the caller's array)"
+        "values, result written into the reply's bin, reply -> bytearray; decode: unpackb "
+        "copies the bin into bytes, np.frombuffer views it (scale's and frame's results are "
+        "read-only; square copies it into the caller's array); a padded or cropped frame's "
+        "rows are packed first"
     )
     extension_name = "ib_msgpack"
+    dtypes = ops.DTYPES
+    carries_frames = True
 
     def _encode(self, request: Message) -> object:
         packer = msgpack.Packer(autoreset=False, buf_size=request.data.nbytes + HEADER_BYTES)
-        packer.pack(request_fields(request, request.data.data))  # a memoryview packs as bin
+        # A memoryview, of any format, packs as one bin of its bytes.
+        packer.pack(request_fields(request, request.data.data))
         return packer.getbuffer()
 
-    def _decode_value(self, reply: bytearray) -> float:
-        return float(reply_field(reply, "value"))
+    def _decode_value(self, reply: bytearray) -> float | int:
+        value: float | int = reply_field(reply, "value")
+        return value
 
-    def _decode_array(self, reply: bytearray) -> np.ndarray:
-        data = reply_field(reply, "data")
-        if not isinstance(data, bytes) or len(data) % FLOAT64_LE.itemsize:
-            raise ValueError("msgpack: the reply's data is not a bin of float64 bytes")
-        return np.frombuffer(data, dtype=FLOAT64_LE)
+    def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
+        fields = reply_fields(reply, "data")
+        dtype = check_reply_dtype(fields.get("dtype"), request, self.name).newbyteorder("<")
+        data = fields["data"]
+        if not isinstance(data, bytes) or len(data) % dtype.itemsize:
+            raise ValueError(f"msgpack: the reply's data is not a bin of {dtype.name} bytes")
+        return np.frombuffer(data, dtype=dtype)
 
 
 class MsgpackListStrategy(MsgpackStrategy):
@@ -83,22 +114,24 @@ class MsgpackListStrategy(MsgpackStrategy):
         "strategies/msgpack/msgpack_codec.cpp",
         "strategies/_serialization_bridge/bridge/python_call.hpp",
     )
-    description = "MessagePack message: values as an array of floats, packb(a.tolist())"
+    description = "MessagePack message: values as an array of numbers, packb(a.tolist())"
     copies_note = (
-        "encode: a.tolist() + a 9-byte float each; native: one msgpack::object each, then "
-        "std::vector<double>; reply packed float by float -> bytearray; decode: unpackb -> "
-        "list -> np.array"
+        "encode: a.tolist() + a MessagePack number each (a 9-byte float, or an integer in "
+        "1 to 5 bytes); native: one msgpack::object each, then a std::vector of the dtype; "
+        "reply packed value by value -> bytearray; decode: unpackb -> list -> np.array; a "
+        "padded or cropped frame's rows are packed first"
     )
     extension_name = "ib_msgpack_list"
 
     def _encode(self, request: Message) -> object:
-        size = request.data.size * LIST_BYTES_PER_VALUE + HEADER_BYTES
+        size = request.data.size * list_bytes_per_value(request.data.dtype) + HEADER_BYTES
         packer = msgpack.Packer(autoreset=False, buf_size=size)
         packer.pack(request_fields(request, request.data.tolist()))
         return packer.getbuffer()
 
-    def _decode_array(self, reply: bytearray) -> np.ndarray:
-        data = reply_field(reply, "data")
-        if not isinstance(data, list):
+    def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
+        fields = reply_fields(reply, "data")
+        dtype = check_reply_dtype(fields.get("dtype"), request, self.name)
+        if not isinstance(fields["data"], list):
             raise ValueError("msgpack: the reply's data is not an array")
-        return np.array(data, dtype=np.float64)
+        return np.array(fields["data"], dtype=dtype)

@@ -2,8 +2,11 @@
 multiprocessing users do, done as well as pickle allows.
 
 The worker (_pickle_worker.py, same interpreter) runs the kernel core through
-the capi extension module. Each call sends ``(seq, op, args)`` and gets back
-``(seq, "ok", result)`` as frames of _pickle_frames.py.
+the capi extension module, whose kernel is the one of the array's dtype (every
+dtype of ops.DTYPES; frame through capi's frame). Each call sends
+``(seq, op, args)`` and gets back ``(seq, "ok", result)`` as frames of
+_pickle_frames.py. A pickled ndarray keeps its dtype and shape in the pickle and
+its raw bytes in the buffer, so every dtype crosses the same way, per byte.
 
 pickle5: protocol 5 with out-of-band buffers (PEP 574). ``pickle.dumps`` with a
 buffer_callback leaves the array bytes out of the pickle; the pickle and each
@@ -33,6 +36,7 @@ from typing import ClassVar
 import numpy as np
 
 import interop_bench
+from interop_bench import ops
 from interop_bench.strategies import _pickle_frames as frames
 from interop_bench.strategies import validation
 from interop_bench.strategies._ipc_worker import (
@@ -90,8 +94,10 @@ class Pickle5Strategy(Strategy):
     copies_note = (
         "bytes cross twice each way (into the kernel's pipe buffer and out of it), never "
         "through the pickle itself; square's reply is read into the caller's array; a strided "
-        "matrix is packed first"
+        "matrix and a padded or cropped frame are packed first"
     )
+    dtypes = ops.DTYPES
+    carries_frames = True
     out_of_band: ClassVar[bool] = True
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
@@ -130,30 +136,50 @@ class Pickle5Strategy(Strategy):
         return pids(self._worker)
 
     # -- the operations ----------------------------------------------------
-    def sum(self, a: np.ndarray) -> float:
-        return float(self._call("sum", validation.vector(a)))  # type: ignore[arg-type]
+    def sum(self, a: np.ndarray) -> float | int:
+        a = validation.vector(a, dtypes=self.dtypes)
+        return self._scalar(self._call("sum", a), a.dtype)
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True)
+        a = validation.vector(a, writable=True, dtypes=self.dtypes)
         reply = self._call("square", a, into=array_bytes(a) if self.out_of_band else None)
         if not self.out_of_band:
             a[...] = reply  # in-band: the values came inside the pickle
 
-    def matrix_sum(self, m: np.ndarray) -> float:
-        view, _ = validation.row_major(m)
+    def matrix_sum(self, m: np.ndarray) -> float | int:
+        view, _ = validation.row_major(m, dtypes=self.dtypes)
         packed = np.ascontiguousarray(view)  # rows go out back to back
-        return float(self._call("matrix_sum", packed))  # type: ignore[arg-type]
+        return self._scalar(self._call("matrix_sum", packed), packed.dtype)
 
-    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        a = validation.vector(a)
-        result = self._call("scale", a, validation.factor(k))
-        if not isinstance(result, np.ndarray) or result.shape != a.shape:
-            raise WorkerError(f"the pickle worker answered scale with {type(result).__name__}")
-        return result
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
+        a = validation.vector(a, dtypes=self.dtypes)
+        result = self._call("scale", a, validation.factor(k, a.dtype.name))
+        return self._array(result, "scale", a.dtype, a.shape)
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        rgb, _ = validation.frame(image)
+        packed = np.ascontiguousarray(rgb)  # rows go out back to back, as one buffer
+        result = self._call("frame", packed)
+        return self._array(result, "frame", validation.UINT8, rgb.shape[:2])
 
     def data_address(self, a: np.ndarray) -> int:
         """The worker's own address of the copy it read (another address space)."""
-        return int(self._call("data_address", validation.vector(a)))  # type: ignore[call-overload]
+        a = validation.vector(a, dtypes=self.dtypes)
+        return int(self._call("data_address", a))  # type: ignore[call-overload]
+
+    @staticmethod
+    def _scalar(result: object, dtype: np.dtype) -> float | int:
+        # capi answers as np.sum does: an int for integers, a float for floats.
+        wanted = float if dtype.kind == "f" else int
+        if isinstance(result, bool) or not isinstance(result, wanted):
+            raise WorkerError(f"the pickle worker answered a {dtype} sum with {result!r}")
+        return result
+
+    @staticmethod
+    def _array(result: object, op: str, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+        if not (isinstance(result, np.ndarray) and result.dtype == dtype and result.shape == shape):
+            raise WorkerError(f"the pickle worker answered {op} with {result!r:.80}")
+        return result
 
     # -- one exchange ----------------------------------------------------
     def _call(self, op: str, *args: object, into: memoryview | None = None) -> object:

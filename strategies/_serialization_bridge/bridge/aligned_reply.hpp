@@ -1,7 +1,8 @@
 // The reply buffer of the binary formats whose array reply is a short header
-// followed by the raw doubles (MessagePack's bin, protobuf's bytes or packed
-// field): the body is placed 8-aligned, so that the kernel writes its result
-// where the reply is sent from, with no copy and no zeroing first.
+// followed by the raw values (MessagePack's bin, protobuf's bytes or packed
+// field): the body is placed 8-aligned (aligned for every dtype), so that the
+// kernel writes its result where the reply is sent from, with no copy and no
+// zeroing first.
 #pragma once
 
 #include <cstddef>
@@ -14,13 +15,13 @@ namespace interop_bench::serialization {
 
 class AlignedReply {
  public:
-  // Room for `header` (copied in) followed by `count` uninitialised doubles: the body.
-  std::span<double> array(std::span<const std::uint8_t> header, std::size_t count) {
+  // Room for `header` (copied in) followed by `body_bytes` uninitialised bytes: the body.
+  std::span<std::byte> array(std::span<const std::uint8_t> header, std::size_t body_bytes) {
     // Pad in front so that the body after the header starts 8-aligned.
     begin_ = (word - header.size() % word) % word;
-    std::uint8_t* reply = allocate(begin_, header.size() + count * sizeof(double));
+    std::uint8_t* reply = allocate(begin_, header.size() + body_bytes);
     std::memcpy(reply, header.data(), header.size());
-    return {reinterpret_cast<double*>(reply + header.size()), count};
+    return {reinterpret_cast<std::byte*>(reply + header.size()), body_bytes};
   }
 
   // Room for a whole reply of `size` bytes (a scalar answer), to be written.
