@@ -81,6 +81,10 @@ MSGPACK_MODULES = {"msgpack": "ib_msgpack", "msgpack-list": "ib_msgpack_list"}
 
 
 def _packed(**fields: object) -> bytes:
+    """A MessagePack map of `fields`, with "dtype": "float64" unless given or
+    the message is missing "data"."""
+    if "data" in fields:
+        fields = {"dtype": "float64", **fields}
     return bytes(msgpack.packb(fields))
 
 
@@ -110,7 +114,7 @@ def wrong_messages(data: object) -> dict[str, tuple[bytes, str]]:
         "unknown_op": (_packed(op="cube", shape=[2], data=data), "unknown op"),
         "op_not_str": (_packed(op=1, shape=[2], data=data), '"op" must be a str, got integer'),
         "unknown_key": (_packed(op="sum", shape=[2], data=data, x=1), 'unknown key "x"'),
-        "missing_data": (_packed(op="sum", shape=[2]), 'needs "op", "shape" and "data"'),
+        "missing_data": (_packed(op="sum", shape=[2]), 'needs "op", "shape", "dtype" and "data"'),
         "shape_mismatch": (_packed(op="sum", shape=[3], data=data), "shape says 3"),
         "shape_negative": (_packed(op="sum", shape=[-2], data=data), "non-negative integer"),
         "shape_3d": (_packed(op="sum", shape=[1, 1, 2], data=data), "more than 2 dimensions"),
@@ -158,6 +162,11 @@ def test_msgpack_huge_declared_lengths_allocate_nothing(name: str, header: bytes
 def test_msgpack_bin_must_hold_whole_float64s() -> None:
     text = _refused("msgpack", _packed(op="sum", shape=[1], data=b"\x00" * 7))
     assert "holds 7 bytes, not a whole number of float64" in text
+    text = _refused("msgpack", _packed(op="sum", shape=[1], dtype="int32", data=b"\x00" * 6))
+    assert "holds 6 bytes, not a whole number of int32 values (4 bytes each)" in text
+    assert "unknown dtype" in _refused(
+        "msgpack", _packed(op="sum", shape=[1], dtype="f8", data=b"")
+    )
     assert "must be a bin" in _refused("msgpack", _packed(op="sum", shape=[1], data=[1.0]))
     assert "an array of numbers" in _refused(
         "msgpack-list", _packed(op="sum", shape=[1], data=VALUES[:1].tobytes())
