@@ -8,7 +8,9 @@
 #include <Python.h>
 
 #include <cstddef>
+#include <cstdint>
 
+#include "interop_bench/element_type.hpp"
 #include "interop_bench/gil_policy.hpp"
 #include "interop_bench/result_record.hpp"
 
@@ -109,6 +111,60 @@ inline bool scale_factor(PyObject* const* args, Py_ssize_t nargs, double* k) {
   *k = PyFloat_AsDouble(args[1]);
   if (*k == -1.0 && PyErr_Occurred()) {
     restate_error(PyExc_TypeError, "scale factor");
+    return false;
+  }
+  return true;
+}
+
+// A sum as np.sum returns it: a float for the float types, an int for the
+// 64-bit accumulators of the integer types (kernels::sum_t).
+inline PyObject* to_python(double value) {
+  return PyFloat_FromDouble(value);
+}
+inline PyObject* to_python(float value) {
+  return PyFloat_FromDouble(value);
+}
+inline PyObject* to_python(std::int64_t value) {
+  return PyLong_FromLongLong(value);
+}
+inline PyObject* to_python(std::uint64_t value) {
+  return PyLong_FromUnsignedLongLong(value);
+}
+
+// scale's factor `k` as a Factor (element_type.hpp): integral when it is an int
+// or has __index__ (NumPy's integers), real always (anything with __float__);
+// false with a TypeError for anything else, and for a bool.
+inline bool parse_factor(PyObject* k, Factor* factor) {
+  if (PyBool_Check(k)) {
+    PyErr_SetString(PyExc_TypeError, "scale factor: expected a real number, got bool");
+    return false;
+  }
+  factor->real = PyFloat_AsDouble(k);
+  if (factor->real == -1.0 && PyErr_Occurred()) {
+    restate_error(PyExc_TypeError, "scale factor");
+    return false;
+  }
+  factor->integral = PyIndex_Check(k) != 0;
+  if (!factor->integral) return true;
+  PyObject* index = PyNumber_Index(k);
+  if (index == nullptr) return false;
+  int overflow = 0;
+  factor->integer = PyLong_AsLongLongAndOverflow(index, &overflow);
+  Py_DECREF(index);
+  factor->fits_int64 = overflow == 0;
+  return !(factor->integer == -1 && PyErr_Occurred());
+}
+
+// `k` as the factor of an array of T, or false with a TypeError (an integer
+// array and a float factor) or a ValueError (an integer out of T's range).
+template <class T>
+bool factor_of(PyObject* k, T* out) {
+  Factor factor;
+  if (!parse_factor(k, &factor)) return false;
+  bool type_error = false;
+  if (const char* problem = factor_problem(factor, out, &type_error)) {
+    PyErr_Format(type_error ? PyExc_TypeError : PyExc_ValueError, "%s (an array of %s, got %R)",
+                 problem, element_name(element_type_v<T>), k);
     return false;
   }
   return true;
