@@ -99,7 +99,7 @@ def test_wrong_dtype_is_refused_not_force_cast(name: str, dtype: str) -> None:
 # array of another dtype into a temporary copy: square would then write into the
 # copy and the caller's array would silently stay as it was. Each dtype outside
 # the axis must be refused by square, and each on it squared in the caller's array.
-IN_PLACE_BINDINGS = ["pybind11", "nanobind", "capi", "swig"]
+IN_PLACE_BINDINGS = ["pybind11", "nanobind", "capi", "swig", "dlpack"]
 
 
 @pytest.mark.parametrize("name", IN_PLACE_BINDINGS)

@@ -14,7 +14,6 @@
 
 #include <cstdint>
 #include <new>
-#include <type_traits>
 
 #include "interop_bench/buffer_argument.hpp"
 #include "interop_bench/element_type.hpp"
@@ -115,16 +114,7 @@ PyObject* new_result(const npy_intp (&shape)[Ndim], T** out) {
 template <class T>
 PyObject* scale_values(const ArrayBuffer& a, PyObject* factor) {
   T k{};
-  if constexpr (std::is_same_v<T, double>) {
-    // float64's path as before the dtype axis: anything with __float__.
-    k = PyFloat_AsDouble(factor);
-    if (k == -1.0 && PyErr_Occurred()) {
-      binding::restate_error(PyExc_TypeError, "scale factor");
-      return nullptr;
-    }
-  } else if (!binding::factor_of(factor, &k)) {
-    return nullptr;
-  }
+  if (!binding::factor_of(factor, &k)) return nullptr;
   const kernels::span<const T> in = a.values<T>();
   T* out = nullptr;
   PyObject* result = new_result<T, 1>({static_cast<npy_intp>(in.size())}, &out);

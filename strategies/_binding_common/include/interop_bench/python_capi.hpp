@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "interop_bench/element_type.hpp"
 #include "interop_bench/gil_policy.hpp"
@@ -156,18 +157,30 @@ inline bool parse_factor(PyObject* k, Factor* factor) {
 }
 
 // `k` as the factor of an array of T, or false with a TypeError (an integer
-// array and a float factor) or a ValueError (an integer out of T's range).
+// array and a float factor, anything that is not a number) or a ValueError (an
+// integer out of T's range). A float type reads anything with __float__, as
+// float64's factor was read before the dtype axis, at the same cost.
 template <class T>
 bool factor_of(PyObject* k, T* out) {
-  Factor factor;
-  if (!parse_factor(k, &factor)) return false;
-  bool type_error = false;
-  if (const char* problem = factor_problem(factor, out, &type_error)) {
-    PyErr_Format(type_error ? PyExc_TypeError : PyExc_ValueError, "%s (an array of %s, got %R)",
-                 problem, element_name(element_type_v<T>), k);
-    return false;
+  if constexpr (std::is_floating_point_v<T>) {
+    const double real = PyFloat_AsDouble(k);
+    if (real == -1.0 && PyErr_Occurred()) {
+      restate_error(PyExc_TypeError, "scale factor");
+      return false;
+    }
+    *out = static_cast<T>(real);
+    return true;
+  } else {
+    Factor factor;
+    if (!parse_factor(k, &factor)) return false;
+    bool type_error = false;
+    if (const char* problem = factor_problem(factor, out, &type_error)) {
+      PyErr_Format(type_error ? PyExc_TypeError : PyExc_ValueError, "%s (an array of %s, got %R)",
+                   problem, element_name(element_type_v<T>), k);
+      return false;
+    }
+    return true;
   }
-  return true;
 }
 
 // last_result_address() -> int and result_buffers_alive() -> int, for the tests
