@@ -102,21 +102,6 @@ inline PyObject* call_protocol_method(PyObject* object, PyObject* method, const 
   return nullptr;
 }
 
-// The arguments of scale(a, k) as a METH_FASTCALL function receives them: the
-// factor in `*k`, or false with a TypeError.
-inline bool scale_factor(PyObject* const* args, Py_ssize_t nargs, double* k) {
-  if (nargs != 2) {
-    PyErr_Format(PyExc_TypeError, "scale() takes 2 arguments (a, k), got %zd", nargs);
-    return false;
-  }
-  *k = PyFloat_AsDouble(args[1]);
-  if (*k == -1.0 && PyErr_Occurred()) {
-    restate_error(PyExc_TypeError, "scale factor");
-    return false;
-  }
-  return true;
-}
-
 // A sum as np.sum returns it: a float for the float types, an int for the
 // 64-bit accumulators of the integer types (kernels::sum_t).
 inline PyObject* to_python(double value) {
