@@ -110,24 +110,14 @@ bool ConsumedTensor::check(int ndim, const char* what) {
       return false;
     }
   }
-  const std::size_t alignment = t.dtype.bits / 8;  // the item size, a power of two
-  if (reinterpret_cast<std::uintptr_t>(data()) % alignment != 0) {
+  // The item size of the five types is a power of two: alignment by mask.
+  const auto alignment_mask = static_cast<std::uintptr_t>(t.dtype.bits / 8 - 1);
+  if ((reinterpret_cast<std::uintptr_t>(data()) & alignment_mask) != 0) {
     PyErr_Format(PyExc_ValueError, "%s: data + byte_offset is not aligned for %s", what,
                  binding::element_name(type_));
     return false;
   }
-  // NULL strides mean compact row-major.
-  std::uint64_t stride = 1;  // unsigned: a producer's absurd shape wraps, it does not overflow
-  for (int i = t.ndim - 1; i >= 0; --i) {
-    compact_strides_[i] = static_cast<std::ptrdiff_t>(stride);
-    stride *= static_cast<std::uint64_t>(t.shape[i]);
-  }
   return true;
-}
-
-void* ConsumedTensor::data() const {
-  const DLTensor& t = managed_->dl_tensor;
-  return static_cast<char*>(t.data) + t.byte_offset;
 }
 
 std::ptrdiff_t ConsumedTensor::shape(int axis) const {
@@ -137,22 +127,21 @@ std::ptrdiff_t ConsumedTensor::shape(int axis) const {
 const std::ptrdiff_t* ConsumedTensor::strides_in_elements() const {
   const DLTensor& t = managed_->dl_tensor;
   static_assert(sizeof(std::ptrdiff_t) == sizeof(int64_t));
-  return t.strides != nullptr ? reinterpret_cast<const std::ptrdiff_t*>(t.strides)
-                              : compact_strides_;
+  if (t.strides != nullptr) return reinterpret_cast<const std::ptrdiff_t*>(t.strides);
+  // NULL strides mean compact row-major.
+  std::uint64_t stride = 1;  // unsigned: a producer's absurd shape wraps, it does not overflow
+  for (int i = t.ndim - 1; i >= 0; --i) {
+    compact_strides_[i] = static_cast<std::ptrdiff_t>(stride);
+    stride *= static_cast<std::uint64_t>(t.shape[i]);
+  }
+  return compact_strides_;
 }
 
-bool ConsumedTensor::contiguous_elements(std::size_t* elements, const char* what) const {
-  const DLTensor& t = managed_->dl_tensor;
-  const int64_t count = t.shape[0];
-  // NULL strides mean compact row-major; a stride matters only past one element.
-  if (t.strides != nullptr && count > 1 && t.strides[0] != 1) {
-    PyErr_Format(PyExc_ValueError,
-                 "%s: array is not contiguous (stride %lld elements); pass np.ascontiguousarray(a)",
-                 what, static_cast<long long>(t.strides[0]));
-    return false;
-  }
-  *elements = static_cast<std::size_t>(count);
-  return true;
+bool ConsumedTensor::not_contiguous(const char* what) const {
+  PyErr_Format(PyExc_ValueError,
+               "%s: array is not contiguous (stride %lld elements); pass np.ascontiguousarray(a)",
+               what, static_cast<long long>(managed_->dl_tensor.strides[0]));
+  return false;
 }
 
 bool ConsumedTensor::as_frame(binding::FrameView* frame) const {

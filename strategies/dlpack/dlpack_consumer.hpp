@@ -86,15 +86,28 @@ class ConsumedTensor {
  private:
   bool take_capsule(PyObject* capsule, const char* what);
   bool check(int ndim, const char* what);
-  bool contiguous_elements(std::size_t* elements, const char* what) const;
-  void* data() const;
+  bool contiguous_elements(std::size_t* elements, const char* what) const {
+    const DLTensor& t = managed_->dl_tensor;
+    // NULL strides mean compact row-major; a stride matters only past one element.
+    if (t.strides != nullptr && t.shape[0] > 1 && t.strides[0] != 1) [[unlikely]] {
+      return not_contiguous(what);
+    }
+    *elements = static_cast<std::size_t>(t.shape[0]);
+    return true;
+  }
+  bool not_contiguous(const char* what) const;
+  void* data() const {
+    const DLTensor& t = managed_->dl_tensor;
+    return static_cast<char*>(t.data) + t.byte_offset;
+  }
   std::ptrdiff_t shape(int axis) const;
-  // The tensor's strides, or the compact row-major ones for NULL strides.
+  // The tensor's strides, or the compact row-major ones for NULL strides
+  // (computed here, when a matrix or a frame asks: a vector never needs them).
   const std::ptrdiff_t* strides_in_elements() const;
 
   DLManagedTensor* managed_ = nullptr;
   binding::ElementType type_ = binding::ElementType::float64;
-  std::ptrdiff_t compact_strides_[3] = {};
+  mutable std::ptrdiff_t compact_strides_[3] = {};
 };
 
 }  // namespace interop_bench::dlpack

@@ -23,16 +23,22 @@ kernels::span<T> typed(const Vector& vector) {
 }
 
 Sum to_sum(double value) {
-  return {Sum::Kind::real, value, 0, 0};
+  Sum sum{Sum::Kind::real, {}};
+  sum.real = value;
+  return sum;
 }
 Sum to_sum(float value) {
-  return {Sum::Kind::real, value, 0, 0};
+  return to_sum(static_cast<double>(value));
 }
 Sum to_sum(std::int64_t value) {
-  return {Sum::Kind::signed_integer, 0.0, value, 0};
+  Sum sum{Sum::Kind::signed_integer, {}};
+  sum.signed_integer = value;
+  return sum;
 }
 Sum to_sum(std::uint64_t value) {
-  return {Sum::Kind::unsigned_integer, 0.0, 0, value};
+  Sum sum{Sum::Kind::unsigned_integer, {}};
+  sum.unsigned_integer = value;
+  return sum;
 }
 
 }  // namespace

@@ -36,11 +36,14 @@ struct Matrix {
 
 // A sum as np.sum returns it: a float (the float types) or an int (the 64-bit
 // accumulators of the integer types); the out typemap makes it a Python number.
+// (16 bytes: returned in registers.)
 struct Sum {
   enum class Kind { real, signed_integer, unsigned_integer } kind;
-  double real;
-  std::int64_t signed_integer;
-  std::uint64_t unsigned_integer;
+  union {
+    double real;
+    std::int64_t signed_integer;
+    std::uint64_t unsigned_integer;
+  };
 };
 
 Sum sum(Vector values);

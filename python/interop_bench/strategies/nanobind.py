@@ -1,12 +1,16 @@
 """`nanobind`: a nanobind extension taking NumPy arrays as nb::ndarray, zero-copy.
 
-Arguments are ``nb::ndarray<const T, nb::ndim<1>, nb::c_contig,
-nb::device::cpu>`` marked ``.noconvert()`` (a mutable ``T`` one for square,
-which nanobind refuses for read-only arrays), one overload per dtype (float64,
-float32, int32, int16, uint8; float64's first): a wrong dtype, dimension count
-or layout is a TypeError, never a silent conversion (without noconvert
-nanobind converts an ndarray's dtype implicitly, its issue #711, and square
-would write into the converted copy). The arguments are
+Arguments are ``nb::ndarray<nb::ro, nb::ndim<1>, nb::c_contig,
+nb::device::cpu>`` marked ``.noconvert()`` (a mutable one for square, which
+nanobind refuses for read-only arrays), of any dtype: each function switches on
+the array's DLPack dtype (float64 first, then float32, int32, int16, uint8) and
+runs that element type's kernel; any other dtype is a TypeError naming it, and
+a wrong dimension count or layout is nanobind's TypeError, never a silent
+conversion (nanobind converts to a declared dtype implicitly when allowed, its
+issue #711, and square would write into the converted copy). One
+``nb::ndarray<const T>`` overload per dtype would be as typed, but an
+overloaded function leaves nanobind's one-overload vectorcall path (about 30
+instructions more per float64 call). The arguments are
 positional-only (no names), which nanobind 3 dispatches on its shortest path;
 the harness never passes them by keyword. The GIL is released around
 large kernels (gil_policy.hpp's threshold, which `interop-bench list`
@@ -29,8 +33,8 @@ class NanobindStrategy(NativeModuleStrategy):
     packages = ("nanobind",)
     family = "ffi"
     description = (
-        "nanobind extension, nb::ndarray<const T, ndim<1>, c_contig> overloads per dtype with "
-        ".noconvert(), capsule-owned results"
+        "nanobind extension, nb::ndarray<ndim<1>, c_contig> arguments with .noconvert(), "
+        "switching on their dtype, capsule-owned results"
     )
     copies_in = "zero-copy"
     releases_gil = "large"

@@ -1,12 +1,14 @@
 """`pybind11`: a pybind11 extension taking NumPy arrays without converting them.
 
-Arguments are ``py::array_t<T, py::array::c_style>`` marked ``.noconvert()``,
-one overload per dtype (float64, float32, int32, int16, uint8; float64's first,
-so its call matches at the first try): a wrong dtype or a non-contiguous array
-is a TypeError from pybind11, never a silent ``forcecast`` copy (which would
-also lose square's writes in the copy); the kernel of the array's own element
-type reads the caller's buffer. scale's factor is cast by pybind11 to the
-array's type (an integer array refuses a float factor). The GIL is
+Arguments are taken by pybind11's own caster of a noconvert
+``py::array_t<T, py::array::c_style>``, tried for each dtype in turn (float64,
+float32, int32, int16, uint8; float64 first): what one ``.noconvert()``
+overload per dtype does, without pybind11's two-pass overload dispatch, which
+would cost float64's call about 90 instructions. A wrong dtype is a TypeError
+naming it and a non-contiguous array a ValueError, never a silent
+``forcecast`` copy (which would also lose square's writes in the copy); the
+kernel of the array's own element type reads the caller's buffer. scale's
+factor is read for the array's type (an integer array refuses a float factor). The GIL is
 released around large kernels (the threshold of
 strategies/_binding_common/include/interop_bench/gil_policy.hpp, which
 `interop-bench list` shows). matrix_sum
@@ -31,7 +33,7 @@ class Pybind11Strategy(NativeModuleStrategy):
     packages = ("pybind11",)
     family = "ffi"
     description = (
-        "pybind11 extension, py::array_t<T, c_style> overloads per dtype with .noconvert(), "
+        "pybind11 extension, py::array_t<T, c_style> noconvert casters per dtype, "
         "capsule-owned results"
     )
     copies_in = "zero-copy"
