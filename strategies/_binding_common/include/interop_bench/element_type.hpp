@@ -38,14 +38,23 @@ constexpr const char* element_name(ElementType type) {
   return "?";
 }
 
-// The ElementType of a C++ element type.
+// The ElementType of a C++ element type (one of the five, const or not).
 template <class T>
-inline constexpr ElementType element_type_v =
-    std::is_same_v<T, double>         ? ElementType::float64
-    : std::is_same_v<T, float>        ? ElementType::float32
-    : std::is_same_v<T, std::int32_t> ? ElementType::int32
-    : std::is_same_v<T, std::int16_t> ? ElementType::int16
-                                      : ElementType::uint8;
+constexpr ElementType element_type_of() {
+  using U = std::remove_cv_t<T>;
+  static_assert(std::is_same_v<U, double> || std::is_same_v<U, float> ||
+                    std::is_same_v<U, std::int32_t> || std::is_same_v<U, std::int16_t> ||
+                    std::is_same_v<U, std::uint8_t>,
+                "not an element type of the dtype axis");
+  if constexpr (std::is_same_v<U, double>) return ElementType::float64;
+  if constexpr (std::is_same_v<U, float>) return ElementType::float32;
+  if constexpr (std::is_same_v<U, std::int32_t>) return ElementType::int32;
+  if constexpr (std::is_same_v<U, std::int16_t>) return ElementType::int16;
+  return ElementType::uint8;
+}
+
+template <class T>
+inline constexpr ElementType element_type_v = element_type_of<T>();
 
 // `visitor(ElementTag<T>{})` for the C++ type T of `type`; every branch must
 // return the same type. float64, the default dtype, is one test and a branch
