@@ -114,6 +114,19 @@ def test_square_of_another_dtype_is_refused_not_converted(name: str, dtype: str)
 
 
 @pytest.mark.parametrize("name", IN_PLACE_BINDINGS)
+@pytest.mark.parametrize("dtype", [">f8", ">f4", ">i4", ">i2"])
+def test_a_byte_swapped_dtype_is_refused_not_swapped(name: str, dtype: str) -> None:
+    # The right element size, the wrong byte order: read as native it would be
+    # garbage, converted it would be a copy. (DLPack's producer refuses it
+    # itself: a ValueError, "native byte order".)
+    a = np.arange(1, 5, dtype=dtype)
+    before = a.copy()
+    with strategies.get(name) as s, pytest.raises((TypeError, ValueError), match=r"byte order|>"):
+        s.square(a)
+    np.testing.assert_array_equal(a, before)
+
+
+@pytest.mark.parametrize("name", IN_PLACE_BINDINGS)
 @pytest.mark.parametrize("dtype", ops.DTYPES)
 def test_square_writes_the_callers_array_of_every_dtype(name: str, dtype: ops.DType) -> None:
     a = np.arange(1, 5, dtype=dtype)
