@@ -113,7 +113,8 @@ def test_arrow_structs_are_moved_out_and_released_once() -> None:
 @pytest.mark.parametrize(
     ("spoil", "error", "words"),
     [
-        (lambda p: setattr(p.schema, "format", b"f"), TypeError, "format 'f'"),
+        (lambda p: setattr(p.schema, "format", b"e"), TypeError, "format 'e'"),
+        (lambda p: setattr(p.schema, "format", b"l"), TypeError, "format 'l'"),
         (lambda p: setattr(p.array, "null_count", 3), ValueError, "nulls"),
         (lambda p: setattr(p.array, "n_buffers", 1), ValueError, "2 buffers"),
         (lambda p: p.buffers.__setitem__(1, None), ValueError, "NULL"),
@@ -178,8 +179,69 @@ def test_arrow_matrix_is_a_fixed_size_list(arrow: Strategy) -> None:
     rows = pa.FixedSizeListArray.from_arrays(pa.array(m.reshape(-1)), 4)
     module = native.extension("ib_arrow")
     ops.check_sum(module.matrix_sum(rows.slice(1)), m[1:])
-    with pytest.raises(TypeError, match=r"fixed-size list of float64 \(format '\+w:N'\)"):
+    with pytest.raises(TypeError, match=r"fixed-size list of a number type \(format '\+w:N'\)"):
         module.matrix_sum(pa.array(m.reshape(-1)))
+    ints = np.arange(12, dtype=np.int16).reshape(3, 4)
+    int_rows = pa.FixedSizeListArray.from_arrays(pa.array(ints.reshape(-1)), 4)
+    assert module.matrix_sum(int_rows.slice(2)) == int(ints[2:].sum())
+
+
+@pytest.mark.parametrize(
+    ("format", "dtype"), [(b"f", np.float32), (b"i", np.int32), (b"s", np.int16), (b"C", np.uint8)]
+)
+def test_the_arrow_format_picks_the_kernel(format: bytes, dtype: type[np.generic]) -> None:
+    # The same bytes relabelled: the sum follows the schema's format string, as
+    # np.sum of the bytes viewed as that dtype (exactly, for the integer types).
+    values = ops.make_vector(10, seed=7)
+    as_dtype = values.view(dtype)
+    producer = CountingArrowProducer(values)
+    producer.schema.format = format
+    producer.array.length = as_dtype.size
+    total = _arrow_sum(producer)
+    ops.check_sum(total, as_dtype)
+    assert producer.released == {"schema": 1, "array": 1}
+
+
+def _frame_rows(image: np.ndarray) -> Any:
+    pixels = pa.FixedSizeListArray.from_arrays(pa.array(image.reshape(-1)), 3)
+    return pa.FixedSizeListArray.from_arrays(pixels, image.shape[1])
+
+
+def test_arrow_frame_is_nested_fixed_size_lists(arrow: Strategy) -> None:
+    module = native.extension("ib_arrow")
+    image = ops.make_frame(6, 5, seed=3)
+    rows = _frame_rows(image)
+    gray = pa.Array._import_from_c_capsule(*module.frame(rows.slice(2))).to_numpy()
+    ops.check_array(gray.reshape(4, 5), ops.gray_reference(image[2:]), "frame of rows [2:]")
+    # The pixel list sliced too: its own offset comes on top of the rows'.
+    pixels = pa.FixedSizeListArray.from_arrays(pa.array(image.reshape(-1)), 3).slice(5)
+    shifted = pa.FixedSizeListArray.from_arrays(pixels, 5).slice(1)
+    expected = ops.gray_reference(image.reshape(-1, 3)[10:].reshape(4, 5, 3))
+    gray = pa.Array._import_from_c_capsule(*module.frame(shifted)).to_numpy()
+    ops.check_array(gray.reshape(4, 5), expected, "frame of offset pixels")
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda im: pa.array(im.reshape(-1)), "'\\+w:W' of '\\+w:3'"),
+        (
+            lambda im: pa.FixedSizeListArray.from_arrays(pa.array(im.reshape(-1)), 15),
+            "got format 'C'",
+        ),
+        (
+            lambda im: pa.FixedSizeListArray.from_arrays(
+                pa.FixedSizeListArray.from_arrays(pa.array(im.reshape(-1)), 5), 3
+            ),
+            "got format '\\+w:5'",
+        ),
+        (lambda im: _frame_rows(im.astype(np.int16)), "channels of int16"),
+    ],
+)
+def test_arrow_frames_of_other_shapes_are_refused(make: Any, words: str) -> None:
+    module = native.extension("ib_arrow")
+    with pytest.raises(TypeError, match=words):
+        module.frame(make(ops.make_frame(4, 5, seed=1)))
 
 
 # -- all three ------------------------------------------------------------------

@@ -29,7 +29,7 @@ def dlpack() -> Iterator[Strategy]:
 # -- DLPack -------------------------------------------------------------------
 
 K_DL_CPU, K_DL_CUDA = 1, 2
-K_DL_INT, K_DL_FLOAT = 0, 2
+K_DL_INT, K_DL_UINT, K_DL_FLOAT = 0, 1, 2
 
 
 class DLDevice(ctypes.Structure):
@@ -116,7 +116,7 @@ def test_a_consumed_capsule_is_not_taken_twice(dlpack: Strategy) -> None:
     ("spoil", "error", "words"),
     [
         (lambda t: setattr(t.dtype, "code", K_DL_INT), TypeError, "float64"),
-        (lambda t: setattr(t.dtype, "bits", 32), TypeError, "32 bits"),
+        (lambda t: setattr(t.dtype, "bits", 16), TypeError, "16 bits"),
         (lambda t: setattr(t.dtype, "lanes", 2), TypeError, "2 lanes"),
         (lambda t: setattr(t.device, "device_type", K_DL_CUDA), ValueError, "not the CPU"),
         (lambda t: setattr(t, "ndim", 2), ValueError, "1-D"),
@@ -158,11 +158,32 @@ def test_dlpack_honours_byte_offset_and_null_strides(dlpack: Strategy) -> None:
     ops.check_sum(dlpack.sum(producer), values[2:])  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("code", "bits", "dtype"),
+    [(K_DL_INT, 32, np.int32), (K_DL_INT, 16, np.int16), (K_DL_UINT, 8, np.uint8)],
+)
+def test_the_dlpack_dtype_picks_the_kernel(
+    dlpack: Strategy, code: int, bits: int, dtype: type[np.generic]
+) -> None:
+    # The same bytes relabelled: the sum follows the tensor's DLDataType (its
+    # code and bits), as np.sum of the bytes viewed as that dtype, exactly.
+    values = ops.make_vector(10, seed=7)
+    producer = CountingDLPackProducer(values)
+    tensor = producer.managed.dl_tensor
+    tensor.dtype.code = code
+    tensor.dtype.bits = bits
+    tensor.shape[0] = values.nbytes * 8 // bits
+    tensor.strides = None
+    total = dlpack.sum(producer)  # type: ignore[arg-type]
+    assert type(total) is int and total == int(values.view(dtype).sum())
+    assert producer.deleted == 1
+
+
 def test_dlpack_refusals_say_what_is_wrong(dlpack: Strategy) -> None:
     with pytest.raises(TypeError, match=r"__dlpack__.*list"):
         dlpack.sum([1.0, 2.0])  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="code 2, 32 bits"):
-        dlpack.sum(np.ones(3, dtype=np.float32))
+    with pytest.raises(TypeError, match="code 2, 16 bits"):
+        dlpack.sum(np.ones(3, dtype=np.float16))
 
     class NotACapsule:
         def __dlpack__(self) -> object:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import array
 import ctypes
 import gc
+import tracemalloc
 from typing import Any
 
 import numpy as np
@@ -89,9 +90,84 @@ def test_ctypes_ndpointer_refuses_a_read_only_square() -> None:
 
 
 @pytest.mark.parametrize("name", ["pybind11", "nanobind"])
-def test_wrong_dtype_is_refused_not_force_cast(name: str) -> None:
-    with strategies.get(name) as s, pytest.raises(TypeError, match="incompatible function"):
-        s.sum(np.arange(4, dtype=np.float32))
+@pytest.mark.parametrize("dtype", ["int64", "float16", "uint16"])
+def test_wrong_dtype_is_refused_not_force_cast(name: str, dtype: str) -> None:
+    words = f"sum: expected dtype float64, float32, int32, int16 or uint8, got {dtype}"
+    with strategies.get(name) as s, pytest.raises(TypeError, match=words):
+        s.sum(np.arange(4, dtype=dtype))
+
+
+# Without noconvert, pybind11 (forcecast) and nanobind (its issue #711) convert an
+# array of another dtype into a temporary copy: square would then write into the
+# copy and the caller's array would silently stay as it was. Each dtype outside
+# the axis must be refused by square, and each on it squared in the caller's array.
+IN_PLACE_BINDINGS = ["pybind11", "nanobind", "capi", "swig", "dlpack"]
+
+
+@pytest.mark.parametrize("name", IN_PLACE_BINDINGS)
+@pytest.mark.parametrize("dtype", ["int64", "float16", "uint16", "int8", "complex64"])
+def test_square_of_another_dtype_is_refused_not_converted(name: str, dtype: str) -> None:
+    a = np.arange(1, 5, dtype=dtype)
+    before = a.copy()
+    with strategies.get(name) as s, pytest.raises(TypeError):
+        s.square(a)
+    np.testing.assert_array_equal(a, before)
+
+
+@pytest.mark.parametrize("name", IN_PLACE_BINDINGS)
+@pytest.mark.parametrize("dtype", [">f8", ">f4", ">i4", ">i2"])
+def test_a_byte_swapped_dtype_is_refused_not_swapped(name: str, dtype: str) -> None:
+    # The right element size, the wrong byte order: read as native it would be
+    # garbage, converted it would be a copy. (DLPack's producer refuses it
+    # itself: a ValueError, "native byte order".)
+    a = np.arange(1, 5, dtype=dtype)
+    before = a.copy()
+    with strategies.get(name) as s, pytest.raises((TypeError, ValueError), match=r"byte order|>"):
+        s.square(a)
+    np.testing.assert_array_equal(a, before)
+
+
+@pytest.mark.parametrize("name", IN_PLACE_BINDINGS)
+@pytest.mark.parametrize("dtype", ops.DTYPES)
+def test_square_writes_the_callers_array_of_every_dtype(name: str, dtype: ops.DType) -> None:
+    a = np.arange(1, 5, dtype=dtype)
+    with strategies.get(name) as s:
+        s.square(a)
+    np.testing.assert_array_equal(a, np.square(np.arange(1, 5, dtype=dtype)))
+    assert a.dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("name", IN_PLACE_BINDINGS)
+def test_integer_sums_are_exact_ints(name: str) -> None:
+    # Past 2**53 a float accumulator rounds: int64 accumulation of int32 does not.
+    a = np.full(5, np.iinfo(np.int32).max, dtype=np.int32)
+    with strategies.get(name) as s:
+        total = s.sum(a)
+        assert type(total) is int and total == 5 * int(np.iinfo(np.int32).max)
+        assert s.sum(np.full(3, 255, dtype=np.uint8)) == 765  # no uint8 wrap-around
+
+
+@pytest.mark.parametrize("name", IN_PLACE_BINDINGS)
+def test_integer_scale_refuses_a_float_factor(name: str) -> None:
+    with strategies.get(name) as s, pytest.raises(TypeError):
+        s.scale(np.arange(4, dtype=np.int32), 2.5)
+
+
+@pytest.mark.parametrize("name", IN_PLACE_BINDINGS)
+def test_frame_reads_a_padded_view_in_place(name: str) -> None:
+    # A 1080p image inside a wider, taller buffer: a binding that packed it first
+    # would allocate (traced) another 6 MB; only the 2 MB gray image is new.
+    padded = ops.make_frame(1100, 1950, seed=5)
+    view = padded[10:1090, 15:1935]
+    with strategies.get(name) as s:
+        tracemalloc.start()
+        try:
+            gray = s.frame(view)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    ops.check_array(gray, ops.gray_reference(view), "frame of a padded view")
+    assert peak < gray.nbytes + view[..., 0].nbytes, f"{name} copied the view ({peak} B traced)"
 
 
 @pytest.mark.parametrize(
@@ -111,13 +187,20 @@ def test_read_only_square_refused_by_the_binding(
         s.square(a)
 
 
-def test_capi_reads_any_float64_buffer_and_checks_its_format() -> None:
+def test_capi_reads_any_buffer_of_the_five_formats_and_names_others() -> None:
     with strategies.get("capi") as s:
         assert s.sum(array.array("d", [1.0, 2.5])) == 3.5
-        with pytest.raises(TypeError, match="format 'B'"):
-            s.sum(bytearray(16))
-        with pytest.raises(TypeError, match="format 'f'"):
-            s.sum(np.ones(3, dtype=np.float32))
+        assert s.sum(bytearray(b"\x01\x02\xff")) == 258  # a buffer of bytes is uint8
+        # ctypes exports '<d', '<h', '<B' ...: the byte order prefix of this machine.
+        assert s.sum((ctypes.c_double * 3)(1.0, 2.0, 3.5)) == 6.5
+        assert s.sum((ctypes.c_int16 * 3)(-1, 2, -300)) == -299
+        assert s.sum((ctypes.c_int32 * 2)(2**31 - 1, 2**31 - 1)) == 2 * (2**31 - 1)
+        with pytest.raises(TypeError, match="format 'q'"):
+            s.sum(array.array("q", [1, 2]))
+        with pytest.raises(TypeError, match="format 'b'"):
+            s.sum(array.array("b", [1, 2]))
+        with pytest.raises(TypeError, match="format '>d'"):
+            s.sum(np.ones(3, dtype=">f8"))
 
 
 @pytest.mark.parametrize(

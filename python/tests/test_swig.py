@@ -19,21 +19,25 @@ def test_swig_functions_are_the_extensions_own() -> None:
     proxy = native.extension("ib_swig")
     extension = native.extension("_ib_swig")
     with strategies.get("swig") as s:
-        for name in ("sum", "square", "matrix_sum", "scale", "data_address"):
+        for name in ("sum", "square", "matrix_sum", "scale", "data_address", "frame"):
             bound = getattr(s, name)
             assert isinstance(bound, types.BuiltinFunctionType), f"{name} is {bound!r}"
             assert bound is getattr(extension, name) is getattr(proxy, name)
 
 
-def test_swig_typemaps_take_any_float64_buffer() -> None:
+def test_swig_typemaps_take_any_buffer_of_the_five_formats() -> None:
     values = array.array("d", [1.0, 2.5, 4.0])
     with strategies.get("swig") as s:
         assert s.sum(values) == 7.5
         s.square(values)
         assert list(values) == [1.0, 6.25, 16.0]
         assert s.data_address(values) == values.buffer_info()[0]
-        with pytest.raises(TypeError, match="sum: expected dtype float64, got buffer format 'B'"):
-            s.sum(bytearray(16))
+        assert s.sum(bytearray(b"\x01\xff")) == 256  # bytes are uint8
+        shorts = array.array("h", [300, -2])
+        s.square(shorts)
+        assert list(shorts) == [300 * 300 - 65536, 4]  # int16 wraps around, as NumPy's
+        with pytest.raises(TypeError, match=r"sum: expected dtype float64.*format 'q'"):
+            s.sum(array.array("q", [1]))
 
 
 def test_swig_releases_the_buffer_on_every_path() -> None:
@@ -73,10 +77,12 @@ def test_swig_frees_the_result_when_the_factor_is_refused() -> None:
 @pytest.mark.parametrize(
     ("op", "bad", "error", "words"),
     [
-        ("sum", np.ones(3, dtype=np.float32), TypeError, "sum: expected dtype float64"),
+        ("sum", np.ones(3, dtype=np.float16), TypeError, "sum: expected dtype float64"),
+        ("square", np.ones(3, dtype=np.int64), TypeError, "square: expected dtype float64"),
+        ("scale", np.ones(3, dtype=np.uint8), TypeError, "scale factor: an integer array is"),
         ("scale", np.arange(8.0)[::2], ValueError, "scale: ndarray is not C-contiguous"),
         ("sum", np.ones((2, 2)), ValueError, "sum: expected a 1-D array, got 2-D"),
-        ("square", None, TypeError, "square: expected a numpy.ndarray of float64, got NoneType"),
+        ("square", None, TypeError, r"square: expected a numpy.ndarray .*, got NoneType"),
     ],
 )
 def test_swig_refusals_name_the_operation(
@@ -84,6 +90,15 @@ def test_swig_refusals_name_the_operation(
 ) -> None:
     with strategies.get("swig") as s, pytest.raises(error, match=words):
         getattr(s, op)(*((bad, 2.0) if op == "scale" else (bad,)))
+
+
+def test_swig_scale_factor_must_fit_the_dtype() -> None:
+    with strategies.get("swig") as s:
+        with pytest.raises(ValueError, match="scale factor: the integer does not fit"):
+            s.scale(np.ones(3, dtype=np.int16), 40_000)
+        with pytest.raises(ValueError, match="scale factor: the integer does not fit"):
+            s.scale(np.ones(3, dtype=np.uint8), -1)
+        np.testing.assert_array_equal(s.scale(np.ones(3, dtype=np.uint8), np.uint8(255)), 255)
 
 
 def test_swig_refuses_to_square_a_read_only_array() -> None:

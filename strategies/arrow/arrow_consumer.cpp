@@ -11,8 +11,8 @@ namespace interop_bench::arrow {
 namespace {
 
 constexpr const char* kProtocol = "an Arrow array (with __arrow_c_array__, e.g. pyarrow.Array)";
-constexpr const char* kFloat64Format = "g";
 constexpr const char* kFixedSizeListPrefix = "+w:";
+constexpr const char* kFormats = "float64 'g', float32 'f', int32 'i', int16 's' or uint8 'C'";
 
 PyObject* arrow_method_name() {
   static PyObject* name = PyUnicode_InternFromString("__arrow_c_array__");
@@ -71,20 +71,27 @@ bool check_layout(const ArrowArray& array, int64_t n_buffers, int64_t n_children
   return check_no_nulls(array, what);
 }
 
-bool check_format(const ArrowSchema& schema, const char* expected, const char* what) {
-  if (schema.format != nullptr && std::strcmp(schema.format, expected) == 0) return true;
-  PyErr_Format(PyExc_TypeError, "%s: expected Arrow type float64 (format '%s'), got format '%s'",
-               what, expected, schema.format != nullptr ? schema.format : "(null)");
-  return false;
+// a * b, or false when it overflows int64 (lengths are the producer's to choose).
+bool multiply(int64_t a, int64_t b, int64_t* product) {
+  return !__builtin_mul_overflow(a, b, product);
 }
 
-// The float64 values of `array` from its offset on, at least `needed` of them
-// (its length when negative).
-bool float64_values(const ArrowSchema& schema, const ArrowArray& array, int64_t needed,
-                    double** data, std::size_t* count, const char* what) {
-  if (!check_format(schema, kFloat64Format, what) || !check_layout(array, 2, 0, what)) {
+std::size_t item_bytes(binding::ElementType type) {
+  return binding::visit_element_type(type,
+                                     []<class T>(binding::ElementTag<T>) { return sizeof(T); });
+}
+
+// The values of a primitive `array` from its offset on, at least `needed` of
+// them (its length when negative), of one of the five types.
+bool primitive_values(const ArrowSchema& schema, const ArrowArray& array, int64_t needed,
+                      TypedValues* values, const char* what) {
+  const std::optional<binding::ElementType> type = element_type_of_format(schema.format);
+  if (!type) {
+    PyErr_Format(PyExc_TypeError, "%s: expected Arrow type %s, got format '%s'", what, kFormats,
+                 schema.format != nullptr ? schema.format : "(null)");
     return false;
   }
+  if (!check_layout(array, 2, 0, what)) return false;
   if (needed < 0) needed = array.length;
   if (array.length < needed) {
     PyErr_Format(PyExc_ValueError, "%s: the Arrow values are too short", what);
@@ -95,14 +102,21 @@ bool float64_values(const ArrowSchema& schema, const ArrowArray& array, int64_t 
     PyErr_Format(PyExc_ValueError, "%s: the Arrow data buffer (buffers[1]) is NULL", what);
     return false;
   }
-  // const_cast: square writes; see as_vector.
-  double* values = buffer != nullptr ? static_cast<double*>(const_cast<void*>(buffer)) : nullptr;
-  if (reinterpret_cast<std::uintptr_t>(values) % alignof(double) != 0) {
-    PyErr_Format(PyExc_ValueError, "%s: the Arrow data buffer is not aligned for float64", what);
+  const std::size_t size = item_bytes(*type);
+  int64_t offset_bytes = 0;
+  if (!multiply(array.offset, static_cast<int64_t>(size), &offset_bytes)) {
+    PyErr_Format(PyExc_ValueError, "%s: the Arrow offset overflows", what);
     return false;
   }
-  *data = values != nullptr ? values + array.offset : nullptr;
-  *count = static_cast<std::size_t>(needed);
+  // const_cast: square writes; see as_vector.
+  char* bytes = static_cast<char*>(const_cast<void*>(buffer));
+  if (reinterpret_cast<std::uintptr_t>(bytes) % size != 0) {
+    PyErr_Format(PyExc_ValueError, "%s: the Arrow data buffer is not aligned for %s", what,
+                 binding::element_name(*type));
+    return false;
+  }
+  *values = {*type, bytes != nullptr ? bytes + offset_bytes : nullptr,
+             static_cast<std::size_t>(needed)};
   return true;
 }
 
@@ -118,7 +132,55 @@ int64_t fixed_size_list_size(const char* format) {
   return error == std::errc() && stop == end && size > 0 ? size : 0;
 }
 
+// The one child of a fixed-size list of `size` (0: any) elements, with its
+// schema, checked: the list's own layout (validity only) and no nulls.
+bool list_child(const ArrowSchema& schema, const ArrowArray& array, int64_t size,
+                const ArrowSchema** child_schema, const ArrowArray** child_array, int64_t* cols,
+                const char* expected, const char* what) {
+  *cols = fixed_size_list_size(schema.format);
+  if (*cols == 0 || (size != 0 && *cols != size) || schema.n_children != 1 ||
+      schema.children == nullptr || schema.children[0] == nullptr) {
+    PyErr_Format(PyExc_TypeError, "%s: expected %s, got format '%s'", what, expected,
+                 schema.format != nullptr ? schema.format : "(null)");
+    return false;
+  }
+  if (!check_layout(array, 1, 1, what)) return false;
+  if (array.children == nullptr || array.children[0] == nullptr) {
+    PyErr_Format(PyExc_ValueError, "%s: the fixed-size list has no child array", what);
+    return false;
+  }
+  *child_schema = schema.children[0];
+  *child_array = array.children[0];
+  return true;
+}
+
 }  // namespace
+
+const char* arrow_format(binding::ElementType type) {
+  switch (type) {
+    case binding::ElementType::float64:
+      return "g";
+    case binding::ElementType::float32:
+      return "f";
+    case binding::ElementType::int32:
+      return "i";
+    case binding::ElementType::int16:
+      return "s";
+    case binding::ElementType::uint8:
+      return "C";
+  }
+  return "";
+}
+
+std::optional<binding::ElementType> element_type_of_format(const char* format) {
+  if (format == nullptr) return std::nullopt;
+  for (const binding::ElementType type :
+       {binding::ElementType::float64, binding::ElementType::float32, binding::ElementType::int32,
+        binding::ElementType::int16, binding::ElementType::uint8}) {
+    if (std::strcmp(format, arrow_format(type)) == 0) return type;
+  }
+  return std::nullopt;
+}
 
 ImportedArray::~ImportedArray() {
   const binding::PendingErrorSaved saved;
@@ -143,38 +205,74 @@ bool ImportedArray::take(PyObject* object, const char* what) {
   return taken;
 }
 
-bool ImportedArray::as_vector(kernels::span<double>* values, const char* what) const {
-  double* data = nullptr;
-  std::size_t count = 0;
-  if (!float64_values(schema_, array_, -1, &data, &count, what)) return false;
-  *values = {data, count};
-  return true;
+bool ImportedArray::as_vector(TypedValues* values, const char* what) const {
+  return primitive_values(schema_, array_, -1, values, what);
 }
 
-bool ImportedArray::as_matrix(binding::RowMajorView* view, const char* what) const {
-  const int64_t cols = fixed_size_list_size(schema_.format);
-  if (cols == 0 || schema_.n_children != 1 || schema_.children == nullptr ||
-      schema_.children[0] == nullptr) {
-    PyErr_Format(PyExc_TypeError,
-                 "%s: expected a fixed-size list of float64 (format '+w:N'), got format '%s'", what,
-                 schema_.format != nullptr ? schema_.format : "(null)");
-    return false;
-  }
-  if (!check_layout(array_, 1, 1, what)) return false;
-  if (array_.children == nullptr || array_.children[0] == nullptr) {
-    PyErr_Format(PyExc_ValueError, "%s: the fixed-size list has no child array", what);
+bool ImportedArray::as_matrix(TypedRows* rows, const char* what) const {
+  const ArrowSchema* child_schema = nullptr;
+  const ArrowArray* child = nullptr;
+  int64_t cols = 0;
+  if (!list_child(schema_, array_, 0, &child_schema, &child, &cols,
+                  "a fixed-size list of a number type (format '+w:N')", what)) {
     return false;
   }
   // Row r of the list is child values [(offset + r) * cols, ... + cols).
-  const int64_t first = array_.offset * cols;
-  double* data = nullptr;
-  std::size_t count = 0;
-  if (!float64_values(*schema_.children[0], *array_.children[0], first + array_.length * cols,
-                      &data, &count, what)) {
+  int64_t first = 0, count = 0, needed = 0;
+  if (!multiply(array_.offset, cols, &first) || !multiply(array_.length, cols, &count) ||
+      __builtin_add_overflow(first, count, &needed)) {
+    PyErr_Format(PyExc_ValueError, "%s: the fixed-size list's length overflows", what);
     return false;
   }
-  *view = {data != nullptr ? data + first : nullptr, static_cast<std::size_t>(array_.length),
-           static_cast<std::size_t>(cols), static_cast<std::size_t>(cols)};
+  TypedValues values{};
+  if (!primitive_values(*child_schema, *child, needed, &values, what)) return false;
+  const char* data = static_cast<const char*>(values.data);
+  *rows = {values.type, data != nullptr ? data + first * item_bytes(values.type) : nullptr,
+           static_cast<std::size_t>(array_.length), static_cast<std::size_t>(cols)};
+  return true;
+}
+
+bool ImportedArray::as_frame(binding::FrameView* frame) const {
+  constexpr const char* kWhat = "frame";
+  constexpr const char* kExpected =
+      "an H x W x 3 uint8 image as a fixed-size list of W pixels of 3 uint8 "
+      "(format '+w:W' of '+w:3' of 'C')";
+  const ArrowSchema* pixel_schema = nullptr;
+  const ArrowArray* pixels = nullptr;
+  const ArrowSchema* byte_schema = nullptr;
+  const ArrowArray* bytes = nullptr;
+  int64_t cols = 0, channels = 0;
+  if (!list_child(schema_, array_, 0, &pixel_schema, &pixels, &cols, kExpected, kWhat) ||
+      !list_child(*pixel_schema, *pixels, binding::kChannels, &byte_schema, &bytes, &channels,
+                  kExpected, kWhat)) {
+    return false;
+  }
+  // Row r is pixel slots [(offset + r) * cols, ... + cols) of the pixel list,
+  // which must hold them all; its own offset comes on top, and pixel p is bytes
+  // [3 p, 3 p + 3) of the byte array. Every length is the producer's: checked.
+  int64_t top_first = 0, pixel_count = 0, pixels_needed = 0, first_pixel = 0;
+  int64_t first_byte = 0, byte_count = 0, bytes_needed = 0;
+  if (!multiply(array_.offset, cols, &top_first) || !multiply(array_.length, cols, &pixel_count) ||
+      __builtin_add_overflow(top_first, pixel_count, &pixels_needed) ||
+      pixels->length < pixels_needed ||
+      __builtin_add_overflow(top_first, pixels->offset, &first_pixel) ||
+      !multiply(first_pixel, channels, &first_byte) ||
+      !multiply(pixel_count, channels, &byte_count) ||
+      __builtin_add_overflow(first_byte, byte_count, &bytes_needed)) {
+    PyErr_Format(PyExc_ValueError, "%s: the pixel list is too short or its length overflows",
+                 kWhat);
+    return false;
+  }
+  TypedValues values{};
+  if (!primitive_values(*byte_schema, *bytes, bytes_needed, &values, kWhat)) return false;
+  if (values.type != binding::ElementType::uint8) {
+    PyErr_Format(PyExc_TypeError, "frame: expected %s, got channels of %s", kExpected,
+                 binding::element_name(values.type));
+    return false;
+  }
+  const auto* data = static_cast<const std::uint8_t*>(values.data);
+  *frame = {data != nullptr ? data + first_byte : nullptr, static_cast<std::size_t>(array_.length),
+            static_cast<std::size_t>(cols), static_cast<std::size_t>(cols * channels)};
   return true;
 }
 

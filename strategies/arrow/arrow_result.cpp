@@ -46,10 +46,10 @@ void destroy_array_capsule(PyObject* capsule) {
   delete array;
 }
 
-PyObject* new_schema_capsule() {
+PyObject* new_schema_capsule(const char* format) {
   auto* schema = new (std::nothrow) ArrowSchema{};
   if (schema == nullptr) return PyErr_NoMemory();
-  schema->format = "g";
+  schema->format = format;
   schema->name = "";
   schema->flags = ARROW_FLAG_NULLABLE;  // Arrow's default for a field; there are no nulls
   schema->release = release_schema;
@@ -62,10 +62,11 @@ PyObject* new_schema_capsule() {
   return capsule;
 }
 
-PyObject* new_array_capsule(std::size_t elements, double** data) {
-  binding::ResultBuffer buffer;
+PyObject* new_array_capsule(std::size_t item_bytes, std::size_t elements, void** data) {
+  binding::ResultBuffer<char> buffer;
   try {
-    buffer = binding::allocate_result(elements);
+    if (elements > PY_SSIZE_T_MAX / item_bytes) throw std::bad_alloc();
+    buffer = binding::allocate_result<char>(elements * item_bytes);
   } catch (const std::bad_alloc&) {
     return PyErr_NoMemory();
   }
@@ -94,10 +95,11 @@ PyObject* new_array_capsule(std::size_t elements, double** data) {
 
 }  // namespace
 
-PyObject* export_result(std::size_t elements, double** data) {
-  PyObject* schema = new_schema_capsule();
+PyObject* export_result(const char* format, std::size_t item_bytes, std::size_t elements,
+                        void** data) {
+  PyObject* schema = new_schema_capsule(format);
   if (schema == nullptr) return nullptr;
-  PyObject* array = new_array_capsule(elements, data);
+  PyObject* array = new_array_capsule(item_bytes, elements, data);
   if (array == nullptr) {
     Py_DECREF(schema);
     return nullptr;

@@ -1,10 +1,12 @@
 // The CPython C API by hand: the floor of call overhead that the binding
 // libraries are measured against. Arguments arrive through the buffer protocol
 // (PEP 3118), asking exactly for what the kernel needs (C-contiguous, with its
-// format, writable for square), so nothing is copied in; the buffer is released
-// on every path by RAII; the GIL is released around large kernels; scale's
-// result is a NumPy array (NumPy C API) wrapping a C++ buffer that a capsule
-// owns, so nothing is copied out.
+// format, writable for square; strides for a matrix or a frame), so nothing is
+// copied in; the format and item size pick the kernel of the array's own
+// element type (float64, float32, int32, int16, uint8; any other format is
+// refused, naming it); the buffer is released on every path by RAII; the GIL is released around
+// large kernels; scale's result and a frame's gray image are NumPy arrays (NumPy C API) wrapping a
+// C++ buffer that a capsule owns, so nothing is copied out.
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
@@ -14,8 +16,11 @@
 #include <new>
 
 #include "interop_bench/buffer_argument.hpp"
+#include "interop_bench/element_type.hpp"
+#include "interop_bench/frame_layout.hpp"
 #include "interop_bench/kernels.hpp"
 #include "interop_bench/matrix_layout.hpp"
+#include "interop_bench/numpy_typenum.hpp"
 #include "interop_bench/python_capi.hpp"
 #include "interop_bench/result_buffer.hpp"
 
@@ -31,32 +36,42 @@ decltype(auto) run(std::size_t elements, Kernel&& kernel) {
   return binding::run_releasing_gil(elements, kernel);
 }
 
-using binding::DoubleBuffer;
+using binding::ArrayBuffer;
+using binding::ElementTag;
 using binding::kMatrixFlags;
 using binding::kVectorFlags;
 
+// Each function acquires the buffer, then runs the kernel of the buffer's own
+// element type (binding::visit_element_type: a switch on the format read once).
+
 PyObject* sum(PyObject*, PyObject* arg) {
-  DoubleBuffer a;
+  ArrayBuffer a;
   if (!a.acquire(arg, kVectorFlags, 1, "sum")) return nullptr;
-  const kernels::span<const double> in = a.values();
-  return PyFloat_FromDouble(run(in.size(), [in] { return kernels::sum(in); }));
+  return binding::visit_element_type(a.type(), [&a]<class T>(ElementTag<T>) {
+    const kernels::span<const T> in = a.values<T>();
+    return binding::to_python(run(in.size(), [in] { return kernels::sum(in); }));
+  });
 }
 
 PyObject* square(PyObject*, PyObject* arg) {
-  DoubleBuffer a;
+  ArrayBuffer a;
   if (!a.acquire(arg, kVectorFlags | PyBUF_WRITABLE, 1, "square")) return nullptr;
-  const kernels::span<double> inout = a.values();
-  run(inout.size(), [inout] { kernels::square_inplace(inout); });
+  binding::visit_element_type(a.type(), [&a]<class T>(ElementTag<T>) {
+    const kernels::span<T> inout = a.values<T>();
+    run(inout.size(), [inout] { kernels::square_inplace(inout); });
+  });
   Py_RETURN_NONE;
 }
 
 PyObject* matrix_sum(PyObject*, PyObject* arg) {
-  DoubleBuffer m;
+  ArrayBuffer m;
   if (!m.acquire(arg, kMatrixFlags, 2, "matrix_sum")) return nullptr;
-  const binding::StridedMatrix view = m.matrix();
-  const auto elements = static_cast<std::size_t>(view.rows * view.cols);
   try {  // a layout read through a copy may run out of memory
-    return PyFloat_FromDouble(run(elements, [&view] { return binding::matrix_sum(view); }));
+    return binding::visit_element_type(m.type(), [&m]<class T>(ElementTag<T>) {
+      const binding::StridedMatrixOf<T> view = m.matrix<T>();
+      const auto elements = static_cast<std::size_t>(view.rows * view.cols);
+      return binding::to_python(run(elements, [&view] { return binding::matrix_sum(view); }));
+    });
   } catch (const std::bad_alloc&) {
     return PyErr_NoMemory();
   }
@@ -66,20 +81,23 @@ void destroy_result(PyObject* capsule) {
   binding::free_result(PyCapsule_GetPointer(capsule, kResultCapsuleName));
 }
 
-// A 1-D float64 NumPy array over a new C++ buffer that a capsule owns (the
+// A NumPy array of T and `shape` over a new C++ buffer that a capsule owns (the
 // array's base): NumPy frees nothing itself, the capsule frees it once.
-PyObject* new_result(std::size_t elements, double** out) {
-  binding::ResultBuffer buffer;
+template <class T, int Ndim>
+PyObject* new_result(const npy_intp (&shape)[Ndim], T** out) {
+  std::size_t elements = 1;
+  for (const npy_intp extent : shape) elements *= static_cast<std::size_t>(extent);
+  binding::ResultBuffer<T> buffer;
   try {
-    buffer = binding::allocate_result(elements);
+    buffer = binding::allocate_result<T>(elements);
   } catch (const std::bad_alloc&) {
     return PyErr_NoMemory();
   }
   PyObject* owner = PyCapsule_New(buffer.get(), kResultCapsuleName, destroy_result);
   if (owner == nullptr) return nullptr;
   *out = buffer.release();  // the capsule owns it now
-  npy_intp shape[1] = {static_cast<npy_intp>(elements)};
-  PyObject* array = PyArray_SimpleNewFromData(1, shape, NPY_DOUBLE, *out);
+  PyObject* array = PyArray_SimpleNewFromData(Ndim, const_cast<npy_intp*>(shape),
+                                              binding::numpy_typenum_v<T>, *out);
   if (array == nullptr) {
     Py_DECREF(owner);
     return nullptr;
@@ -92,29 +110,49 @@ PyObject* new_result(std::size_t elements, double** out) {
   return array;
 }
 
-PyObject* scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 2) {
-    return PyErr_Format(PyExc_TypeError, "scale() takes 2 arguments (a, k), got %zd", nargs);
-  }
-  const double k = PyFloat_AsDouble(args[1]);
-  if (k == -1.0 && PyErr_Occurred()) {
-    binding::restate_error(PyExc_TypeError, "scale factor");
-    return nullptr;
-  }
-  DoubleBuffer a;
-  if (!a.acquire(args[0], kVectorFlags, 1, "scale")) return nullptr;
-  const kernels::span<const double> in = a.values();
-  double* out = nullptr;
-  PyObject* result = new_result(in.size(), &out);
+// a * k for a's element type T, the factor read as NumPy reads it for T.
+template <class T>
+PyObject* scale_values(const ArrayBuffer& a, PyObject* factor) {
+  T k{};
+  if (!binding::factor_of(factor, &k)) return nullptr;
+  const kernels::span<const T> in = a.values<T>();
+  T* out = nullptr;
+  PyObject* result = new_result<T, 1>({static_cast<npy_intp>(in.size())}, &out);
   if (result == nullptr) return nullptr;
   run(in.size(), [in, k, out] { kernels::scale(in, k, {out, in.size()}); });
   return result;
 }
 
+PyObject* scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2) {
+    return PyErr_Format(PyExc_TypeError, "scale() takes 2 arguments (a, k), got %zd", nargs);
+  }
+  ArrayBuffer a;
+  if (!a.acquire(args[0], kVectorFlags, 1, "scale")) return nullptr;
+  return binding::visit_element_type(
+      a.type(), [&a, args]<class T>(ElementTag<T>) { return scale_values<T>(a, args[1]); });
+}
+
+// The gray image of an H x W x 3 uint8 view, read in place at its row stride,
+// into a new H x W uint8 array over a capsule-owned C++ buffer (as scale's).
+PyObject* frame(PyObject*, PyObject* arg) {
+  ArrayBuffer image;
+  binding::FrameView rgb{};
+  if (!image.acquire_frame(arg, &rgb)) return nullptr;
+  std::uint8_t* gray = nullptr;
+  PyObject* result = new_result<std::uint8_t, 2>(
+      {static_cast<npy_intp>(rgb.rows), static_cast<npy_intp>(rgb.cols)}, &gray);
+  if (result == nullptr) return nullptr;
+  run(rgb.rows * rgb.cols, [&rgb, gray] {
+    kernels::frame_to_gray(rgb.rgb, rgb.rows, rgb.cols, rgb.row_stride_bytes, gray);
+  });
+  return result;
+}
+
 PyObject* data_address(PyObject*, PyObject* arg) {
-  DoubleBuffer a;
+  ArrayBuffer a;
   if (!a.acquire(arg, kVectorFlags, 1, "data_address")) return nullptr;
-  return PyLong_FromUnsignedLongLong(reinterpret_cast<std::uintptr_t>(a.values().data()));
+  return PyLong_FromUnsignedLongLong(reinterpret_cast<std::uintptr_t>(a.data()));
 }
 
 // METH_FASTCALL functions have another signature than PyCFunction; the cast
@@ -124,10 +162,11 @@ PyCFunction fastcall(PyObject* (*function)(PyObject*, PyObject* const*, Py_ssize
 }
 
 PyMethodDef methods[] = {
-    {"sum", sum, METH_O, "sum(a) -> float: sum of a C-contiguous 1-D float64 array"},
+    {"sum", sum, METH_O, "sum(a) -> float | int: sum of a C-contiguous 1-D array, as np.sum"},
     {"square", square, METH_O, "square(a): a[i] = a[i] * a[i], in place (a must be writable)"},
-    {"matrix_sum", matrix_sum, METH_O, "matrix_sum(m) -> float: sum of a 2-D float64 array"},
-    {"scale", fastcall(scale), METH_FASTCALL, "scale(a, k) -> new array a * k"},
+    {"matrix_sum", matrix_sum, METH_O, "matrix_sum(m) -> float | int: sum of a 2-D array"},
+    {"scale", fastcall(scale), METH_FASTCALL, "scale(a, k) -> new array a * k in a's dtype"},
+    {"frame", frame, METH_O, "frame(image) -> new H x W uint8 gray image of an H x W x 3 one"},
     {"data_address", data_address, METH_O, "data_address(a) -> int: address the C side sees"},
     IB_RESULT_RECORD_METHODS,
     {nullptr, nullptr, 0, nullptr},

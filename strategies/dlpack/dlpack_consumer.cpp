@@ -16,10 +16,6 @@ PyObject* dlpack_method_name() {
   return name;
 }
 
-bool is_float64(const DLDataType& dtype) {
-  return dtype.code == kDLFloat && dtype.bits == 64 && dtype.lanes == 1;
-}
-
 // Why a capsule of another name is refused, for the two names a user may meet.
 const char* capsule_name_hint(const char* name) {
   if (name == nullptr) return "";
@@ -30,7 +26,23 @@ const char* capsule_name_hint(const char* name) {
   return "";
 }
 
+template <class T>
+bool is(const DLDataType& dtype) {
+  const DLDataType want = dl_type_v<T>;
+  return dtype.code == want.code && dtype.bits == want.bits && dtype.lanes == want.lanes;
+}
+
 }  // namespace
+
+std::optional<binding::ElementType> element_type_of(const DLDataType& dtype) {
+  using binding::ElementType;
+  if (is<double>(dtype)) return ElementType::float64;
+  if (is<float>(dtype)) return ElementType::float32;
+  if (is<std::int32_t>(dtype)) return ElementType::int32;
+  if (is<std::int16_t>(dtype)) return ElementType::int16;
+  if (is<std::uint8_t>(dtype)) return ElementType::uint8;
+  return std::nullopt;
+}
 
 ConsumedTensor::~ConsumedTensor() {
   if (managed_ == nullptr || managed_->deleter == nullptr) return;
@@ -69,7 +81,7 @@ bool ConsumedTensor::take_capsule(PyObject* capsule, const char* what) {
   return true;
 }
 
-bool ConsumedTensor::check(int ndim, const char* what) const {
+bool ConsumedTensor::check(int ndim, const char* what) {
   const DLTensor& t = managed_->dl_tensor;
   if (t.device.device_type != kDLCPU) {
     PyErr_Format(PyExc_ValueError,
@@ -78,14 +90,16 @@ bool ConsumedTensor::check(int ndim, const char* what) const {
                  static_cast<int>(kDLCPU));
     return false;
   }
-  if (!is_float64(t.dtype)) {
+  const std::optional<binding::ElementType> type = element_type_of(t.dtype);
+  if (!type) {
     PyErr_Format(PyExc_TypeError,
-                 "%s: expected dtype float64 (DLPack code %d, 64 bits, 1 lane), got code %d, "
-                 "%d bits, %d lanes",
-                 what, static_cast<int>(kDLFloat), static_cast<int>(t.dtype.code),
-                 static_cast<int>(t.dtype.bits), static_cast<int>(t.dtype.lanes));
+                 "%s: expected dtype float64, float32, int32, int16 or uint8 (DLPack float 64 "
+                 "or 32, int 32 or 16, uint 8 bits, 1 lane), got code %d, %d bits, %d lanes",
+                 what, static_cast<int>(t.dtype.code), static_cast<int>(t.dtype.bits),
+                 static_cast<int>(t.dtype.lanes));
     return false;
   }
+  type_ = *type;
   if (t.ndim != ndim) {
     PyErr_Format(PyExc_ValueError, "%s: expected a %d-D array, got %d-D", what, ndim, t.ndim);
     return false;
@@ -96,40 +110,55 @@ bool ConsumedTensor::check(int ndim, const char* what) const {
       return false;
     }
   }
-  if (reinterpret_cast<std::uintptr_t>(data()) % alignof(double) != 0) {
-    PyErr_Format(PyExc_ValueError, "%s: data + byte_offset is not aligned for float64", what);
+  // The item size of the five types is a power of two: alignment by mask.
+  const auto alignment_mask = static_cast<std::uintptr_t>(t.dtype.bits / 8 - 1);
+  if ((reinterpret_cast<std::uintptr_t>(data()) & alignment_mask) != 0) {
+    PyErr_Format(PyExc_ValueError, "%s: data + byte_offset is not aligned for %s", what,
+                 binding::element_name(type_));
     return false;
   }
   return true;
 }
 
-double* ConsumedTensor::data() const {
-  const DLTensor& t = managed_->dl_tensor;
-  return reinterpret_cast<double*>(static_cast<char*>(t.data) + t.byte_offset);
+std::ptrdiff_t ConsumedTensor::shape(int axis) const {
+  return static_cast<std::ptrdiff_t>(managed_->dl_tensor.shape[axis]);
 }
 
-bool ConsumedTensor::as_vector(kernels::span<double>* values, const char* what) const {
+const std::ptrdiff_t* ConsumedTensor::strides_in_elements() const {
   const DLTensor& t = managed_->dl_tensor;
-  const int64_t elements = t.shape[0];
-  // NULL strides mean compact row-major; a stride matters only past one element.
-  if (t.strides != nullptr && elements > 1 && t.strides[0] != 1) {
-    PyErr_Format(PyExc_ValueError,
-                 "%s: array is not contiguous (stride %lld elements); pass np.ascontiguousarray(a)",
-                 what, static_cast<long long>(t.strides[0]));
+  static_assert(sizeof(std::ptrdiff_t) == sizeof(int64_t));
+  if (t.strides != nullptr) return reinterpret_cast<const std::ptrdiff_t*>(t.strides);
+  // NULL strides mean compact row-major.
+  std::uint64_t stride = 1;  // unsigned: a producer's absurd shape wraps, it does not overflow
+  for (int i = t.ndim - 1; i >= 0; --i) {
+    compact_strides_[i] = static_cast<std::ptrdiff_t>(stride);
+    stride *= static_cast<std::uint64_t>(t.shape[i]);
+  }
+  return compact_strides_;
+}
+
+bool ConsumedTensor::not_contiguous(const char* what) const {
+  PyErr_Format(PyExc_ValueError,
+               "%s: array is not contiguous (stride %lld elements); pass np.ascontiguousarray(a)",
+               what, static_cast<long long>(managed_->dl_tensor.strides[0]));
+  return false;
+}
+
+bool ConsumedTensor::as_frame(binding::FrameView* frame) const {
+  if (type_ != binding::ElementType::uint8) {
+    PyErr_Format(PyExc_TypeError,
+                 "frame: expected dtype uint8 (an 8-bit RGB image), got %s (convert explicitly, "
+                 "e.g. a.astype(np.uint8))",
+                 binding::element_name(type_));
     return false;
   }
-  *values = {data(), static_cast<std::size_t>(elements)};
+  const std::ptrdiff_t shape[3] = {this->shape(0), this->shape(1), this->shape(2)};
+  // uint8: strides in elements are bytes.
+  if (const char* problem = binding::frame_view(data(), 3, shape, strides_in_elements(), frame)) {
+    PyErr_Format(PyExc_ValueError, "frame: %s", problem);
+    return false;
+  }
   return true;
-}
-
-binding::StridedMatrix ConsumedTensor::as_matrix() const {
-  const DLTensor& t = managed_->dl_tensor;
-  const std::ptrdiff_t rows = t.shape[0];
-  const std::ptrdiff_t cols = t.shape[1];
-  const std::ptrdiff_t row_stride = t.strides != nullptr ? t.strides[0] : cols;
-  const std::ptrdiff_t col_stride = t.strides != nullptr ? t.strides[1] : 1;
-  constexpr std::ptrdiff_t kItemBytes = sizeof(double);
-  return {data(), rows, cols, row_stride * kItemBytes, col_stride * kItemBytes};
 }
 
 }  // namespace interop_bench::dlpack

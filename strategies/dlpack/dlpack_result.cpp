@@ -2,6 +2,7 @@
 
 #include <dlpack/dlpack.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <new>
 
@@ -13,16 +14,20 @@ namespace interop_bench::dlpack {
 
 namespace {
 
+inline constexpr int kMaxResultDims = 2;
+
 struct ResultObject {
-  PyObject_HEAD double* data;
-  Py_ssize_t elements;
+  PyObject_HEAD void* data;
+  DLDataType dtype;
+  int ndim;
+  int64_t shape[kMaxResultDims];
 };
 
 // One export: the managed tensor and the shape it points at (strides NULL:
 // compact row-major). `managed` comes first, so the deleter's pointer is ours.
 struct Exported {
   DLManagedTensor managed;
-  int64_t shape[1];
+  int64_t shape[kMaxResultDims];
 };
 
 PyTypeObject* result_type = nullptr;
@@ -93,12 +98,12 @@ PyObject* result_dlpack(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   auto* result = reinterpret_cast<ResultObject*>(self);
   auto* exported = new (std::nothrow) Exported{};
   if (exported == nullptr) return PyErr_NoMemory();
-  exported->shape[0] = result->elements;
+  std::copy(result->shape, result->shape + result->ndim, exported->shape);
   DLTensor& t = exported->managed.dl_tensor;
   t.data = result->data;
   t.device = {kDLCPU, 0};
-  t.ndim = 1;
-  t.dtype = {kDLFloat, 64, 1};
+  t.ndim = result->ndim;
+  t.dtype = result->dtype;
   t.shape = exported->shape;
   t.strides = nullptr;
   t.byte_offset = 0;
@@ -134,7 +139,8 @@ PyMethodDef result_methods[] = {
 PyType_Slot result_slots[] = {
     {Py_tp_dealloc, reinterpret_cast<void*>(result_dealloc)},
     {Py_tp_methods, result_methods},
-    {Py_tp_doc, const_cast<char*>("scale's result: a C++ buffer exported through DLPack")},
+    {Py_tp_doc,
+     const_cast<char*>("scale's or frame's result: a C++ buffer exported through DLPack")},
     {0, nullptr},
 };
 
@@ -155,16 +161,24 @@ bool add_result_type(PyObject* module) {
   return PyModule_AddObject(module, "Result", reinterpret_cast<PyObject*>(result_type)) == 0;
 }
 
-PyObject* new_result(std::size_t elements, double** data) {
-  binding::ResultBuffer buffer;
+PyObject* new_result(DLDataType dtype, int ndim, const int64_t* shape, void** data) {
+  if (ndim < 1 || ndim > kMaxResultDims) {
+    PyErr_SetString(PyExc_SystemError, "dlpack result: 1 or 2 dimensions");
+    return nullptr;
+  }
+  std::size_t bytes = dtype.bits / 8;
+  for (int i = 0; i < ndim; ++i) bytes *= static_cast<std::size_t>(shape[i]);
+  binding::ResultBuffer<char> buffer;
   try {
-    buffer = binding::allocate_result(elements);
+    buffer = binding::allocate_result<char>(bytes);
   } catch (const std::bad_alloc&) {
     return PyErr_NoMemory();
   }
   ResultObject* result = PyObject_New(ResultObject, result_type);
   if (result == nullptr) return nullptr;
-  result->elements = static_cast<Py_ssize_t>(elements);
+  result->dtype = dtype;
+  result->ndim = ndim;
+  std::copy(shape, shape + ndim, result->shape);
   result->data = buffer.release();
   ++live_result_count;
   *data = result->data;

@@ -1,16 +1,29 @@
 // nanobind, used the best honest way: nb::ndarray arguments constrained to
-// C-contiguous 1-D float64 on the CPU and marked .noconvert() (a wrong dtype or
-// layout is a TypeError, never a silent copy), the kernel reads the caller's
-// buffer in place, the GIL is released around large kernels, and scale's result
-// is a NumPy array wrapping a C++ buffer that a capsule owns.
+// C-contiguous 1-D on the CPU and marked .noconvert() (a wrong layout is a
+// TypeError, never a silent copy: nanobind would otherwise convert an array to
+// the declared dtype implicitly, its issue #711, and square's writes would land
+// in the copy), the kernel of the array's own element type reads the caller's
+// buffer in place, the GIL is released around large kernels, and scale's
+// result (and a frame's gray image) is a NumPy array wrapping a C++ buffer
+// that a capsule owns.
+//
+// The dtype axis: each op is one function over an ndarray of any dtype that
+// switches on the array's nb::dlpack::dtype (float64 first) and refuses any
+// other dtype naming it. One nb::ndarray<const T> overload per dtype would be
+// as typed, but an overloaded function leaves nanobind's one-overload
+// vectorcall path, which costs float64's call about 30 instructions (1.7 %).
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 
 #include <cstdint>
+#include <string>
 
+#include "interop_bench/element_type.hpp"
+#include "interop_bench/frame_layout.hpp"
 #include "interop_bench/gil_policy.hpp"
 #include "interop_bench/kernels.hpp"
 #include "interop_bench/matrix_layout.hpp"
+#include "interop_bench/python_capi.hpp"
 #include "interop_bench/result_buffer.hpp"
 
 namespace nb = nanobind;
@@ -19,32 +32,85 @@ namespace binding = interop_bench::binding;
 
 namespace {
 
-using Vector = nb::ndarray<const double, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
-// Non-const scalar: nanobind refuses read-only arrays for it.
-using MutableVector = nb::ndarray<double, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
-// Any strides: matrix_sum reads strided views itself.
-using Matrix = nb::ndarray<const double, nb::ndim<2>, nb::device::cpu>;
-using Result = nb::ndarray<nb::numpy, double, nb::ndim<1>>;
+using binding::ElementTag;
+using binding::ElementType;
 
-constexpr std::int64_t kItemBytes = sizeof(double);
+// Any dtype (checked by element_type): one function per op, see above.
+// nb::ro: read-only arrays are accepted; square's mutable one refuses them.
+using Vector = nb::ndarray<nb::ro, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+using MutableVector = nb::ndarray<nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+// Any strides: matrix_sum reads strided views itself.
+using Matrix = nb::ndarray<nb::ro, nb::ndim<2>, nb::device::cpu>;
+template <class T>
+using Result = nb::ndarray<nb::numpy, T, nb::ndim<1>>;
+// Any strides (frame_layout.hpp checks them): a padded or cropped view is read in place.
+using Image = nb::ndarray<const std::uint8_t, nb::ndim<3>, nb::device::cpu>;
+using Gray = nb::ndarray<nb::numpy, std::uint8_t, nb::ndim<2>>;
 
 template <class Kernel>
 decltype(auto) run(std::size_t elements, Kernel&& kernel) {
   return binding::run_kernel<nb::gil_scoped_release>(elements, kernel);
 }
 
-kernels::span<const double> values(const Vector& a) {
-  return {a.data(), a.size()};
+// NumPy's name of a DLPack dtype that is not one of the five, for the error.
+std::string dtype_name(const nb::dlpack::dtype& dtype) {
+  const char* kind = "code ";
+  switch (static_cast<nb::dlpack::dtype_code>(dtype.code)) {
+    case nb::dlpack::dtype_code::Int:
+      kind = "int";
+      break;
+    case nb::dlpack::dtype_code::UInt:
+      kind = "uint";
+      break;
+    case nb::dlpack::dtype_code::Float:
+      kind = "float";
+      break;
+    case nb::dlpack::dtype_code::Complex:
+      kind = "complex";
+      break;
+    case nb::dlpack::dtype_code::Bool:
+      kind = "bool";
+      break;
+    default:
+      return "code " + std::to_string(dtype.code) + ", " + std::to_string(dtype.bits) + " bits";
+  }
+  return kind + std::to_string(dtype.bits);
 }
 
-double sum(const Vector& a) {
-  const auto in = values(a);
-  return run(in.size(), [in] { return kernels::sum(in); });
+// The element type of `a`, or a TypeError naming its dtype: never a conversion.
+template <class Array>
+ElementType element_type(const Array& a, const char* what) {
+  const nb::dlpack::dtype dtype = a.dtype();
+  if (dtype == nb::dtype<double>()) [[likely]] {
+    return ElementType::float64;
+  }
+  if (dtype == nb::dtype<float>()) return ElementType::float32;
+  if (dtype == nb::dtype<std::int32_t>()) return ElementType::int32;
+  if (dtype == nb::dtype<std::int16_t>()) return ElementType::int16;
+  if (dtype == nb::dtype<std::uint8_t>()) return ElementType::uint8;
+  throw nb::type_error((std::string(what) +
+                        ": expected dtype float64, float32, int32, int16 or uint8, got " +
+                        dtype_name(dtype) + " (convert explicitly, e.g. a.astype(np.float64))")
+                           .c_str());
+}
+
+template <class T, class Array>
+kernels::span<T> values(const Array& a) {
+  return {static_cast<T*>(const_cast<void*>(static_cast<const void*>(a.data()))), a.size()};
+}
+
+nb::object sum(const Vector& a) {
+  return binding::visit_element_type(element_type(a, "sum"), [&a]<class T>(ElementTag<T>) {
+    const kernels::span<const T> in = values<const T>(a);
+    return nb::cast(run(in.size(), [in] { return kernels::sum(in); }));
+  });
 }
 
 void square(const MutableVector& a) {
-  const kernels::span<double> inout{a.data(), a.size()};
-  run(inout.size(), [inout] { kernels::square_inplace(inout); });
+  binding::visit_element_type(element_type(a, "square"), [&a]<class T>(ElementTag<T>) {
+    const kernels::span<T> inout = values<T>(a);
+    run(inout.size(), [inout] { kernels::square_inplace(inout); });
+  });
 }
 
 // The overload nanobind tries second, for what the first refused: a read-only
@@ -54,28 +120,67 @@ void square_read_only(const Vector&) {
   throw nb::value_error("square: the array is read-only, and square writes in place");
 }
 
-double matrix_sum(const Matrix& m) {
-  // nanobind gives strides in elements; the shared layout code takes bytes.
-  const binding::StridedMatrix view{m.data(), static_cast<std::ptrdiff_t>(m.shape(0)),
-                                    static_cast<std::ptrdiff_t>(m.shape(1)),
-                                    m.stride(0) * kItemBytes, m.stride(1) * kItemBytes};
-  return run(m.size(), [&view] { return binding::matrix_sum(view); });
+nb::object matrix_sum(const Matrix& m) {
+  return binding::visit_element_type(element_type(m, "matrix_sum"), [&m]<class T>(ElementTag<T>) {
+    // nanobind gives strides in elements; the shared layout code takes bytes.
+    constexpr std::int64_t kItemBytes = sizeof(T);
+    const binding::StridedMatrixOf<T> view{values<const T>(m).data(),
+                                           static_cast<std::ptrdiff_t>(m.shape(0)),
+                                           static_cast<std::ptrdiff_t>(m.shape(1)),
+                                           m.stride(0) * kItemBytes, m.stride(1) * kItemBytes};
+    return nb::cast(run(m.size(), [&view] { return binding::matrix_sum(view); }));
+  });
 }
 
-Result scale(const Vector& a, double k) {
-  const auto in = values(a);
-  binding::ResultBuffer buffer = binding::allocate_result(in.size());
-  const nb::capsule owner(buffer.get(), binding::free_result);
-  double* out = buffer.release();  // the capsule owns it now
-  run(in.size(), [in, k, out] { kernels::scale(in, k, {out, in.size()}); });
-  return Result(out, {in.size()}, owner);
+// Room for `elements` values of T in a C++ buffer, and the capsule that owns it.
+template <class T>
+std::pair<T*, nb::capsule> new_result(std::size_t elements) {
+  binding::ResultBuffer<T> buffer = binding::allocate_result<T>(elements);
+  nb::capsule owner(buffer.get(), binding::free_result);
+  return {buffer.release(), std::move(owner)};  // the capsule owns it now
+}
+
+// k is read for a's type (factor_of: an integer that fits an integer type);
+// the result wraps the capsule-owned buffer (nb::cast copies only an ndarray
+// without an owner).
+nb::object scale(const Vector& a, nb::handle factor) {
+  return binding::visit_element_type(
+      element_type(a, "scale"), [&a, factor]<class T>(ElementTag<T>) {
+        T k{};
+        if (!binding::factor_of(factor.ptr(), &k)) throw nb::python_error();
+        const kernels::span<const T> in = values<const T>(a);
+        auto [out, owner] = new_result<T>(in.size());
+        run(in.size(), [in, k, out] { kernels::scale(in, k, {out, in.size()}); });
+        return nb::cast(Result<T>(out, {in.size()}, owner));
+      });
+}
+
+Gray frame(const Image& image) {
+  // nanobind gives strides in elements, which for uint8 are bytes.
+  const std::ptrdiff_t shape[3] = {static_cast<std::ptrdiff_t>(image.shape(0)),
+                                   static_cast<std::ptrdiff_t>(image.shape(1)),
+                                   static_cast<std::ptrdiff_t>(image.shape(2))};
+  const std::ptrdiff_t strides[3] = {image.stride(0), image.stride(1), image.stride(2)};
+  binding::FrameView rgb{};
+  if (const char* problem = binding::frame_view(image.data(), 3, shape, strides, &rgb)) {
+    throw nb::value_error((std::string("frame: ") + problem).c_str());
+  }
+  auto [gray, owner] = new_result<std::uint8_t>(rgb.rows * rgb.cols);
+  run(rgb.rows * rgb.cols, [&rgb, gray] {
+    kernels::frame_to_gray(rgb.rgb, rgb.rows, rgb.cols, rgb.row_stride_bytes, gray);
+  });
+  return Gray(gray, {rgb.rows, rgb.cols}, owner);
 }
 
 std::uintptr_t data_address(const Vector& a) {
-  return reinterpret_cast<std::uintptr_t>(values(a).data());
+  element_type(a, "data_address");  // the same refusals as the ops
+  return reinterpret_cast<std::uintptr_t>(a.data());
 }
 
 }  // namespace
+
+#define IB_ARRAY_OF_DTYPES \
+  "numpy.ndarray[dtype=float64 | float32 | int32 | int16 | uint8, shape=(*), order='C']"
 
 NB_MODULE(ib_nanobind, m) {
   // Positional-only arguments, as the harness calls them: since nanobind 3 a
@@ -85,11 +190,19 @@ NB_MODULE(ib_nanobind, m) {
   // source builds with nanobind 2.x, to measure an older release beside it.
   const auto array = nb::arg().noconvert();
   m.doc() = "interop-bench kernels through nanobind ndarrays, zero-copy";
-  m.def("sum", &sum, array);
-  m.def("square", &square, array);
-  m.def("square", &square_read_only, array);
-  m.def("matrix_sum", &matrix_sum, array);
-  m.def("scale", &scale, array, nb::arg());
+  // The signatures name the five dtypes (nanobind's own would say only
+  // "ndarray", in the error for an array it cannot take at all, e.g. of objects).
+  m.def("sum", &sum, array, nb::sig("def sum(a: " IB_ARRAY_OF_DTYPES ", /) -> float | int"));
+  m.def("square", &square, array, nb::sig("def square(a: " IB_ARRAY_OF_DTYPES ", /) -> None"));
+  m.def("square", &square_read_only, array,
+        nb::sig("def square(a: " IB_ARRAY_OF_DTYPES " (read-only), /) -> None"));
+  m.def("matrix_sum", &matrix_sum, array,
+        nb::sig("def matrix_sum(m: " IB_ARRAY_OF_DTYPES " (2-D), /) -> float | int"));
+  m.def("scale", &scale, array, nb::arg(),
+        nb::sig("def scale(a: " IB_ARRAY_OF_DTYPES ", k: float | int, /) -> numpy.ndarray"));
+  m.def("data_address", &data_address, array,
+        nb::sig("def data_address(a: " IB_ARRAY_OF_DTYPES ", /) -> int"));
+  m.def("frame", &frame, array);
   m.def("data_address", &data_address, array);
   // For the tests (result_record.hpp): where scale last wrote, and the buffers alive.
   m.def("last_result_address", [] { return binding::last_result_address(); });

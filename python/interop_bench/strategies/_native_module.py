@@ -1,7 +1,8 @@
 """Strategies whose native side is one extension module that checks its own arguments.
 
 The module exports ``sum``, ``square``, ``matrix_sum``, ``scale`` and
-``data_address`` with the signatures of the Strategy methods. While the
+``data_address`` (and ``frame``, if the strategy carries frames) with the
+signatures of the Strategy methods. While the
 strategy is open those functions are the instance's own attributes, so a call
 costs what the binding costs and no extra Python frame (see base.py); the
 methods below are what a closed strategy answers.
@@ -17,8 +18,9 @@ from interop_bench import native
 from interop_bench.strategies.base import Strategy, not_open_error
 
 BOUND_FUNCTIONS = ("sum", "square", "matrix_sum", "scale", "data_address")
-# Bound too where the module has them (the record of its results, for the tests).
-RECORD_FUNCTIONS = ("last_result_address", "result_buffers_alive")
+# Bound too where the module has them: the frame op, and the record of its
+# results (for the tests).
+RECORD_FUNCTIONS = ("frame", "last_result_address", "result_buffers_alive")
 
 
 class NotOpen:
@@ -48,17 +50,22 @@ class NativeModuleStrategy(Strategy):
     def _not_open(self) -> NoReturn:
         raise not_open_error(self.name)
 
-    def sum(self, a: np.ndarray) -> float:
+    def sum(self, a: np.ndarray) -> float | int:
         self._not_open()
 
     def square(self, a: np.ndarray) -> None:
         self._not_open()
 
-    def matrix_sum(self, m: np.ndarray) -> float:
+    def matrix_sum(self, m: np.ndarray) -> float | int:
         self._not_open()
 
-    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         self._not_open()
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        if self.carries_frames:
+            self._not_open()
+        return super().frame(image)
 
     def data_address(self, a: np.ndarray) -> int:
         self._not_open()

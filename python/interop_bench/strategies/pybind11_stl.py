@@ -1,13 +1,18 @@
 """`pybind11-stl`: pybind11 the naive way many people write it, through std::vector.
 
-With pybind11/stl.h a ``const std::vector<double>&`` argument is filled element
-by element from the array (a NumPy scalar, then a C double, per element), and
-a returned ``std::vector<double>`` becomes a Python list, which the caller
-turns back into an array with np.asarray: what the naive code does. square
+With pybind11/stl.h a ``const std::vector<T>&`` argument is filled element by
+element from the array (a NumPy scalar, then a C value, per element), and a
+returned ``std::vector<T>`` becomes a Python list, which the caller turns back
+into an array with np.asarray(..., dtype): what the naive code does. square
 returns the squared vector and the adapter writes it back into the caller's
 array. The GIL stays held, as in that code. Arguments are validated with
 strategies/validation.py like every strategy (stl.h would also accept lists and
-other dtypes, converting them).
+other dtypes, converting them). Each dtype has its own functions (``sum_int16``
+...: stl.h's casters convert numbers freely, so overloads could not pick by
+dtype); the adapter calls the one of the array's dtype. frame flattens the
+image (a copy for a padded or cropped view), passes its bytes as a
+``std::vector<uint8_t>`` with rows and cols, and gets the gray image back as a
+list.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from interop_bench import native
+from interop_bench import native, ops
 from interop_bench.strategies import validation
 from interop_bench.strategies._native_module import NotOpen
 from interop_bench.strategies.base import Strategy
@@ -32,10 +37,13 @@ class Pybind11StlStrategy(Strategy):
     copies_in = "copy"
     copies_out = "copy"
     copies_note = (
-        "in: element by element into a new std::vector (matrix_sum: a vector per row, then "
+        "in: element by element into a new std::vector<T> (matrix_sum: a vector per row, then "
         "packed into one buffer); out: std::vector -> Python list -> np.asarray; square "
-        "copies both ways and writes back into the caller's array"
+        "copies both ways and writes back into the caller's array; frame: the image flattened "
+        "(packed first if padded), a byte vector in, a list of gray bytes out"
     )
+    dtypes = ops.DTYPES
+    carries_frames = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,23 +55,36 @@ class Pybind11StlStrategy(Strategy):
     def _close(self) -> None:
         self._module = NotOpen(self.name)
 
-    def sum(self, a: np.ndarray) -> float:
-        total: float = self._module.sum(validation.vector(a))
+    def _function(self, op: str, a: np.ndarray) -> Any:
+        """The module's `op` for a's dtype (validated)."""
+        return getattr(self._module, f"{op}_{a.dtype.name}")
+
+    def sum(self, a: np.ndarray) -> float | int:
+        a = validation.vector(a, dtypes=self.dtypes)
+        total: float | int = self._function("sum", a)(a)
         return total
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True)
-        a[:] = self._module.square(a)
+        a = validation.vector(a, writable=True, dtypes=self.dtypes)
+        a[:] = self._function("square", a)(a)
 
-    def matrix_sum(self, m: np.ndarray) -> float:
-        total: float = self._module.matrix_sum(validation.matrix(m))
+    def matrix_sum(self, m: np.ndarray) -> float | int:
+        m = validation.matrix(m, dtypes=self.dtypes)
+        total: float | int = self._function("matrix_sum", m)(m)
         return total
 
-    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        return np.asarray(
-            self._module.scale(validation.vector(a), validation.factor(k)), dtype=np.float64
-        )
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
+        a = validation.vector(a, dtypes=self.dtypes)
+        result = self._function("scale", a)(a, validation.factor(k, a.dtype.name))
+        return np.asarray(result, dtype=a.dtype)
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        rgb, _ = validation.frame(image)
+        height, width, _ = rgb.shape
+        gray = self._module.frame(rgb.reshape(-1), height, width)
+        return np.asarray(gray, dtype=np.uint8).reshape(height, width)
 
     def data_address(self, a: np.ndarray) -> int:
-        address: int = self._module.data_address(validation.vector(a))
+        a = validation.vector(a, dtypes=self.dtypes)
+        address: int = self._function("data_address", a)(a)
         return address

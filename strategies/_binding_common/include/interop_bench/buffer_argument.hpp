@@ -1,17 +1,22 @@
-// A float64 argument taken through the buffer protocol (PEP 3118), the same for
+// An array argument taken through the buffer protocol (PEP 3118), the same for
 // every module that asks for buffers itself (capi, swig's typemaps): exactly the
 // flags the kernel needs (C-contiguous with its format, writable for square,
-// strides for a matrix), a TypeError or ValueError naming the operation and the
-// problem, and the buffer released on every path by the destructor.
+// strides for a matrix or a frame), the element type read from the buffer's
+// format and item size (element_type.hpp: float64, float32, int32, int16,
+// uint8; any other is a TypeError naming the format, never converted), a
+// TypeError or ValueError naming the operation and the problem, and the buffer
+// released on every path by the destructor.
 #pragma once
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include <bit>
 #include <cstddef>
-#include <cstring>
+#include <cstdint>
+#include <optional>
 
+#include "interop_bench/element_type.hpp"
+#include "interop_bench/frame_layout.hpp"
 #include "interop_bench/kernels.hpp"
 #include "interop_bench/matrix_layout.hpp"
 #include "interop_bench/python_capi.hpp"
@@ -20,31 +25,29 @@ namespace interop_bench::binding {
 
 // 1-D arguments: C-contiguous and typed; square adds PyBUF_WRITABLE.
 inline constexpr int kVectorFlags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT;
-// A matrix: any strides, which matrix_layout.hpp reads itself.
+// A matrix or a frame: any strides, which matrix_layout.hpp / frame_layout.hpp read.
 inline constexpr int kMatrixFlags = PyBUF_RECORDS_RO;
 
-inline bool is_native_double(const char* format) {
-  if (format == nullptr) return false;  // no format means unsigned bytes
-  const bool little = std::endian::native == std::endian::little;
-  if (*format == '@' || *format == '=' || (*format == '<' && little)) ++format;
-  return std::strcmp(format, "d") == 0;
-}
+// acquire()'s `ndim` when the caller checks the dimensions itself (a frame).
+inline constexpr int kAnyNdim = -1;
 
-class DoubleBuffer {
+class ArrayBuffer {
  public:
-  DoubleBuffer() = default;
-  DoubleBuffer(const DoubleBuffer&) = delete;
-  DoubleBuffer& operator=(const DoubleBuffer&) = delete;
-  ~DoubleBuffer() {
+  ArrayBuffer() = default;
+  ArrayBuffer(const ArrayBuffer&) = delete;
+  ArrayBuffer& operator=(const ArrayBuffer&) = delete;
+  ~ArrayBuffer() {
     if (held_) PyBuffer_Release(&view_);
   }
 
   // False, with a TypeError or ValueError naming the problem, unless `object`
-  // exports an `ndim`-D native float64 buffer under `flags`.
+  // exports an `ndim`-D (or kAnyNdim) buffer of one of the five element types under `flags`.
   bool acquire(PyObject* object, int flags, int ndim, const char* what) {
     if (!PyObject_CheckBuffer(object)) {
-      PyErr_Format(PyExc_TypeError, "%s: expected a numpy.ndarray of float64, got %.200s", what,
-                   Py_TYPE(object)->tp_name);
+      PyErr_Format(PyExc_TypeError,
+                   "%s: expected a numpy.ndarray (float64, float32, int32, int16 or uint8), "
+                   "got %.200s",
+                   what, Py_TYPE(object)->tp_name);
       return false;
     }
     if (PyObject_GetBuffer(object, &view_, flags) != 0) {
@@ -59,30 +62,68 @@ class DoubleBuffer {
       return false;
     }
     held_ = true;
-    if (!is_native_double(view_.format) || view_.itemsize != sizeof(double)) {
-      PyErr_Format(PyExc_TypeError, "%s: expected dtype float64, got buffer format '%s'", what,
-                   view_.format != nullptr ? view_.format : "B");
+    const std::optional<ElementType> type =
+        element_type_from_format(view_.format, static_cast<std::size_t>(view_.itemsize));
+    if (!type) {
+      PyErr_Format(PyExc_TypeError,
+                   "%s: expected dtype float64, float32, int32, int16 or uint8, got buffer "
+                   "format '%s' (item size %zd)",
+                   what, view_.format != nullptr ? view_.format : "B", view_.itemsize);
       return false;
     }
-    if (view_.ndim != ndim) {
+    type_ = *type;
+    if (ndim != kAnyNdim && view_.ndim != ndim) {
       PyErr_Format(PyExc_ValueError, "%s: expected a %d-D array, got %d-D", what, ndim, view_.ndim);
       return false;
     }
     return true;
   }
 
-  kernels::span<double> values() const {
-    return {static_cast<double*>(view_.buf), static_cast<std::size_t>(view_.len) / sizeof(double)};
+  // acquire() for a frame: an H x W x 3 uint8 image, pixels packed within its
+  // rows, read in place at any row stride (frame_layout.hpp).
+  bool acquire_frame(PyObject* object, FrameView* frame) {
+    if (!PyObject_CheckBuffer(object)) {
+      PyErr_Format(PyExc_TypeError,
+                   "frame: expected a numpy.ndarray of uint8 (H x W x 3), got %.200s",
+                   Py_TYPE(object)->tp_name);
+      return false;
+    }
+    if (!acquire(object, kMatrixFlags, kAnyNdim, "frame")) return false;
+    if (type_ != ElementType::uint8) {
+      PyErr_Format(PyExc_TypeError,
+                   "frame: expected dtype uint8 (an 8-bit RGB image), got %s (convert "
+                   "explicitly, e.g. a.astype(np.uint8))",
+                   element_name(type_));
+      return false;
+    }
+    if (const char* problem =
+            frame_view(view_.buf, view_.ndim, view_.shape, view_.strides, frame)) {
+      PyErr_Format(PyExc_ValueError, "frame: %s", problem);
+      return false;
+    }
+    return true;
   }
 
-  StridedMatrix matrix() const {
-    return {static_cast<const double*>(view_.buf), view_.shape[0], view_.shape[1], view_.strides[0],
+  ElementType type() const { return type_; }
+
+  // The values as T, which must be type()'s C++ type.
+  template <class T>
+  kernels::span<T> values() const {
+    return {static_cast<T*>(view_.buf), static_cast<std::size_t>(view_.len) / sizeof(T)};
+  }
+
+  template <class T>
+  StridedMatrixOf<T> matrix() const {
+    return {static_cast<const T*>(view_.buf), view_.shape[0], view_.shape[1], view_.strides[0],
             view_.strides[1]};
   }
+
+  const void* data() const { return view_.buf; }
 
  private:
   Py_buffer view_{};
   bool held_ = false;
+  ElementType type_ = ElementType::float64;
 };
 
 }  // namespace interop_bench::binding

@@ -8,7 +8,10 @@
 #include <Python.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <type_traits>
 
+#include "interop_bench/element_type.hpp"
 #include "interop_bench/gil_policy.hpp"
 #include "interop_bench/result_record.hpp"
 
@@ -99,19 +102,70 @@ inline PyObject* call_protocol_method(PyObject* object, PyObject* method, const 
   return nullptr;
 }
 
-// The arguments of scale(a, k) as a METH_FASTCALL function receives them: the
-// factor in `*k`, or false with a TypeError.
-inline bool scale_factor(PyObject* const* args, Py_ssize_t nargs, double* k) {
-  if (nargs != 2) {
-    PyErr_Format(PyExc_TypeError, "scale() takes 2 arguments (a, k), got %zd", nargs);
+// A sum as np.sum returns it: a float for the float types, an int for the
+// 64-bit accumulators of the integer types (kernels::sum_t).
+inline PyObject* to_python(double value) {
+  return PyFloat_FromDouble(value);
+}
+inline PyObject* to_python(float value) {
+  return PyFloat_FromDouble(value);
+}
+inline PyObject* to_python(std::int64_t value) {
+  return PyLong_FromLongLong(value);
+}
+inline PyObject* to_python(std::uint64_t value) {
+  return PyLong_FromUnsignedLongLong(value);
+}
+
+// scale's factor `k` as a Factor (element_type.hpp): integral when it is an int
+// or has __index__ (NumPy's integers), real always (anything with __float__);
+// false with a TypeError for anything else, and for a bool.
+inline bool parse_factor(PyObject* k, Factor* factor) {
+  if (PyBool_Check(k)) {
+    PyErr_SetString(PyExc_TypeError, "scale factor: expected a real number, got bool");
     return false;
   }
-  *k = PyFloat_AsDouble(args[1]);
-  if (*k == -1.0 && PyErr_Occurred()) {
+  factor->real = PyFloat_AsDouble(k);
+  if (factor->real == -1.0 && PyErr_Occurred()) {
     restate_error(PyExc_TypeError, "scale factor");
     return false;
   }
-  return true;
+  factor->integral = PyIndex_Check(k) != 0;
+  if (!factor->integral) return true;
+  PyObject* index = PyNumber_Index(k);
+  if (index == nullptr) return false;
+  int overflow = 0;
+  factor->integer = PyLong_AsLongLongAndOverflow(index, &overflow);
+  Py_DECREF(index);
+  factor->fits_int64 = overflow == 0;
+  return !(factor->integer == -1 && PyErr_Occurred());
+}
+
+// `k` as the factor of an array of T, or false with a TypeError (an integer
+// array and a float factor, anything that is not a number) or a ValueError (an
+// integer out of T's range). A float type reads anything with __float__, as
+// float64's factor was read before the dtype axis, at the same cost.
+template <class T>
+bool factor_of(PyObject* k, T* out) {
+  if constexpr (std::is_floating_point_v<T>) {
+    const double real = PyFloat_AsDouble(k);
+    if (real == -1.0 && PyErr_Occurred()) {
+      restate_error(PyExc_TypeError, "scale factor");
+      return false;
+    }
+    *out = static_cast<T>(real);
+    return true;
+  } else {
+    Factor factor;
+    if (!parse_factor(k, &factor)) return false;
+    bool type_error = false;
+    if (const char* problem = factor_problem(factor, out, &type_error)) {
+      PyErr_Format(type_error ? PyExc_TypeError : PyExc_ValueError, "%s (an array of %s, got %R)",
+                   problem, element_name(element_type_v<T>), k);
+      return false;
+    }
+    return true;
+  }
 }
 
 // last_result_address() -> int and result_buffers_alive() -> int, for the tests

@@ -23,22 +23,25 @@ inline void free_result(void* memory) noexcept {
 }
 
 struct FreeResult {
-  void operator()(double* memory) const noexcept { free_result(memory); }
+  void operator()(void* memory) const noexcept { free_result(memory); }
 };
 
 // Owns the buffer until a capsule takes it over (release() it then).
-using ResultBuffer = std::unique_ptr<double, FreeResult>;
+template <class T = double>
+using ResultBuffer = std::unique_ptr<T, FreeResult>;
 
-// Room for `elements` doubles; throws std::bad_alloc when there is none.
-inline ResultBuffer allocate_result(std::size_t elements) {
-  if (elements > PY_SSIZE_T_MAX / sizeof(double)) throw std::bad_alloc();
-  ResultBuffer buffer{static_cast<double*>(PyMem_RawMalloc(elements * sizeof(double)))};
+// Room for `elements` values of T (scale's result of a T array, a frame's gray
+// image); throws std::bad_alloc when there is none.
+template <class T = double>
+ResultBuffer<T> allocate_result(std::size_t elements) {
+  if (elements > PY_SSIZE_T_MAX / sizeof(T)) throw std::bad_alloc();
+  ResultBuffer<T> buffer{static_cast<T*>(PyMem_RawMalloc(elements * sizeof(T)))};
   if (!buffer) throw std::bad_alloc();
   result_buffers_alive.fetch_add(1, std::memory_order_relaxed);
   note_result(buffer.get());
   // NumPy gives its own large arrays huge pages; a result allocated here is
   // compared with NumPy's `a * k`, so it gets the same.
-  advise_huge_pages(buffer.get(), elements * sizeof(double));
+  advise_huge_pages(buffer.get(), elements * sizeof(T));
   return buffer;
 }
 
