@@ -127,9 +127,9 @@ class ShmStrategyBase(Strategy):
         included), so that a padded image stays one, read in place."""
         rows, cols, channels = image.shape
         row_bytes = cols * channels
-        stride = image.strides[0] if rows > 1 and image.strides[0] >= row_bytes else row_bytes
         if not rows or not row_bytes:
             return image
+        stride = image.strides[0] if rows > 1 and image.strides[0] >= row_bytes else row_bytes
         block = self.empty((rows, stride), _UINT8)
         placed = block[:, :row_bytes].reshape(rows, cols, channels)
         np.copyto(placed, image)
