@@ -57,7 +57,13 @@ HOSTILE: dict[str, tuple[bytes, str]] = {
         GOOD.replace(b"(3,), }" + b" " * 20, b"(4294967296, 4294967296), }"),
         "overflows",
     ),
-    "float32": (_npy(np.arange(3, dtype=np.float32)), "dtype '<f4' is not float64"),
+    "float32 for float64": (
+        _npy(np.arange(3, dtype=np.float32)),
+        "dtype '<f4' is not the request's",
+    ),
+    "float16": (_npy(np.arange(3, dtype=np.float16)), "dtype '<f2' is not one of"),
+    "int64": (_npy(np.arange(3, dtype=np.int64)), "dtype '<i8' is not one of"),
+    "big-endian int16": (_npy(np.arange(3, dtype=">i2")), "dtype '>i2' is big-endian"),
     "big-endian": (_npy(np.arange(3, dtype=">f8")), "big-endian"),
     "fortran order": (_npy(np.asfortranarray(np.ones((2, 3)))), "Fortran"),
     "2-D for sum": (_npy(np.ones((2, 3))), "a 2-D array, 1-D expected"),
@@ -124,7 +130,7 @@ def test_nothing_is_left_after_every_op_and_after_refused_arguments(
     strategy.square(b)
     strategy.data_address(a)
     assert _files(strategy) == []
-    for bad in (np.ones(3, dtype=np.float32), np.ones(10)[::2], None):
+    for bad in (np.ones(3, dtype=np.float16), np.ones(10)[::2], None):
         with pytest.raises((TypeError, ValueError)):
             strategy.sum(bad)  # type: ignore[arg-type]
     assert _files(strategy) == []
@@ -141,6 +147,40 @@ def test_a_scale_result_is_the_mapped_output_file_and_outlives_the_strategy() ->
         result[0] = 1.0  # writable: it belongs to the caller now
     assert leftover_directories(os.getpid()) == []
     ops.check_array(result[1:], a[1:] * 3.0, "a result after close")
+
+
+def test_a_frame_and_an_integer_scale_are_mapped_output_files_of_their_dtype() -> None:
+    with FileMmapStrategy() as strategy:
+        image = ops.make_frame(60, 100, seed=4)[5:40, 10:80, :]  # padded: np.save packs it
+        gray = strategy.frame(image)
+        assert isinstance(gray.base, np.memmap) and gray.dtype == np.uint8
+        assert strategy.last_result_address() == gray.ctypes.data
+        ops.check_array(gray, ops.gray_reference(image), "frame")
+        scaled = strategy.scale(np.array([2**14, -3], dtype=np.int16), 3)
+        assert isinstance(scaled.base, np.memmap)
+        ops.check_array(scaled, np.array([2**14, -3], dtype=np.int16) * np.int16(3), "scale")
+        assert _files(strategy) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (_npy(np.zeros((4, 5, 4), dtype=np.uint8)), "H x W x 3"),
+        (_npy(np.zeros((4, 5), dtype=np.uint8)), "a 2-D array, 3-D expected"),
+        (_npy(np.zeros((4, 5, 3), dtype=np.int16)), "dtype '<i2' is not the request's"),
+    ],
+)
+def test_a_hostile_frame_file_is_refused(
+    strategy: FileMmapStrategy, monkeypatch: pytest.MonkeyPatch, content: bytes, words: str
+) -> None:
+    monkeypatch.setattr(file_mmap, "save_npy", lambda path, _: path.write_bytes(content))
+    with pytest.raises(ValueError, match="refused") as refusal:
+        strategy.frame(ops.make_frame(4, 5))
+    assert words in str(refusal.value)
+    assert _files(strategy) == []
+    monkeypatch.undo()
+    image = ops.make_frame(4, 5)
+    ops.check_array(strategy.frame(image), ops.gray_reference(image), "frame after a refusal")
 
 
 def test_a_killed_worker_leaves_no_file(tmp_path: Path) -> None:

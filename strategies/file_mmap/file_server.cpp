@@ -2,10 +2,11 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 
-#include "interop_bench/kernels.hpp"
+#include "frames.hpp"
 #include "mapped_file.hpp"
 #include "npy_header.hpp"
 #include "protocol.hpp"
@@ -24,7 +25,43 @@ using ipc::Op;
 constexpr std::uint64_t kMaxNamesBytes = 2 * 255 + 1;
 
 std::size_t dimensions_of(Op op) {
-  return op == Op::kMatrixSum ? 2 : 1;
+  return op == Op::kMatrixSum ? 2 : op == Op::kFrame ? 3 : 1;
+}
+
+// The kernel request a checked .npy header asks for (`op` over the file's
+// dtype and shape), or nullopt with `error` set when the file is not what the
+// op reads or the request expects.
+std::optional<ipc::CheckedRequest> request_for(Op op, std::uint32_t expected_dtype,
+                                               const NpyHeader& header, std::string& error) {
+  if (header.ndim != dimensions_of(op)) {
+    error = "a " + std::to_string(header.ndim) + "-D array, " + std::to_string(dimensions_of(op)) +
+            "-D expected";
+    return std::nullopt;
+  }
+  if (static_cast<std::uint32_t>(header.dtype) != expected_dtype) {
+    error = "dtype '" + std::string(npy_descr(header.dtype)) + "' is not the request's (code " +
+            std::to_string(expected_dtype) + ")";
+    return std::nullopt;
+  }
+  ipc::Shape shape{header.elements, 0, 0, 0};
+  if (op == Op::kMatrixSum) {
+    shape = {header.elements, header.shape[0], header.shape[1], header.shape[1]};
+  } else if (op == Op::kFrame) {
+    if (header.shape[2] != ipc::kPixelBytes) {
+      error =
+          "a frame is H x W x 3, the file's last dimension is " + std::to_string(header.shape[2]);
+      return std::nullopt;
+    }
+    // H * W * 3 bytes did not overflow (parse_npy checked the product).
+    shape = {0, header.shape[0], header.shape[1], header.shape[1] * ipc::kPixelBytes};
+  }
+  auto checked = ipc::check_kernel(static_cast<std::uint32_t>(op), expected_dtype, shape, error);
+  if (checked && checked->in_bytes() != header.elements * header.item_bytes) {
+    error = "the op reads " + std::to_string(checked->in_bytes()) + " bytes, the file holds " +
+            std::to_string(header.elements * header.item_bytes);
+    return std::nullopt;
+  }
+  return checked;
 }
 
 class FileServer {
@@ -71,10 +108,12 @@ class FileServer {
     const std::size_t split = names.find('\n');
     const std::string input = names.substr(0, split);
     const std::string output = split == std::string::npos ? "" : names.substr(split + 1);
-    return respond(request.seq, run(static_cast<Op>(request.op), input, output, request.factor));
+    return respond(request.seq,
+                   run(static_cast<Op>(request.op), request.dtype, input, output, request.factor));
   }
 
-  Answer run(Op op, const std::string& input_name, const std::string& output_name, double factor) {
+  Answer run(Op op, std::uint32_t dtype, const std::string& input_name,
+             const std::string& output_name, double factor) {
     std::string error;
     if (!plain_file_name(input_name, error)) {
       return error_answer(error);
@@ -87,54 +126,48 @@ class FileServer {
     if (!header) {
       return error_answer(input_name + ": " + error);
     }
-    if (header->ndim != dimensions_of(op)) {
-      return error_answer(input_name + ": a " + std::to_string(header->ndim) + "-D array, " +
-                          std::to_string(dimensions_of(op)) + "-D expected");
+    const auto checked = request_for(op, dtype, *header, error);
+    if (!checked) {
+      return error_answer(input_name + ": " + error);
     }
-    // parse_npy checked that the file holds exactly this many aligned doubles.
-    // Sum reads a read-only mapping through this span; only square writes it.
-    const std::span<double> data(
-        reinterpret_cast<double*>(input->bytes().data() + header->data_offset), header->elements);
-    input->populate(header->data_offset, data.size_bytes(), op == Op::kSquare);
+    // parse_npy checked that the file holds exactly these bytes after the
+    // aligned header. Sum reads a read-only mapping; only square writes it.
+    std::byte* data = input->bytes().data() + header->data_offset;
+    input->populate(header->data_offset, checked->in_bytes(), op == Op::kSquare);
     if (options_.fault == ipc::Fault::kSlow) ipc::stall(options_);
-    if (op == Op::kScale) {
-      return scale_into(output_name, data, factor);
+    if (op == Op::kScale || op == Op::kFrame) {
+      return run_into(output_name, *checked, factor, data);
     }
-    const ipc::Shape shape{header->elements, header->shape[0], header->shape[1], header->shape[1]};
-    Answer answer = ipc::run_kernel(op, shape, factor, data, {});
-    answer.detail = reinterpret_cast<std::uintptr_t>(data.data());
+    Answer answer = ipc::run_kernel(*checked, factor, data, nullptr);
+    answer.detail = reinterpret_cast<std::uintptr_t>(data);
     return answer;
   }
 
-  // Scale writes its result straight into a new .npy file of the directory.
-  Answer scale_into(const std::string& output_name, std::span<const double> in, double factor) {
+  // Scale and frame write their result straight into a new .npy file of the
+  // directory: a vector of the input's dtype, or the H x W gray image.
+  Answer run_into(const std::string& output_name, const ipc::CheckedRequest& checked, double factor,
+                  std::byte* in) {
     std::string error;
     if (!plain_file_name(output_name, error)) {
       return error_answer("output " + error);
     }
-    const std::string header = npy_vector_header(in.size());
-    auto output = MappedFile::create(dir_fd_, output_name, header.size() + in.size_bytes(), error);
+    const std::uint64_t frame_shape[] = {checked.shape.rows, checked.shape.cols};
+    const std::uint64_t vector_shape[] = {checked.out_elements};
+    const std::string header = checked.op == Op::kFrame ? npy_header(checked.dtype, frame_shape)
+                                                        : npy_header(checked.dtype, vector_shape);
+    auto output =
+        MappedFile::create(dir_fd_, output_name, header.size() + checked.out_bytes(), error);
     if (!output) {
       return error_answer(output_name + ": " + error);
     }
     output->populate(0, output->bytes().size(), true);
     const std::span<std::byte> bytes = output->bytes();
     std::memcpy(bytes.data(), header.data(), header.size());
-    kernels::scale(in, factor,
-                   {reinterpret_cast<double*>(bytes.data() + header.size()), in.size()});
-    return Answer{};
+    return ipc::run_kernel(checked, factor, in, bytes.data() + header.size());
   }
 
   bool respond(std::uint32_t seq, const Answer& answer) {
-    ipc::PipeResponse response{};
-    response.magic = options_.fault == ipc::Fault::kBadMagic ? ~ipc::kMagic : ipc::kMagic;
-    response.seq = options_.fault == ipc::Fault::kBadSeq ? seq + 1000 : seq;
-    response.status = options_.fault == ipc::Fault::kBadStatus
-                          ? 0xBAD
-                          : static_cast<std::uint32_t>(answer.status);
-    response.result = answer.result;
-    response.detail = answer.detail;
-    answer.error.copy(response.error_text, ipc::kErrorTextBytes - 1);
+    const ipc::PipeResponse response = ipc::reply_header(seq, answer, 0, options_.fault);
     return ipc::write_all(out_fd_, &response, sizeof response);
   }
 

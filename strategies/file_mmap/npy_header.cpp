@@ -13,7 +13,19 @@ constexpr std::size_t kLengthAt = kVersionAt + 2;  // little-endian header lengt
 constexpr std::size_t kLengthBytesV1 = 2;          // version 1.0: uint16
 constexpr std::size_t kLengthBytesV2 = 4;          // versions 2.0 and 3.0: uint32
 constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
-constexpr std::uint64_t kElementBytes = sizeof(double);
+
+// The descrs read (np.save's own spelling of each dtype) and what they are.
+struct Descr {
+  std::string_view text;
+  ipc::DType dtype;
+  std::uint64_t item_bytes;
+};
+constexpr Descr kDescrs[] = {
+    {"<f8", ipc::DType::kFloat64, 8}, {"<f4", ipc::DType::kFloat32, 4},
+    {"<i4", ipc::DType::kInt32, 4},   {"<i2", ipc::DType::kInt16, 2},
+    {"|u1", ipc::DType::kUInt8, 1},
+};
+constexpr char kDescrList[] = "'<f8', '<f4', '<i4', '<i2' or '|u1'";
 // How much of a hostile value an error message quotes.
 constexpr std::size_t kQuotedChars = 24;
 
@@ -97,14 +109,19 @@ bool fail(std::string& error, std::string text) {
   return false;
 }
 
-bool check_descr(std::string_view descr, std::string& error) {
-  if (descr == "<f8") {
-    return true;
+bool read_descr(std::string_view descr, NpyHeader& header, std::string& error) {
+  for (const Descr& known : kDescrs) {
+    if (descr == known.text) {
+      header.dtype = known.dtype;
+      header.item_bytes = known.item_bytes;
+      return true;
+    }
+    if (descr.size() == 3 && descr[0] == '>' && descr.substr(1) == known.text.substr(1)) {
+      return fail(error, "dtype " + quoted(descr) + " is big-endian: little-endian " +
+                             quoted(known.text) + " expected");
+    }
   }
-  if (descr == ">f8") {
-    return fail(error, "dtype '>f8' is big-endian: little-endian float64 '<f8' expected");
-  }
-  return fail(error, "dtype " + quoted(descr) + " is not float64: '<f8' expected");
+  return fail(error, "dtype " + quoted(descr) + " is not one of " + kDescrList);
 }
 
 // '(' [integer (',' integer)* [',']] ')', as Python's repr of a tuple writes it.
@@ -161,7 +178,8 @@ bool read_entry(Reader& reader, NpyHeader& header, unsigned& seen, std::string& 
   seen |= 1u << bit;
   if (bit == 0) {
     const auto descr = reader.string();
-    return descr ? check_descr(*descr, error) : fail(error, "'descr' is not a quoted string");
+    return descr ? read_descr(*descr, header, error)
+                 : fail(error, "'descr' is not a quoted string");
   }
   if (bit == 1) {
     if (reader.take("False")) {
@@ -263,13 +281,13 @@ bool check_size(std::span<const std::byte> file, NpyHeader& header, std::string&
   std::uint64_t elements = 1;
   for (std::size_t i = 0; i < header.ndim; ++i) {
     const std::uint64_t extent = header.shape[i];
-    if (extent != 0 && elements > kMaxU64 / kElementBytes / extent) {
+    if (extent != 0 && elements > kMaxU64 / header.item_bytes / extent) {
       return fail(error, "the shape's element count overflows 64 bits of bytes");
     }
     elements *= extent;
   }
   header.elements = elements;
-  const std::uint64_t data_bytes = elements * kElementBytes;
+  const std::uint64_t data_bytes = elements * header.item_bytes;
   const std::uint64_t held_bytes = file.size() - header.data_offset;
   if (data_bytes != held_bytes) {
     return fail(error, "the shape says " + std::to_string(data_bytes) +
@@ -302,10 +320,26 @@ std::optional<NpyHeader> parse_npy(std::span<const std::byte> file, std::string&
   return header;
 }
 
-std::string npy_vector_header(std::uint64_t count) {
+std::string_view npy_descr(ipc::DType dtype) {
+  for (const Descr& known : kDescrs) {
+    if (known.dtype == dtype) {
+      return known.text;
+    }
+  }
+  return "";
+}
+
+std::string npy_header(ipc::DType dtype, std::span<const std::uint64_t> shape) {
   constexpr std::size_t kAlignBytes = 64;
-  std::string dict =
-      "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(count) + ",), }";
+  std::string dims;
+  for (const std::uint64_t extent : shape) {
+    dims += std::to_string(extent) + (shape.size() == 1 ? "," : ", ");
+  }
+  if (shape.size() > 1) {
+    dims.resize(dims.size() - 2);  // (2, 5), as Python writes a tuple; (3,) for one
+  }
+  std::string dict = "{'descr': '" + std::string(npy_descr(dtype)) +
+                     "', 'fortran_order': False, 'shape': (" + dims + "), }";
   const std::size_t unpadded = kLengthAt + kLengthBytesV1 + dict.size() + 1;
   dict.append((kAlignBytes - unpadded % kAlignBytes) % kAlignBytes, ' ');
   dict += '\n';

@@ -1,10 +1,13 @@
-// The .npy format (NumPy's np.save) for float64 arrays: reading the header of a
-// file that another process wrote, as hostile input, and writing one.
+// The .npy format (NumPy's np.save) for the arrays of the dtype axis: reading
+// the header of a file that another process wrote, as hostile input, and
+// writing one.
 //
-// Only what np.save writes for a little-endian float64 C-order array is
-// accepted: magic "\x93NUMPY", version 1.0, 2.0 or 3.0, a header dict with
-// exactly 'descr': '<f8', 'fortran_order': False and 'shape': a tuple of
-// integers, data aligned for a double and exactly as long as the shape says.
+// Only what np.save writes for a C-order array of one of the protocol's dtypes
+// is accepted: magic "\x93NUMPY", version 1.0, 2.0 or 3.0, a header dict with
+// exactly 'descr': one of '<f8', '<f4', '<i4', '<i2', '|u1' (little-endian
+// float64, float32, int32, int16; uint8), 'fortran_order': False and 'shape':
+// a tuple of integers, data aligned for a double and exactly as long as the
+// shape and the element size say.
 // Everything else is refused with a sentence naming the problem; nothing is
 // allocated before the bounds are checked and nothing is read out of bounds.
 #pragma once
@@ -15,6 +18,9 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+
+#include "protocol.hpp"
 
 namespace interop_bench::file_mmap {
 
@@ -28,6 +34,8 @@ inline constexpr std::uint64_t kMaxHeaderBytes = 10000;
 inline constexpr std::uint64_t kDataAlignBytes = 8;
 
 struct NpyHeader {
+  ipc::DType dtype = ipc::DType::kFloat64;  // what 'descr' names
+  std::uint64_t item_bytes = 0;             // ... and its element size
   std::size_t ndim = 0;
   std::array<std::uint64_t, kMaxDims> shape{};
   std::uint64_t elements = 0;     // the product of the shape
@@ -38,8 +46,11 @@ struct NpyHeader {
 // nullopt with `error` set to what is wrong with it.
 std::optional<NpyHeader> parse_npy(std::span<const std::byte> file, std::string& error);
 
-// A version 1.0 header for a float64 vector of `count` elements, as np.save
+// The 'descr' np.save writes for `dtype` ('<f8', ..., '|u1').
+std::string_view npy_descr(ipc::DType dtype);
+
+// A version 1.0 header for a C-order array of `dtype` and `shape`, as np.save
 // writes it (padded with spaces to a multiple of 64 bytes, ending in '\n').
-std::string npy_vector_header(std::uint64_t count);
+std::string npy_header(ipc::DType dtype, std::span<const std::uint64_t> shape);
 
 }  // namespace interop_bench::file_mmap

@@ -135,13 +135,44 @@ TEST(NpyHeader, RefusesShapesThatLie) {
   expect_refused(npy_file(many + "), }", 1, 8), "more than 64 dimensions");
 }
 
+TEST(NpyHeader, ReadsEachDtypeWithItsElementSize) {
+  const struct {
+    const char* descr;
+    interop_bench::ipc::DType dtype;
+    std::size_t bytes;
+  } cases[] = {{"<f8", interop_bench::ipc::DType::kFloat64, 8},
+               {"<f4", interop_bench::ipc::DType::kFloat32, 4},
+               {"<i4", interop_bench::ipc::DType::kInt32, 4},
+               {"<i2", interop_bench::ipc::DType::kInt16, 2},
+               {"|u1", interop_bench::ipc::DType::kUInt8, 1}};
+  for (const auto& c : cases) {
+    const std::string dict =
+        std::string("{'descr': '") + c.descr + "', 'fortran_order': False, 'shape': (2, 3, 3), }";
+    const Parsed parsed = parse(npy_file(dict, 1, 18 * c.bytes));
+    ASSERT_TRUE(parsed.header) << c.descr << ": " << parsed.error;
+    EXPECT_EQ(parsed.header->dtype, c.dtype);
+    EXPECT_EQ(parsed.header->item_bytes, c.bytes);
+    EXPECT_EQ(parsed.header->elements, 18u);
+    // The same shape with one element's bytes too few is refused.
+    expect_refused(npy_file(dict, 1, 18 * c.bytes - 1), "is truncated");
+  }
+}
+
 TEST(NpyHeader, RefusesOtherDtypesAndByteOrders) {
   expect_refused(npy_file("{'descr': '>f8', 'fortran_order': False, 'shape': (3,), }"),
                  "big-endian");
-  expect_refused(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }"),
-                 "dtype '<f4' is not float64");
+  expect_refused(npy_file("{'descr': '>i2', 'fortran_order': False, 'shape': (3,), }"),
+                 "dtype '>i2' is big-endian: little-endian '<i2' expected");
+  expect_refused(npy_file("{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }"),
+                 "dtype '<f2' is not one of");
   expect_refused(npy_file("{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }"),
-                 "dtype '<i8' is not float64");
+                 "dtype '<i8' is not one of");
+  expect_refused(npy_file("{'descr': '<u1', 'fortran_order': False, 'shape': (3,), }"),
+                 "dtype '<u1' is not one of");
+  expect_refused(npy_file("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }"),
+                 "dtype '|b1' is not one of");
+  expect_refused(npy_file("{'descr': '<U3', 'fortran_order': False, 'shape': (3,), }"),
+                 "dtype '<U3' is not one of");
   expect_refused(npy_file("{'descr': [('x', '<f8')], 'fortran_order': False, 'shape': (3,), }"),
                  "'descr' is not a quoted string");
 }
@@ -179,7 +210,8 @@ TEST(NpyHeader, RefusesMisalignedDataAndHugeHeaders) {
 
 TEST(NpyHeader, WritesHeadersItReadsAndNumpyAligns) {
   for (std::uint64_t count : {0ull, 1ull, 3ull, 10000000ull, 18446744073709551615ull / 16}) {
-    const std::string header = npy::npy_vector_header(count);
+    const std::uint64_t shape[] = {count};
+    const std::string header = npy::npy_header(interop_bench::ipc::DType::kFloat64, shape);
     EXPECT_EQ(header.size() % 64, 0u);
     EXPECT_EQ(header.back(), '\n');
     const std::string file = header + std::string(count <= 3 ? count * 8 : 0, '\0');
@@ -192,6 +224,14 @@ TEST(NpyHeader, WritesHeadersItReadsAndNumpyAligns) {
       EXPECT_NE(parsed.error.find("is truncated"), std::string::npos) << parsed.error;
     }
   }
+  const std::uint64_t gray[] = {480, 640};  // a frame's gray image
+  const std::string header = npy::npy_header(interop_bench::ipc::DType::kUInt8, gray);
+  EXPECT_NE(header.find("'descr': '|u1'"), std::string::npos) << header;
+  EXPECT_NE(header.find("'shape': (480, 640), }"), std::string::npos) << header;
+  const Parsed parsed = parse(header + std::string(480 * 640, '\0'));
+  ASSERT_TRUE(parsed.header) << parsed.error;
+  EXPECT_EQ(parsed.header->ndim, 2u);
+  EXPECT_EQ(parsed.header->dtype, interop_bench::ipc::DType::kUInt8);
 }
 
 }  // namespace

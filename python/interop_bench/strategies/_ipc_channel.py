@@ -22,7 +22,7 @@ import numpy as np
 
 from interop_bench import native
 from interop_bench.strategies import _ipc_protocol as proto
-from interop_bench.strategies._ipc_segments import Arena, Segment
+from interop_bench.strategies._ipc_segments import FLOAT64, Arena, Segment
 from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess, WorkerRefusedError
 from interop_bench.strategies.base import round_up
 
@@ -122,11 +122,11 @@ class ShmChannel:
         self._on_failure()
 
     # -- arrays in the arenas ----------------------------------------------
-    def new_array(self, shape: tuple[int, ...]) -> np.ndarray:
-        """A C-ordered float64 array of `shape` in a data arena (worker-visible)."""
+    def new_array(self, shape: tuple[int, ...], dtype: np.dtype = FLOAT64) -> np.ndarray:
+        """A C-ordered array of `shape` and `dtype` in a data arena (worker-visible)."""
         count = math.prod(shape)
-        arena, offset = self.allocate(count * np.dtype(np.float64).itemsize)
-        return arena.array(offset, count).reshape(shape)
+        arena, offset = self.allocate(count * dtype.itemsize)
+        return arena.array(offset, count, dtype).reshape(shape)
 
     def find(self, a: np.ndarray, nbytes: int) -> Place | None:
         """Where `a`'s `nbytes` from its first element live in an arena, if they do."""

@@ -128,11 +128,11 @@ class Arena(Segment):
                 merged.append((offset, size))
         self._free = merged
 
-    def array(self, offset: int, count: int) -> np.ndarray:
-        """A float64 array over `count` elements at `offset`, whose block returns to
-        the allocator when the array and every view of it are gone."""
-        nbytes = count * FLOAT64.itemsize
-        array = np.frombuffer(self.view[offset : offset + nbytes], dtype=FLOAT64)
+    def array(self, offset: int, count: int, dtype: np.dtype = FLOAT64) -> np.ndarray:
+        """An array of `count` elements of `dtype` at `offset`, whose block returns
+        to the allocator when the array and every view of it are gone."""
+        nbytes = count * dtype.itemsize
+        array = np.frombuffer(self.view[offset : offset + nbytes], dtype=dtype)
         # NumPy keeps its own memoryview as the base of the array and of every
         # view of it: the block is free when that object dies.
         base = cast(memoryview, array.base)  # frombuffer's own memoryview of our slice

@@ -2,9 +2,14 @@
 operations over a ShmChannel, with the arrays either used where they lie in
 shared memory (zero-copy) or copied through scratch blocks (copy).
 
-Zero-copy needs the caller's array to be in the segment already: `empty(n)` and
-`asarray(a)` allocate there, and `prepare(a)` (the runner's and the
-conformance suite's hook, called outside timing) moves an input there. An
+Every dtype of ops.DTYPES travels as itself: the request carries the array's
+dtype code and the worker runs that element type's kernel (integer sums come
+back exact). Zero-copy needs the caller's array to be in the segment already:
+`empty(n, dtype)` and `asarray(a)` allocate there, and `prepare(a)` (the
+runner's and the conformance suite's hook, called outside timing) moves an
+input there, an RGB image with its row stride (a padded image stays padded, so
+the worker reads its rows where they lie); scale's result and frame's gray
+image are made in the segment and returned as views of it. An
 ordinary array passed to a zero-copy strategy is copied in (and, for square,
 back out): `data_address` then reports the scratch copy, not the caller's
 memory, so the declaration stays honest for every array.
@@ -24,15 +29,19 @@ from time import perf_counter_ns
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
+from interop_bench import ops
 from interop_bench.strategies import validation
 from interop_bench.strategies._ipc_channel import Place, ShmChannel
-from interop_bench.strategies._ipc_protocol import Op
+from interop_bench.strategies._ipc_protocol import DTYPE_CODES, FRAME_DTYPE_CODE, Op, dtype_code
 from interop_bench.strategies._ipc_segments import Arena
 from interop_bench.strategies._ipc_worker import UNCOUNTABLE, pids
 from interop_bench.strategies.base import Strategy, not_open_error
 
 _NOWHERE: Place = (0, 0)  # what a request names for an empty array
+_CARRIED = frozenset(np.dtype(name) for name in DTYPE_CODES)  # what prepare places
+_UINT8 = np.dtype(np.uint8)
 _FAST_METHODS = ("sum", "square")  # bound to the native client while open
 # What call_with_phases reports: up to the publish of the request, from it to
 # the answer (signal, the worker's kernel, signal back), and after it.
@@ -41,6 +50,8 @@ COPY_PHASE_NAMES = ("copy_in", "round_trip", "copy_out")  # shm-copy's send and 
 
 
 class ShmStrategyBase(Strategy):
+    dtypes = ops.DTYPES
+    carries_frames = True
     sources: ClassVar[tuple[str, ...]] = (
         "strategies/ipc/shm_server.cpp",
         "strategies/ipc/requests.cpp",
@@ -92,68 +103,100 @@ class ShmStrategyBase(Strategy):
         return pids(self._channel.worker if self._channel is not None else None)
 
     # -- arrays in the segment -------------------------------------------
-    def empty(self, shape: int | tuple[int, ...]) -> np.ndarray:
-        """An uninitialised float64 array in shared memory: calls on it copy nothing."""
+    def empty(self, shape: int | tuple[int, ...], dtype: npt.DTypeLike = np.float64) -> np.ndarray:
+        """An uninitialised array in shared memory: calls on it copy nothing."""
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
-        return self.channel.new_array(shape) if all(shape) else np.empty(shape)
+        kind = np.dtype(dtype)
+        return self.channel.new_array(shape, kind) if all(shape) else np.empty(shape, kind)
 
     def asarray(self, a: np.ndarray) -> np.ndarray:
-        """A copy of `a` (same shape, C order) in shared memory."""
-        out = self.empty(a.shape)
+        """A copy of `a` (same shape and dtype, C order) in shared memory."""
+        out = self.empty(a.shape, a.dtype)
         np.copyto(out, a)
         return out
 
     def prepare(self, a: np.ndarray) -> np.ndarray:
-        if not self.zero_copy or not isinstance(a, np.ndarray) or a.dtype != np.float64:
+        if not self.zero_copy or not isinstance(a, np.ndarray) or a.dtype not in _CARRIED:
             return a
+        if a.ndim == 3 and a.dtype == _UINT8 and a.shape[2] == ops.CHANNELS:
+            return self._placed_image(a)
         return self.asarray(a) if a.ndim in (1, 2) else a
 
+    def _placed_image(self, image: np.ndarray) -> np.ndarray:
+        """A copy of an RGB image in shared memory with the same row stride (padding
+        included), so that a padded image stays one, read in place."""
+        rows, cols, channels = image.shape
+        row_bytes = cols * channels
+        if not rows or not row_bytes:
+            return image
+        stride = image.strides[0] if rows > 1 and image.strides[0] >= row_bytes else row_bytes
+        block = self.empty((rows, stride), _UINT8)
+        placed = block[:, :row_bytes].reshape(rows, cols, channels)
+        np.copyto(placed, image)
+        return placed
+
     # -- the operations ----------------------------------------------------
-    def sum(self, a: np.ndarray) -> float:
-        a = validation.vector(a)
-        return self.channel.request(Op.SUM, a.shape[0], self._place_input(a))
+    def sum(self, a: np.ndarray) -> float | int:
+        a = validation.vector(a, dtypes=self.dtypes)
+        return self.channel.request(Op.SUM, a.shape[0], self._place_input(a), dtype=dtype_code(a))
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True)
-        count = a.shape[0]
+        a = validation.vector(a, writable=True, dtypes=self.dtypes)
+        count, code = a.shape[0], dtype_code(a)
         place = self._in_segment(a, a.nbytes)
         if place is not None:
-            self.channel.request(Op.SQUARE, count, place)
+            self.channel.request(Op.SQUARE, count, place, dtype=code)
             return
         scratch, place = self._copy_in(a)
-        self.channel.request(Op.SQUARE, count, place)
+        self.channel.request(Op.SQUARE, count, place, dtype=code)
         np.copyto(a, scratch)
 
-    def matrix_sum(self, m: np.ndarray) -> float:
-        view, _ = validation.row_major(m)
+    def matrix_sum(self, m: np.ndarray) -> float | int:
+        view, _ = validation.row_major(m, dtypes=self.dtypes)
         rows, cols = view.shape
+        code = dtype_code(view)
         if rows == 0 or cols == 0:
-            return self.channel.request(Op.MATRIX_SUM, place=_NOWHERE, rows=rows, cols=cols)
+            return self.channel.request(
+                Op.MATRIX_SUM, place=_NOWHERE, rows=rows, cols=cols, dtype=code
+            )
         stride = validation.row_stride_elements(view)
         place = self._in_segment(view, ((rows - 1) * stride + cols) * view.itemsize)
         if place is None:
-            scratch, place = self._scratch_block("in", rows * cols)
-            np.copyto(scratch.reshape(rows, cols), view)
+            scratch, place = self._scratch_block("in", rows * cols * view.itemsize)
+            np.copyto(scratch.view(view.dtype).reshape(rows, cols), view)
             stride = cols
         return self.channel.request(
-            Op.MATRIX_SUM, place=place, rows=rows, cols=cols, row_stride=stride
+            Op.MATRIX_SUM, place=place, rows=rows, cols=cols, row_stride=stride, dtype=code
         )
 
-    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        a = validation.vector(a)
-        factor = validation.factor(k)
-        count = a.shape[0]
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
+        a = validation.vector(a, dtypes=self.dtypes)
+        factor = validation.factor(k, a.dtype.name)
+        count, code = a.shape[0], dtype_code(a)
         place = self._place_input(a)
         if self.zero_copy:
-            result = self.empty(count)
-            out = self.channel.find(result, result.nbytes) if count else _NOWHERE
-            assert out is not None
-            self._last_result = out
-            self.channel.request(Op.SCALE, count, place, out=out, factor=factor)
+            result = self.empty(count, a.dtype)
+            out = self._result_place(result)
+            self.channel.request(Op.SCALE, count, place, out=out, factor=factor, dtype=code)
             return result
-        scratch, out = self._scratch_block("out", count)
-        self.channel.request(Op.SCALE, count, place, out=out, factor=factor)
-        return scratch.copy()
+        scratch, out = self._scratch_block("out", a.nbytes)
+        self.channel.request(Op.SCALE, count, place, out=out, factor=factor, dtype=code)
+        return scratch.view(a.dtype).copy()
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        rgb, row_stride = validation.frame(image)
+        rows, cols, _ = rgb.shape
+        place, row_stride = self._place_frame(rgb, row_stride)
+        if self.zero_copy:
+            gray = self.empty((rows, cols), _UINT8)
+            out = self._result_place(gray)
+        else:
+            gray, out = self._scratch_block("out", rows * cols)
+        self.channel.request(
+            Op.FRAME, place=place, out=out, rows=rows, cols=cols, row_stride=row_stride,
+            dtype=FRAME_DTYPE_CODE,
+        )  # fmt: skip
+        return gray if self.zero_copy else gray.reshape(rows, cols).copy()
 
     def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
         """The op as `getattr(self, op)` runs it, split at the publish of its
@@ -180,11 +223,11 @@ class ShmStrategyBase(Strategy):
 
     def data_address(self, a: np.ndarray) -> int:
         """Our address of the bytes the worker read (it maps them elsewhere)."""
-        a = validation.vector(a)
+        a = validation.vector(a, dtypes=self.dtypes)
         if not a.shape[0]:  # nothing is read at all
             return int(a.ctypes.data) if self.zero_copy else 0
         place = self._place_input(a)
-        self.channel.request(Op.PROBE, a.shape[0], place)
+        self.channel.request(Op.PROBE, a.shape[0], place, dtype=dtype_code(a))
         return self.channel.arenas[place[0]].address + self.channel.detail
 
     # -- where the bytes go ------------------------------------------------
@@ -196,22 +239,46 @@ class ShmStrategyBase(Strategy):
         place = self._in_segment(a, a.nbytes)
         return place if place is not None else self._copy_in(a)[1]
 
+    def _place_frame(self, rgb: np.ndarray, row_stride: int) -> tuple[Place, int]:
+        """Where the worker reads image `rgb` and its row stride: in place, padding
+        and all, when it lies in the segment (zero-copy strategies), else packed
+        into the scratch block."""
+        rows, cols, channels = rgb.shape
+        row_bytes = cols * channels
+        if not rows or not row_bytes:
+            return _NOWHERE, row_bytes
+        place = self._in_segment(rgb, (rows - 1) * row_stride + row_bytes)
+        if place is not None:
+            return place, row_stride
+        scratch, place = self._scratch_block("in", rows * row_bytes)
+        np.copyto(scratch.reshape(rows, cols, channels), rgb)
+        return place, row_bytes
+
     def _in_segment(self, a: np.ndarray, nbytes: int) -> Place | None:
         return self.channel.find(a, nbytes) if self.zero_copy and nbytes else None
 
     def _copy_in(self, a: np.ndarray) -> tuple[np.ndarray, Place]:
-        scratch, place = self._scratch_block("in", a.shape[0])
-        np.copyto(scratch, a)
-        return scratch, place
+        scratch, place = self._scratch_block("in", a.nbytes)
+        typed = scratch.view(a.dtype)
+        np.copyto(typed, a)
+        return typed, place
 
-    def _scratch_block(self, role: str, count: int) -> tuple[np.ndarray, Place]:
-        """A reusable shared block of at least `count` elements for `role`."""
+    def _result_place(self, result: np.ndarray) -> Place:
+        """Where the worker writes into `result` (in a data arena unless empty);
+        remembered for last_result_address."""
+        out = self.channel.find(result, result.nbytes) if result.size else _NOWHERE
+        assert out is not None, "empty() places a result in an arena"
+        self._last_result = out
+        return out
+
+    def _scratch_block(self, role: str, nbytes: int) -> tuple[np.ndarray, Place]:
+        """A reusable shared block of at least `nbytes` for `role`, as bytes (uint8)."""
         block = self._scratch.get(role)
-        if block is None or block[0].shape[0] < count:
-            array = self.channel.new_array((max(count, 1),))
+        if block is None or block[0].shape[0] < nbytes:
+            array = self.channel.new_array((max(nbytes, 1),), _UINT8)
             place = self.channel.find(array, array.nbytes)
             assert place is not None
             block = self._scratch[role] = (array, place)
             if role == "in":  # where the native path copies ordinary arrays from now on
                 self.channel.client.set_scratch(*place, array.nbytes)
-        return block[0][:count], block[1]
+        return block[0][:nbytes], block[1]

@@ -5,11 +5,14 @@ Each call np.save's its input into the strategy's private directory on tmpfs
 worker over a pipe (the pipe frames of strategies/ipc/protocol.hpp, the file
 names as payload), and waits for its answer. The worker
 (strategies/file_mmap/) maps the file, checks its .npy header as hostile input,
-runs the kernel: sum reads the mapping, square squares it in place (the file
-then holds the result), scale writes a new .npy file through a mapping. Python
-opens a result with np.load(mmap_mode=...): scale's result *is* the mapped
-output file (no copy out; the name is unlinked as soon as it is mapped, the
-memory goes with the array); square's is copied into the caller's array.
+runs the kernel of the file's dtype (every dtype of ops.DTYPES; the request
+names the dtype it expects and a file of another is refused): sum reads the
+mapping, square squares it in place (the file then holds the result), scale
+and frame write a new .npy file through a mapping (frame: the H x W gray image
+of an H x W x 3 uint8 file). Python opens a result with np.load(mmap_mode=...):
+scale's and frame's results *are* the mapped output files (no copy out; the
+name is unlinked as soon as it is mapped, the memory goes with the array);
+square's is copied into the caller's array.
 
 Every call removes its files on every path (return, refusal, exception,
 Ctrl-C: the `finally` below; a dead or misbehaving worker: killed first, then
@@ -32,8 +35,9 @@ from typing import Literal
 
 import numpy as np
 
+from interop_bench import ops
 from interop_bench.strategies import validation
-from interop_bench.strategies._ipc_protocol import Op
+from interop_bench.strategies._ipc_protocol import FRAME_DTYPE_CODE, Op, dtype_code
 from interop_bench.strategies._ipc_worker import (
     WorkerError,
     WorkerProcess,
@@ -46,7 +50,9 @@ from interop_bench.strategies.pipe import PipeStrategy
 WORKER = "ib_file_mmap_worker"
 INPUT_NAME = "in.npy"  # one call at a time: each call's files are gone before the next
 OUTPUT_NAME = "out.npy"
-FLOAT64 = np.dtype("<f8")
+
+
+_UINT8 = np.dtype(np.uint8)
 
 
 class FileRefusedError(WorkerRefusedError, ValueError):
@@ -79,11 +85,14 @@ class FileMmapStrategy(PipeStrategy):
     copies_out = "zero-copy"
     scale_result_memory = "native"
     copies_note = (
-        "np.save copies the input into tmpfs pages (a strided matrix packed as it goes); the "
-        "worker maps them; scale's result is the worker's output file mapped by np.load "
-        "(no copy out), square's result file is copied into the caller's array; every call "
-        "also creates, maps and unlinks files and pays a pipe round trip to notify the worker"
+        "np.save copies the input into tmpfs pages (a strided matrix or a padded frame packed "
+        "as it goes); the worker maps them; scale's result and frame's gray image are the "
+        "worker's output files mapped by np.load (no copy out), square's result file is "
+        "copied into the caller's array; every call also creates, maps and unlinks files and "
+        "pays a pipe round trip to notify the worker"
     )
+    dtypes = ops.DTYPES
+    carries_frames = True
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__(worker_flags)
@@ -111,43 +120,52 @@ class FileMmapStrategy(PipeStrategy):
                 remove_directory(directory)
 
     # -- the operations ----------------------------------------------------
-    def sum(self, a: np.ndarray) -> float:
-        a = validation.vector(a)
+    def sum(self, a: np.ndarray) -> float | int:
+        a = validation.vector(a, dtypes=self.dtypes)
         with self._files() as (source, _):
             save_npy(source, a)
-            return self.run_files(Op.SUM, INPUT_NAME)
+            return self.run_files(Op.SUM, INPUT_NAME, dtype=dtype_code(a))
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True)
+        a = validation.vector(a, writable=True, dtypes=self.dtypes)
         with self._files() as (source, _):
             save_npy(source, a)
-            self.run_files(Op.SQUARE, INPUT_NAME)
-            np.copyto(a, self._load(source, "r", a.shape))
+            self.run_files(Op.SQUARE, INPUT_NAME, dtype=dtype_code(a))
+            np.copyto(a, self._load(source, "r", a.shape, a.dtype))
 
-    def matrix_sum(self, m: np.ndarray) -> float:
-        view, _ = validation.row_major(m)  # C order, as the worker reads it
+    def matrix_sum(self, m: np.ndarray) -> float | int:
+        view, _ = validation.row_major(m, dtypes=self.dtypes)  # C order, as the worker reads it
         with self._files() as (source, _):
             save_npy(source, view)
-            return self.run_files(Op.MATRIX_SUM, INPUT_NAME)
+            return self.run_files(Op.MATRIX_SUM, INPUT_NAME, dtype=dtype_code(view))
 
-    def scale(self, a: np.ndarray, k: float) -> np.ndarray:
-        a = validation.vector(a)
-        factor = validation.factor(k)
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
+        a = validation.vector(a, dtypes=self.dtypes)
+        factor = validation.factor(k, a.dtype.name)
         with self._files() as (source, target):
             save_npy(source, a)
-            self.run_files(Op.SCALE, INPUT_NAME, OUTPUT_NAME, factor=factor)
+            self.run_files(Op.SCALE, INPUT_NAME, OUTPUT_NAME, factor=factor, dtype=dtype_code(a))
             # r+: a writable array over the file's own pages (shared with nobody
             # once the name is unlinked at the end of this block).
-            result = self._load(target, "r+", a.shape)
+            result = self._load(target, "r+", a.shape, a.dtype)
         self._last_result_address = int(result.ctypes.data)
         return result.view(np.ndarray)  # its base, the np.memmap, holds the mapping
 
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        rgb, _ = validation.frame(image)
+        with self._files() as (source, target):
+            save_npy(source, rgb)  # packs a padded or cropped view's rows as it writes
+            self.run_files(Op.FRAME, INPUT_NAME, OUTPUT_NAME, dtype=FRAME_DTYPE_CODE)
+            gray = self._load(target, "r+", rgb.shape[:2], _UINT8)
+        self._last_result_address = int(gray.ctypes.data)
+        return gray.view(np.ndarray)
+
     def data_address(self, a: np.ndarray) -> int:
         """The worker's own address of the mapping it read (another address space)."""
-        a = validation.vector(a)
+        a = validation.vector(a, dtypes=self.dtypes)
         with self._files() as (source, _):
             save_npy(source, a)
-            self.run_files(Op.PROBE, INPUT_NAME)
+            self.run_files(Op.PROBE, INPUT_NAME, dtype=dtype_code(a))
         return self._detail
 
     def last_result_address(self) -> int:
@@ -155,13 +173,16 @@ class FileMmapStrategy(PipeStrategy):
         return self._last_result_address
 
     # -- files and the notification ----------------------------------------
-    def run_files(self, op: int, source: str, target: str = "", *, factor: float = 0.0) -> float:
-        """Tell the worker to run `op` on the file `source` of the directory (scale:
-        into the new file `target`) and return its result; a refused file raises a
-        FileRefusedError (a ValueError) that names the problem."""
+    def run_files(
+        self, op: int, source: str, target: str = "", *, factor: float = 0.0, dtype: int = 0
+    ) -> float | int:
+        """Tell the worker to run `op` on the file `source` of the directory, an
+        array of dtype code `dtype` (scale, frame: into the new file `target`), and
+        return its result; a refused file raises a FileRefusedError (a ValueError)
+        that names the problem."""
         names = memoryview(f"{source}\n{target}".encode())
         try:
-            return self._call(op, factor=factor, payload=names)
+            return self._call(op, factor=factor, payload=names, dtype=dtype)
         except WorkerRefusedError as refusal:
             raise FileRefusedError(str(refusal)) from None
 
@@ -178,20 +199,22 @@ class FileMmapStrategy(PipeStrategy):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
 
-    def _load(self, path: Path, mode: Literal["r", "r+"], shape: tuple[int, ...]) -> np.ndarray:
-        """The worker's result file, mapped; a file that is not the float64 array
-        asked for means the worker cannot be trusted: it is killed, the strategy
-        closed."""
+    def _load(
+        self, path: Path, mode: Literal["r", "r+"], shape: tuple[int, ...], dtype: np.dtype
+    ) -> np.ndarray:
+        """The worker's result file, mapped; a file that is not the array of `dtype`
+        and `shape` asked for means the worker cannot be trusted: it is killed, the
+        strategy closed."""
         try:
             result = np.load(path, mmap_mode=mode, allow_pickle=False)
-            if result.dtype != FLOAT64 or result.shape != shape:
+            if result.dtype != dtype or result.shape != shape:
                 raise ValueError(f"it holds {result.dtype} {result.shape}")
         except (OSError, ValueError) as error:
             if self._worker is not None:
                 self._worker.kill()
             self.close()
             raise WorkerError(
-                f"{WORKER} broke the protocol: its result {path.name} is not float64 {shape} "
+                f"{WORKER} broke the protocol: its result {path.name} is not {dtype} {shape} "
                 f"({error}); it is no longer trusted"
             ) from error
         return result

@@ -20,8 +20,10 @@ class ShmStrategy(ShmStrategyBase):
     copies_in = "zero-copy"
     copies_out = "zero-copy"
     copies_note = (
-        "zero-copy for arrays in the segment (strategy.empty/asarray/prepare); an ordinary "
-        "array is copied into the segment (and back, for square); scale's result lives in it"
+        "zero-copy for arrays of every dtype in the segment (strategy.empty/asarray/prepare; "
+        "a frame there is read in place, padding and all); an ordinary array is copied into "
+        "the segment, packed for a frame (and back, for square); scale's result and frame's "
+        "gray image live in it"
     )
     spin_ns = SPIN_NS
     zero_copy = True

@@ -12,7 +12,10 @@ class ShmCopyStrategy(ShmStrategyBase):
     description = "as shm, but the caller's arrays are copied into the segment and results out"
     copies_in = "copy"
     copies_out = "copy"
-    copies_note = "one memcpy into the segment per input, one out per result (square: both)"
+    copies_note = (
+        "one memcpy into the segment per input (a frame's rows packed), one out per result "
+        "(square: both)"
+    )
     spin_ns = SPIN_NS
     zero_copy = False
     phase_names = COPY_PHASE_NAMES

@@ -37,7 +37,8 @@ class TcpStrategy(SocketStreamStrategy):
     )
     copies_note = (
         "bytes cross twice each way (into the kernel's socket buffer, out of it, through "
-        "the TCP stack and the link); a strided matrix is packed first"
+        "the TCP stack and the link); a strided matrix is packed first, a frame as pipe's is "
+        "(in place unless its padding outweighs its pixels)"
     )
     sources: ClassVar[tuple[str, ...]] = (
         "strategies/ipc/tcp_peer.cpp",

@@ -42,7 +42,8 @@ class UdsStrategy(SocketStreamStrategy):
     )
     copies_note = (
         "bytes cross twice each way (into the kernel's socket buffer, out of it); "
-        "a strided matrix is packed first"
+        "a strided matrix is packed first, a frame as pipe's is (in place unless its padding "
+        "outweighs its pixels)"
     )
 
     def _open(self) -> None:
