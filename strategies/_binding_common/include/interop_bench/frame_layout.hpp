@@ -29,6 +29,11 @@ inline const char* frame_view(const void* data, std::ptrdiff_t ndim, const std::
   }
   const std::ptrdiff_t rows = shape[0];
   const std::ptrdiff_t cols = shape[1];
+  if (rows == 0 || cols == 0) {  // NumPy gives an empty array any strides (often 0)
+    *view = {static_cast<const std::uint8_t*>(data), static_cast<std::size_t>(rows),
+             static_cast<std::size_t>(cols), static_cast<std::size_t>(cols * kChannels)};
+    return nullptr;
+  }
   if (strides[2] != 1) {
     return "the channel axis is not contiguous; pass np.ascontiguousarray(image)";
   }
