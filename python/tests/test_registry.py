@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import interop_bench.strategies as strategies_package
-from interop_bench import strategies
+from interop_bench import ops, strategies
 from interop_bench.strategies import registry
 
 # Modules of the strategies package that are not strategies.
@@ -32,6 +32,16 @@ def test_registered_class_declares_itself(name: str) -> None:
     assert cls.copies_in in ("zero-copy", "copy", "serialize")
     assert cls.copies_out in ("zero-copy", "copy", "serialize")
     assert cls.description
+
+
+@pytest.mark.parametrize("name", strategies.names())
+def test_every_strategy_carries_every_dtype_and_frames(name: str) -> None:
+    """Issue #15's bar: no strategy is float64-only or frameless, so every cell of
+    the dtype axis and every frame is measured through every strategy (the
+    conformance suite then checks each one's answers)."""
+    cls = strategies.strategy_class(name)
+    assert set(cls.dtypes) == set(ops.DTYPES), f"{name} carries only {cls.dtypes}"
+    assert cls.carries_frames, f"{name} does not carry frames"
 
 
 def test_unknown_strategy_names_the_known_ones() -> None:
