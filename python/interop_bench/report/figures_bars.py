@@ -144,7 +144,7 @@ def phases(files: list[Results], palette: Palette) -> Rendered:
                 continue
             label = f" ({results.label})" if len(files) > 1 else ""
             _phase_panel(ax, results, op, sizes[column], colours)
-            payload = results.payload_bytes(sizes[column])
+            payload = results.payload_bytes(sizes[column], op)
             ax.set_title(f"{op}{label}, {format_bytes(payload)}")
     handles = [Patch(color=colours[p]) for p in phase_names]
     legend_outside(fig, handles, phase_names)

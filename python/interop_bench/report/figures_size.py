@@ -139,7 +139,7 @@ def _kernel_floor(ax: Axes, files: list[Results], op: str) -> bool:
     drawn = False
     for index, results in enumerate(files):
         points = [
-            (results.payload_bytes(s), ns)
+            (results.payload_bytes(s, op), ns)
             for s in results.sizes()
             if (ns := results.kernel_ns(op, s))
         ]
