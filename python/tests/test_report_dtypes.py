@@ -182,6 +182,7 @@ def test_the_report_shows_frames_budgets_and_dtypes(tmp_path: Path) -> None:
     assert "At 4k, 60 fps: carried by capi; borderline: numpy; too slow: json." in text
     assert "30 fps = 33.3 ms, 60 fps = 16.7 ms" in text
     assert frames_section.count('<td data-sort="borderline"') == 1
+    assert '<figure data-figure="frames"' in frames_section and "60 fps budget" in frames_section
     dtypes_section = html[html.index('<section id="dtypes">') : html.index('<section id="cells">')]
     assert "sum at 10,000,000 elements" in dtypes_section and ">uint8<" in dtypes_section
     # every label is its own table of cells, a frame's size shown as its resolution

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from runner_helpers import cell, run_in_process
 
-from interop_bench import ops, results_file
+from interop_bench import cli, ops, results_file, run_command
 from interop_bench.ops import DType
-from interop_bench.runner import floor_turns
+from interop_bench.runner import floor_turns, instructions
 from interop_bench.runner.workload import Workload, identity
 from interop_bench.strategies import Strategy
 from interop_bench.strategies.numpy import NumpyStrategy
@@ -220,3 +220,40 @@ def test_identity_names_a_frame_by_its_resolution() -> None:
     }
     with pytest.raises(ValueError, match="unknown dtype"):
         identity("sum:float16", 10)
+
+
+def test_a_resumed_request_keeps_its_dtypes_and_an_old_one_is_float64(tmp_path: Path) -> None:
+    document = run_in_process(
+        tmp_path / "resume.json",
+        ("numpy",),
+        ("sum", "frame"),
+        (1,),
+        dtypes=("uint8",),
+        resolutions=("vga",),
+    )
+    resumed = run_command._stored_request(document)
+    assert (resumed.dtypes, resumed.resolutions) == (("uint8",), ("vga",))
+    assert resumed.groups() == [("sum:uint8", 1), ("frame", VGA_BYTES)]
+    for key in ("dtypes", "resolutions"):  # a request written before the dtype axis
+        del document["request"][key]
+    old = run_command._stored_request(document)
+    assert (old.dtypes, old.resolutions) == (("float64",), ())
+
+
+def test_instruction_counts_are_keyed_by_label() -> None:
+    regions = {"numpy|sum:uint8|1|0|10": 1000, "numpy|sum:uint8|1|0|20": 1500}
+    assert instructions._per_call(regions) == {("numpy", "sum:uint8", 1): 50.0}
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "message"),
+    [
+        ("ab", ["--baseline", "HEAD", "--dtypes", "float16"], "unknown dtype 'float16'"),
+        ("aa", ["--ops", "frame", "--sizes", "1e3"], "frame runs at frame resolutions"),
+    ],
+)
+def test_ab_and_aa_refuse_a_bad_selection_before_any_build_or_run(
+    command: str, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([command, *args]) == 2
+    assert message in capsys.readouterr().err

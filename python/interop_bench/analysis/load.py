@@ -76,7 +76,7 @@ class Cell:
         """The size as a reader says it: "4k (3840x2160)" for a frame, "1,000 elements"."""
         if self.is_frame and self.width and self.height:
             return f"{self.resolution or 'frame'} ({self.width}x{self.height})"
-        return f"{self.size:,} elements"
+        return f"{self.size:,} element{'' if self.size == 1 else 's'}"
 
     @property
     def ok(self) -> bool:

@@ -66,7 +66,7 @@ def _op_table(files: list[Results], op: str) -> OpTable:
         payload = some.payload_bytes
         row = [
             Td(strategy, strategy, "floor" if (strategy, size) in floors else ""),
-            Td(some.size_text.removesuffix(" elements"), str(size)),
+            Td(some.size_text if some.is_frame else f"{size:,}", str(size)),
             Td(format_bytes(payload), str(size)),
         ]
         for results, cells in zip(files, maps, strict=True):
