@@ -103,7 +103,7 @@ def _frame_parts(results: Results, fmt: str) -> list[str]:
         *(f"{fps} fps at {largest}" for fps in frames.FRAME_RATES),
     )
     rows = []
-    for strategy, per in sorted(frames.by_strategy(results).items()):
+    for strategy, per in sorted(frames.by_strategy(results, kernel=True).items()):
         at_largest = per.get(largest)
         rows.append(
             [

@@ -156,6 +156,7 @@ def test_summary_prints_frames_per_second_and_per_dtype_costs(tmp_path: Path) ->
     frame_lines = {line.split()[0]: line for line in text.splitlines() if " fps)" in line}
     assert re.search(r"numpy .* \(60\.\d fps\)\s+pass\s+borderline$", frame_lines["numpy"])
     assert re.search(r"json .*fail\s+fail$", frame_lines["json"])
+    assert re.search(r"kernel .*pass\s+pass$", frame_lines["kernel"])  # the core alone
     assert "30 fps = 33.3 ms, 60 fps = 16.7 ms" in text
     assert "sum per dtype at 10,000,000 elements" in text
     assert "frame: small" not in text  # frames are not ranked by GB/s
@@ -180,6 +181,7 @@ def test_the_report_shows_frames_budgets_and_dtypes(tmp_path: Path) -> None:
     frames_section = html[html.index('<section id="frames">') : html.index('<section id="dtypes">')]
     text = " ".join(re.sub(r"<[^>]+>", " ", frames_section).split())
     assert "At 4k, 60 fps: carried by capi; borderline: numpy; too slow: json." in text
+    assert '<td data-sort="kernel" class="floor text" title="the kernel alone">' in frames_section
     assert "30 fps = 33.3 ms, 60 fps = 16.7 ms" in text
     assert frames_section.count('<td data-sort="borderline"') == 1
     assert '<figure data-figure="frames"' in frames_section and "60 fps budget" in frames_section

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interop_bench.analysis.load import Cell, Results
+from interop_bench.results_file import KERNEL
 
 MS = 1e6  # ns
 # Frame rates whose per-frame budget the report marks: 33.3 ms and 16.7 ms.
@@ -80,9 +81,13 @@ def frame_time(cell: Cell) -> FrameTime:
     )
 
 
-def frame_cells(results: Results) -> list[Cell]:
-    """The strategies' frame cells, smallest image first."""
-    return sorted((c for c in results.cells if c.is_frame), key=lambda c: (c.size, c.strategy))
+def frame_cells(results: Results, kernel: bool = False) -> list[Cell]:
+    """The strategies' frame cells (and the kernel alone's, when `kernel`), smallest
+    image first."""
+    floors = [c for c in results.floor_cells if c.strategy == KERNEL] if kernel else []
+    return sorted(
+        (c for c in (*results.cells, *floors) if c.is_frame), key=lambda c: (c.size, c.strategy)
+    )
 
 
 def resolutions(results: Results) -> list[str]:
@@ -94,11 +99,12 @@ def frame_time_name(cell: Cell) -> str:
     return cell.resolution or f"{cell.width}x{cell.height}"
 
 
-def by_strategy(results: Results) -> dict[str, dict[str, FrameTime | Cell]]:
+def by_strategy(results: Results, kernel: bool = False) -> dict[str, dict[str, FrameTime | Cell]]:
     """strategy -> resolution -> its FrameTime, or the cell itself when it is not ok
-    (an error, a skip: the reason is what there is to show)."""
+    (an error, a skip: the reason is what there is to show); with `kernel`, the
+    kernel alone too (what the C++ core does, the yardstick of every row)."""
     found: dict[str, dict[str, FrameTime | Cell]] = {}
-    for cell in frame_cells(results):
+    for cell in frame_cells(results, kernel):
         entry: FrameTime | Cell = frame_time(cell) if cell.ok else cell
         found.setdefault(cell.strategy, {})[frame_time_name(cell)] = entry
     return found

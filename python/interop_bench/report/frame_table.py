@@ -46,9 +46,13 @@ def _table(results: Results) -> FrameTable | None:
         return None
     headline = HEADLINE_RESOLUTION if HEADLINE_RESOLUTION in names else names[-1]
     per_strategy = frames.by_strategy(results)
+    with_kernel = frames.by_strategy(results, kernel=True)
     rows = []
-    for strategy, per in sorted(per_strategy.items()):
-        row = [Td(strategy, strategy)]
+    for strategy, per in sorted(with_kernel.items()):
+        floor = strategy not in per_strategy
+        row = [
+            Td(strategy, strategy, "floor" if floor else "", "the kernel alone" if floor else "")
+        ]
         for name in names:
             row += _columns(per.get(name))
         rows.append(tuple(row))
