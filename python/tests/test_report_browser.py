@@ -210,10 +210,11 @@ def test_the_frames_table_is_rendered(page: Any) -> None:
         "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent))",
     )
     by_strategy = {row[0]: row[1:] for row in rows}
-    assert set(by_strategy) == {"numpy", "capi", "json", "shm"}
+    assert set(by_strategy) == {"numpy", "capi", "json", "shm", "kernel"}  # kernel: the floor
     ms, fps, at_30, at_60 = by_strategy["numpy"]
     assert float(ms) > 0 and float(fps) > 0 and {at_30, at_60} <= {"pass", "fail", "borderline"}
     assert by_strategy["capi"][0] == "error"  # capi carries no frames on this branch
+    assert float(by_strategy["kernel"][0]) < float(ms)  # the core alone beats numpy's gray
     assert "carried by" in page.inner_text("#frames .frame-headline")
 
 
