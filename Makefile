@@ -14,8 +14,10 @@ PROFILE ?= default
 STRATEGIES ?=
 OPS ?=
 SIZES ?=
+DTYPES ?=
 RUN_ARGS := --profile $(PROFILE) $(if $(STRATEGIES),--strategies $(STRATEGIES)) \
-            $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES))
+            $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES)) \
+            $(if $(DTYPES),--dtypes $(DTYPES))
 
 # Everything whose change needs the package rebuilt.
 SOURCES := $(shell find kernels harness strategies python/interop_bench cmake \
@@ -29,6 +31,7 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
 	  awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 	@echo "  variables: PROFILE=quick|default|full STRATEGIES=a,b OPS=sum,scale SIZES=1,1e3,1e6 PYTHON=python3"
+	@echo "             DTYPES=float64,uint8 (SIZES also takes frame resolutions: vga,720p,1080p,4k,8k)"
 
 deps: $(STAMPS)/deps ## install the missing Debian packages (scripts/debian-packages.txt)
 $(STAMPS)/deps: scripts/debian-packages.txt scripts/install-deps.sh

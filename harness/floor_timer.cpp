@@ -6,8 +6,10 @@
 // returns the nanoseconds: no Python call is inside the timed region, so the
 // kernel is measured on the very buffer the strategies are given, in the same
 // machine state, without the interpreter's cost. The plain functions (sum,
-// matrix_sum, square, scale, read) compute once, so the runner can check the
-// answer before timing, as it does for every strategy.
+// matrix_sum, square, scale, frame, read) compute once, so the runner can check
+// the answer before timing, as it does for every strategy. The vector ops take
+// every element type of the dtype axis (float64, float32, int32, int16, uint8)
+// and run that type's kernel, dispatched once per call outside the timed loop.
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -15,6 +17,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include "bandwidth.hpp"
 #include "interop_bench/kernels.hpp"
@@ -41,6 +45,51 @@ std::int64_t now_ns() {
       .count();
 }
 
+// The element types of the dtype axis, by their buffer format character
+// (NumPy exports int32 as 'i', int16 as 'h', uint8 as 'B').
+enum class Element { f64, f32, i32, i16, u8 };
+
+bool element_of(char format, Element* element) {
+  switch (format) {
+    case 'd':
+      *element = Element::f64;
+      return true;
+    case 'f':
+      *element = Element::f32;
+      return true;
+    case 'i':
+      *element = Element::i32;
+      return true;
+    case 'h':
+      *element = Element::i16;
+      return true;
+    case 'B':
+      *element = Element::u8;
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Calls `f` with a value of the C++ type of `element` (its tag): one template
+// instantiation per dtype, chosen once per call, outside every timed loop.
+template <class F>
+PyObject* dispatch(Element element, F&& f) {
+  switch (element) {
+    case Element::f64:
+      return f(double{});
+    case Element::f32:
+      return f(float{});
+    case Element::i32:
+      return f(std::int32_t{});
+    case Element::i16:
+      return f(std::int16_t{});
+    case Element::u8:
+      return f(std::uint8_t{});
+  }
+  return PyErr_Format(PyExc_SystemError, "unknown element type");
+}
+
 // A buffer of the argument, released on every path by the destructor.
 class Buffer {
  public:
@@ -53,7 +102,8 @@ class Buffer {
 
   // False with a TypeError/ValueError naming `what`, unless `object` exports an
   // `ndim`-D buffer of `format` ('d' float64, 'B' bytes, 'Q' 64-bit words, which
-  // NumPy exports as 'L' where unsigned long has 64 bits) under `flags`.
+  // NumPy exports as 'L' where unsigned long has 64 bits; '*' any element type
+  // of the dtype axis, then element() says which) under `flags`.
   bool acquire(PyObject* object, int flags, int ndim, char format, const char* what) {
     if (PyObject_GetBuffer(object, &view_, flags | PyBUF_FORMAT) != 0) {
       PyErr_Clear();
@@ -65,7 +115,14 @@ class Buffer {
     const char* f = view_.format != nullptr ? view_.format : "B";
     if (*f == '@' || *f == '=' || (*f == '<' && std::endian::native == std::endian::little)) ++f;
     const bool word = format == 'Q' && f[0] == 'L' && view_.itemsize == 8;
-    if ((f[0] != format && !word) || f[1] != '\0') {
+    const bool typed = format == '*' && f[1] == '\0' && element_of(f[0], &element_);
+    if (format == '*' && !typed) {
+      PyErr_Format(PyExc_TypeError,
+                   "%s: expected a float64, float32, int32, int16 or uint8 buffer, got '%s'", what,
+                   f);
+      return false;
+    }
+    if (!typed && ((f[0] != format && !word) || f[1] != '\0')) {
       PyErr_Format(PyExc_TypeError, "%s: expected buffer format '%c', got '%s'", what, format, f);
       return false;
     }
@@ -77,7 +134,15 @@ class Buffer {
     return true;
   }
 
-  double* doubles() const { return static_cast<double*>(view_.buf); }
+  template <class T>
+  T* data() const {
+    return static_cast<T*>(view_.buf);
+  }
+  template <class T>
+  kernels::span<T> span() const {
+    return {data<T>(), count()};
+  }
+  Element element() const { return element_; }
   std::size_t count() const { return static_cast<std::size_t>(view_.len) / view_.itemsize; }
   std::size_t bytes() const { return static_cast<std::size_t>(view_.len); }
   const Py_buffer& view() const { return view_; }
@@ -85,28 +150,76 @@ class Buffer {
  private:
   Py_buffer view_{};
   bool held_ = false;
+  Element element_ = Element::u8;
 };
 
 constexpr int kRead = PyBUF_C_CONTIGUOUS;
 constexpr int kWrite = PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE;
+constexpr char kTyped = '*';
+
+// A sum as Python returns NumPy's: a float for floats, an int for integers.
+template <class S>
+PyObject* number(S value) {
+  if constexpr (std::is_floating_point_v<S>) {
+    return PyFloat_FromDouble(static_cast<double>(value));
+  } else if constexpr (std::is_signed_v<S>) {
+    return PyLong_FromLongLong(static_cast<long long>(value));
+  } else {
+    return PyLong_FromUnsignedLongLong(static_cast<unsigned long long>(value));
+  }
+}
 
 // A matrix argument: rows x cols with a row stride in elements (its columns
 // must be contiguous, as the runner's matrices are).
+template <class T>
 struct Matrix {
-  const double* data;
+  const T* data;
   std::size_t rows, cols, row_stride;
 };
 
-bool matrix_of(const Buffer& buffer, Matrix* m, const char* what) {
+template <class T>
+bool matrix_of(const Buffer& buffer, Matrix<T>* m, const char* what) {
   const Py_buffer& v = buffer.view();
-  if (v.strides[1] != static_cast<Py_ssize_t>(sizeof(double)) || v.strides[0] < 0 ||
-      v.strides[0] % static_cast<Py_ssize_t>(sizeof(double)) != 0) {
+  const auto item = static_cast<Py_ssize_t>(sizeof(T));
+  if (v.strides[1] != item || v.strides[0] < 0 || v.strides[0] % item != 0) {
     PyErr_Format(PyExc_ValueError, "%s: expected contiguous rows", what);
     return false;
   }
-  *m = {buffer.doubles(), static_cast<std::size_t>(v.shape[0]),
-        static_cast<std::size_t>(v.shape[1]),
-        static_cast<std::size_t>(v.strides[0]) / sizeof(double)};
+  *m = {buffer.data<T>(), static_cast<std::size_t>(v.shape[0]),
+        static_cast<std::size_t>(v.shape[1]), static_cast<std::size_t>(v.strides[0] / item)};
+  return true;
+}
+
+// An RGB frame argument: rows x cols x 3 bytes, pixels packed within a row,
+// rows `row_stride` bytes apart (a padded or cropped view is read in place).
+struct Frame {
+  const std::uint8_t* rgb;
+  std::size_t rows, cols, row_stride;
+};
+
+bool frame_of(const Buffer& buffer, Frame* frame, const char* what) {
+  const Py_buffer& v = buffer.view();
+  if (v.shape[2] != 3 || v.strides[2] != 1 || v.strides[1] != 3 || v.strides[0] < 3 * v.shape[1]) {
+    PyErr_Format(PyExc_ValueError, "%s: expected an H x W x 3 frame with packed pixels", what);
+    return false;
+  }
+  *frame = {buffer.data<const std::uint8_t>(), static_cast<std::size_t>(v.shape[0]),
+            static_cast<std::size_t>(v.shape[1]), static_cast<std::size_t>(v.strides[0])};
+  return true;
+}
+
+// The frame op's two arguments: the image and the H x W gray output it fills.
+bool frame_args(PyObject* image, PyObject* gray, Buffer* in, Buffer* out, Frame* frame,
+                const char* what) {
+  if (!in->acquire(image, PyBUF_STRIDES, 3, 'B', what) || !frame_of(*in, frame, what) ||
+      !out->acquire(gray, kWrite, 2, 'B', what))
+    return false;
+  const Py_buffer& g = out->view();
+  if (static_cast<std::size_t>(g.shape[0]) != frame->rows ||
+      static_cast<std::size_t>(g.shape[1]) != frame->cols) {
+    PyErr_Format(PyExc_ValueError, "%s: the gray output is not H x W of the frame", what);
+    return false;
+  }
   return true;
 }
 
@@ -121,6 +234,25 @@ bool calls_of(PyObject* object, long long* calls) {
   return true;
 }
 
+// scale's factor, of the array's own type (a float for floats, an int that fits T otherwise).
+template <class T>
+bool factor_of(PyObject* object, T* k) {
+  if constexpr (std::is_floating_point_v<T>) {
+    const double value = PyFloat_AsDouble(object);
+    if (value == -1.0 && PyErr_Occurred()) return false;
+    *k = static_cast<T>(value);
+  } else {
+    const long long value = PyLong_AsLongLong(object);
+    if (value == -1 && PyErr_Occurred()) return false;
+    if (value < std::numeric_limits<T>::min() || value > std::numeric_limits<T>::max()) {
+      PyErr_Format(PyExc_ValueError, "scale: factor %lld does not fit the array's type", value);
+      return false;
+    }
+    *k = static_cast<T>(value);
+  }
+  return true;
+}
+
 bool arity(Py_ssize_t nargs, Py_ssize_t expected, const char* what) {
   if (nargs == expected) return true;
   PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments, got %zd", what, expected, nargs);
@@ -131,35 +263,58 @@ bool arity(Py_ssize_t nargs, Py_ssize_t expected, const char* what) {
 
 PyObject* sum(PyObject*, PyObject* arg) {
   Buffer a;
-  if (!a.acquire(arg, kRead, 1, 'd', "sum")) return nullptr;
-  return PyFloat_FromDouble(kernels::sum({a.doubles(), a.count()}));
+  if (!a.acquire(arg, kRead, 1, kTyped, "sum")) return nullptr;
+  return dispatch(a.element(), [&]<class T>(T) { return number(kernels::sum(a.span<const T>())); });
 }
 
 PyObject* matrix_sum(PyObject*, PyObject* arg) {
   Buffer b;
-  Matrix m{};
-  if (!b.acquire(arg, PyBUF_STRIDES, 2, 'd', "matrix_sum") || !matrix_of(b, &m, "matrix_sum"))
-    return nullptr;
-  return PyFloat_FromDouble(kernels::matrix_sum(m.data, m.rows, m.cols, m.row_stride));
+  if (!b.acquire(arg, PyBUF_STRIDES, 2, kTyped, "matrix_sum")) return nullptr;
+  return dispatch(b.element(), [&]<class T>(T) -> PyObject* {
+    Matrix<T> m{};
+    if (!matrix_of(b, &m, "matrix_sum")) return nullptr;
+    return number(kernels::matrix_sum(m.data, m.rows, m.cols, m.row_stride));
+  });
 }
 
 PyObject* square(PyObject*, PyObject* arg) {
   Buffer a;
-  if (!a.acquire(arg, kWrite, 1, 'd', "square")) return nullptr;
-  kernels::square_inplace({a.doubles(), a.count()});
-  Py_RETURN_NONE;
+  if (!a.acquire(arg, kWrite, 1, kTyped, "square")) return nullptr;
+  return dispatch(a.element(), [&]<class T>(T) {
+    kernels::square_inplace(a.span<T>());
+    Py_RETURN_NONE;
+  });
+}
+
+// in and out: same element type and count, or false with the error set.
+bool pair_of(PyObject* in_object, PyObject* out_object, Buffer* in, Buffer* out, const char* what) {
+  if (!in->acquire(in_object, kRead, 1, kTyped, what) ||
+      !out->acquire(out_object, kWrite, 1, kTyped, what))
+    return false;
+  if (in->element() != out->element() || in->count() != out->count()) {
+    PyErr_Format(PyExc_ValueError, "%s: input and output differ in type or size", what);
+    return false;
+  }
+  return true;
 }
 
 PyObject* scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (!arity(nargs, 3, "scale")) return nullptr;
-  const double k = PyFloat_AsDouble(args[1]);
-  if (k == -1.0 && PyErr_Occurred()) return nullptr;
   Buffer in, out;
-  if (!in.acquire(args[0], kRead, 1, 'd', "scale") ||
-      !out.acquire(args[2], kWrite, 1, 'd', "scale"))
+  if (!arity(nargs, 3, "scale") || !pair_of(args[0], args[2], &in, &out, "scale")) return nullptr;
+  return dispatch(in.element(), [&]<class T>(T) -> PyObject* {
+    T k{};
+    if (!factor_of(args[1], &k)) return nullptr;
+    kernels::scale(in.span<const T>(), k, out.span<T>());
+    Py_RETURN_NONE;
+  });
+}
+
+PyObject* frame(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  Buffer in, out;
+  Frame f{};
+  if (!arity(nargs, 2, "frame") || !frame_args(args[0], args[1], &in, &out, &f, "frame"))
     return nullptr;
-  if (in.count() != out.count()) return PyErr_Format(PyExc_ValueError, "scale: sizes differ");
-  kernels::scale({in.doubles(), in.count()}, k, {out.doubles(), out.count()});
+  kernels::frame_to_gray(f.rgb, f.rows, f.cols, f.row_stride, out.data<std::uint8_t>());
   Py_RETURN_NONE;
 }
 
@@ -168,62 +323,86 @@ PyObject* scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 PyObject* time_sum(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   Buffer a;
   long long calls = 0;
-  if (!arity(nargs, 2, "time_sum") || !a.acquire(args[0], kRead, 1, 'd', "time_sum") ||
+  if (!arity(nargs, 2, "time_sum") || !a.acquire(args[0], kRead, 1, kTyped, "time_sum") ||
       !calls_of(args[1], &calls))
     return nullptr;
-  const kernels::span<const double> in{a.doubles(), a.count()};
-  const std::int64_t begin = now_ns();
-  for (long long i = 0; i < calls; ++i) keep(kernels::sum(in));
-  return PyLong_FromLongLong(now_ns() - begin);
+  return dispatch(a.element(), [&]<class T>(T) {
+    const kernels::span<const T> in = a.span<const T>();
+    const std::int64_t begin = now_ns();
+    for (long long i = 0; i < calls; ++i) keep(kernels::sum(in));
+    return PyLong_FromLongLong(now_ns() - begin);
+  });
 }
 
 PyObject* time_matrix_sum(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   Buffer b;
-  Matrix m{};
   long long calls = 0;
   if (!arity(nargs, 2, "time_matrix_sum") ||
-      !b.acquire(args[0], PyBUF_STRIDES, 2, 'd', "time_matrix_sum") ||
-      !matrix_of(b, &m, "time_matrix_sum") || !calls_of(args[1], &calls))
+      !b.acquire(args[0], PyBUF_STRIDES, 2, kTyped, "time_matrix_sum") ||
+      !calls_of(args[1], &calls))
     return nullptr;
-  const std::int64_t begin = now_ns();
-  for (long long i = 0; i < calls; ++i)
-    keep(kernels::matrix_sum(m.data, m.rows, m.cols, m.row_stride));
-  return PyLong_FromLongLong(now_ns() - begin);
+  return dispatch(b.element(), [&]<class T>(T) -> PyObject* {
+    Matrix<T> m{};
+    if (!matrix_of(b, &m, "time_matrix_sum")) return nullptr;
+    const std::int64_t begin = now_ns();
+    for (long long i = 0; i < calls; ++i)
+      keep(kernels::matrix_sum(m.data, m.rows, m.cols, m.row_stride));
+    return PyLong_FromLongLong(now_ns() - begin);
+  });
 }
 
 // Squares each row of a 2-D pool once: the rows are fresh copies of the input
 // that the runner wrote just before, as it does for the strategies' square.
 PyObject* time_square_rows(PyObject*, PyObject* arg) {
   Buffer pool;
-  if (!pool.acquire(arg, kWrite, 2, 'd', "time_square_rows")) return nullptr;
+  if (!pool.acquire(arg, kWrite, 2, kTyped, "time_square_rows")) return nullptr;
   const auto rows = static_cast<std::size_t>(pool.view().shape[0]);
   const auto cols = static_cast<std::size_t>(pool.view().shape[1]);
-  double* data = pool.doubles();
-  const std::int64_t begin = now_ns();
-  for (std::size_t r = 0; r < rows; ++r) {
-    kernels::square_inplace({data + r * cols, cols});
-    clobber_memory();
-  }
-  return PyLong_FromLongLong(now_ns() - begin);
+  return dispatch(pool.element(), [&]<class T>(T) {
+    T* data = pool.data<T>();
+    const std::int64_t begin = now_ns();
+    for (std::size_t r = 0; r < rows; ++r) {
+      kernels::square_inplace({data + r * cols, cols});
+      clobber_memory();
+    }
+    return PyLong_FromLongLong(now_ns() - begin);
+  });
 }
 
 // scale into a preallocated output: the kernel's own cost, without the
 // allocation and page faults of a new result (which are the strategies' cost).
 PyObject* time_scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (!arity(nargs, 4, "time_scale")) return nullptr;
-  const double k = PyFloat_AsDouble(args[1]);
-  if (k == -1.0 && PyErr_Occurred()) return nullptr;
   Buffer in, out;
   long long calls = 0;
-  if (!in.acquire(args[0], kRead, 1, 'd', "time_scale") ||
-      !out.acquire(args[2], kWrite, 1, 'd', "time_scale") || !calls_of(args[3], &calls))
+  if (!arity(nargs, 4, "time_scale") || !pair_of(args[0], args[2], &in, &out, "time_scale") ||
+      !calls_of(args[3], &calls))
     return nullptr;
-  if (in.count() != out.count()) return PyErr_Format(PyExc_ValueError, "time_scale: sizes differ");
-  const kernels::span<const double> src{in.doubles(), in.count()};
-  const kernels::span<double> dst{out.doubles(), out.count()};
+  return dispatch(in.element(), [&]<class T>(T) -> PyObject* {
+    T k{};
+    if (!factor_of(args[1], &k)) return nullptr;
+    const kernels::span<const T> src = in.span<const T>();
+    const kernels::span<T> dst = out.span<T>();
+    const std::int64_t begin = now_ns();
+    for (long long i = 0; i < calls; ++i) {
+      kernels::scale(src, k, dst);
+      clobber_memory();
+    }
+    return PyLong_FromLongLong(now_ns() - begin);
+  });
+}
+
+// frame_to_gray into a preallocated gray image, for the same reason as time_scale.
+PyObject* time_frame(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  Buffer in, out;
+  Frame f{};
+  long long calls = 0;
+  if (!arity(nargs, 3, "time_frame") ||
+      !frame_args(args[0], args[1], &in, &out, &f, "time_frame") || !calls_of(args[2], &calls))
+    return nullptr;
+  std::uint8_t* gray = out.data<std::uint8_t>();
   const std::int64_t begin = now_ns();
   for (long long i = 0; i < calls; ++i) {
-    kernels::scale(src, k, dst);
+    kernels::frame_to_gray(f.rgb, f.rows, f.cols, f.row_stride, gray);
     clobber_memory();
   }
   return PyLong_FromLongLong(now_ns() - begin);
@@ -271,10 +450,12 @@ constexpr auto fastcall =
     interop_bench::binding::as_py_cfunction<PyObject*(PyObject*, PyObject* const*, Py_ssize_t)>;
 
 PyMethodDef methods[] = {
-    {"sum", sum, METH_O, "sum(a) -> float: kernels::sum of a float64 vector"},
-    {"matrix_sum", matrix_sum, METH_O, "matrix_sum(m) -> float: kernels::matrix_sum"},
+    {"sum", sum, METH_O, "sum(a) -> float | int: kernels::sum of a vector of any dtype"},
+    {"matrix_sum", matrix_sum, METH_O, "matrix_sum(m) -> float | int: kernels::matrix_sum"},
     {"square", square, METH_O, "square(a): kernels::square_inplace"},
     {"scale", fastcall(scale), METH_FASTCALL, "scale(a, k, out): kernels::scale into out"},
+    {"frame", fastcall(frame), METH_FASTCALL,
+     "frame(image, gray): kernels::frame_to_gray of an H x W x 3 image into H x W gray"},
     {"read", read_words, METH_O, "read(words) -> int: the read probe's OR of uint64 words"},
     {"time_sum", fastcall(time_sum), METH_FASTCALL, "time_sum(a, calls) -> ns"},
     {"time_matrix_sum", fastcall(time_matrix_sum), METH_FASTCALL,
@@ -282,6 +463,7 @@ PyMethodDef methods[] = {
     {"time_square_rows", time_square_rows, METH_O,
      "time_square_rows(pool) -> ns: squares each row of a 2-D pool once"},
     {"time_scale", fastcall(time_scale), METH_FASTCALL, "time_scale(a, k, out, calls) -> ns"},
+    {"time_frame", fastcall(time_frame), METH_FASTCALL, "time_frame(image, gray, calls) -> ns"},
     {"time_read", fastcall(time_read), METH_FASTCALL, "time_read(words, calls) -> ns"},
     {"time_memcpy", fastcall(time_memcpy), METH_FASTCALL, "time_memcpy(src, dst, calls) -> ns"},
     {nullptr, nullptr, 0, nullptr},

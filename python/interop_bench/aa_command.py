@@ -19,6 +19,7 @@ from interop_bench import results_file
 from interop_bench.analysis.calibration import Coverage, coverage
 from interop_bench.analysis.compare import Comparison, compare
 from interop_bench.analysis.load import ResultsFileError, load
+from interop_bench.run_command import add_selection
 from interop_bench.runner import plan
 
 HELP = "A/A check: run one commit twice, report how well the intervals hold and compare's verdict"
@@ -40,8 +41,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", choices=list(plan.PROFILES), default="quick")
     parser.add_argument("--pairs", type=int, default=1, help="pairs of runs (default 1)")
     parser.add_argument("--strategies", metavar="A,B", help="strategies (default: all)")
-    parser.add_argument("--ops", metavar="OP,OP", help="operations (default: all)")
-    parser.add_argument("--sizes", metavar="N,N", help="element counts (default: the profile's)")
+    add_selection(parser)
     parser.add_argument(
         "--processes", metavar="N", help="processes per run (default: the profile's)"
     )
@@ -59,7 +59,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace, out: Path, inject: bool) -> int:
     command = [sys.executable, "-m", "interop_bench", "run", "--profile", args.profile]
-    for flag in ("strategies", "ops", "sizes", "processes"):
+    for flag in ("strategies", "ops", "dtypes", "sizes", "processes"):
         value = getattr(args, flag)
         if value is not None:
             command += [f"--{flag}", str(value)]
@@ -86,6 +86,11 @@ def _line(index: int, found: Coverage, comparison: Comparison, injected: str | N
 def main(args: argparse.Namespace) -> int:
     if args.pairs < 1:
         print("interop-bench aa: --pairs must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        plan.select(args.profile, args.ops, args.dtypes, args.sizes)  # checked before any run
+    except plan.PlanError as error:
+        print(f"interop-bench aa: {error}", file=sys.stderr)
         return 2
     stamp = results_file.utc_stamp(datetime.now(timezone.utc))
     out_dir = args.out_dir or Path("results") / f"aa-{stamp}"

@@ -17,12 +17,12 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from interop_bench import __version__, ops, results_file, strategies
+from interop_bench import __version__, results_file, strategies
 from interop_bench.analysis import compare_render
 from interop_bench.analysis.compare import INSTRUCTIONS_THRESHOLD, compare
 from interop_bench.analysis.load import load
 from interop_bench.compare_command import parse_threshold
-from interop_bench.run_command import strategy_facts
+from interop_bench.run_command import add_selection, strategy_facts
 from interop_bench.runner import baseline, environment, floors, instructions, plan
 from interop_bench.runner.passes import PassError, PassRunner, SubprocessLauncher
 from interop_bench.runner.progress import Progress
@@ -50,8 +50,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", required=True, metavar="REF", help="commit to compare with")
     parser.add_argument("--profile", choices=list(plan.PROFILES), default="quick")
     parser.add_argument("--strategies", metavar="A,B", help="strategies (default: all both have)")
-    parser.add_argument("--ops", metavar="OP,OP", help="operations (default: all)")
-    parser.add_argument("--sizes", metavar="N,N", help="element counts (default: the profile's)")
+    add_selection(parser)
     parser.add_argument(
         "--processes",
         type=int,
@@ -83,13 +82,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress")
 
 
-def _request(args: argparse.Namespace, known: list[str]) -> Request:
+def _request(args: argparse.Namespace, known: list[str], selection: plan.Selection) -> Request:
     names = plan.pick("strategy", args.strategies, known)
     profile = plan.PROFILES[args.profile]
     return Request(
         strategies=names,
-        ops=plan.pick("op", args.ops, ops.OPS),  # type: ignore[arg-type]
-        sizes=plan.parse_sizes(args.sizes) if args.sizes else profile.sizes,
+        ops=selection.ops,
+        sizes=selection.sizes,
+        dtypes=selection.dtypes,
+        resolutions=selection.resolutions,
         profile=profile,
         processes=args.processes,
         instructions=args.instructions,
@@ -124,6 +125,8 @@ def main(args: argparse.Namespace) -> int:
         print("interop-bench ab: --processes must be at least 3", file=sys.stderr)
         return 2
     try:
+        # Before the baseline's build: a bad selection must not cost minutes.
+        selection = plan.select(args.profile, args.ops, args.dtypes, args.sizes)
         if args.instructions:
             instructions.valgrind()
         commit = baseline.resolve(repository, args.baseline)
@@ -137,7 +140,7 @@ def main(args: argparse.Namespace) -> int:
         base = baseline.prepare(repository, commit, args.ab_dir, out_dir / "baseline-build.log")
         base.check_protocol()
         known = [name for name in strategies.names() if name in set(base.strategies())]
-        request = _request(args, known)
+        request = _request(args, known, selection)
     except (baseline.BaselineError, plan.PlanError, instructions.InstructionsError) as error:
         print(f"interop-bench ab: {error}", file=sys.stderr)
         return 2

@@ -28,7 +28,7 @@ from interop_bench.runner.progress import Progress
 from interop_bench.runner.request import Request
 from interop_bench.strategies import _net_peer
 
-HELP = "measure strategies x ops x sizes and write a results file"
+HELP = "measure strategies x ops x dtypes x sizes and write a results file"
 DESCRIPTION = """Measure each strategy on each operation at each size: check the answer
 against NumPy (a wrong one is reported, never timed), calibrate, warm up, sample,
 and measure the peak extra memory of one call.
@@ -54,13 +54,23 @@ with --peer-secret-file FILE, the secret the peer was started with (the peer ser
 only clients that prove they hold it). The file records the peers and the link
 (--link TEXT; scripts/netns_link.py records its shaping and delay itself).
 
-profiles: quick (4 sizes, 5 processes, ~1.5 min), default (1..1e7, 5 processes,
-<= 10 min), full (to 1e8, 10 processes)."""
+The vector ops (sum, square, matrix_sum, scale) run in every dtype of --dtypes
+(float64, float32, int32, int16, uint8) at every element count of --sizes; a
+cell of another dtype than float64 is named op:dtype (sum:uint8). `frame` (an
+RGB image to gray) runs at every resolution of --sizes (vga 640x480, 720p,
+1080p, 4k 3840x2160, 8k); its size is its image's bytes. E.g.
+  --ops sum,frame --dtypes float64,uint8 --sizes 1,1e6,720p,4k
+A strategy that does not carry a dtype or frames records those cells as errors.
+
+profiles: quick (4 sizes, frame at vga, 5 processes, ~1.5 min), default (1..1e7,
+frame at 720p/1080p/4k, 5 processes, <= 10 min), full (to 1e8, every dtype,
+frame at vga..8k, 10 processes)."""
 
 RESULTS_DIR = Path("results")
 SELECTION_FLAGS = (
     "strategies",
     "ops",
+    "dtypes",
     "sizes",
     "profile",
     "seed",
@@ -71,12 +81,30 @@ SELECTION_FLAGS = (
 )
 
 
+def add_selection(parser: argparse.ArgumentParser) -> None:
+    """--ops, --dtypes and --sizes (run, ab and aa take them alike; plan.select reads them)."""
+    parser.add_argument(
+        "--ops",
+        metavar="OP,OP",
+        help=f"operations: {', '.join(ops.OPS)} (default: every op that has a size of its kind)",
+    )
+    parser.add_argument(
+        "--dtypes",
+        metavar="T,T",
+        help=f"element types of the vector ops: {', '.join(ops.DTYPES)} (default: the profile's, "
+        "float64; every one in full)",
+    )
+    parser.add_argument(
+        "--sizes",
+        metavar="N,N",
+        help="element counts of the vector ops (1,1e3,1e6) and frame resolutions "
+        f"({', '.join(ops.RESOLUTIONS)}), mixed freely (default: the profile's)",
+    )
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strategies", metavar="A,B", help="strategies to measure (default: all)")
-    parser.add_argument("--ops", metavar="OP,OP", help=f"operations (default: {','.join(ops.OPS)})")
-    parser.add_argument(
-        "--sizes", metavar="N,N", help="element counts, e.g. 1,1e3,1e6 (default: the profile's)"
-    )
+    add_selection(parser)
     parser.add_argument(
         "--profile", choices=list(plan.PROFILES), help="how hard to try (default: default)"
     )
@@ -198,24 +226,26 @@ def _with_cell_budget(
 def _new_request(args: argparse.Namespace) -> Request:
     profile = plan.PROFILES[args.profile or "default"]
     names = plan.pick("strategy", args.strategies, strategies.names())
-    chosen_ops = plan.pick("op", args.ops, ops.OPS)
-    sizes = plan.parse_sizes(args.sizes) if args.sizes else profile.sizes
+    selection = plan.select(profile.name, args.ops, args.dtypes, args.sizes)
     slowdown = {}
     if args.inject_slowdown is not None:
         slowed, fraction = args.inject_slowdown
         plan.pick("strategy", slowed, names)  # the slowed strategy must be measured
         slowdown[slowed] = fraction
-    cells = len(names) * len(chosen_ops) * len(sizes)
-    return Request(
+    request = Request(
         strategies=names,
-        ops=chosen_ops,  # type: ignore[arg-type]
-        sizes=sizes,
-        profile=_with_cell_budget(profile, args.cell_budget, cells),
+        ops=selection.ops,
+        sizes=selection.sizes,
+        dtypes=selection.dtypes,
+        resolutions=selection.resolutions,
+        profile=profile,
         seed=args.seed if args.seed is not None else 0,
         processes=args.processes or 0,
         slowdown=slowdown,
         instructions=profile.instructions if args.instructions is None else args.instructions,
     )
+    cells = len(names) * len(request.groups())
+    return dataclasses.replace(request, profile=_with_cell_budget(profile, args.cell_budget, cells))
 
 
 def _stored_request(document: results_file.Document) -> Request:
@@ -225,19 +255,24 @@ def _stored_request(document: results_file.Document) -> Request:
             f"{document.get('schema_version')!r}): start a new run"
         )
     stored = document["request"]
-    sizes = tuple(int(size) for size in stored["sizes"])
-    cells = len(stored["strategies"]) * len(stored["ops"]) * len(sizes)
     profile = plan.PROFILES[stored["profile"]]
-    return Request(
+    request = Request(
         strategies=tuple(stored["strategies"]),
         ops=tuple(stored["ops"]),
-        sizes=sizes,
-        profile=_with_cell_budget(profile, stored.get("cell_budget_s"), cells),
+        sizes=tuple(int(size) for size in stored["sizes"]),
+        # A file written before the dtype axis measured float64 and no frames.
+        dtypes=tuple(stored.get("dtypes", (ops.DEFAULT_DTYPE,))),
+        resolutions=tuple(stored.get("resolutions", ())),
+        profile=profile,
         seed=int(stored["seed"]),
         processes=int(stored["processes"]),
         floors=bool(stored["floors"]),
         slowdown={str(k): float(v) for k, v in stored["inject_slowdown"].items()},
         instructions=bool(stored.get("instructions", False)),
+    )
+    cells = len(request.strategies) * len(request.groups())
+    return dataclasses.replace(
+        request, profile=_with_cell_budget(profile, stored.get("cell_budget_s"), cells)
     )
 
 
@@ -331,9 +366,15 @@ def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results_file.Do
     if path.exists():
         raise UsageError(f"{path} exists: finish it with --resume {path}, or choose another --out")
     say(f"measuring the timer and the Google Benchmark floors ({len(request.sizes)} sizes) ...")
+    # The cross-check measures float64's kernels at the element counts (no dtypes, no frames).
     timer = environment.measure_timer()
     profile = request.profile
-    floor_block = floors.measure(request.sizes, profile.floors_min_time_s, profile.roofline_bytes)
+    if request.sizes:
+        floor_block = floors.measure(
+            request.sizes, profile.floors_min_time_s, profile.roofline_bytes
+        )
+    else:
+        floor_block = floors.unavailable("no element counts in this run (frames only)")
     if not floor_block["available"]:
         say(f"warning: no Google Benchmark floors: {floor_block['reason']}")
     env = environment.collect(profile.name, timer, floor_block, list(sys.argv))

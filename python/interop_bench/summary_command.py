@@ -1,21 +1,26 @@
-"""`interop-bench summary RESULTS.json`: the strategies of one run, ranked, per op."""
+"""`interop-bench summary RESULTS.json`: the strategies of one run, ranked, per label;
+frames in ms per frame and frames per second; what an element costs per dtype."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from interop_bench.analysis import startup
-from interop_bench.analysis.load import Results, ResultsFileError, load
+from interop_bench.analysis import dtype_costs, frames, startup
+from interop_bench.analysis.load import FRAME, Cell, Results, ResultsFileError, load
 from interop_bench.analysis.ranking import OpRanking, Row, rank
 from interop_bench.analysis.tables import render as table
 from interop_bench.analysis.units import TIMES, format_bytes, format_ns, format_rate, format_ratio
 
 HELP = "rank the strategies of one run: call time at the smallest size, GB/s at the largest"
-DESCRIPTION = """Print, for each op of one results file, every strategy ranked by its
-throughput at the largest size, with its call time (and rank) at the smallest size
-and its time relative to the native kernel alone. `--format markdown` fits a CI job
-summary; `compare` is the command for two runs."""
+DESCRIPTION = """Print, for each label of one results file (an op, op:dtype for the dtypes
+other than float64), every strategy ranked by its throughput at the largest size,
+with its call time (and rank) at the smallest size and its time relative to the
+native kernel alone; the frame cells as ms per frame and frames per second at each
+resolution, with whether the 30 and 60 fps budgets (33.3 / 16.7 ms) are met (pass),
+missed (fail) or straddled by the 95% interval (borderline); and, when sum ran in
+several dtypes, its cost per element and per byte in each. `--format markdown` fits
+a CI job summary; `compare` is the command for two runs."""
 
 HEADERS = (
     "#",
@@ -49,8 +54,12 @@ def render(results: Results, fmt: str) -> str:
     title = f"interop-bench summary of `{results.path.name}`" if markdown else results.path.name
     parts = [("### " if markdown else "") + title]
     for op in rank(results):
+        if op.op == FRAME:
+            continue  # in frames per second below
         parts.append(_heading(op, markdown))
         parts.append(table(HEADERS, [_row(r) for r in op.rows], fmt))
+    parts += _frame_parts(results, fmt)
+    parts += _dtype_parts(results, fmt)
     if not results.cells:
         parts.append("no cells in this file")
     for line in startup.lines(results):
@@ -80,3 +89,66 @@ def _row(row: Row) -> list[str]:
         "" if row.vs_kernel is None else format_ratio(row.vs_kernel),
         row.note,
     ]
+
+
+def _frame_parts(results: Results, fmt: str) -> list[str]:
+    """The frame cells: ms per frame and fps at each resolution, the budgets at the largest."""
+    names = frames.resolutions(results)
+    if not names:
+        return []
+    largest = names[-1]
+    headers = (
+        "strategy",
+        *(f" {name}: ms/frame (fps)" for name in names),
+        *(f"{fps} fps at {largest}" for fps in frames.FRAME_RATES),
+    )
+    rows = []
+    for strategy, per in sorted(frames.by_strategy(results, kernel=True).items()):
+        at_largest = per.get(largest)
+        rows.append(
+            [
+                strategy,
+                *(_frame_text(per.get(name)) for name in names),
+                *(
+                    at_largest.verdicts[fps] if isinstance(at_largest, frames.FrameTime) else ""
+                    for fps in frames.FRAME_RATES
+                ),
+            ]
+        )
+    budgets = ", ".join(f"{fps} fps = {frames.budget_ms(fps):.1f} ms" for fps in frames.FRAME_RATES)
+    heading = (
+        f"frame (RGB to gray): ms per frame and frames per second; budgets {budgets} "
+        "(pass: the 95% interval within, fail: above, borderline: across)"
+    )
+    return [("#### " if fmt == "markdown" else "") + heading, table(headers, rows, fmt)]
+
+
+def _frame_text(entry: frames.FrameTime | Cell | None) -> str:
+    if entry is None:
+        return "not run"
+    if isinstance(entry, frames.FrameTime):
+        return f"{entry.ms:.3g} ms ({entry.fps:.3g} fps)"
+    return entry.status
+
+
+def _dtype_parts(results: Results, fmt: str) -> list[str]:
+    """sum's cost per element and per byte in each dtype, at one size."""
+    found = dtype_costs.costs(results)
+    if not found:
+        return []
+    size = found[0].size
+    headers = ("strategy", "dtype", " time/call", " ns/element", " ns/byte")
+    rows = [
+        [
+            c.strategy,
+            c.dtype,
+            format_ns(c.median_ns),
+            f"{c.ns_per_element:.3g}",
+            f"{c.ns_per_byte:.3g}",
+        ]
+        for c in found
+    ]
+    heading = (
+        f"{dtype_costs.DEFAULT_OP} per dtype at {_elements(size)}: cost per element and per byte"
+    )
+    return [("#### " if fmt == "markdown" else "") + heading, table(headers, rows, fmt)]

@@ -38,11 +38,12 @@ def secret_file(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The results file of a real (tiny) run, measured here: a serialization strategy
-    for the phases figure and an IPC one, so the report is checked on what `run`
-    really writes."""
+    for the phases figure and an IPC one, uint8 cells and frames beside float64's,
+    so the report is checked on what `run` really writes."""
     results = tmp_path_factory.mktemp("real") / "run.json"
     run = [sys.executable, "-m", "interop_bench", "run", "--quiet", "--profile", "quick"]
-    cells = ["--strategies", "numpy,capi,json,shm", "--ops", "sum,scale", "--sizes", "1,1e3,1e5"]
+    cells = ["--strategies", "numpy,capi,json,shm", "--ops", "sum,scale,frame"]
+    cells += ["--dtypes", "float64,uint8", "--sizes", "1,1e3,1e5,vga"]
     done = subprocess.run(
         [*run, *cells, "--processes", "3", "--out", str(results)],
         capture_output=True,

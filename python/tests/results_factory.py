@@ -37,7 +37,9 @@ from results_models import (
 )
 
 from interop_bench import results_file
+from interop_bench.ops import parse_label, resolution_of
 from interop_bench.runner.merge import Merger
+from interop_bench.runner.workload import identity
 
 PROCESS_SIGMA = 0.02  # of each process's own effect
 SPEED_SIGMA = 0.01  # of the machine's speed in a pass, shared by a group
@@ -59,10 +61,17 @@ def make_results(
     processes: int = PROCESSES,
     process_sigma: float = PROCESS_SIGMA,
     speed_sigma: float = SPEED_SIGMA,
+    frame_sizes: Iterable[int] = (),
+    dtype_fields: bool = False,
 ) -> dict[str, Any]:
     """A complete results document. `slowdown` multiplies a cell's times; `status`
     replaces a cell's status with (status, reason). `samples` is per process in a
-    version 2 file, in all for version 1; any other version gets a version 2 body."""
+    version 2 file, in all for version 1; any other version gets a version 2 body.
+    `ops` are labels ("sum", "sum:uint8", "frame"); frame runs at `frame_sizes`
+    (image bytes), the others at `sizes`. A cell's time is its model's for its
+    payload bytes. `dtype_fields` writes each cell's dtype (and a frame's
+    resolution, width, height) as the dtype-axis runner does; without it the
+    file is one of a runner older than the dtype axis (float64 only)."""
     strategies, ops, sizes = list(strategies), list(ops), list(sizes)
     rng = np.random.default_rng(seed)
     if schema_version == 1:
@@ -89,9 +98,13 @@ def make_results(
             floors=floors,
             processes=processes,
             spread=spread,
+            frame_sizes=list(frame_sizes),
+            dtype_fields=dtype_fields or "frame" in ops or any(":" in op for op in ops),
         )
     document["schema_version"] = schema_version
-    document["environment"] = environment(host, ops, sizes, floors, schema_version)
+    # Google Benchmark's cross-check measures float64's kernels only.
+    float64_ops = [op for op in ops if op in OPS]
+    document["environment"] = environment(host, float64_ops, sizes, floors, schema_version)
     return document
 
 
@@ -115,6 +128,8 @@ def _v2_document(
     floors: bool,
     processes: int,
     spread: tuple[float, float],
+    frame_sizes: list[int],
+    dtype_fields: bool,
 ) -> dict[str, Any]:
     request = request_block(strategies, ops, sizes, 0) | {
         "cell_budget_s": 0.5,
@@ -122,6 +137,13 @@ def _v2_document(
         "floors": floors,
         "inject_slowdown": {},
     }
+    if dtype_fields:
+        labels = [parse_label(op) for op in ops]
+        request |= {
+            "ops": list(dict.fromkeys(op for op, _ in labels)),
+            "dtypes": list(dict.fromkeys(d for op, d in labels if op != "frame")),
+            "resolutions": [name for s in frame_sizes if (name := resolution_of(s))],
+        }
     document = results_file.new_document(
         request,
         {},
@@ -135,7 +157,7 @@ def _v2_document(
         records = []
         groups = []
         for op in ops:
-            for size in sizes:
+            for size in frame_sizes if op == "frame" else sizes:
                 speed = math.exp(rng.normal(0.0, spread[1]))
                 for name in names:
                     if name == results_file.READ_PROBE and op != ops[0]:
@@ -156,6 +178,7 @@ def _v2_document(
                             forced=forced,
                             rng=rng,
                             process_sigma=spread[0],
+                            dtype_fields=dtype_fields,
                         )
                     )
                 groups.append(
@@ -190,20 +213,17 @@ def _record(
     forced: tuple[str, str] | None,
     rng: np.random.Generator,
     process_sigma: float,
+    dtype_fields: bool,
 ) -> dict[str, Any]:
-    payload = size * 8
-    base = {
-        "type": "cell",
-        "pass": index,
-        "strategy": name,
-        "op": op,
-        "size": size,
-        "bytes": payload,
-    }
+    fields = identity(op, size)
+    payload = fields["bytes"]
+    if not dtype_fields:
+        fields = {"op": op, "size": size, "bytes": payload}
+    base = {"type": "cell", "pass": index, "strategy": name, **fields}
     if forced is not None:
         return base | {"status": forced[0], "reason": forced[1], "samples_ns": [], "rounds": []}
     own = math.exp(rng.normal(0.0, process_sigma))
-    times = true_ns(name, size) * factor * own * rng.lognormal(0.0, NOISE_SIGMA, samples)
+    times = true_ns(name, payload / 8) * factor * own * rng.lognormal(0.0, NOISE_SIGMA, samples)
     record = base | {
         "status": "ok",
         "reason": None,

@@ -46,7 +46,7 @@ SIZES = (1, 1000, 100_000, 10_000_000)
 Key = tuple[str, str, int]
 
 
-def kernel_ns(size: int) -> float:
+def kernel_ns(size: float) -> float:
     return 2.0 + size * 8 * KERNEL_NS_PER_BYTE
 
 
@@ -75,7 +75,8 @@ def facts(strategies: list[str], floors: bool) -> dict[str, dict[str, str]]:
     return found
 
 
-def true_ns(name: str, size: int) -> float:
+def true_ns(name: str, size: float) -> float:
+    """A call's time on `size` float64 elements' worth of bytes (size x 8)."""
     if name in results_file.FLOORS:
         return kernel_ns(size)
     model = MODELS[name]

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from interop_bench import results_file
-from interop_bench.ops import Op
+from interop_bench.ops import DType, Op
 from interop_bench.runner import environment, floors, plan
 from interop_bench.runner.engine import Factory
 from interop_bench.runner.passes import InProcessLauncher, PassRunner
@@ -24,7 +24,9 @@ TINY = dataclasses.replace(
     cell_budget_s=0.6,
     min_samples=6,
     max_samples=40,
-    sample_target_ns=20_000,
+    # Above a cold first call (numpy's validation by dtype takes ~50 us the first
+    # time): a check call over twice the target is taken as calibration enough.
+    sample_target_ns=100_000,
     warmup_ns=1_000_000,
     batch_ns=2_000_000,
     phase_calls=3,
@@ -48,6 +50,8 @@ def run_in_process(
     profile: plan.Profile = TINY,
     with_floors: bool = False,
     slowdown: Mapping[str, float] | None = None,
+    dtypes: tuple[DType, ...] = ("float64",),
+    resolutions: tuple[str, ...] = (),
 ) -> results_file.Document:
     """Measure a request with every pass in this process; the written document."""
     request = Request(
@@ -58,6 +62,8 @@ def run_in_process(
         seed=0,
         floors=with_floors,
         slowdown=dict(slowdown or {}),
+        dtypes=dtypes,
+        resolutions=resolutions,
     )
     env = dict(shared_environment())
     document = results_file.new_document(request.as_json(), env, "test", datetime.now(timezone.utc))

@@ -196,6 +196,28 @@ def test_choosing_a_size_ranks_as_the_data_says(page: Any, real_report_file: Pat
     assert "80 KB" in caption and "medium" in caption
 
 
+def test_a_dtypes_label_is_ranked_on_its_own_bytes(page: Any, real_report_file: Path) -> None:
+    """sum:uint8 is its own choice of op: ranked by its cells only, whose 1,000
+    elements are 1 KB (numpy's, the only strategy here that carries uint8)."""
+    names, hows = ranking_at(page, "1 KB", "sum:uint8")
+    assert names == expected_order(results_of(real_report_file), "sum:uint8", 1000) == ["numpy"]
+    assert hows == ["measured"]
+
+
+def test_the_frames_table_is_rendered(page: Any) -> None:
+    rows = page.eval_on_selector_all(
+        "#frames table.frames tbody tr",
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent))",
+    )
+    by_strategy = {row[0]: row[1:] for row in rows}
+    assert set(by_strategy) == {"numpy", "capi", "json", "shm", "kernel"}  # kernel: the floor
+    ms, fps, at_30, at_60 = by_strategy["numpy"]
+    assert float(ms) > 0 and float(fps) > 0 and {at_30, at_60} <= {"pass", "fail", "borderline"}
+    assert by_strategy["capi"][0] == "error"  # capi carries no frames on this branch
+    assert float(by_strategy["kernel"][0]) < float(ms)  # the core alone beats numpy's gray
+    assert "carried by" in page.inner_text("#frames .frame-headline")
+
+
 def test_a_size_outside_the_run_is_not_ranked(page: Any) -> None:
     names, _ = ranking_at(page, "8 GB", "sum")
     assert names == []
@@ -203,6 +225,12 @@ def test_a_size_outside_the_run_is_not_ranked(page: Any) -> None:
 
 
 def test_opening_a_strategys_code_shows_its_source(page: Any) -> None:
+    # A size where capi is ranked (the default, 1 MB, is past its largest sum when
+    # the run's largest cell is a frame).
+    ranking_at(page, "800 KB", "sum")
+    # The typed size commits now: else the click's blur of the field commits it, the
+    # ranking is drawn anew between mousedown and mouseup, and the click is lost.
+    page.eval_on_selector("#ib-size", "field => field.blur()")
     page.click("#ib-ranking tbody tr[data-strategy=capi] button.code")
     page.wait_for_selector("dialog#ib-code[open]")
     code = page.inner_text("dialog#ib-code pre")

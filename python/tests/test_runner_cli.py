@@ -44,6 +44,22 @@ def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
         (["--resume", "x.json", "--strategies", "numpy"], "drop --strategies"),
         (["--resume", "does-not-exist.json"], "cannot read results file"),
         (["--inject-slowdown", "nope:0.25"], "unknown strategy 'nope'"),
+        (
+            ["--dtypes", "float64,float16"],
+            "unknown dtype 'float16'; known: float64, float32, int32, int16, uint8",
+        ),
+        (
+            ["--sizes", "1,16k"],
+            "bad size '16k': sizes are element counts like 1,1e3,1e6 or frame resolutions "
+            "(vga, 720p, 1080p, 4k, 8k)",
+        ),
+        (
+            ["--ops", "frame", "--sizes", "1e3"],
+            "frame runs at frame resolutions (vga, 720p, 1080p, 4k, 8k); --sizes has none",
+        ),
+        (["--ops", "sum,frame", "--sizes", "4k"], "sum runs at element counts"),
+        (["--ops", "sum", "--sizes", "1,4k"], "--sizes 4k: resolutions are frame's, not in --ops"),
+        (["--ops", "frame", "--sizes", "1,4k"], "--ops has no vector op"),
     ],
 )
 def test_bad_input_exits_2_naming_the_bad_value(
@@ -89,6 +105,53 @@ def test_the_cell_budget_is_recorded_and_grows_the_run_budget(tmp_path: Path) ->
     raised = run_command._with_cell_budget(quick, 60.0, cells=10)
     assert (raised.cell_budget_s, raised.run_budget_s) == (60.0, 600.0)
     assert run_command._with_cell_budget(quick, None, cells=10) is quick
+
+
+def test_help_says_how_dtypes_and_resolutions_are_asked_for(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--dtypes T,T" in text and "float64, float32, int32, int16, uint8" in text
+    assert "frame resolutions (vga, 720p, 1080p, 4k, 8k)" in text
+    assert "sum:uint8" in text
+
+
+def test_a_run_of_dtypes_and_frames_records_labels_and_goes_on_past_refusals(
+    tmp_path: Path,
+) -> None:
+    """numpy carries every dtype and frames; a strategy that carries float64 only
+    records its other cells as errors naming the refusal, and the run completes."""
+    out = tmp_path / "dtypes.json"
+    selection = ["--strategies", "numpy,capi", "--ops", "sum,frame", "--dtypes", "float64,uint8"]
+    done = run_cli(
+        *selection,
+        *("--sizes", "1,1000,vga", "--profile", "quick", "--processes", "2"),
+        *("--no-instructions", "--quiet", "--out", str(out)),
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    document = results.load(out, validate=True)
+    assert document["request"]["dtypes"] == ["float64", "uint8"]
+    assert document["request"]["resolutions"] == ["vga"]
+    cells = {(c["strategy"], c["op"], c["size"]): c for c in document["cells"]}
+    assert set(cells) >= {
+        (name, label, size)
+        for name in ("numpy", "capi", "kernel")
+        for label in ("sum", "sum:uint8")
+        for size in (1, 1000)
+    } | {("numpy", "frame", 921_600), ("capi", "frame", 921_600), ("kernel", "frame", 921_600)}
+    uint8 = cells[("numpy", "sum:uint8", 1000)]
+    assert (uint8["status"], uint8["dtype"], uint8["bytes"]) == ("ok", "uint8", 1000)
+    assert uint8["stats"]["kernel_ratio"] is not None  # the uint8 kernel was a turn too
+    frame = cells[("numpy", "frame", 921_600)]
+    assert frame["status"] == "ok" and frame["stats"]["kernel_ratio"] is not None
+    assert (frame["resolution"], frame["width"], frame["height"]) == ("vga", 640, 480)
+    refused = cells[("capi", "sum:uint8", 1000)]
+    assert refused["status"] == "error" and "TypeError" in refused["reason"]
+    assert cells[("capi", "frame", 921_600)]["status"] == "error"
+    assert cells[("capi", "sum", 1000)]["status"] == "ok"
 
 
 def test_an_existing_out_file_is_not_overwritten(

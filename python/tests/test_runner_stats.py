@@ -7,7 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from interop_bench import ops
 from interop_bench.runner import plan, stats
+from interop_bench.runner.request import Request
 from interop_bench.runner.timing import Sampler, calibrate
 
 
@@ -146,10 +148,62 @@ def test_sampler_stops_on_the_budget() -> None:
 
 # -- the plan ----------------------------------------------------------------
 def test_parse_sizes() -> None:
-    assert plan.parse_sizes("1e3, 1,1000,1e6") == (1, 1000, 1_000_000)
-    for bad in ("abc", "0", "-5", "1.5", "inf", ""):
+    assert plan.parse_sizes("1e3, 1,1000,1e6") == ((1, 1000, 1_000_000), ())
+    assert plan.parse_sizes("4K,1e3,vga,4k") == ((1000,), ("vga", "4k"))
+    for bad in ("abc", "0", "-5", "1.5", "inf", "", "16k"):
         with pytest.raises(plan.PlanError, match="bad size"):
             plan.parse_sizes(bad)
+
+
+def test_the_profiles_axes() -> None:
+    """default: float64 and frames at 720p, 1080p, 4k; full: every dtype, vga..8k; quick: vga."""
+    default = plan.select("default", None, None, None)
+    assert default.ops == ops.OPS and default.dtypes == ("float64",)
+    assert default.sizes == plan.DEFAULT_SIZES
+    assert default.resolutions == ("720p", "1080p", "4k")
+    full = plan.select("full", None, None, None)
+    assert full.dtypes == ops.DTYPES and full.resolutions == tuple(ops.RESOLUTIONS)
+    assert plan.select("quick", None, None, None).resolutions == ("vga",)
+
+
+def test_select_pairs_each_op_with_the_sizes_of_its_kind() -> None:
+    # without --ops: the ops that have a size of their kind
+    assert plan.select("quick", None, None, "1,1e3").ops == ops.VECTOR_OPS
+    only_frames = plan.select("quick", None, None, "720p")
+    assert only_frames.ops == ("frame",) and only_frames.sizes == ()
+    # --ops sum keeps the profile's element counts and drops its resolutions
+    summed = plan.select("default", "sum", "uint8,float64", None)
+    assert summed.resolutions == () and summed.sizes == plan.DEFAULT_SIZES
+    assert summed.dtypes == ("uint8", "float64")
+    framed = plan.select("default", "frame", None, None)
+    assert framed.sizes == () and framed.resolutions == ("720p", "1080p", "4k")
+    with pytest.raises(plan.PlanError, match="unknown dtype 'bool'"):
+        plan.select("quick", None, "bool", None)
+
+
+def test_a_request_runs_each_label_at_its_sizes_in_size_order() -> None:
+    request = Request(
+        strategies=("numpy",),
+        ops=("sum", "frame"),
+        sizes=(1, 10_000_000),
+        profile=plan.PROFILES["quick"],
+        dtypes=("float64", "uint8"),
+        resolutions=("vga",),
+    )
+    assert request.labels() == ["sum", "sum:uint8", "frame"]
+    assert request.groups() == [
+        ("sum", 1),
+        ("sum:uint8", 1),
+        ("frame", 921_600),
+        ("sum", 10_000_000),
+        ("sum:uint8", 10_000_000),
+    ]
+    keys = request.cell_keys()
+    probes = [(n, label, size) for n, label, size in keys if n.endswith("-probe")]
+    assert {label for _, label, _ in probes} == {"sum"}  # the first label's groups
+    assert ("kernel", "frame", 921_600) in keys and ("kernel", "sum:uint8", 1) in keys
+    assert request.as_json()["dtypes"] == ["float64", "uint8"]
+    assert request.as_json()["resolutions"] == ["vga"]
 
 
 def test_pick_names_the_unknown_and_the_known() -> None:

@@ -5,6 +5,11 @@ Reading the JSON and the schema-version check are `interop_bench.results_file`'s
 rely on is checked: the top-level shape and the keys of each cell. A file that
 fails any check raises ResultsFileError naming the file and the problem.
 
+A cell's `op` is its label (the op alone for float64 and frame, "op:dtype"
+otherwise): every reader keys cells by (strategy, label, size), so a sum:uint8
+cell is only ever compared with sum:uint8. Files written before the dtype axis
+have no `dtype`: their cells read as float64.
+
 Version 1 files (every cell measured in one process) read as cells of one
 process whose interval rests on that process's samples; their floors are the
 Google Benchmark ones of `environment.floors`.
@@ -21,6 +26,8 @@ from interop_bench.results_file import FLOORS, KERNEL
 
 CELL_KEYS = ("strategy", "op", "size", "bytes", "status")
 FLOOR_FAMILY = "floor"
+DEFAULT_DTYPE = "float64"  # of a cell without `dtype` (a file older than the dtype axis)
+FRAME = "frame"
 
 # A results file that cannot be read: missing, not JSON, wrong schema version, malformed.
 ResultsFileError = results_io.ResultsError
@@ -28,11 +35,11 @@ ResultsFileError = results_io.ResultsError
 
 @dataclass(frozen=True)
 class Cell:
-    """One (strategy, op, size) of a run; `stats` is empty unless status is `ok`."""
+    """One (strategy, label, size) of a run; `stats` is empty unless status is `ok`."""
 
     strategy: str
-    op: str
-    size: int
+    op: str  # the label: "sum", "sum:uint8", "frame"
+    size: int  # elements; a frame's image bytes (H x W x 3)
     payload_bytes: int
     status: str
     reason: str | None
@@ -46,10 +53,30 @@ class Cell:
     process_medians_ns: tuple[float, ...] = ()
     process_passes: tuple[int, ...] = ()
     instructions_per_call: float | None = None
+    dtype: str = DEFAULT_DTYPE
+    resolution: str | None = None  # frame cells: the resolution's name (vga ... 8k)
+    width: int | None = None  # frame cells: pixels
+    height: int | None = None
 
     @property
     def key(self) -> tuple[str, str, int]:
         return (self.strategy, self.op, self.size)
+
+    @property
+    def base_op(self) -> str:
+        """The op without its dtype: "sum" of "sum:uint8"."""
+        return self.op.partition(":")[0]
+
+    @property
+    def is_frame(self) -> bool:
+        return self.base_op == FRAME
+
+    @property
+    def size_text(self) -> str:
+        """The size as a reader says it: "4k (3840x2160)" for a frame, "1,000 elements"."""
+        if self.is_frame and self.width and self.height:
+            return f"{self.resolution or 'frame'} ({self.width}x{self.height})"
+        return f"{self.size:,} element{'' if self.size == 1 else 's'}"
 
     @property
     def ok(self) -> bool:
@@ -179,10 +206,11 @@ class Results:
     def sizes(self) -> list[int]:
         return sorted({cell.size for cell in self.cells})
 
-    def payload_bytes(self, size: int) -> int:
-        """The payload the file records for cells of `size` elements."""
+    def payload_bytes(self, size: int, op: str | None = None) -> int:
+        """The payload the file records for cells of `size` elements (of label
+        `op`: the bytes of an element differ between dtypes)."""
         for cell in (*self.cells, *self.floor_cells):
-            if cell.size == size:
+            if cell.size == size and op in (None, cell.op):
                 return cell.payload_bytes
         raise KeyError(f"no cell of {size} elements in {self.path}")
 
@@ -234,9 +262,10 @@ def _cell(path: Path, index: int, raw: object) -> Cell:
         medians = tuple(float(p["median_ns"]) for p in processes)
         passes = tuple(int(p["pass"]) for p in processes)
     instructions = (raw.get("instructions") or {}).get("per_call")
+    op = str(raw["op"])
     return Cell(
         strategy=str(raw["strategy"]),
-        op=str(raw["op"]),
+        op=op,
         size=int(raw["size"]),
         payload_bytes=int(raw["bytes"]),
         status=str(raw["status"]),
@@ -249,7 +278,21 @@ def _cell(path: Path, index: int, raw: object) -> Cell:
         process_medians_ns=medians,
         process_passes=passes,
         instructions_per_call=_optional_float(instructions),
+        dtype=str(raw.get("dtype") or _dtype_of_label(op)),
+        resolution=raw.get("resolution"),
+        width=_optional_int(raw.get("width")),
+        height=_optional_int(raw.get("height")),
     )
+
+
+def _dtype_of_label(label: str) -> str:
+    """The dtype a label names (frame's images are uint8; no suffix: float64)."""
+    op, _, dtype = label.partition(":")
+    return "uint8" if op == FRAME else dtype or DEFAULT_DTYPE
+
+
+def _optional_int(value: object) -> int | None:
+    return int(value) if isinstance(value, int) else None
 
 
 def _optional_float(value: object) -> float | None:

@@ -1,4 +1,4 @@
-"""The table of every cell, one table per op, files side by side."""
+"""The table of every cell, one table per label (op, op:dtype), files side by side."""
 
 from __future__ import annotations
 
@@ -62,10 +62,11 @@ def _op_table(files: list[Results], op: str) -> OpTable:
     rows = []
     for strategy, size in strategies + floors:
         key = (strategy, op, size)
-        payload = next(m[key].payload_bytes for m in maps if key in m)
+        some = next(m[key] for m in maps if key in m)
+        payload = some.payload_bytes
         row = [
             Td(strategy, strategy, "floor" if (strategy, size) in floors else ""),
-            Td(f"{size:,}", str(size)),
+            Td(some.size_text if some.is_frame else f"{size:,}", str(size)),
             Td(format_bytes(payload), str(size)),
         ]
         for results, cells in zip(files, maps, strict=True):

@@ -102,8 +102,8 @@ def _overhead_panel(ax: Axes, files: list[Results], palette: Palette, op: str) -
     # A log axis has no zero: start well left of the shortest bar so every bar shows,
     # and end far enough right for the value labels.
     ax.set_xlim(min(times) / 3, max(times) * 4)
-    size = next(iter(first.values())).size
-    ax.set_title(f"{op} at {size} element{'s' if size != 1 else ''}")
+    some = next(iter(first.values()))
+    ax.set_title(f"{op} at {some.size_text}")
     ax.set_xlabel("median time per call")
 
 
@@ -144,7 +144,7 @@ def phases(files: list[Results], palette: Palette) -> Rendered:
                 continue
             label = f" ({results.label})" if len(files) > 1 else ""
             _phase_panel(ax, results, op, sizes[column], colours)
-            payload = results.payload_bytes(sizes[column])
+            payload = results.payload_bytes(sizes[column], op)
             ax.set_title(f"{op}{label}, {format_bytes(payload)}")
     handles = [Patch(color=colours[p]) for p in phase_names]
     legend_outside(fig, handles, phase_names)

@@ -25,7 +25,7 @@ from interop_bench.report.figure_common import (
 from interop_bench.report.palette import FLOOR_COLOUR, Palette, file_linestyle
 from interop_bench.results_file import MEMCPY_PROBE, READ_PROBE
 
-PAYLOAD_LABEL = "payload per call (bytes of float64)"
+PAYLOAD_LABEL = "payload per call (bytes of the label's dtype)"
 READ_ONLY_OPS = ("sum", "matrix_sum")
 RATIO_TICKS = (0, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000)
 Value = Callable[[Cell], float | None]
@@ -139,7 +139,7 @@ def _kernel_floor(ax: Axes, files: list[Results], op: str) -> bool:
     drawn = False
     for index, results in enumerate(files):
         points = [
-            (results.payload_bytes(s), ns)
+            (results.payload_bytes(s, op), ns)
             for s in results.sizes()
             if (ns := results.kernel_ns(op, s))
         ]

@@ -1,4 +1,4 @@
-"""One cell (strategy x op x size) in one process, from check to pass record.
+"""One cell (strategy x label x size) in one process, from check to pass record.
 
 The order is fixed: check the answer (a wrong one is recorded and never
 timed), calibrate, warm up, take samples in turns (the engine interleaves the
@@ -60,9 +60,7 @@ def empty_record(
         "type": "cell",
         "pass": pass_index,
         "strategy": name,
-        "op": workload.op,
-        "size": workload.size,
-        "bytes": workload.payload_bytes,
+        **workload.identity,  # op (the label), dtype, size, bytes; a frame's resolution
         "status": status,
         "reason": reason,
         "samples_ns": [],
@@ -211,5 +209,5 @@ class CellRun:
             return {name: float(median(run[name] for run in runs)) for name in names}, None
         except (NotImplementedError, KeyError) as error:
             problem = f"phases not measured: {describe(error)}"
-            print(f"warning: {strategy.name} {self.workload.op}: {problem}", file=sys.stderr)
+            print(f"warning: {strategy.name} {self.workload.label}: {problem}", file=sys.stderr)
             return None, problem

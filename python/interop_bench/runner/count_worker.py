@@ -1,10 +1,10 @@
 """The counting process, under `valgrind --tool=callgrind` (runner/instructions.py).
 
 Reads a JSON spec on standard input ({"seed", "calls", "layouts": [padding
-bytes, ...], "jobs": [[strategy, op, size], ...]}) and, for each job and each
+bytes, ...], "jobs": [[strategy, label, size], ...]}) and, for each job and each
 layout, makes the calls of the timing loop twice on prepared inputs, `calls`
 and 2 x `calls` of them, each region counted alone and dumped under the label
-"<strategy>|<op>|<size>|<layout>|<calls>" (the parent,
+"<strategy>|<label>|<size>|<layout>|<calls>" (the parent,
 runner/instructions.py, reads the dumps: instructions per call is the
 difference of the two regions over `calls`, which cancels the cost of
 starting and stopping the count). Warm-up calls come first, uncounted, so
@@ -41,7 +41,7 @@ def _count(
     instructions of a small call, so the parent takes the median over layouts."""
     name, op, size = key
     padding = bytearray(padding_bytes)
-    bound = Workload(op, size, seed).bind(strategy)  # type: ignore[arg-type]
+    bound = Workload(op, size, seed).bind(strategy)  # op: the label
     bound.prepared(WARM_UP_CALLS)()
     for count in (calls, 2 * calls):
         run = bound.prepared(count)

@@ -1,9 +1,10 @@
 """One pass: the jobs of a PassSpec measured in this process, records emitted.
 
-Sizes run in increasing order, and within a size each op; the jobs of one
-(op, size) group, the floors among them, take turns of ~batch_ns of samples,
-and the order of the turns is reshuffled every round with a generator seeded
-by (run seed, pass). Round-robin alone would put the same strategy first
+Sizes run in increasing order, and within a size each label (ops.label: the op
+and its dtype, "sum", "sum:uint8", "frame"); the jobs of one (label, size)
+group, the floors among them, take turns of ~batch_ns of samples, and the order
+of the turns is reshuffled every round with a generator seeded by (run seed,
+pass). Round-robin alone would put the same strategy first
 after every garbage collection and after the previous strategy's cache
 footprint; a shuffled order spreads those effects over everyone, and a
 different order in every pass turns what is left of them into the spread
@@ -29,7 +30,6 @@ from typing import Any
 import orjson
 
 from interop_bench import native, strategies
-from interop_bench.ops import Op
 from interop_bench.results_file import FLOORS, KERNEL
 from interop_bench.runner import environment, floor_turns, noise, plan
 from interop_bench.runner.cell import CellRun, Job, Record, Settings, describe, empty_record
@@ -95,8 +95,8 @@ class PassEngine:
         gc.collect()
         gc.freeze()
         try:
-            for (op, size), jobs in self._groups().items():
-                self._measure_group(op, size, jobs, opened)
+            for (label, size), jobs in self._groups().items():
+                self._measure_group(label, size, jobs, opened)
         finally:
             gc.unfreeze()
             for strategy in opened.values():
@@ -104,10 +104,11 @@ class PassEngine:
                     _close(strategy)
         self._emit({"type": "end", "pass": self.spec.pass_index, "noise": noise.snapshot()})
 
-    def _groups(self) -> dict[tuple[Op, int], list[JobSpec]]:
-        groups: dict[tuple[Op, int], list[JobSpec]] = {}
+    def _groups(self) -> dict[tuple[str, int], list[JobSpec]]:
+        """The jobs by (label, size), sizes in increasing order (JobSpec.op is the label)."""
+        groups: dict[tuple[str, int], list[JobSpec]] = {}
         for job in sorted(self.spec.jobs, key=lambda job: job.size):
-            groups.setdefault((job.op, job.size), []).append(job)  # type: ignore[arg-type]
+            groups.setdefault((job.op, job.size), []).append(job)
         return groups
 
     # -- strategies ------------------------------------------------------
@@ -146,16 +147,16 @@ class PassEngine:
             return floor_turns.KernelBound(workload, self._timer())
         return floor_turns.ProbeBound(job.name, workload, self._timer())
 
-    # -- one (op, size) --------------------------------------------------
+    # -- one (label, size) -----------------------------------------------
     def _measure_group(
-        self, op: Op, size: int, jobs: list[JobSpec], opened: Mapping[str, Strategy | str]
+        self, label: str, size: int, jobs: list[JobSpec], opened: Mapping[str, Strategy | str]
     ) -> None:
         before = noise.cpu_times()
         assert self.settings is not None
         remaining_s = (self._deadline_ns - perf_counter_ns()) / 1e9
         budget_ns = plan.cell_budget_ns(self.profile, remaining_s, self._remaining)
         settings = dataclasses.replace(self.settings, budget_ns=budget_ns)
-        workload = Workload(op, size, self.spec.seed)
+        workload = Workload(label, size, self.spec.seed)
         self._rng.shuffle(jobs)
         runs: list[CellRun] = []
         for job in jobs:
@@ -166,7 +167,7 @@ class PassEngine:
                 self._record(run_or_record)
         self._sample_interleaved(runs)
         self._emit(
-            {"type": "group", "pass": self.spec.pass_index, "op": op, "size": size}
+            {"type": "group", "pass": self.spec.pass_index, "op": label, "size": size}
             | noise.interval(before, noise.cpu_times())
         )
 

@@ -1,12 +1,13 @@
 """Floors as turns of the rounds: the kernel alone, and the read / memcpy probes.
 
-Each (op, size) group of a pass times the kernel core itself on the group's
-own input array, in the same shuffled rounds as the strategies, through
+Each (label, size) group of a pass times the kernel core itself on the group's
+own input array (the kernel of the input's own dtype; kernels::frame_to_gray
+for frame), in the same shuffled rounds as the strategies, through
 ib_floor_timer (harness/floor_timer.cpp), which loops natively between two
 clock readings: "x kernel" is then a ratio of two medians taken in the same
 process, on the same buffer, seconds apart. The probes (an integer read of
 the same bytes, a memcpy of as many) do the same for the bandwidth lines of
-the report, at every size of the first op, so the roofline is a curve of the
+the report, at every size of the first label, so the roofline is a curve of the
 working-set size and never a number from another moment.
 
 They are cells like the strategies' (names below), recorded with family
@@ -21,7 +22,7 @@ from types import ModuleType
 
 import numpy as np
 
-from interop_bench import native, ops
+from interop_bench import native
 from interop_bench.ops import WrongAnswerError
 from interop_bench.results_file import KERNEL, MEMCPY_PROBE, READ_PROBE
 from interop_bench.runner.workload import Workload
@@ -56,9 +57,17 @@ class KernelBound:
     def __init__(self, workload: Workload, timer: ModuleType) -> None:
         self.workload = workload
         self._timer = timer
-        # The output of scale's check; the timed calls write into fresh_output().
-        self._out = np.zeros_like(workload.source) if workload.op == "scale" else None
+        # The output of scale's and frame's check; the timed calls write into fresh_output().
+        self._out = self._output() if workload.op in ("scale", "frame") else None
         self._pool: np.ndarray | None = None
+
+    def _output(self) -> np.ndarray:
+        """An array of the shape and dtype the op writes: the input's for scale,
+        H x W gray for frame."""
+        source = self.workload.source
+        if self.workload.op == "frame":
+            return np.zeros(source.shape[:2], np.uint8)
+        return np.zeros_like(source)
 
     def max_calls_per_sample(self) -> int | None:
         return self.workload.max_calls_per_sample()
@@ -75,13 +84,15 @@ class KernelBound:
             return call_ns
         begin = perf_counter_ns()
         if workload.op == "scale":
-            got = timer.scale(workload.source, ops.SCALE_FACTOR, self._out)
+            got = timer.scale(workload.source, workload.factor, self._out)
+        elif workload.op == "frame":
+            got = timer.frame(workload.source, self._out)
         elif workload.op == "sum":
             got = timer.sum(workload.source)
         else:
             got = timer.matrix_sum(workload.source)
         call_ns = perf_counter_ns() - begin
-        workload.expected.check(self._out if workload.op == "scale" else got)
+        workload.expected.check(self._out if self._out is not None else got)
         return call_ns
 
     def sample_ns(self, calls: int) -> int:
@@ -92,10 +103,14 @@ class KernelBound:
             return int(timer.time_matrix_sum(workload.source, calls))
         if workload.op == "scale":
             out = fresh_output(workload.source)
-            return int(timer.time_scale(workload.source, ops.SCALE_FACTOR, out, calls))
+            return int(timer.time_scale(workload.source, workload.factor, out, calls))
+        if workload.op == "frame":
+            assert self._out is not None
+            gray = fresh_output(self._out)
+            return int(timer.time_frame(workload.source, gray, calls))
         # square: fresh copies written just before the clock starts, as for the strategies
         if self._pool is None or self._pool.shape[0] != calls:
-            self._pool = np.empty((calls, workload.size))
+            self._pool = np.empty((calls, workload.size), workload.source.dtype)
         self._pool[...] = workload.source
         return int(timer.time_square_rows(self._pool))
 
@@ -114,9 +129,10 @@ class ProbeBound:
             raise ValueError(f"unknown probe {kind!r}; known: {', '.join(PROBES)}")
         self.kind = kind
         self._timer = timer
-        flat = workload.source.reshape(-1)
-        self._words = flat.view(np.uint64)
-        self._bytes = flat.view(np.uint8)
+        self._bytes = workload.source.reshape(-1).view(np.uint8)
+        # The read probe ORs whole 64-bit words: the input's bytes but a last
+        # partial word (a 1-element uint8 input has no word at all, an empty read).
+        self._words = self._bytes[: self._bytes.size // 8 * 8].view(np.uint64)
         self._copy = np.zeros_like(self._bytes) if kind == MEMCPY_PROBE else None  # the check's
 
     def max_calls_per_sample(self) -> int | None:

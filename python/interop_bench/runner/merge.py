@@ -22,7 +22,7 @@ from interop_bench.results_file import FLOORS, KERNEL
 from interop_bench.runner import stats
 
 Record = dict[str, Any]
-Key = tuple[str, str, int]
+Key = tuple[str, str, int]  # (strategy, label, size)
 MIN_PAIRED_ROUNDS = 5  # see _process_pair
 
 
@@ -123,10 +123,16 @@ class Merger:
             _set_stats(cell, divide_by, shifts)
 
 
+# What names a cell besides strategy, op (its label), size and bytes: written by
+# the dtype-axis runner (runner/workload.py identity), absent from older pass files.
+IDENTITY_EXTRAS = ("dtype", "resolution", "width", "height")
+
+
 def _new_cell(record: Record) -> Record:
     return {
         "strategy": record["strategy"],
         "op": record["op"],
+        **{name: record[name] for name in IDENTITY_EXTRAS if name in record},
         "size": record["size"],
         "bytes": record["bytes"],
         "status": "ok",

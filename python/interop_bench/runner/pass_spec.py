@@ -5,7 +5,10 @@ between `interop-bench ab` and a baseline commit's pass processes: a baseline
 built from another commit must read the spec of this one, so the fields below
 change only with PROTOCOL, and a process refuses a protocol it does not know.
 PROTOCOL covers the counting process's spec too (runner/count_worker.py).
-Version 2: counting in several layouts ("layouts" in the count spec).
+Version 2: counting in several layouts ("layouts" in the count spec). A job's
+`op` is a label (ops.label: "sum", "sum:uint8", "frame"); float64's labels are
+the bare op names, so a float64 spec reads in a process older than the dtype
+axis, which refuses another label as an unknown op.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 
-from interop_bench.ops import OPS
+from interop_bench import ops
 from interop_bench.runner.plan import Profile
 
 PROTOCOL = 2
@@ -27,7 +30,7 @@ class SpecError(ValueError):
 @dataclass(frozen=True)
 class JobSpec:
     name: str  # a strategy, or a floor turn (runner/floor_turns.py)
-    op: str
+    op: str  # the label: the op and its dtype (ops.label)
     size: int
     extras: bool  # measure memory and phases too
     force: bool  # measure even if the check call looks over the budget
@@ -41,10 +44,10 @@ class PassSpec:
     profile: Profile  # the whole run's budgets; the pass takes its share
     jobs: tuple[JobSpec, ...]
     out: str  # the pass file: one JSON record per line, appended
-    # Smaller sizes' medians, per "strategy|op", so the skip rule can predict
+    # Smaller sizes' medians, per "strategy|label", so the skip rule can predict
     # a cell that would blow the budget (only for jobs that are not forced).
     history: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-    over_budget: dict[str, int] = field(default_factory=dict)  # "strategy|op" -> skipped size
+    over_budget: dict[str, int] = field(default_factory=dict)  # "strategy|label" -> skipped size
     slowdown: dict[str, float] = field(default_factory=dict)  # validation: strategy -> fraction
     factories: dict[str, str] = field(default_factory=dict)  # tests: name -> "module:Class"
     # Bytes the process allocates and keeps before anything else, drawn at
@@ -71,8 +74,10 @@ class PassSpec:
             profile["sizes"] = tuple(profile["sizes"])
             jobs = tuple(JobSpec(**job) for job in raw["jobs"])
             for job in jobs:
-                if job.op not in OPS:
-                    raise SpecError(f"unknown op {job.op!r} in the pass spec")
+                try:
+                    ops.parse_label(job.op)
+                except ValueError as error:
+                    raise SpecError(f"in the pass spec: {error}") from None
             history = {k: [(int(s), float(m)) for s, m in v] for k, v in raw["history"].items()}
             return PassSpec(
                 **{**raw, "profile": Profile(**profile), "jobs": jobs, "history": history}

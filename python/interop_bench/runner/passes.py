@@ -23,12 +23,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from interop_bench import ops, results_file
+from interop_bench import results_file
 from interop_bench.results_file import FLOORS
 from interop_bench.runner.engine import Factory, run_pass
 from interop_bench.runner.merge import Merger, read_pass_file
 from interop_bench.runner.pass_spec import JobSpec, PassSpec, key
 from interop_bench.runner.request import Request
+from interop_bench.runner.workload import identity
 
 Progress = Callable[[int, int, int], None]  # cell-passes done, expected, pass index
 INTERRUPTED = 130
@@ -256,9 +257,7 @@ class PassRunner:
                 "type": "cell",
                 "pass": pass_index,
                 "strategy": job.name,
-                "op": job.op,
-                "size": job.size,
-                "bytes": ops.payload_bytes(job.size),
+                **identity(job.op, job.size),
                 "status": "error",
                 "reason": f"{reason} while this group was measured",
             }

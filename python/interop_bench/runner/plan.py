@@ -1,4 +1,4 @@
-"""What a run measures and how hard it tries: profiles, sizes, skipping rules."""
+"""What a run measures and how hard it tries: profiles, sizes, dtypes, skipping rules."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from interop_bench import ops
+from interop_bench.ops import DType, Op
+
 MS = 1_000_000  # ns
 
-# Sizes are float64 element counts. The default sweep is log-spaced with 3x
+# Sizes are element counts (of every dtype). The default sweep is log-spaced with 3x
 # points where a cell is cheap and where the caches change (a 1 MiB L2 holds
 # ~1.3e5 doubles, a 32 MiB L3 ~4e6): that is where throughput curves bend.
 DEFAULT_SIZES = (
@@ -91,14 +94,19 @@ PROFILES: dict[str, Profile] = {
         roofline_bytes=128 << 20,
         instructions=False,
     ),
-    # <= 10 min on 2 cores with ~40 strategies: the full sweep to 1e7 with ~5.3
-    # minutes of sampling; the rest is start-up, the floors, pass 0's memory
-    # probes and phases (~40 s), the instruction counts (~1.5 min) and the report.
+    # <= 10 min on 2 cores with ~40 strategies: the full sweep to 1e7 and frames
+    # at 720p, 1080p and 4k with ~5 minutes of sampling; the rest is start-up,
+    # the floors, pass 0's memory probes and phases (~40 s), the instruction
+    # counts (~1.5 min), the report, and the frames' own calls outside the
+    # sampling (~20 s: five checks per frame cell, the slow strategies' at 4K
+    # up to ~70 ms each before the budget skips them, the memory probe and
+    # phases of pass 0, the NumPy reference of each frame in each pass), which
+    # the 15 s taken off the sampling (320 s before the frames) pay for.
     "default": Profile(
         name="default",
         sizes=DEFAULT_SIZES,
         processes=5,
-        run_budget_s=320.0,
+        run_budget_s=305.0,
         cell_budget_s=1.5,
         min_samples=8,
         max_samples=100,
@@ -127,6 +135,24 @@ PROFILES: dict[str, Profile] = {
     ),
 }
 
+
+@dataclass(frozen=True)
+class Axes:
+    """A profile's dtypes (of the vector ops) and frame resolutions. Kept beside
+    Profile, not in it: Profile travels in the pass spec, which a baseline commit
+    older than the dtype axis must still read (runner/pass_spec.py)."""
+
+    dtypes: tuple[DType, ...]
+    resolutions: tuple[str, ...]
+
+
+AXES: dict[str, Axes] = {
+    "quick": Axes((ops.DEFAULT_DTYPE,), ("vga",)),
+    "default": Axes((ops.DEFAULT_DTYPE,), ("720p", "1080p", "4k")),
+    "full": Axes(ops.DTYPES, tuple(ops.RESOLUTIONS)),
+}
+
+
 # Calls a cell makes in each process besides its samples: the answer check
 # (which also calibrates and warms up a call slower than a sample's target),
 # and at least one sample. Pass 0 adds the memory probe and the phases.
@@ -142,18 +168,71 @@ class PlanError(ValueError):
     """A bad selection (unknown name, bad size); the message names it."""
 
 
-def parse_sizes(text: str) -> tuple[int, ...]:
-    """'1,1e3,1e6' -> (1, 1000, 1000000): whole numbers >= 1, sorted, unique."""
-    sizes: set[int] = set()
+def parse_sizes(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """'1,1e3,4k,1e6' -> ((1, 1000, 1000000), ('4k',)): the element counts (whole
+    numbers >= 1, sorted, unique) and the resolution names (ops.RESOLUTIONS,
+    smallest first), each kind for the ops that take it."""
+    counts: set[int] = set()
+    names: set[str] = set()
     for item in (part.strip() for part in text.split(",")):
+        if item.lower() in ops.RESOLUTIONS:
+            names.add(item.lower())
+            continue
         try:
             value = float(item)
         except ValueError:
-            raise PlanError(f"bad size {item!r}: sizes are element counts like 1,1e3,1e6") from None
+            raise PlanError(
+                f"bad size {item!r}: sizes are element counts like 1,1e3,1e6 or frame "
+                f"resolutions ({', '.join(ops.RESOLUTIONS)})"
+            ) from None
         if not (math.isfinite(value) and value >= 1 and value == int(value)):
             raise PlanError(f"bad size {item!r}: sizes must be whole numbers >= 1")
-        sizes.add(int(value))
-    return tuple(sorted(sizes))
+        counts.add(int(value))
+    return tuple(sorted(counts)), tuple(name for name in ops.RESOLUTIONS if name in names)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a run (or an A/B run) measures: ops, the vector ops' dtypes and
+    element counts, frame's resolutions."""
+
+    ops: tuple[Op, ...]
+    dtypes: tuple[DType, ...]
+    sizes: tuple[int, ...]
+    resolutions: tuple[str, ...]
+
+
+def select(
+    profile: str, wanted_ops: str | None, wanted_dtypes: str | None, wanted_sizes: str | None
+) -> Selection:
+    """The --ops, --dtypes and --sizes of a command line, checked against each
+    other (the profile's where one is not given): the vector ops run at every
+    element count, frame at every resolution. Without --ops, the ops that have
+    a size of their kind; with it, every op must have one and every size an op."""
+    axes = AXES[profile]
+    dtypes = pick("dtype", wanted_dtypes, ops.DTYPES) if wanted_dtypes else axes.dtypes
+    if wanted_sizes is None:
+        counts, resolutions = PROFILES[profile].sizes, axes.resolutions
+    else:
+        counts, resolutions = parse_sizes(wanted_sizes)
+    if wanted_ops is None:
+        present = tuple(op for op in ops.OPS if (resolutions if op == "frame" else counts))
+        return Selection(present, dtypes, counts, resolutions)  # type: ignore[arg-type]
+    chosen = pick("op", wanted_ops, ops.OPS)
+    for op in chosen:
+        if op == "frame" and not resolutions:
+            raise PlanError(
+                f"frame runs at frame resolutions ({', '.join(ops.RESOLUTIONS)}); --sizes has none"
+            )
+        if op != "frame" and not counts:
+            raise PlanError(f"{op} runs at element counts (1,1e3,1e6...); --sizes has none")
+    if wanted_sizes is not None and resolutions and "frame" not in chosen:
+        raise PlanError(f"--sizes {','.join(resolutions)}: resolutions are frame's, not in --ops")
+    if wanted_sizes is not None and counts and all(op == "frame" for op in chosen):
+        raise PlanError("--sizes has element counts, but --ops has no vector op (only frame)")
+    vector_counts = counts if any(op != "frame" for op in chosen) else ()
+    frame_sizes = resolutions if "frame" in chosen else ()
+    return Selection(chosen, dtypes, vector_counts, frame_sizes)  # type: ignore[arg-type]
 
 
 def pick(kind: str, wanted: str | None, known: Sequence[str]) -> tuple[str, ...]:

@@ -1,11 +1,17 @@
-"""What a run measures: strategies x ops x sizes, the floors beside them, in how many processes."""
+"""What a run measures: strategies x labels x sizes, the floors beside them, in how many processes.
+
+A label is an op and its dtype (ops.label): the vector ops run at every element
+count of `sizes` in every dtype of `dtypes`; frame runs at every resolution of
+`resolutions` (its size is its image's bytes, H x W x 3).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from interop_bench.ops import Op
+from interop_bench import ops
+from interop_bench.ops import DEFAULT_DTYPE, DType, Op
 from interop_bench.results_file import KERNEL
 from interop_bench.runner import floor_turns
 from interop_bench.runner.plan import Profile
@@ -17,13 +23,15 @@ Key = tuple[str, str, int]
 class Request:
     strategies: tuple[str, ...]
     ops: tuple[Op, ...]
-    sizes: tuple[int, ...]
+    sizes: tuple[int, ...]  # element counts of the vector ops
     profile: Profile
     seed: int = 0
     processes: int = 0  # 0: the profile's
     floors: bool = True  # the kernel alone and the bandwidth probes as turns of every group
     slowdown: dict[str, float] = field(default_factory=dict)  # validation runs only
     instructions: bool = False  # count instructions per call of the small cells (Valgrind)
+    dtypes: tuple[DType, ...] = (DEFAULT_DTYPE,)  # of the vector ops
+    resolutions: tuple[str, ...] = ()  # ops.RESOLUTIONS names, frame's sizes
 
     @property
     def process_count(self) -> int:
@@ -41,20 +49,42 @@ class Request:
             "floors": self.floors,
             "inject_slowdown": dict(self.slowdown),
             "instructions": self.instructions,
+            "dtypes": list(self.dtypes),
+            "resolutions": list(self.resolutions),
         }
 
+    def labels(self) -> list[str]:
+        """The labels of the run: each vector op in each dtype, then frame, in --ops order."""
+        found: list[str] = []
+        for op in self.ops:
+            dtypes = (ops.FRAME_DTYPE,) if op == "frame" else self.dtypes
+            found += [ops.label(op, dtype) for dtype in dtypes]
+        return found
+
+    def groups(self) -> list[tuple[str, int]]:
+        """Every (label, size) of the run in measuring order: sizes increasing
+        (frames by their bytes among the vectors), then labels."""
+        frame_sizes = tuple(ops.parse_size(name) for name in self.resolutions)
+        order = {label: index for index, label in enumerate(self.labels())}
+        pairs = [
+            (label, size)
+            for label in order
+            for size in (frame_sizes if label == "frame" else self.sizes)
+        ]
+        return sorted(pairs, key=lambda pair: (pair[1], order[pair[0]]))
+
     def cell_keys(self) -> list[Key]:
-        """Every cell of the run in measuring order: sizes, then ops, then names
-        (the strategies', then the floors': the kernel for every op, the probes
-        in the groups of the first op)."""
+        """Every cell of the run in measuring order: sizes, then labels, then names
+        (the strategies', then the floors': the kernel for every label, the probes
+        in the groups of the first label)."""
         keys: list[Key] = []
-        for size in self.sizes:
-            for op in self.ops:
-                keys += [(name, op, size) for name in self.strategies]
-                if self.floors:
-                    keys.append((KERNEL, op, size))
-                    if op == self.ops[0]:
-                        keys += [(probe, op, size) for probe in floor_turns.PROBES]
+        labels = self.labels()
+        for label, size in self.groups():
+            keys += [(name, label, size) for name in self.strategies]
+            if self.floors:
+                keys.append((KERNEL, label, size))
+                if label == labels[0]:
+                    keys += [(probe, label, size) for probe in floor_turns.PROBES]
         return keys
 
     @property

@@ -1,4 +1,8 @@
-"""One (op, size): its input, NumPy's answer, and the timed loops that call a strategy.
+"""One (label, size): its input, NumPy's answer, and the timed loops that call a strategy.
+
+A workload is named by its label (ops.label: "sum", "sum:uint8", "frame"): the
+op and the element type of its input. `frame`'s size is the bytes of its
+H x W x 3 image, so payload bytes are size x the dtype's bytes for every label.
 
 The timed region holds the calls and nothing else: inputs are made before the
 clock starts, the bound method is looked up once, and results are dropped as
@@ -17,7 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from interop_bench import ops
-from interop_bench.ops import Op, WrongAnswerError
+from interop_bench.ops import WrongAnswerError
 from interop_bench.strategies import Strategy
 
 # `square` works in place, so each call needs a fresh copy of the input:
@@ -41,7 +45,7 @@ def _loop_same(fn: Call, arg: Any, calls: int) -> int:
     return perf_counter_ns() - start
 
 
-def _loop_same_factor(fn: Call, arg: Any, factor: float, calls: int) -> int:
+def _loop_same_factor(fn: Call, arg: Any, factor: float | int, calls: int) -> int:
     iterations = repeat(None, calls)
     start = perf_counter_ns()
     for _ in iterations:
@@ -56,14 +60,40 @@ def _loop_each(fn: Call, args: list[np.ndarray]) -> int:
     return perf_counter_ns() - start
 
 
-class Workload:
-    """The input of one op at one size, shared by every strategy of a size group."""
+def identity(label: str, size: int) -> dict[str, Any]:
+    """What names a cell in a record and in the results file: "op" (the label),
+    "dtype", "size", "bytes", and a frame's "resolution" (its name, or None),
+    "width" and "height". ValueError for a label or frame size that is not one."""
+    op, dtype = ops.parse_label(label)
+    fields: dict[str, Any] = {
+        "op": label,
+        "dtype": dtype,
+        "size": size,
+        "bytes": ops.payload_bytes(size, dtype),
+    }
+    if op == "frame":
+        height, width = ops.frame_shape(size)
+        fields |= {"resolution": ops.resolution_of(size), "width": width, "height": height}
+    return fields
 
-    def __init__(self, op: Op, size: int, seed: int) -> None:
-        self.op = op
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """The values as unsigned integers of their own width: compared exactly and
+    NaN-safe, cheaper than a float comparison with equal_nan."""
+    return values.view(np.dtype(f"u{values.dtype.itemsize}"))
+
+
+class Workload:
+    """The input of one label at one size, shared by every strategy of a size group."""
+
+    def __init__(self, label: str, size: int, seed: int) -> None:
+        self.label = label
+        self.op, self.dtype = ops.parse_label(label)
         self.size = size
-        self.payload_bytes = ops.payload_bytes(size)
-        self.source = ops.make_input(op, size, seed)
+        self.identity = identity(label, size)
+        self.payload_bytes: int = self.identity["bytes"]
+        self.factor = ops.scale_factor(self.dtype)
+        self.source = ops.make_input(self.op, size, seed, self.dtype)
         # What the input must still hold after a read-only call.
         self.pristine = self.source.copy()
 
@@ -133,7 +163,7 @@ class BoundWorkload:
         if workload.in_place:
             return (self.strategy.prepare(workload.source.copy()),)
         if workload.op == "scale":
-            return (self._placed, ops.SCALE_FACTOR)
+            return (self._placed, workload.factor)
         return (self._placed,)
 
     def check(self) -> int:
@@ -150,13 +180,10 @@ class BoundWorkload:
         else:
             self.workload.expected.check(got)
         placed = self._placed
-        # Compared as bits: exact, NaN-safe and cheaper than a float comparison with equal_nan.
-        if placed is not None and not np.array_equal(
-            placed.view(np.uint64), pristine.view(np.uint64)
-        ):
+        if placed is not None and not np.array_equal(_bits(placed), _bits(pristine)):
             placed[...] = pristine  # the next strategy gets the right input
             self.workload.source[...] = pristine
-            raise WrongAnswerError(f"{self.workload.op} modified its input array")
+            raise WrongAnswerError(f"{self.workload.label} modified its input array")
         return call_ns
 
     def sample_ns(self, calls: int) -> int:
@@ -167,13 +194,14 @@ class BoundWorkload:
         """`calls` calls with nothing left to do but make them (square's fresh copies
         already written): run it for their nanoseconds. The instruction counter
         (runner/instructions.py) counts exactly what it runs."""
-        fn = self.fn
-        if self.workload.op == "scale":
-            return functools.partial(_loop_same_factor, fn, self._placed, ops.SCALE_FACTOR, calls)
+        fn, workload = self.fn, self.workload
+        if workload.op == "scale":
+            return functools.partial(_loop_same_factor, fn, self._placed, workload.factor, calls)
         if self._placed is not None:
             return functools.partial(_loop_same, fn, self._placed, calls)
         if self._pool is None or self._pool.shape[0] != calls:
-            self._pool = self.strategy.prepare(np.empty((calls, self.workload.size)))
+            pool = np.empty((calls, workload.size), workload.source.dtype)
+            self._pool = self.strategy.prepare(pool)
             self._pool_rows = list(self._pool)
         self._pool[...] = self.workload.source  # fresh values, written just now: cache-hot
         return functools.partial(_loop_each, fn, self._pool_rows)
