@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from collections.abc import Iterable
 from time import perf_counter_ns
 from types import ModuleType
 from typing import ClassVar, NamedTuple
@@ -68,7 +67,7 @@ class Message(NamedTuple):
         return self.shape if self.op == "frame" else self.data.shape
 
 
-def message(op: str, args: tuple[object, ...], dtypes: Iterable[str] = ops.DTYPES) -> Message:
+def message(op: str, args: tuple[object, ...], dtypes: tuple[str, ...] = ops.DTYPES) -> Message:
     """Validate `op`'s arguments (strategies/validation.py; arrays of `dtypes`) into a Message."""
     if op == "matrix_sum":
         # Serialization copies anyway: the row-major view (in place for
