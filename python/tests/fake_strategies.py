@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from interop_bench.strategies.base import Strategy
 from interop_bench.strategies.numpy import NumpyStrategy
 
 
@@ -47,3 +48,13 @@ class DiesInPass1(NumpyStrategy):
         if self.pass_index == 1:
             os._exit(9)
         return float(a.sum())
+
+
+class Float64Only(NumpyStrategy):
+    """A strategy that carries float64 and no frames, as one added from outside
+    the package may: its other cells must be recorded as errors, the run going on."""
+
+    name = "float64-only"
+    dtypes = ("float64",)
+    carries_frames = False
+    frame = Strategy.frame  # the interface's refusal

@@ -302,7 +302,7 @@ def _frames() -> dict[str, np.ndarray]:
 
 def _carries_frames(strategy: Strategy) -> None:
     if not strategy.carries_frames:
-        pytest.skip(f"{strategy.name} does not carry frames (test_frame_refused_when_not_carried)")
+        pytest.skip(f"{strategy.name} does not carry frames")
 
 
 @pytest.mark.parametrize("layout", list(_frames()))
@@ -349,10 +349,3 @@ def test_bad_frames_are_refused(strategy: Strategy, kind: str) -> None:
     message = str(refused.value).lower()
     assert any(w in message for w in words), f"{kind}: {refused.value!r} names none of {words}"
     ops.check_sum(strategy.sum(ops.make_vector(10)), ops.make_vector(10))  # still usable
-
-
-def test_frame_refused_when_not_carried(strategy: Strategy) -> None:
-    if strategy.carries_frames:
-        pytest.skip(f"{strategy.name} carries frames")
-    with pytest.raises(TypeError, match="frames"):
-        strategy.frame(ops.make_frame(4, 4))

@@ -198,10 +198,11 @@ def test_choosing_a_size_ranks_as_the_data_says(page: Any, real_report_file: Pat
 
 def test_a_dtypes_label_is_ranked_on_its_own_bytes(page: Any, real_report_file: Path) -> None:
     """sum:uint8 is its own choice of op: ranked by its cells only, whose 1,000
-    elements are 1 KB (numpy's, the only strategy here that carries uint8)."""
+    elements are 1 KB (float64's 1,000 are 8 KB)."""
     names, hows = ranking_at(page, "1 KB", "sum:uint8")
-    assert names == expected_order(results_of(real_report_file), "sum:uint8", 1000) == ["numpy"]
-    assert hows == ["measured"]
+    assert names == expected_order(results_of(real_report_file), "sum:uint8", 1000)
+    assert len(names) > 1
+    assert hows == ["measured"] * len(names)
 
 
 def test_the_frames_table_is_rendered(page: Any) -> None:
@@ -213,7 +214,10 @@ def test_the_frames_table_is_rendered(page: Any) -> None:
     assert set(by_strategy) == {"numpy", "capi", "json", "shm", "kernel"}  # kernel: the floor
     ms, fps, at_30, at_60 = by_strategy["numpy"]
     assert float(ms) > 0 and float(fps) > 0 and {at_30, at_60} <= {"pass", "fail", "borderline"}
-    assert by_strategy["capi"][0] == "error"  # capi carries no frames on this branch
+    for name in ("capi", "shm"):  # every strategy carries frames
+        assert float(by_strategy[name][0]) > 0 and float(by_strategy[name][1]) > 0, name
+    # json's frame is checked but may be past the quick profile's cell budget.
+    assert by_strategy["json"][0] == "skipped" or float(by_strategy["json"][0]) > 0
     assert float(by_strategy["kernel"][0]) < float(ms)  # the core alone beats numpy's gray
     assert "carried by" in page.inner_text("#frames .frame-headline")
 

@@ -21,13 +21,16 @@ OPS = "sum,scale"
 CELLS = 3 * 2 * 3 + 2 * 3
 
 
-def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "interop_bench", "run", *args],
         capture_output=True,
         text=True,
         check=False,
         timeout=timeout,
+        env=env,
     )
 
 
@@ -122,14 +125,17 @@ def test_a_run_of_dtypes_and_frames_records_labels_and_goes_on_past_refusals(
     tmp_path: Path,
 ) -> None:
     """numpy carries every dtype and frames; a strategy that carries float64 only
-    records its other cells as errors naming the refusal, and the run completes."""
+    (fake_strategies.Float64Only) records its other cells as errors naming the
+    refusal, and the run completes."""
     out = tmp_path / "dtypes.json"
-    selection = ["--strategies", "numpy,capi", "--ops", "sum,frame", "--dtypes", "float64,uint8"]
+    only = "float64-only"
+    selection = ["--strategies", f"numpy,{only}", "--ops", "sum,frame"]
     done = run_cli(
         *selection,
-        *("--sizes", "1,1000,vga", "--profile", "quick", "--processes", "2"),
-        *("--no-instructions", "--quiet", "--out", str(out)),
+        *("--dtypes", "float64,uint8", "--sizes", "1,1000,vga", "--profile", "quick"),
+        *("--processes", "2", "--no-instructions", "--quiet", "--out", str(out)),
         timeout=300,
+        env=double_environment(tmp_path, (only, "Float64Only")),
     )
     assert done.returncode == 0, done.stderr
     document = results.load(out, validate=True)
@@ -138,20 +144,20 @@ def test_a_run_of_dtypes_and_frames_records_labels_and_goes_on_past_refusals(
     cells = {(c["strategy"], c["op"], c["size"]): c for c in document["cells"]}
     assert set(cells) >= {
         (name, label, size)
-        for name in ("numpy", "capi", "kernel")
+        for name in ("numpy", only, "kernel")
         for label in ("sum", "sum:uint8")
         for size in (1, 1000)
-    } | {("numpy", "frame", 921_600), ("capi", "frame", 921_600), ("kernel", "frame", 921_600)}
+    } | {("numpy", "frame", 921_600), (only, "frame", 921_600), ("kernel", "frame", 921_600)}
     uint8 = cells[("numpy", "sum:uint8", 1000)]
     assert (uint8["status"], uint8["dtype"], uint8["bytes"]) == ("ok", "uint8", 1000)
     assert uint8["stats"]["kernel_ratio"] is not None  # the uint8 kernel was a turn too
     frame = cells[("numpy", "frame", 921_600)]
     assert frame["status"] == "ok" and frame["stats"]["kernel_ratio"] is not None
     assert (frame["resolution"], frame["width"], frame["height"]) == ("vga", 640, 480)
-    refused = cells[("capi", "sum:uint8", 1000)]
+    refused = cells[(only, "sum:uint8", 1000)]
     assert refused["status"] == "error" and "TypeError" in refused["reason"]
-    assert cells[("capi", "frame", 921_600)]["status"] == "error"
-    assert cells[("capi", "sum", 1000)]["status"] == "ok"
+    assert cells[(only, "frame", 921_600)]["status"] == "error"
+    assert cells[(only, "sum", 1000)]["status"] == "ok"
 
 
 def test_an_existing_out_file_is_not_overwritten(
