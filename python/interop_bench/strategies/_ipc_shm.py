@@ -171,7 +171,7 @@ class ShmStrategyBase(Strategy):
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         a = validation.vector(a, dtypes=self.dtypes)
-        factor = validation.factor(k, a.dtype.name)
+        factor = validation.factor(k, a.dtype)
         count, code = a.shape[0], dtype_code(a)
         place = self._place_input(a)
         if self.zero_copy:

@@ -86,7 +86,7 @@ def message(op: str, args: tuple[object, ...], dtypes: tuple[str, ...] = ops.DTY
         raise ValueError(f"unknown op {op!r}")
     vector = validation.vector(args[0], writable=op == "square", dtypes=dtypes)
     dtype = DTYPE_NAMES[vector.dtype]
-    k = validation.factor(args[1], dtype) if op == "scale" else None
+    k = validation.factor(args[1], vector.dtype) if op == "scale" else None
     return Message(op, vector, (vector.size,), dtype, k)
 
 

@@ -233,7 +233,7 @@ class ArrowFlightStrategy(Strategy):
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         a = validation.vector(a, dtypes=self.dtypes)
-        factor = validation.factor(k, a.dtype.name)
+        factor = validation.factor(k, a.dtype)
         request = command("scale", _COLUMNS[a.dtype].factor.pack(factor))
         return self._column(self._exchange(request, a), a.shape[0], a.dtype)
 

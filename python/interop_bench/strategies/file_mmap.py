@@ -141,7 +141,7 @@ class FileMmapStrategy(PipeStrategy):
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         a = validation.vector(a, dtypes=self.dtypes)
-        factor = validation.factor(k, a.dtype.name)
+        factor = validation.factor(k, a.dtype)
         with self._files() as (source, target):
             save_npy(source, a)
             self.run_files(Op.SCALE, INPUT_NAME, OUTPUT_NAME, factor=factor, dtype=dtype_code(a))

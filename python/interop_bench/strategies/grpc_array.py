@@ -127,7 +127,7 @@ class GrpcStrategy(PipeStrategy):
     # -- the operation whose result is the answer itself -------------------
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         a = validation.vector(a, dtypes=self.dtypes)
-        factor = validation.factor(k, a.dtype.name)
+        factor = validation.factor(k, a.dtype)
         self._call(
             proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a),
             dtype=proto.dtype_code(a),

@@ -153,7 +153,7 @@ class Pickle5Strategy(Strategy):
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         a = validation.vector(a, dtypes=self.dtypes)
-        result = self._call("scale", a, validation.factor(k, a.dtype.name))
+        result = self._call("scale", a, validation.factor(k, a.dtype))
         return self._array(result, "scale", a.dtype, a.shape)
 
     def frame(self, image: np.ndarray) -> np.ndarray:

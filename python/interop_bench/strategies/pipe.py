@@ -170,7 +170,7 @@ class PipeStrategy(Strategy):
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         a = validation.vector(a, dtypes=self.dtypes)
-        factor = validation.factor(k, a.dtype.name)
+        factor = validation.factor(k, a.dtype)
         result = np.empty_like(a)
         self._call(
             proto.Op.SCALE,

@@ -25,7 +25,10 @@ import numpy as np
 from interop_bench import native, ops
 from interop_bench.strategies import validation
 from interop_bench.strategies._native_module import NotOpen
-from interop_bench.strategies.base import Strategy
+from interop_bench.strategies.base import Strategy, not_open_error
+
+# The module's functions that exist once per dtype (`sum_int16`...).
+_TYPED_OPS = ("sum", "square", "matrix_sum", "scale", "data_address")
 
 
 class Pybind11StlStrategy(Strategy):
@@ -48,16 +51,27 @@ class Pybind11StlStrategy(Strategy):
     def __init__(self) -> None:
         super().__init__()
         self._module: ModuleType | Any = NotOpen(self.name)
+        self._functions: dict[np.dtype, dict[str, Any]] = {}
 
     def _open(self) -> None:
         self._module = native.extension("ib_pybind11_stl")
+        # By NumPy dtype object: a dict lookup, where formatting the name from
+        # a.dtype.name would cost microseconds of NumPy's Python code per call.
+        self._functions = {
+            np.dtype(dtype): {op: getattr(self._module, f"{op}_{dtype}") for op in _TYPED_OPS}
+            for dtype in self.dtypes
+        }
 
     def _close(self) -> None:
         self._module = NotOpen(self.name)
+        self._functions = {}
 
     def _function(self, op: str, a: np.ndarray) -> Any:
         """The module's `op` for a's dtype (validated)."""
-        return getattr(self._module, f"{op}_{a.dtype.name}")
+        functions = self._functions.get(a.dtype)
+        if functions is None:  # every validated dtype is there while open
+            raise not_open_error(self.name)
+        return functions[op]
 
     def sum(self, a: np.ndarray) -> float | int:
         a = validation.vector(a, dtypes=self.dtypes)
@@ -75,7 +89,7 @@ class Pybind11StlStrategy(Strategy):
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         a = validation.vector(a, dtypes=self.dtypes)
-        result = self._function("scale", a)(a, validation.factor(k, a.dtype.name))
+        result = self._function("scale", a)(a, validation.factor(k, a.dtype))
         return np.asarray(result, dtype=a.dtype)
 
     def frame(self, image: np.ndarray) -> np.ndarray:
