@@ -22,6 +22,7 @@ import pyarrow as pa
 import pytest
 from peer_secret import SECRET
 from pyarrow import flight
+from runner_helpers import cell, run_in_process
 from worker_faults import wait_gone
 
 from interop_bench import cli, native, ops, results_file
@@ -33,6 +34,7 @@ from interop_bench.strategies.arrow_flight import (
     SecretHandshake,
     command,
 )
+from interop_bench.strategies.numpy import NumpyStrategy
 
 _SCHEMA = pa.schema([pa.field("values", pa.float64())])
 
@@ -335,3 +337,24 @@ def test_close_stops_the_peer() -> None:
         ops.check_sum(strategy.sum(a), a)
         (peer,) = strategy.worker_pids()
     assert wait_gone(peer)
+
+
+class DyingFlight(ArrowFlightStrategy):
+    """A peer that exits in the middle of its first exchange, in every pass."""
+
+    name = "dying-arrow-flight"
+
+    def __init__(self) -> None:
+        super().__init__(worker_flags=("--fault=die-mid-call",))
+
+
+def test_a_run_records_the_cell_whose_peer_died_as_an_error_and_goes_on(tmp_path: Path) -> None:
+    factories = {"dying-arrow-flight": DyingFlight, "numpy": NumpyStrategy}
+    document = run_in_process(
+        tmp_path / "dying.json", tuple(factories), ("scale",), (100_000,), factories=factories
+    )
+    died = cell(document, "dying-arrow-flight", "scale", 100_000)
+    assert died["status"] == "error"
+    assert "peer" in str(died["reason"]).lower()
+    assert cell(document, "numpy", "scale", 100_000)["status"] == "ok"
+    assert document["complete"] is True

@@ -18,6 +18,7 @@ import grpc
 import numpy as np
 import pytest
 from peer_secret import SECRET
+from runner_helpers import cell, run_in_process
 from worker_faults import stall_fifo, wait_gone, when_stalled
 
 from interop_bench import native, ops
@@ -27,6 +28,7 @@ from interop_bench.strategies import _net_peer
 from interop_bench.strategies._grpc_channel import PROGRAM, SERVICE, GrpcChannel
 from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess, WorkerRefusedError
 from interop_bench.strategies.grpc_array import GrpcStrategy, GrpcStreamStrategy
+from interop_bench.strategies.numpy import NumpyStrategy
 
 BOTH = [GrpcStrategy, GrpcStreamStrategy]
 TIMEOUT_S = 30.0
@@ -318,3 +320,28 @@ def test_the_strategy_uses_the_server_it_is_given(
                 strategy.square(squared)
                 ops.check_array(squared, np.square(a), "square")
         assert worker.alive()
+
+
+class KilledGrpc(GrpcStrategy):
+    """Its local peer is killed by SIGKILL just before each scale call: the call
+    meets a peer that is gone, in every pass."""
+
+    name = "killed-grpc"
+
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
+        for pid in self.worker_pids():
+            os.kill(pid, signal.SIGKILL)
+            wait_gone(pid)
+        return super().scale(a, k)
+
+
+def test_a_run_records_the_cell_whose_peer_died_as_an_error_and_goes_on(tmp_path: Path) -> None:
+    factories = {"killed-grpc": KilledGrpc, "numpy": NumpyStrategy}
+    document = run_in_process(
+        tmp_path / "killed.json", tuple(factories), ("scale",), (100_000,), factories=factories
+    )
+    died = cell(document, "killed-grpc", "scale", 100_000)
+    assert died["status"] == "error"
+    assert "peer" in str(died["reason"]).lower()
+    assert cell(document, "numpy", "scale", 100_000)["status"] == "ok"
+    assert document["complete"] is True
