@@ -289,6 +289,7 @@ PHASE_REPEATS = 41
 # process's cache traffic) only ever adds time, so the fastest of each kind is
 # compared: medians of 41 still moved by over 10% under other tests' load.
 PHASE_TOLERANCE = 0.10
+PHASE_ROUNDS = 3
 
 
 @pytest.mark.parametrize("op", ["sum", "square", "matrix_sum", "scale", "frame"])
@@ -301,37 +302,49 @@ def test_phases_add_up_to_the_end_to_end_time(opened: Strategy, op: str) -> None
     a = ops.make_input(op, size, seed=2)  # type: ignore[arg-type]
     args: tuple[object, ...] = (a, ops.SCALE_FACTOR) if op == "scale" else (a,)
     call = getattr(opened, op)
-    phase_totals: list[int] = []
-    plain: list[int] = []
 
     def fresh() -> tuple[object, ...]:
         # square works in place: every call gets the same values, copied outside
         # the timing, or the text of later calls would differ (values squared to 0).
         return (a.copy(),) if op == "square" else args
 
-    def timed() -> dict[str, int]:
-        _, phases = opened.call_with_phases(op, *fresh())
-        phase_totals.append(sum(phases.values()))
-        return phases
+    def ratio_of_one_round() -> float:
+        phase_totals: list[int] = []
+        plain: list[int] = []
 
-    def untimed() -> None:
-        call_args = fresh()
-        start = perf_counter_ns()
-        call(*call_args)
-        plain.append(perf_counter_ns() - start)
+        def timed() -> dict[str, int]:
+            _, phases = opened.call_with_phases(op, *fresh())
+            phase_totals.append(sum(phases.values()))
+            return phases
 
-    for repeat in range(PHASE_REPEATS):
-        if repeat % 2:
-            untimed()
-            phases = timed()
-        else:
-            phases = timed()
-            untimed()
-    assert tuple(phases) == opened.phase_names
-    assert all(ns >= 0 for ns in phases.values()), phases
-    assert phases["kernel"] > 0
-    ratio = min(phase_totals) / min(plain)
-    assert abs(ratio - 1.0) < PHASE_TOLERANCE, f"phases sum to {ratio:.3f} x the end-to-end time"
+        def untimed() -> None:
+            call_args = fresh()
+            start = perf_counter_ns()
+            call(*call_args)
+            plain.append(perf_counter_ns() - start)
+
+        for repeat in range(PHASE_REPEATS):
+            if repeat % 2:
+                untimed()
+                phases = timed()
+            else:
+                phases = timed()
+                untimed()
+        assert tuple(phases) == opened.phase_names
+        assert all(ns >= 0 for ns in phases.values()), phases
+        assert phases["kernel"] > 0
+        return min(phase_totals) / min(plain)
+
+    # A phase left out or counted twice moves every round; the full suite's
+    # neighbours (allocator state, another test's pages) move one now and then:
+    # up to PHASE_ROUNDS independent rounds, one within the tolerance suffices.
+    ratios: list[float] = []
+    for _ in range(PHASE_ROUNDS):
+        ratios.append(ratio_of_one_round())
+        if abs(ratios[-1] - 1.0) < PHASE_TOLERANCE:
+            return
+    shown = ", ".join(f"{r:.3f}" for r in ratios)
+    raise AssertionError(f"phases sum to {shown} x the end-to-end time in {PHASE_ROUNDS} rounds")
 
 
 def test_call_with_phases_returns_the_answer(opened: Strategy) -> None:
