@@ -34,7 +34,7 @@ from interop_bench.strategies.shm_futex import ShmFutexStrategy
 from interop_bench.strategies.tcp import TcpStrategy
 from interop_bench.strategies.uds import UdsStrategy
 from interop_bench.strategies.zmq import ZmqCopyStrategy, ZmqStrategy
-from interop_bench.strategies.zmq_tcp import ZmqTcpStrategy
+from interop_bench.strategies.zmq_tcp import ZmqTcpPlainStrategy, ZmqTcpStrategy
 
 IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "shm": ShmStrategy,
@@ -48,6 +48,7 @@ IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
     "zmq": ZmqStrategy,
     "zmq-copy": ZmqCopyStrategy,
     "zmq-tcp": ZmqTcpStrategy,
+    "zmq-tcp-plain": ZmqTcpPlainStrategy,
 }
 
 

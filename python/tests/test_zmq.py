@@ -31,7 +31,7 @@ from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
 from interop_bench.strategies._net_peer import Address
 from interop_bench.strategies._zmq_tcp_channel import ZmqTcpChannel
 from interop_bench.strategies.zmq import ZmqCopyStrategy, ZmqStrategy
-from interop_bench.strategies.zmq_tcp import ZmqTcpStrategy
+from interop_bench.strategies.zmq_tcp import ZmqTcpPlainStrategy, ZmqTcpStrategy
 
 VARIANTS = {"zmq": ZmqStrategy, "zmq-copy": ZmqCopyStrategy}
 
@@ -245,9 +245,9 @@ def use_peer(secret_file: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Ad
     return use
 
 
-@pytest.mark.parametrize("curve", [True, False])
-def test_zmq_tcp_answers_every_op_and_its_own_peer_goes_with_it(curve: bool) -> None:
-    strategy = ZmqTcpStrategy(curve=curve)
+@pytest.mark.parametrize("kind", [ZmqTcpStrategy, ZmqTcpPlainStrategy])
+def test_zmq_tcp_answers_every_op_and_its_own_peer_goes_with_it(kind: type[ZmqTcpStrategy]) -> None:
+    strategy, curve = kind(), kind is ZmqTcpStrategy
     with strategy:
         assert strategy.address is not None and strategy.address.host == "127.0.0.1"
         channel = strategy._channel
@@ -365,7 +365,7 @@ def test_the_zmq_tcp_peer_refuses_to_serve_the_network_unless_told_and_secured(
     assert done.returncode in (4, 64) and message in done.stderr
 
 
-def test_run_peer_measures_zmq_tcp_against_a_running_peer(
+def test_run_peer_measures_zmq_tcp_against_a_running_peer_and_refuses_the_plain_variant(
     tmp_path: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(_net_peer.PEERS_VARIABLE, "")  # run --peer sets them: undone after
@@ -373,7 +373,8 @@ def test_run_peer_measures_zmq_tcp_against_a_running_peer(
     with zmq_peer(secret_file) as (_, address):
         out = tmp_path / "zmq-tcp.json"
         status = cli.main([
-            "run", "--strategies", "zmq-tcp", "--ops", "sum", "--sizes", "1,1000", "--profile",
+            "run", "--strategies", "zmq-tcp,zmq-tcp-plain", "--ops", "sum", "--sizes", "1,1000",
+            "--profile",
             "quick", "--processes", "1", "--no-instructions", "--quiet", "--out", str(out),
             "--peer", f"zmq-tcp={address}", "--peer-secret-file", str(secret_file),
         ])  # fmt: skip
@@ -381,6 +382,9 @@ def test_run_peer_measures_zmq_tcp_against_a_running_peer(
     document = results_file.load(out)
     assert document["environment"]["link"]["peers"] == {"zmq-tcp": str(address)}
     assert {c["status"] for c in document["cells"] if c["strategy"] == "zmq-tcp"} == {"ok"}
+    # NULL security authenticates nobody: the plain variant is not measured against peers.
+    plain = [c for c in document["cells"] if c["strategy"] == "zmq-tcp-plain"]
+    assert plain and all(c["status"] == "error" and "loopback only" in c["reason"] for c in plain)
 
 
 def test_interop_bench_peer_runs_the_zmq_tcp_peer(

@@ -29,6 +29,7 @@ STRATEGIES: dict[str, str] = {
     "zmq": "zmq:ZmqStrategy",
     "zmq-copy": "zmq:ZmqCopyStrategy",
     "zmq-tcp": "zmq_tcp:ZmqTcpStrategy",
+    "zmq-tcp-plain": "zmq_tcp:ZmqTcpPlainStrategy",
     "json": "json:JsonStrategy",
     "json-fast": "json_fast:JsonFastStrategy",
     "flatbuffers": "flatbuffers:FlatBuffersStrategy",

@@ -14,19 +14,20 @@ the network. CURVE also encrypts every frame, on loopback too: the strategy
 measures it by default because ZeroMQ has no mechanism that authenticates
 without encrypting (PLAIN sends the password in clear), a peer reachable from
 the network must authenticate, and one protocol on every link keeps loopback
-and emulated-link files comparable. `ZmqTcpStrategy(curve=False)` (the peer's
---no-curve, refused with --allow-remote) measures what the encryption costs.
+and emulated-link files comparable. `zmq-tcp-plain` (ZmqTcpPlainStrategy: NULL
+security, the peer's --no-curve, which it refuses with --allow-remote) measures
+what the encryption costs, on loopback only.
 
 Phases as zmq's: send, round_trip, receive.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
 from typing import ClassVar
 
 from interop_bench.strategies import _net_peer, _zmq_channel
-from interop_bench.strategies._ipc_worker import WorkerProcess
+from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
 from interop_bench.strategies._zmq_tcp_channel import ZmqTcpChannel
 from interop_bench.strategies.base import Family
 from interop_bench.strategies.zmq import ZmqStrategy
@@ -59,17 +60,14 @@ class ZmqTcpStrategy(ZmqStrategy):
         "back from the worker's output buffer (square: the request's message squared in "
         "place), recv(copy=False) keeps the decrypted message as a Frame that NumPy wraps as "
         "scale's and frame's result and square copies into the caller's array; without CURVE "
-        "(curve=False) only the kernel's copies remain; a strided matrix is packed first; a "
+        "(zmq-tcp-plain) only the kernel's copies remain; a strided matrix is packed first; a "
         "padded or cropped frame goes out with its padding while that is no larger than its "
         "pixels, else packed first"
     )
 
-    def __init__(self, worker_flags: Sequence[str] = (), *, curve: bool = True) -> None:
-        """`worker_flags` (tests): flags of the local peer; `curve`: False measures
-        NULL security (loopback only) to show what CURVE costs."""
-        super().__init__(worker_flags)
-        self._curve = curve
-        self.address: _net_peer.Address | None = None  # the peer's, while open
+    # CURVE on every frame; False (zmq-tcp-plain): NULL security, loopback only.
+    curve: ClassVar[bool] = True
+    address: _net_peer.Address | None = None  # the peer's, while open
 
     def _open(self) -> None:
         address = _net_peer.configured(self.name)
@@ -77,13 +75,13 @@ class ZmqTcpStrategy(ZmqStrategy):
         if address is None:
             flags = ["--once", f"--max-message-bytes={_zmq_channel.MAX_MESSAGE_BYTES}"]
             flags += self._worker_flags
-            flags += [] if self._curve else ["--no-curve"]
+            flags += [] if self.curve else ["--no-curve"]
             local, address, secret = _net_peer.start_local(flags, program=_zmq_channel.WORKER)
         else:
             secret = _net_peer.configured_secret()
         try:
             channel = ZmqTcpChannel(
-                address, secret, worker=local, curve=self._curve, copy_threshold=0
+                address, secret, worker=local, curve=self.curve, copy_threshold=0
             )
         except BaseException:
             if local is not None:
@@ -92,3 +90,37 @@ class ZmqTcpStrategy(ZmqStrategy):
             raise
         self._channel, self.address = channel, address
         self._worker = local if local is not None else _net_peer.RemotePeer(address)
+
+
+class ZmqTcpPlainStrategy(ZmqTcpStrategy):
+    """zmq-tcp without CURVE, next to it in one run: what the encryption costs.
+    ZeroMQ's NULL security lets in any client, so this variant only ever talks
+    to a peer of its own on loopback, and refuses a run against peers elsewhere
+    (whose files are labelled with their link) rather than measure loopback there."""
+
+    name = "zmq-tcp-plain"
+    curve: ClassVar[bool] = False
+    description = (
+        "zmq-tcp without CURVE (ZeroMQ's NULL security, loopback only): the C++ peer (cppzmq) "
+        "over a REQ/REP pair on tcp://127.0.0.1, pyzmq send(copy=False), recv(copy=False) "
+        "wrapped by NumPy"
+    )
+    copies_note = (
+        "in: pyzmq hands libzmq the array's own memory (no copy, copy_threshold 0), the kernel "
+        "copies it into the TCP socket and out of it on the peer's side, into a message of "
+        "libzmq's, which the worker's kernel reads (or an aligned copy of it); out: the same "
+        "way back from the worker's output buffer (square: the request's message squared in "
+        "place), recv(copy=False) keeps the message as a Frame that NumPy wraps as scale's and "
+        "frame's result and square copies into the caller's array; a strided matrix is packed "
+        "first; a padded or cropped frame goes out with its padding while that is no larger "
+        "than its pixels, else packed first"
+    )
+
+    def _open(self) -> None:
+        if os.environ.get(_net_peer.PEERS_VARIABLE):
+            raise WorkerError(
+                f"{self.name} runs on loopback only (ZeroMQ's NULL security lets in anyone), "
+                f"and this run measures peers elsewhere ({_net_peer.PEERS_VARIABLE}); "
+                "zmq-tcp is its authenticated, encrypted counterpart"
+            )
+        super()._open()
