@@ -11,59 +11,41 @@
 // default would refuse the arrays of 1e6 elements and up. Started with
 // --parent, it never outlives its parent (PR_SET_PDEATHSIG, and the check of
 // getppid() against --parent for a parent that died before prctl ran).
-#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
-#include <netdb.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <climits>
+#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "grpc_auth.hpp"
 #include "grpc_service.hpp"
+#include "net_listen.hpp"
 #include "options.hpp"
 #include "peer_args.hpp"
 #include "peer_auth.hpp"
-#include "tcp_peer.hpp"
 
 namespace ipc = interop_bench::ipc;
 namespace gp = interop_bench::grpc_peer;
 
 namespace {
 
-struct Arguments {
-  std::string listen;
-  std::string secret_file;
-  long parent_pid = 0;
-  ipc::PeerOptions peer;
-  ipc::WorkerOptions options;
-};
-
-bool parse(int argc, char** argv, Arguments& args) {
+bool parse(int argc, char** argv, ipc::PeerArguments& args) {
   for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto value = [&](std::string_view flag) { return std::string(arg.substr(flag.size())); };
-    if (ipc::flag_value("--listen", argc, argv, i, args.listen)) {
-      if (!ipc::split_address(args.listen, args.peer)) return false;
-    } else if (ipc::flag_value("--secret-file", argc, argv, i, args.secret_file)) {
-    } else if (arg == "--allow-remote") {
-      args.peer.allow_remote = true;
-    } else if (arg.starts_with("--parent=")) {
-      args.parent_pid = std::strtol(value("--parent=").c_str(), nullptr, 10);
-    } else if (arg.starts_with("--max-bytes=")) {
-      args.options.max_payload_bytes = std::strtoull(value("--max-bytes=").c_str(), nullptr, 10);
-    } else if (arg.starts_with("--stall-fifo=")) {
-      args.options.stall_fifo = value("--stall-fifo=");
-    } else if (arg == "--fault=slow") {
-      args.options.fault = ipc::Fault::kSlow;
-    } else {
-      return false;
+    switch (ipc::take_peer_flag(argc, argv, i, args)) {
+      case ipc::PeerFlag::kTaken:
+        break;
+      case ipc::PeerFlag::kMalformed:
+        return false;
+      case ipc::PeerFlag::kOther:
+        if (std::string_view(argv[i]) != "--fault=slow") return false;
+        args.options.fault = ipc::Fault::kSlow;
+        break;
     }
   }
   // gRPC's message sizes are ints.
@@ -72,33 +54,11 @@ bool parse(int argc, char** argv, Arguments& args) {
          args.options.max_payload_bytes <= largest;
 }
 
-// Whether every address HOST names may be bound: all loopback, or --allow-remote.
-bool may_bind(const ipc::PeerOptions& peer, std::string& error) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const int status = getaddrinfo(peer.host.c_str(), peer.port.c_str(), &hints, &found);
-  if (status != 0) {
-    error = "cannot resolve " + peer.host + ":" + peer.port + ": " + gai_strerror(status);
-    return false;
-  }
-  bool loopback = true;
-  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    loopback = loopback && ipc::is_loopback(a->ai_addr);
-  }
-  freeaddrinfo(found);
-  if (!loopback && !peer.allow_remote) {
-    error = peer.host + " is not a loopback address: binding it needs --allow-remote";
-    return false;
-  }
-  return true;
-}
-
-int serve(const Arguments& args) {
-  std::string error;
-  if (!may_bind(args.peer, error)) {
-    std::fprintf(stderr, "ib_grpc_peer: %s\n", error.c_str());
+int serve(const ipc::PeerArguments& args) {
+  // gRPC binds every address HOST names: each must be loopback, or --allow-remote.
+  const ipc::BindableAddresses bindable = ipc::bindable_addresses(args.peer);
+  if (!bindable.all_bindable) {
+    std::fprintf(stderr, "ib_grpc_peer: %s\n", bindable.refusal.c_str());
     return 4;
   }
   gp::Sessions sessions(args.peer.secret);
@@ -118,14 +78,7 @@ int serve(const Arguments& args) {
     std::fprintf(stderr, "ib_grpc_peer: cannot listen on %s\n", address.c_str());
     return 4;
   }
-  std::printf("listening %s %d\n", args.peer.host.c_str(), port);
-  std::fflush(stdout);
-  // Let go of standard output: the parent reads one line and closes its end.
-  const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  if (null >= 0) {
-    dup2(null, STDOUT_FILENO);
-    ::close(null);
-  }
+  ipc::report_listening(args.peer.host, std::to_string(port));
   server->Wait();  // until killed
   return 0;
 }
@@ -133,7 +86,7 @@ int serve(const Arguments& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Arguments args;
+  ipc::PeerArguments args;
   if (!parse(argc, argv, args)) {
     std::fprintf(stderr,
                  "usage: ib_grpc_peer --listen HOST:PORT --secret-file FILE|- [--allow-remote]\n"

@@ -1,40 +1,40 @@
-// The network peers' command-line arguments (ib_worker --listen, ib_grpc_peer).
+// The network peers' command-line arguments (ib_worker --listen, ib_grpc_peer;
+// ib_zmq_worker splits its --listen= address here too).
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "net_listen.hpp"
+#include "options.hpp"
 #include "tcp_peer.hpp"
 
 namespace interop_bench::ipc {
 
-// "HOST:PORT" or "[V6HOST]:PORT" into the peer's host and port.
-inline bool split_address(std::string_view address, PeerOptions& peer) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string_view::npos || colon + 1 == address.size()) {
-    return false;
-  }
-  std::string_view host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  peer.host = host;
-  peer.port = address.substr(colon + 1);
-  return !peer.host.empty() && peer.port.find_first_not_of("0123456789") == std::string::npos;
-}
+// "HOST:PORT" or "[V6HOST]:PORT" into the listen address's host and port.
+bool split_address(std::string_view address, ListenAddress& listen);
 
 // The value of `--flag=VALUE`, or of `--flag VALUE` (then `i` moves past it).
-inline bool flag_value(std::string_view flag, int argc, char** argv, int& i, std::string& value) {
-  const std::string_view arg = argv[i];
-  if (arg == flag && i + 1 < argc) {
-    value = argv[++i];
-    return true;
-  }
-  if (arg.size() > flag.size() && arg.starts_with(flag) && arg[flag.size()] == '=') {
-    value = arg.substr(flag.size() + 1);
-    return true;
-  }
-  return false;
-}
+bool flag_value(std::string_view flag, int argc, char** argv, int& i, std::string& value);
+
+// What ib_worker --listen and ib_grpc_peer are told alike.
+struct PeerArguments {
+  std::string listen;  // HOST:PORT
+  std::string secret_file;
+  long parent_pid = 0;
+  PeerOptions peer;
+  WorkerOptions options;
+};
+
+enum class PeerFlag {
+  kOther,      // not one of the common flags
+  kTaken,      // read into the arguments
+  kMalformed,  // one of them, but its value is not
+};
+
+// argv[i] if it is --listen HOST:PORT, --secret-file FILE (either also with
+// "="), --allow-remote, --parent=PID, --max-bytes=N or --stall-fifo=PATH;
+// `i` moves past a value given as the next argument.
+PeerFlag take_peer_flag(int argc, char** argv, int& i, PeerArguments& args);
 
 }  // namespace interop_bench::ipc

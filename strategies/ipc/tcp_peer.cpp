@@ -1,7 +1,5 @@
 #include "tcp_peer.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "net_listen.hpp"
 #include "peer_auth.hpp"
 #include "pipe_server.hpp"
 
@@ -21,11 +20,6 @@ namespace interop_bench::ipc {
 namespace {
 
 constexpr int kBacklog = 8;
-// TCP keep-alive of an idle connection: a client host that vanished is
-// noticed after about kKeepIdleS + kKeepCount * kKeepIntervalS seconds.
-constexpr int kKeepIdleS = 30;
-constexpr int kKeepIntervalS = 10;
-constexpr int kKeepCount = 3;
 // A client has this long for each step of the handshake: the peer serves one
 // client at a time, so one that connects and says nothing holds up the others
 // only this long.
@@ -54,52 +48,29 @@ void set_timeout(int fd, int option, int timeout_ms) {
 // A listening socket on the first address of host:port that may be bound;
 // -1 with `error` set when none may (or can).
 int listen_on(const PeerOptions& peer, std::string& error) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const int status = getaddrinfo(peer.host.c_str(), peer.port.c_str(), &hints, &found);
-  if (status != 0) {
-    error = "cannot resolve " + peer.host + ":" + peer.port + ": " + gai_strerror(status);
-    return -1;
-  }
-  int listener = -1;
-  error = "no address of " + peer.host;
-  for (const addrinfo* a = found; a != nullptr && listener < 0; a = a->ai_next) {
-    if (!peer.allow_remote && !is_loopback(a->ai_addr)) {
-      error = peer.host + " is not a loopback address: binding it needs --allow-remote";
-      continue;
-    }
-    const int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+  const BindableAddresses bindable = bindable_addresses(peer);
+  error = bindable.refusal;
+  for (const SocketAddress& a : bindable.addresses) {
+    const int fd = socket(a.family, a.socktype | SOCK_CLOEXEC, a.protocol);
     if (fd < 0) continue;
     set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-    if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, kBacklog) == 0) {
-      listener = fd;
-    } else {
-      error = "cannot listen on " + peer.host + ":" + peer.port + ": " + std::strerror(errno);
-      ::close(fd);
+    if (bind(fd, a.get(), a.length) == 0 && listen(fd, kBacklog) == 0) {
+      return fd;
     }
+    error = "cannot listen on " + peer.host + ":" + peer.port + ": " + std::strerror(errno);
+    ::close(fd);
   }
-  freeaddrinfo(found);
-  return listener;
+  return -1;
 }
 
-// Tell whoever started us where we listen, then let go of standard output
-// (the parent reads one line and closes its end).
+// Tell whoever started us where we listen, then let go of standard output.
 void report_address(int listener) {
   sockaddr_storage bound{};
   socklen_t length = sizeof bound;
   getsockname(listener, reinterpret_cast<sockaddr*>(&bound), &length);
   std::string port;
   const std::string host = numeric(reinterpret_cast<sockaddr*>(&bound), length, port);
-  std::printf("listening %s %s\n", host.c_str(), port.c_str());
-  std::fflush(stdout);
-  const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  if (null >= 0) {
-    dup2(null, STDOUT_FILENO);
-    ::close(null);
-  }
+  report_listening(host, port);
 }
 
 // accept(2): errors of the connection being accepted, not of the listener.
@@ -149,19 +120,6 @@ bool serve_client(int fd, const sockaddr_storage& from, socklen_t from_length,
 }
 
 }  // namespace
-
-bool is_loopback(const sockaddr* address) {
-  if (address->sa_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
-    return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-  }
-  if (address->sa_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
-    return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) != 0 ||
-           (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) != 0 && in6->sin6_addr.s6_addr[12] == 127);
-  }
-  return false;
-}
 
 int serve_tcp(const PeerOptions& peer, const WorkerOptions& options) {
   signal(SIGPIPE, SIG_IGN);  // a client that vanished is a failed write, not our death

@@ -3,18 +3,14 @@
 // connection (pipe_server.hpp).
 #pragma once
 
-#include <sys/socket.h>
-
 #include <string>
 
+#include "net_listen.hpp"
 #include "options.hpp"
 
 namespace interop_bench::ipc {
 
-struct PeerOptions {
-  std::string host;  // numeric or a name; loopback unless allow_remote
-  std::string port;  // "0": an ephemeral port, reported on standard output
-  bool allow_remote = false;
+struct PeerOptions : ListenAddress {
   bool once = false;  // exit when the first authenticated client leaves
   std::string secret;
   // Bound on each blocking transfer of a connection (a frame that stops half
@@ -22,10 +18,6 @@ struct PeerOptions {
   // client between requests is only checked by TCP keep-alive.
   int io_timeout_ms = 30000;
 };
-
-// True for an address of 127.0.0.0/8 or ::1 (or ::ffff:127.x.y.z): only these
-// may be bound without --allow-remote (zmq-tcp's and grpc's peers ask too).
-bool is_loopback(const sockaddr* address);
 
 // Listen, print "listening HOST PORT" on standard output, serve clients until
 // killed (or, with `once`, until the first authenticated one leaves). Returns

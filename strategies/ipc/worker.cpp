@@ -44,54 +44,49 @@ struct Arguments {
   bool print_layout = false;
   bool pipe = false;
   std::string shm_name;
-  std::string listen;  // HOST:PORT
-  std::string secret_file;
-  long parent_pid = 0;
-  ipc::WorkerOptions options;
-  ipc::PeerOptions peer;
+  ipc::PeerArguments common;  // --listen's, and --parent, --max-bytes, --stall-fifo
 };
+
+// A flag of the pipe or shm worker, or one only ib_worker --listen takes.
+bool parse_own_flag(std::string_view arg, Arguments& args) {
+  auto value = [&](std::string_view flag) { return arg.substr(flag.size()); };
+  ipc::WorkerOptions& options = args.common.options;
+  if (arg == "--print-layout") {
+    args.print_layout = true;
+  } else if (arg == "--pipe") {
+    args.pipe = true;
+  } else if (arg == "--once") {
+    args.common.peer.once = true;
+  } else if (arg.starts_with("--io-timeout-ms=")) {
+    args.common.peer.io_timeout_ms =
+        static_cast<int>(std::strtol(value("--io-timeout-ms=").data(), nullptr, 10));
+  } else if (arg.starts_with("--shm=")) {
+    args.shm_name = value("--shm=");
+  } else if (arg.starts_with("--spin-ns=")) {
+    options.spin_ns = std::strtoll(value("--spin-ns=").data(), nullptr, 10);
+  } else if (arg.starts_with("--fault=")) {
+    return ipc::parse_fault(value("--fault="), options.fault);
+  } else {
+    return false;
+  }
+  return true;
+}
 
 bool parse(int argc, char** argv, Arguments& args) {
   for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto value = [&](std::string_view flag) { return arg.substr(flag.size()); };
-    if (arg == "--print-layout") {
-      args.print_layout = true;
-    } else if (arg == "--pipe") {
-      args.pipe = true;
-    } else if (ipc::flag_value("--listen", argc, argv, i, args.listen)) {
-      if (!ipc::split_address(args.listen, args.peer)) return false;
-    } else if (ipc::flag_value("--secret-file", argc, argv, i, args.secret_file)) {
-    } else if (arg == "--allow-remote") {
-      args.peer.allow_remote = true;
-    } else if (arg == "--once") {
-      args.peer.once = true;
-    } else if (arg.starts_with("--max-bytes=")) {
-      args.options.max_payload_bytes = std::strtoull(value("--max-bytes=").data(), nullptr, 10);
-    } else if (arg.starts_with("--io-timeout-ms=")) {
-      args.peer.io_timeout_ms =
-          static_cast<int>(std::strtol(value("--io-timeout-ms=").data(), nullptr, 10));
-    } else if (arg.starts_with("--shm=")) {
-      args.shm_name = value("--shm=");
-    } else if (arg.starts_with("--parent=")) {
-      args.parent_pid = std::strtol(value("--parent=").data(), nullptr, 10);
-    } else if (arg.starts_with("--spin-ns=")) {
-      args.options.spin_ns = std::strtoll(value("--spin-ns=").data(), nullptr, 10);
-    } else if (arg.starts_with("--stall-fifo=")) {
-      args.options.stall_fifo = value("--stall-fifo=");
-    } else if (arg.starts_with("--fault=")) {
-      if (!ipc::parse_fault(value("--fault="), args.options.fault)) {
-        return false;
-      }
-    } else {
+    const ipc::PeerFlag common = ipc::take_peer_flag(argc, argv, i, args.common);
+    if (common == ipc::PeerFlag::kMalformed ||
+        (common == ipc::PeerFlag::kOther && !parse_own_flag(argv[i], args))) {
       return false;
     }
   }
-  const int transports = int{args.pipe} + int{!args.shm_name.empty()} + int{!args.listen.empty()};
-  if (!args.listen.empty()) {
-    return transports == 1 && !args.secret_file.empty() && args.peer.io_timeout_ms > 0;
+  const bool listen = !args.common.listen.empty();
+  const int transports = int{args.pipe} + int{!args.shm_name.empty()} + int{listen};
+  if (listen) {
+    return transports == 1 && !args.common.secret_file.empty() &&
+           args.common.peer.io_timeout_ms > 0;
   }
-  return args.print_layout || (transports == 1 && args.parent_pid > 0);
+  return args.print_layout || (transports == 1 && args.common.parent_pid > 0);
 }
 
 bool parent_alive(long parent_pid) {
@@ -117,27 +112,28 @@ int main(int argc, char** argv) {
     ipc::print_layout(stdout);
     return 0;
   }
-  if (args.parent_pid > 0) {
+  ipc::PeerArguments& common = args.common;
+  if (common.parent_pid > 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (!parent_alive(args.parent_pid)) {
+    if (!parent_alive(common.parent_pid)) {
       return 1;  // the parent died before prctl: nobody will ever talk to us
     }
   }
-  if (!args.listen.empty()) {
+  if (!common.listen.empty()) {
     std::string error;
-    if (!ipc::read_secret(args.secret_file, args.peer.secret, error)) {
+    if (!ipc::read_secret(common.secret_file, common.peer.secret, error)) {
       std::fprintf(stderr, "ib_worker: %s\n", error.c_str());
       return 64;
     }
-    return ipc::serve_tcp(args.peer, args.options);
+    return ipc::serve_tcp(common.peer, common.options);
   }
   if (args.pipe) {
-    return ipc::serve_pipe(STDIN_FILENO, STDOUT_FILENO, args.options);
+    return ipc::serve_pipe(STDIN_FILENO, STDOUT_FILENO, common.options);
   }
   ipc::Control* control = ipc::map_control(args.shm_name.c_str());
   if (control == nullptr) {
     return 3;
   }
-  ipc::ShmServer server(control, args.options);
-  return server.serve([&] { return parent_alive(args.parent_pid); });
+  ipc::ShmServer server(control, common.options);
+  return server.serve([&] { return parent_alive(common.parent_pid); });
 }

@@ -1,9 +1,7 @@
 #include "zmq_peer.hpp"
 
-#include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -12,12 +10,11 @@
 #include <string>
 #include <string_view>
 #include <thread>
-#include <utility>
 #include <vector>
 #include <zmq.hpp>
 
 #include "curve_keys.hpp"
-#include "tcp_peer.hpp"
+#include "net_listen.hpp"
 #include "zmq_server.hpp"
 
 namespace interop_bench::zmq_ipc {
@@ -25,13 +22,6 @@ namespace {
 
 // A client has this long to finish the ZMTP and CURVE handshake.
 constexpr int kHandshakeMs = 5000;
-// TCP keep-alive as the tcp strategy's peer has it (tcp_peer.cpp): a client whose
-// host vanished is dropped. (Not ZMTP heartbeats: libzmq resets their timeout
-// only on a whole message, so a PONG queued behind a large frame on a slow link
-// would drop a healthy connection.)
-constexpr int kKeepIdleS = 30;
-constexpr int kKeepIntervalS = 10;
-constexpr int kKeepCount = 3;
 constexpr char kZapEndpoint[] = "inproc://zeromq.zap.01";  // where libzmq asks (RFC 27)
 constexpr std::size_t kZapCredentialsFrame = 6;            // CURVE: the client's public key
 constexpr std::size_t kKeyBytes = 32;
@@ -96,36 +86,20 @@ class ZapHandler {
 // The endpoint to bind for host:port (numeric; "*" for port 0), or nullopt with
 // `error` set when no address of it may be bound. `ipv6`: it is an IPv6 one.
 std::optional<std::string> endpoint_of(const PeerOptions& peer, bool& ipv6, std::string& error) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const int status = getaddrinfo(peer.host.c_str(), peer.port.c_str(), &hints, &found);
-  if (status != 0) {
-    error = "cannot resolve " + peer.host + ":" + peer.port + ": " + gai_strerror(status);
-    return std::nullopt;
-  }
-  std::optional<std::string> endpoint;
-  error = "no address of " + peer.host;
-  for (const addrinfo* a = found; a != nullptr && !endpoint; a = a->ai_next) {
-    if (!peer.allow_remote && !ipc::is_loopback(a->ai_addr)) {
-      error = peer.host + " is not a loopback address: binding it needs --allow-remote";
-      continue;
-    }
+  const ipc::BindableAddresses bindable = ipc::bindable_addresses(peer);
+  error = bindable.refusal;
+  for (const ipc::SocketAddress& a : bindable.addresses) {
     char host[NI_MAXHOST] = "";
-    if (getnameinfo(a->ai_addr, a->ai_addrlen, host, sizeof host, nullptr, 0, NI_NUMERICHOST) !=
-        0) {
+    if (getnameinfo(a.get(), a.length, host, sizeof host, nullptr, 0, NI_NUMERICHOST) != 0) {
       continue;
     }
-    ipv6 = a->ai_family == AF_INET6;
+    ipv6 = a.family == AF_INET6;
     std::string text = "tcp://";
     text.append(ipv6 ? "[" : "").append(host).append(ipv6 ? "]" : "").append(":");
     text.append(peer.port == "0" ? "*" : peer.port);
-    endpoint = std::move(text);
+    return text;
   }
-  freeaddrinfo(found);
-  return endpoint;
+  return std::nullopt;
 }
 
 void configure(zmq::socket_t& socket, const PeerOptions& peer, bool ipv6,
@@ -134,10 +108,14 @@ void configure(zmq::socket_t& socket, const PeerOptions& peer, bool ipv6,
   socket.set(zmq::sockopt::maxmsgsize, peer.max_message_bytes);
   socket.set(zmq::sockopt::ipv6, ipv6);
   socket.set(zmq::sockopt::handshake_ivl, kHandshakeMs);
+  // TCP keep-alive as every peer has it: a client whose host vanished is
+  // dropped. (Not ZMTP heartbeats: libzmq resets their timeout only on a whole
+  // message, so a PONG queued behind a large frame on a slow link would drop a
+  // healthy connection.)
   socket.set(zmq::sockopt::tcp_keepalive, 1);
-  socket.set(zmq::sockopt::tcp_keepalive_idle, kKeepIdleS);
-  socket.set(zmq::sockopt::tcp_keepalive_intvl, kKeepIntervalS);
-  socket.set(zmq::sockopt::tcp_keepalive_cnt, kKeepCount);
+  socket.set(zmq::sockopt::tcp_keepalive_idle, ipc::kKeepIdleS);
+  socket.set(zmq::sockopt::tcp_keepalive_intvl, ipc::kKeepIntervalS);
+  socket.set(zmq::sockopt::tcp_keepalive_cnt, ipc::kKeepCount);
   if (server_keys) {
     socket.set(zmq::sockopt::curve_server, true);
     socket.set(zmq::sockopt::curve_secretkey, std::string_view(server_keys->secret_z85));
@@ -151,13 +129,7 @@ void report_address(zmq::socket_t& socket) {
   const auto colon = bound.rfind(':');
   std::string host = bound.substr(std::strlen("tcp://"), colon - std::strlen("tcp://"));
   if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  std::printf("listening %s %s\n", host.c_str(), bound.substr(colon + 1).c_str());
-  std::fflush(stdout);
-  const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  if (null >= 0) {
-    dup2(null, STDOUT_FILENO);
-    ::close(null);
-  }
+  ipc::report_listening(host, bound.substr(colon + 1));
 }
 
 }  // namespace

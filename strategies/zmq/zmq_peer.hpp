@@ -8,14 +8,12 @@
 #include <functional>
 #include <string>
 
+#include "net_listen.hpp"
 #include "options.hpp"
 
 namespace interop_bench::zmq_ipc {
 
-struct PeerOptions {
-  std::string host;  // numeric or a name; loopback unless allow_remote
-  std::string port;  // "0": an ephemeral port, reported on standard output
-  bool allow_remote = false;
+struct PeerOptions : ipc::ListenAddress {
   bool once = false;   // exit when a client says STOP (a strategy's own peer)
   bool curve = true;   // false (loopback only): NULL security, to measure what CURVE costs
   std::string secret;  // the shared secret the CURVE keys are derived from

@@ -30,6 +30,7 @@
 #include <zmq.hpp>
 
 #include "options.hpp"
+#include "peer_args.hpp"
 #include "peer_auth.hpp"
 #include "zmq_peer.hpp"
 #include "zmq_server.hpp"
@@ -53,26 +54,12 @@ struct Arguments {
   zmq_ipc::PeerOptions peer;
 };
 
-// "HOST:PORT" or "[V6HOST]:PORT" into the peer's host and port.
-bool split_address(std::string_view address, zmq_ipc::PeerOptions& peer) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  std::string_view host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  peer.host = host;
-  peer.port = address.substr(colon + 1);
-  return !peer.host.empty() && !peer.port.empty() &&
-         peer.port.find_first_not_of("0123456789") == std::string::npos;
-}
-
 // Whether the arguments make a whole command: the listener's, or the ipc worker's.
 bool complete(Arguments& args) {
   if (!args.listen.empty()) {
     if (args.max_message_bytes == 0) args.max_message_bytes = kDefaultMaxMessageBytes;
     args.peer.max_message_bytes = args.max_message_bytes;
-    return args.endpoint.empty() && split_address(args.listen, args.peer) &&
+    return args.endpoint.empty() && ipc::split_address(args.listen, args.peer) &&
            !args.secret_file.empty() && args.max_message_bytes > 0;
   }
   return !args.endpoint.empty() && args.parent_pid > 0 && args.max_message_bytes > 0;
