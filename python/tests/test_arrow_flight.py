@@ -40,9 +40,11 @@ _SCHEMA = pa.schema([pa.field("values", pa.float64())])
 
 
 @contextmanager
-def running_peer(secret_file: Path, *flags: str) -> Iterator[_net_peer.Address]:
+def running_peer(
+    secret_file: Path, *flags: str, host: str = "127.0.0.1"
+) -> Iterator[_net_peer.Address]:
     """A peer serving client after client on loopback, as one started by hand would."""
-    args = ["--listen=127.0.0.1:0", f"--secret-file={secret_file}", *flags]
+    args = [f"--listen={host}:0", f"--secret-file={secret_file}", *flags]
     worker = WorkerProcess(args, pipes=True, program=PROGRAM)
     try:
         _, host, port = _net_peer._first_line(worker).split()
@@ -53,9 +55,11 @@ def running_peer(secret_file: Path, *flags: str) -> Iterator[_net_peer.Address]:
 
 
 @contextmanager
-def connected(secret_file: Path, *flags: str) -> Iterator[flight.FlightClient]:
+def connected(
+    secret_file: Path, *flags: str, host: str = "127.0.0.1"
+) -> Iterator[flight.FlightClient]:
     """A client of a running peer, authenticated, that may send anything."""
-    with running_peer(secret_file, *flags) as address:
+    with running_peer(secret_file, *flags, host=host) as address:
         end = flight.FlightClient(f"grpc+tcp://{address}")
         end.authenticate(SecretHandshake(SECRET), options=flight.FlightCallOptions(timeout=10))
         yield end
@@ -137,13 +141,19 @@ def test_the_local_peer_serves_its_own_client_only() -> None:
         end.close()
 
 
-def test_a_peer_binds_loopback_unless_told_otherwise(secret_file: Path) -> None:
+# The host as resolved, not as spelled: "127.example.invalid" starts like loopback.
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.example.invalid"])
+def test_a_peer_binds_loopback_unless_told_otherwise(secret_file: Path, host: str) -> None:
     done = subprocess.run(
-        [native.executable(PROGRAM), "--listen=0.0.0.0:0", f"--secret-file={secret_file}"],
+        [native.executable(PROGRAM), f"--listen={host}:0", f"--secret-file={secret_file}"],
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     assert done.returncode == 2
-    assert "not loopback, without --allow-remote" in done.stderr
+    assert (
+        "is not a loopback address: binding it needs --allow-remote" in done.stderr
+        or f"cannot resolve {host}:0" in done.stderr
+    )
+    assert "listening" not in done.stdout
 
 
 # -- hostile requests --------------------------------------------------------------
@@ -196,6 +206,12 @@ def test_a_hostile_request_is_refused_with_the_problem_named(
     with pytest.raises(pa.ArrowInvalid, match=named):
         exchange(client, request_, batch)
     exchange(client, command("sum"), column([1.0]))  # the peer still serves
+
+
+def test_a_peer_on_ipv6_loopback_serves(secret_file: Path) -> None:
+    with connected(secret_file, host="[::1]") as end:  # a URI's IPv6 host is bracketed
+        chunk = exchange(end, command("sum"), column([1.0, 2.5]))
+        assert struct.unpack("<d", chunk.app_metadata.to_pybytes()) == (3.5,)
 
 
 def test_integer_columns_are_summed_as_integers(client: flight.FlightClient) -> None:

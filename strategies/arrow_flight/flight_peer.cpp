@@ -30,6 +30,7 @@
 
 #include "flight_auth.hpp"
 #include "flight_exchange.hpp"
+#include "net_listen.hpp"
 #include "options.hpp"
 #include "peer_auth.hpp"
 
@@ -129,17 +130,16 @@ bool parse_argument(std::string_view arg, Arguments& args) {
   return arg == "--allow-remote" || arg == "--once";
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
-}
-
 int fail(const std::string& message) {
   std::fprintf(stderr, "ib_flight_peer: %s\n", message.c_str());
   return 2;
 }
 
 int serve(const Arguments& args, std::string secret) {
-  auto location = arrow::flight::Location::ForGrpcTcp(args.host, args.port);
+  // A URI's IPv6 host is bracketed: grpc+tcp://[::1]:PORT.
+  const bool ipv6 = args.host.find(':') != std::string::npos;
+  auto location =
+      arrow::flight::Location::ForGrpcTcp(ipv6 ? "[" + args.host + "]" : args.host, args.port);
   if (!location.ok()) {
     return fail(location.status().ToString());
   }
@@ -176,9 +176,12 @@ int main(int argc, char** argv) {
       return 1;  // the parent died before prctl: nobody will ever talk to us
     }
   }
-  if (!is_loopback(args.host) && !args.allow_remote) {
-    return fail("refusing to listen on " + args.host +
-                ", which is not loopback, without --allow-remote");
+  // Flight's gRPC binds every address HOST names: each must be loopback (as
+  // resolved, not as spelled), or --allow-remote.
+  const interop_bench::ipc::BindableAddresses bindable = interop_bench::ipc::bindable_addresses(
+      {args.host, std::to_string(args.port), args.allow_remote});
+  if (!bindable.all_bindable) {
+    return fail(bindable.refusal);
   }
   std::string secret;
   std::string error;
