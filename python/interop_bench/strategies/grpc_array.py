@@ -47,7 +47,7 @@ from interop_bench.strategies._grpc_channel import (
     GrpcChannel,
     failure,
 )
-from interop_bench.strategies._ipc_worker import Peer, WorkerError, array_bytes
+from interop_bench.strategies._ipc_worker import Peer, WorkerError
 from interop_bench.strategies.base import Family, not_open_error
 from interop_bench.strategies.pipe import PipeStrategy, Request
 
@@ -129,11 +129,7 @@ class GrpcStrategy(PipeStrategy):
     # -- the operation whose result is the answer itself -------------------
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         a = validation.vector(a, dtypes=self.dtypes)
-        factor = validation.factor(k, a.dtype)
-        self._call(
-            proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a),
-            dtype=proto.dtype_code(a),
-        )  # fmt: skip
+        self._scale(a, validation.factor(k, a.dtype))
         data, self._reply = self._reply, None
         assert data is not None, "a scale answer carries its result"
         return np.frombuffer(data, dtype=a.dtype)

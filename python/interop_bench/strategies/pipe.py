@@ -194,14 +194,7 @@ class PipeStrategy(Strategy):
         a = validation.vector(a, dtypes=self.dtypes)
         factor = validation.factor(k, a.dtype)
         result = np.empty_like(a)
-        self._call(
-            proto.Op.SCALE,
-            a.shape[0],
-            factor=factor,
-            payload=array_bytes(a),
-            reply=array_bytes(result),
-            dtype=proto.dtype_code(a),
-        )
+        self._scale(a, factor, array_bytes(result))
         return result
 
     def frame(self, image: np.ndarray) -> np.ndarray:
@@ -220,6 +213,14 @@ class PipeStrategy(Strategy):
         a = validation.vector(a, dtypes=self.dtypes)
         self._call(proto.Op.PROBE, a.shape[0], payload=array_bytes(a), dtype=proto.dtype_code(a))
         return self._detail
+
+    def _scale(self, a: np.ndarray, factor: float, reply: memoryview = _EMPTY) -> None:
+        """scale's exchange over the validated vector `a` and factor, its result into
+        `reply` (zmq's and grpc's pass none: they keep the reply's own bytes)."""
+        self._call(
+            proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a), reply=reply,
+            dtype=proto.dtype_code(a),
+        )  # fmt: skip
 
     def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
         marks = self._marks = []

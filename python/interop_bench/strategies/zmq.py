@@ -45,7 +45,6 @@ from interop_bench.strategies._ipc_worker import (
     STOP_TIMEOUT_S,
     Peer,
     WorkerError,
-    array_bytes,
 )
 from interop_bench.strategies._zmq_channel import MAX_MESSAGE_BYTES, ZmqChannel, ZmqRequester
 from interop_bench.strategies.base import not_open_error
@@ -134,11 +133,7 @@ class ZmqStrategy(PipeStrategy):
     # -- the operations whose result is the reply itself -----------------
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         a = validation.vector(a, dtypes=self.dtypes)
-        factor = validation.factor(k, a.dtype)
-        self._call(
-            proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a),
-            dtype=proto.dtype_code(a),
-        )  # fmt: skip
+        self._scale(a, validation.factor(k, a.dtype))
         return np.frombuffer(_view(self._taken_reply()), dtype=a.dtype)
 
     def frame(self, image: np.ndarray) -> np.ndarray:
