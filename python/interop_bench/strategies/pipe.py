@@ -95,11 +95,12 @@ def frame_payload(rgb: np.ndarray, row_stride: int) -> tuple[memoryview, int]:
 
 
 class Request(NamedTuple):
-    """One request's fields, gathered once by PipeStrategy._call for _exchange:
-    the operation, a vector's element count (the header's count) or a matrix's or
-    frame's rows and cols (row_stride 0: its rows packed), scale's factor, the
-    array's bytes and their dtype code, and the memory the reply's payload lands
-    in (square's, scale's, frame's result; empty when it has none)."""
+    """One request's fields, as PipeStrategy._call gathers them once for _exchange
+    (a close builds its STOP's): the operation, a vector's element count (the
+    header's count) or a matrix's or frame's rows and cols (row_stride 0: its rows
+    packed), scale's factor, the array's bytes and their dtype code, and the memory
+    the reply's payload lands in (square's, scale's, frame's result; empty when it
+    has none)."""
 
     op: int
     elements: int = 0
