@@ -14,6 +14,7 @@ from interop_bench.runner import environment, floors, plan
 from interop_bench.runner.engine import Factory
 from interop_bench.runner.passes import InProcessLauncher, PassRunner
 from interop_bench.runner.request import Request
+from interop_bench.strategies.numpy import NumpyStrategy
 
 # Small enough that a test cell takes milliseconds; still >= 6 samples so
 # that a process's own CI of the median exists.
@@ -76,3 +77,18 @@ def cell(document: results_file.Document, strategy: str, op: str, size: int) -> 
         c for c in document["cells"] if (c["strategy"], c["op"], c["size"]) == (strategy, op, size)
     ]
     return found
+
+
+def check_a_dead_peers_cell_is_an_error(tmp_path: Path, name: str, factory: Factory) -> None:
+    """A run of scale at 1e5 elements over `factory`'s strategy `name`, whose peer dies
+    in its calls, next to numpy's: its cell is an error that names the peer, numpy's
+    is measured, and the run completes."""
+    factories = {name: factory, "numpy": NumpyStrategy}
+    document = run_in_process(
+        tmp_path / f"{name}.json", tuple(factories), ("scale",), (100_000,), factories=factories
+    )
+    died = cell(document, name, "scale", 100_000)
+    assert died["status"] == "error"
+    assert "peer" in str(died["reason"]).lower()
+    assert cell(document, "numpy", "scale", 100_000)["status"] == "ok"
+    assert document["complete"] is True

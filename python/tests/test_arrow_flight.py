@@ -22,7 +22,7 @@ import pyarrow as pa
 import pytest
 from peer_secret import SECRET
 from pyarrow import flight
-from runner_helpers import cell, run_in_process
+from runner_helpers import check_a_dead_peers_cell_is_an_error
 from worker_faults import wait_gone
 
 from interop_bench import cli, native, ops, results_file
@@ -34,7 +34,6 @@ from interop_bench.strategies.arrow_flight import (
     SecretHandshake,
     command,
 )
-from interop_bench.strategies.numpy import NumpyStrategy
 
 _SCHEMA = pa.schema([pa.field("values", pa.float64())])
 
@@ -365,12 +364,4 @@ class DyingFlight(ArrowFlightStrategy):
 
 
 def test_a_run_records_the_cell_whose_peer_died_as_an_error_and_goes_on(tmp_path: Path) -> None:
-    factories = {"dying-arrow-flight": DyingFlight, "numpy": NumpyStrategy}
-    document = run_in_process(
-        tmp_path / "dying.json", tuple(factories), ("scale",), (100_000,), factories=factories
-    )
-    died = cell(document, "dying-arrow-flight", "scale", 100_000)
-    assert died["status"] == "error"
-    assert "peer" in str(died["reason"]).lower()
-    assert cell(document, "numpy", "scale", 100_000)["status"] == "ok"
-    assert document["complete"] is True
+    check_a_dead_peers_cell_is_an_error(tmp_path, "dying-arrow-flight", DyingFlight)

@@ -18,8 +18,8 @@ import grpc
 import numpy as np
 import pytest
 from peer_secret import SECRET
-from runner_helpers import cell, run_in_process
-from worker_faults import stall_fifo, wait_gone, when_stalled
+from runner_helpers import check_a_dead_peers_cell_is_an_error
+from worker_faults import check_a_stall_runs_into_the_deadline, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import native, ops
 from interop_bench.strategies import _grpc_wire as wire
@@ -28,7 +28,6 @@ from interop_bench.strategies import _net_peer
 from interop_bench.strategies._grpc_channel import PROGRAM, SERVICE, GrpcChannel
 from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess, WorkerRefusedError
 from interop_bench.strategies.grpc_array import GrpcStrategy, GrpcStreamStrategy
-from interop_bench.strategies.numpy import NumpyStrategy
 
 BOTH = [GrpcStrategy, GrpcStreamStrategy]
 TIMEOUT_S = 30.0
@@ -90,14 +89,7 @@ def test_a_server_killed_mid_call_gives_a_clear_error_and_reopen_starts_afresh(
 def test_a_server_that_stops_answering_runs_into_the_deadline(
     cls: type[GrpcStrategy], tmp_path: Path
 ) -> None:
-    fifo = stall_fifo(tmp_path)
-    strategy = cls(worker_flags=("--fault=slow", f"--stall-fifo={fifo}"), io_timeout_s=0.2)
-    strategy.open()
-    told = when_stalled(fifo, lambda: None)  # the stall lasts a minute
-    with pytest.raises(WorkerError, match=r"no answer within 0\.2 s"):
-        strategy.sum(ops.make_vector(10))
-    told.join()
-    assert not strategy.is_open
+    check_a_stall_runs_into_the_deadline(cls, tmp_path)
 
 
 # -- sizes over the limit, or that lie ---------------------------------------------
@@ -336,12 +328,4 @@ class KilledGrpc(GrpcStrategy):
 
 
 def test_a_run_records_the_cell_whose_peer_died_as_an_error_and_goes_on(tmp_path: Path) -> None:
-    factories = {"killed-grpc": KilledGrpc, "numpy": NumpyStrategy}
-    document = run_in_process(
-        tmp_path / "killed.json", tuple(factories), ("scale",), (100_000,), factories=factories
-    )
-    died = cell(document, "killed-grpc", "scale", 100_000)
-    assert died["status"] == "error"
-    assert "peer" in str(died["reason"]).lower()
-    assert cell(document, "numpy", "scale", 100_000)["status"] == "ok"
-    assert document["complete"] is True
+    check_a_dead_peers_cell_is_an_error(tmp_path, "killed-grpc", KilledGrpc)

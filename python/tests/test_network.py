@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from peer_secret import SECRET
 from runner_helpers import cell, run_in_process
-from worker_faults import stall_fifo, wait_gone, when_stalled
+from worker_faults import check_a_stall_runs_into_the_deadline, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import cli, native, ops, results_file, run_command
 from interop_bench.strategies import _ipc_protocol as proto
@@ -149,14 +149,7 @@ def _peak_resident_bytes(pid: int) -> int:
 
 
 def test_a_peer_that_stops_answering_times_out_instead_of_hanging(tmp_path: Path) -> None:
-    fifo = stall_fifo(tmp_path)
-    strategy = TcpStrategy(worker_flags=("--fault=slow", f"--stall-fifo={fifo}"), io_timeout_s=0.2)
-    strategy.open()
-    told = when_stalled(fifo, lambda: None)  # the stall lasts a minute
-    with pytest.raises(WorkerError, match=r"no answer within 0\.2 s"):
-        strategy.sum(ops.make_vector(10))
-    told.join()
-    assert not strategy.is_open
+    check_a_stall_runs_into_the_deadline(TcpStrategy, tmp_path)
 
 
 # -- who may drive a peer --------------------------------------------------------

@@ -26,7 +26,6 @@ from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 from interop_bench import cli, native, ops, results_file
 from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import _net_peer, _zmq_channel, _zmq_tcp_channel, get
-from interop_bench.strategies import zmq as zmq_strategies
 from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
 from interop_bench.strategies._net_peer import Address
 from interop_bench.strategies._zmq_tcp_channel import ZmqTcpChannel
@@ -113,7 +112,7 @@ def test_a_silent_worker_ends_in_a_clear_error(
 def test_an_array_over_the_frame_limit_is_refused_before_it_is_sent(
     variant: type[ZmqStrategy], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(zmq_strategies, "MAX_MESSAGE_BYTES", 800)
+    monkeypatch.setattr(variant, "max_payload_bytes", 800)
     with variant() as strategy:
         sent = strategy._seq
         with pytest.raises(ValueError, match="8080 bytes is larger than the 800 bytes"):

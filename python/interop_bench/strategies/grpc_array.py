@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import grpc
 import numpy as np
@@ -47,11 +47,10 @@ from interop_bench.strategies._grpc_channel import (
     GrpcChannel,
     failure,
 )
-from interop_bench.strategies._ipc_worker import Peer, WorkerError, array_bytes
+from interop_bench.strategies._ipc_worker import Peer, WorkerError
 from interop_bench.strategies.base import Family, not_open_error
-from interop_bench.strategies.pipe import PipeStrategy
+from interop_bench.strategies.pipe import PipeStrategy, Request
 
-_EMPTY = memoryview(b"")
 CHUNK_BYTES = 1 << 20  # grpc_service.hpp's kChunkBytes
 # A stream's messages stay under gRPC's default limit: the channel keeps it.
 _DEFAULT_LIMIT_BYTES = 4 << 20
@@ -88,6 +87,9 @@ class GrpcStrategy(PipeStrategy):
     phase_names = ()  # grpcio's call sends, waits and receives as one step
     # The largest message of this variant's channel.
     limit_bytes: ClassVar[int] = MAX_PAYLOAD_BYTES + ENVELOPE_BYTES
+    # Refused here rather than by gRPC's limit.
+    max_payload_bytes: ClassVar[int | None] = MAX_PAYLOAD_BYTES
+    max_payload_reason: ClassVar[str] = "the peer accepts (its --max-bytes)"
 
     def __init__(
         self, worker_flags: Sequence[str] = (), io_timeout_s: float = _net_peer.IO_TIMEOUT_S
@@ -127,50 +129,24 @@ class GrpcStrategy(PipeStrategy):
     # -- the operation whose result is the answer itself -------------------
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         a = validation.vector(a, dtypes=self.dtypes)
-        factor = validation.factor(k, a.dtype)
-        self._call(
-            proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a),
-            dtype=proto.dtype_code(a),
-        )  # fmt: skip
+        self._scale(a, validation.factor(k, a.dtype))
         data, self._reply = self._reply, None
         assert data is not None, "a scale answer carries its result"
         return np.frombuffer(data, dtype=a.dtype)
 
     # -- one exchange ----------------------------------------------------
-    def _call(self, op: int, count: int = 0, **fields: Any) -> float | int:
-        payload: memoryview = fields.get("payload", _EMPTY)
-        if payload.nbytes > MAX_PAYLOAD_BYTES:  # refused here rather than by gRPC's limit
-            raise ValueError(
-                f"{self.name}: an array of {payload.nbytes} bytes is larger than the "
-                f"{MAX_PAYLOAD_BYTES} bytes the peer accepts (its --max-bytes)"
-            )
-        return super()._call(op, count, **fields)
-
-    def _exchange(
-        self,
-        worker: Peer,
-        op: int,
-        *,
-        count: int = 0,
-        factor: float = 0.0,
-        payload: memoryview = _EMPTY,
-        reply: memoryview = _EMPTY,
-        rows: int = 0,
-        cols: int = 0,
-        row_stride: int = 0,
-        dtype: int = 0,
-    ) -> float | int:
+    def _exchange(self, worker: Peer, request: Request) -> float | int:
         channel = self._connected()
-        fields = wire.call_fields(
-            op, count, rows=rows, cols=cols, factor=factor, dtype=dtype, row_stride=row_stride
-        )
-        request = b"".join((fields, wire.data_prefix(payload.nbytes), payload))
+        payload = request.payload
+        fields = _call_fields(request)
+        message = b"".join((fields, wire.data_prefix(payload.nbytes), payload))
         try:
-            answer = wire.answer(channel.unary(request))
+            answer = wire.answer(channel.unary(message))
         except grpc.RpcError as error:
             raise failure(error, worker, self._io_timeout_s) from None
         # square's and frame's land in `reply`; scale's is as large as its input.
-        expected = reply.nbytes or (payload.nbytes if op == proto.Op.SCALE else 0)
+        reply = request.reply
+        expected = reply.nbytes or (payload.nbytes if request.op == proto.Op.SCALE else 0)
         if answer.data.nbytes != expected:
             raise WorkerError(
                 f"{worker.program} broke the protocol: answered with {answer.data.nbytes} "
@@ -181,12 +157,21 @@ class GrpcStrategy(PipeStrategy):
         else:
             self._reply = answer.data
         self._detail = answer.detail
-        return proto.result_of(dtype, answer.result, answer.integer_result)
+        return proto.result_of(request.dtype, answer.result, answer.integer_result)
 
     def _connected(self) -> GrpcChannel:
         if self._channel is None:
             raise not_open_error(self.name)
         return self._channel
+
+
+def _call_fields(request: Request, payload_bytes: int = 0) -> bytes:
+    """`request`'s fields other than data (a stream's announce the payload's size)."""
+    return wire.call_fields(
+        request.op, request.elements, rows=request.rows, cols=request.cols,
+        factor=request.factor, payload_bytes=payload_bytes, dtype=request.dtype,
+        row_stride=request.row_stride,
+    )  # fmt: skip
 
 
 def _pieces(fields: bytes, payload: memoryview) -> Iterator[bytes]:
@@ -214,33 +199,16 @@ class GrpcStreamStrategy(GrpcStrategy):
         "pixels, else packed first"
     )
     limit_bytes: ClassVar[int] = _DEFAULT_LIMIT_BYTES
+    max_payload_bytes: ClassVar[int | None] = None  # no message as large as the array
     scale = PipeStrategy.scale  # into an array allocated here, piece by piece
 
-    def _call(self, op: int, count: int = 0, **fields: Any) -> float | int:
-        return PipeStrategy._call(self, op, count, **fields)  # no message as large as the array
-
-    def _exchange(
-        self,
-        worker: Peer,
-        op: int,
-        *,
-        count: int = 0,
-        factor: float = 0.0,
-        payload: memoryview = _EMPTY,
-        reply: memoryview = _EMPTY,
-        rows: int = 0,
-        cols: int = 0,
-        row_stride: int = 0,
-        dtype: int = 0,
-    ) -> float | int:
+    def _exchange(self, worker: Peer, request: Request) -> float | int:
         channel = self._connected()
-        fields = wire.call_fields(
-            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes,
-            dtype=dtype, row_stride=row_stride,
-        )  # fmt: skip
+        payload = request.payload
+        fields = _call_fields(request, payload_bytes=payload.nbytes)
         answers = channel.streamed(_pieces(fields, payload))
         try:
-            return self._receive(answers, reply, worker, dtype)
+            return self._receive(answers, request.reply, worker, request.dtype)
         except grpc.RpcError as error:
             raise failure(error, worker, self._io_timeout_s) from None
         finally:

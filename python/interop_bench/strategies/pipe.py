@@ -23,7 +23,7 @@ import contextlib
 import os
 from collections.abc import Sequence
 from time import perf_counter_ns
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 
@@ -94,6 +94,25 @@ def frame_payload(rgb: np.ndarray, row_stride: int) -> tuple[memoryview, int]:
     return array_bytes(span), row_stride
 
 
+class Request(NamedTuple):
+    """One request's fields, as PipeStrategy._call gathers them once for _exchange
+    (a close builds its STOP's): the operation, a vector's element count (the
+    header's count) or a matrix's or frame's rows and cols (row_stride 0: its rows
+    packed), scale's factor, the array's bytes and their dtype code, and the memory
+    the reply's payload lands in (square's, scale's, frame's result; empty when it
+    has none)."""
+
+    op: int
+    elements: int = 0
+    factor: float = 0.0
+    payload: memoryview = _EMPTY
+    reply: memoryview = _EMPTY
+    rows: int = 0
+    cols: int = 0
+    row_stride: int = 0
+    dtype: int = 0
+
+
 class PipeStrategy(Strategy):
     name = "pipe"
     sources: ClassVar[tuple[str, ...]] = (
@@ -117,6 +136,10 @@ class PipeStrategy(Strategy):
     dtypes = ops.DTYPES
     carries_frames = True
     phase_names: ClassVar[tuple[str, ...]] = PHASE_NAMES
+    # The largest payload a request may carry (None: no limit on this side), refused
+    # before anything is sent, and what sets it, as the refusal words it after the figure.
+    max_payload_bytes: ClassVar[int | None] = None
+    max_payload_reason: ClassVar[str] = ""
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__()
@@ -141,7 +164,7 @@ class PipeStrategy(Strategy):
             return
         if worker.alive():
             with contextlib.suppress(OSError, WorkerError):
-                self._exchange(worker, proto.Op.STOP)
+                self._exchange(worker, Request(proto.Op.STOP))
         worker.stop()
 
     def worker_pids(self) -> list[int]:
@@ -172,14 +195,7 @@ class PipeStrategy(Strategy):
         a = validation.vector(a, dtypes=self.dtypes)
         factor = validation.factor(k, a.dtype)
         result = np.empty_like(a)
-        self._call(
-            proto.Op.SCALE,
-            a.shape[0],
-            factor=factor,
-            payload=array_bytes(a),
-            reply=array_bytes(result),
-            dtype=proto.dtype_code(a),
-        )
+        self._scale(a, factor, array_bytes(result))
         return result
 
     def frame(self, image: np.ndarray) -> np.ndarray:
@@ -199,6 +215,14 @@ class PipeStrategy(Strategy):
         self._call(proto.Op.PROBE, a.shape[0], payload=array_bytes(a), dtype=proto.dtype_code(a))
         return self._detail
 
+    def _scale(self, a: np.ndarray, factor: float, reply: memoryview = _EMPTY) -> None:
+        """scale's exchange over the validated vector `a` and factor, its result into
+        `reply` (zmq's and grpc's pass none: they keep the reply's own bytes)."""
+        self._call(
+            proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a), reply=reply,
+            dtype=proto.dtype_code(a),
+        )  # fmt: skip
+
     def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
         marks = self._marks = []
         start = perf_counter_ns()
@@ -215,7 +239,7 @@ class PipeStrategy(Strategy):
     def _call(
         self,
         op: int,
-        count: int = 0,
+        elements: int = 0,
         *,
         factor: float = 0.0,
         payload: memoryview = _EMPTY,
@@ -225,64 +249,42 @@ class PipeStrategy(Strategy):
         row_stride: int = 0,
         dtype: int = 0,
     ) -> float | int:
+        limit = self.max_payload_bytes
+        if limit is not None and payload.nbytes > limit:
+            raise ValueError(
+                f"{self.name}: an array of {payload.nbytes} bytes is larger than the "
+                f"{limit} bytes {self.max_payload_reason}"
+            )
         if self._worker is None:
             raise not_open_error(self.name)
+        request = Request(op, elements, factor, payload, reply, rows, cols, row_stride, dtype)
         with out_of_step_closes(self._worker.kill, self.close):
-            return self._exchange(
-                self._worker, op, count=count, factor=factor, payload=payload, reply=reply,
-                rows=rows, cols=cols, row_stride=row_stride, dtype=dtype,
-            )  # fmt: skip
+            return self._exchange(self._worker, request)
 
-    def _exchange(
-        self,
-        worker: Peer,
-        op: int,
-        *,
-        count: int = 0,
-        factor: float = 0.0,
-        payload: memoryview = _EMPTY,
-        reply: memoryview = _EMPTY,
-        rows: int = 0,
-        cols: int = 0,
-        row_stride: int = 0,
-        dtype: int = 0,
-    ) -> float | int:
-        seq, header = self._request(
-            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes,
-            dtype=dtype, row_stride=row_stride,
-        )  # fmt: skip
-        self._write_all(header, payload)
+    def _exchange(self, worker: Peer, request: Request) -> float | int:
+        seq, header = self._request(request)
+        self._write_all(header, request.payload)
         marks = self._marks
         if marks is not None:
             marks.append(perf_counter_ns())
         self._read_all(memoryview(self._header), worker)
         if marks is not None:
             marks.append(perf_counter_ns())
+        reply = request.reply
         result, self._detail = checked_response(
-            self._header, seq, reply.nbytes, worker.program, dtype
+            self._header, seq, reply.nbytes, worker.program, request.dtype
         )
         self._read_all(reply, worker)
         return result
 
-    def _request(
-        self,
-        op: int,
-        count: int,
-        *,
-        rows: int,
-        cols: int,
-        factor: float,
-        payload_bytes: int,
-        dtype: int = 0,
-        row_stride: int = 0,
-    ) -> tuple[int, bytes]:
+    def _request(self, request: Request) -> tuple[int, bytes]:
         """The next sequence number and the request header (PIPE_REQUEST) that
-        carries it, over arrays of dtype code `dtype` (rows packed when
-        `row_stride` is 0)."""
+        carries it and `request`'s fields (the payload's size, not its bytes)."""
         seq = self._seq = (self._seq + 1) & proto.SEQ_MASK
         header = _REQUEST.pack(
-            proto.MAGIC, proto.VERSION, seq, op, count, rows, cols, factor, payload_bytes, dtype,
-            0, row_stride,
+            proto.MAGIC, proto.VERSION, seq, request.op, request.elements, request.rows,
+            request.cols, request.factor, request.payload.nbytes, request.dtype, 0,
+            request.row_stride,
         )  # fmt: skip
         return seq, header
 

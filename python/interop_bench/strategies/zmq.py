@@ -34,7 +34,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from time import perf_counter_ns
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import zmq
@@ -45,22 +45,21 @@ from interop_bench.strategies._ipc_worker import (
     STOP_TIMEOUT_S,
     Peer,
     WorkerError,
-    array_bytes,
 )
 from interop_bench.strategies._zmq_channel import MAX_MESSAGE_BYTES, ZmqChannel, ZmqRequester
 from interop_bench.strategies.base import not_open_error
-from interop_bench.strategies.pipe import PipeStrategy, checked_response, frame_payload
+from interop_bench.strategies.pipe import PipeStrategy, Request, checked_response, frame_payload
 
 _EMPTY = memoryview(b"")
 _REPLIES_LIKE_THE_INPUT = (proto.Op.SQUARE, proto.Op.SCALE)  # replies as large as the payload
 
 
-def _reply_bytes(op: int, payload: memoryview, pixels: int) -> int:
+def _reply_bytes(request: Request) -> int:
     """The bytes of the reply's payload: square's and scale's array (as large as
     the request's), frame's gray image (a byte a pixel), nothing else."""
-    if op in _REPLIES_LIKE_THE_INPUT:
-        return payload.nbytes
-    return pixels if op == proto.Op.FRAME else 0
+    if request.op in _REPLIES_LIKE_THE_INPUT:
+        return request.payload.nbytes
+    return request.rows * request.cols if request.op == proto.Op.FRAME else 0
 
 
 def _view(frame: zmq.Frame | bytes) -> memoryview:
@@ -100,6 +99,9 @@ class ZmqStrategy(PipeStrategy):
     packages = ("pyzmq", "cppzmq")
     # Whether pyzmq copies each frame into and out of libzmq's messages.
     copy_frames: ClassVar[bool] = False
+    # Refused before the worker's libzmq drops us.
+    max_payload_bytes: ClassVar[int | None] = MAX_MESSAGE_BYTES
+    max_payload_reason: ClassVar[str] = "a frame may hold (ZMQ_MAXMSGSIZE of both sockets)"
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__(worker_flags)
@@ -121,9 +123,7 @@ class ZmqStrategy(PipeStrategy):
         try:
             if worker is not None and worker.alive():
                 with contextlib.suppress(zmq.ZMQError, WorkerError):
-                    _, stop = self._request(
-                        proto.Op.STOP, 0, rows=0, cols=0, factor=0.0, payload_bytes=0
-                    )
+                    _, stop = self._request(Request(proto.Op.STOP))
                     channel.send(stop, _EMPTY, copy=True, timeout_s=STOP_TIMEOUT_S)
             if worker is not None:
                 worker.stop()  # it answers the stop and exits (killed if it does not)
@@ -133,11 +133,7 @@ class ZmqStrategy(PipeStrategy):
     # -- the operations whose result is the reply itself -----------------
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         a = validation.vector(a, dtypes=self.dtypes)
-        factor = validation.factor(k, a.dtype)
-        self._call(
-            proto.Op.SCALE, a.shape[0], factor=factor, payload=array_bytes(a),
-            dtype=proto.dtype_code(a),
-        )  # fmt: skip
+        self._scale(a, validation.factor(k, a.dtype))
         return np.frombuffer(_view(self._taken_reply()), dtype=a.dtype)
 
     def frame(self, image: np.ndarray) -> np.ndarray:
@@ -157,35 +153,10 @@ class ZmqStrategy(PipeStrategy):
         return data
 
     # -- one exchange ----------------------------------------------------
-    def _call(self, op: int, count: int = 0, **fields: Any) -> float | int:
-        payload: memoryview = fields.get("payload", _EMPTY)
-        if payload.nbytes > MAX_MESSAGE_BYTES:  # refused before the worker's libzmq drops us
-            raise ValueError(
-                f"{self.name}: an array of {payload.nbytes} bytes is larger than the "
-                f"{MAX_MESSAGE_BYTES} bytes a frame may hold (ZMQ_MAXMSGSIZE of both sockets)"
-            )
-        return super()._call(op, count, **fields)
-
-    def _exchange(
-        self,
-        worker: Peer,
-        op: int,
-        *,
-        count: int = 0,
-        factor: float = 0.0,
-        payload: memoryview = _EMPTY,
-        reply: memoryview = _EMPTY,
-        rows: int = 0,
-        cols: int = 0,
-        row_stride: int = 0,
-        dtype: int = 0,
-    ) -> float | int:
+    def _exchange(self, worker: Peer, request: Request) -> float | int:
         channel = self._connected()
-        seq, header = self._request(
-            op, count, rows=rows, cols=cols, factor=factor, payload_bytes=payload.nbytes,
-            dtype=dtype, row_stride=row_stride,
-        )  # fmt: skip
-        channel.send(header, payload, copy=self.copy_frames)
+        seq, header = self._request(request)
+        channel.send(header, request.payload, copy=self.copy_frames)
         marks = self._marks
         if marks is not None:
             marks.append(perf_counter_ns())
@@ -198,9 +169,9 @@ class ZmqStrategy(PipeStrategy):
                 f"{worker.program} broke the protocol: replied with frames of {sizes} bytes, "
                 f"expected a {proto.PIPE_RESPONSE.itemsize}-byte header and a payload"
             )
-        expected = _reply_bytes(op, payload, rows * cols)
+        expected = _reply_bytes(request)
         result, self._detail = checked_response(
-            _view(frames[0]), seq, expected, worker.program, dtype
+            _view(frames[0]), seq, expected, worker.program, request.dtype
         )
         data = frames[1]
         if len(data) != expected:
@@ -208,8 +179,8 @@ class ZmqStrategy(PipeStrategy):
                 f"{worker.program} broke the protocol: a payload frame of {len(data)} bytes, "
                 f"{expected} announced"
             )
-        if reply.nbytes:
-            reply[:] = _view(data)  # square: into the caller's array
+        if request.reply.nbytes:
+            request.reply[:] = _view(data)  # square: into the caller's array
         else:
             self._reply = data
         return result
