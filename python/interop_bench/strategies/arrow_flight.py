@@ -158,6 +158,7 @@ class ArrowFlightStrategy(Strategy):
         "strategies/arrow_flight/flight_peer.cpp",
         "strategies/arrow_flight/flight_auth.cpp",
         "strategies/ipc/peer_auth.cpp",
+        "strategies/ipc/net_listen.cpp",
     )
     packages: ClassVar[tuple[str, ...]] = ("pyarrow",)
     uncountable = UNCOUNTABLE

@@ -42,6 +42,7 @@ class TcpStrategy(SocketStreamStrategy):
     )
     sources: ClassVar[tuple[str, ...]] = (
         "strategies/ipc/tcp_peer.cpp",
+        "strategies/ipc/net_listen.cpp",
         "strategies/ipc/peer_auth.cpp",
         "strategies/ipc/pipe_server.cpp",
         "strategies/ipc/requests.cpp",

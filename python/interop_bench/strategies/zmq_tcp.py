@@ -38,6 +38,7 @@ class ZmqTcpStrategy(ZmqStrategy):
     family: ClassVar[Family] = "network"
     sources: ClassVar[tuple[str, ...]] = (
         "strategies/zmq/zmq_peer.cpp",
+        "strategies/ipc/net_listen.cpp",
         "strategies/zmq/curve_keys.cpp",
         "strategies/zmq/zmq_server.cpp",
         "strategies/zmq/zmq_worker.cpp",
