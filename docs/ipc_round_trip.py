@@ -1,5 +1,6 @@
 """Where one cross-process call's time goes: the native round-trip floor next to
-the `shm*` and `pipe` strategies at one element, and the Python-side steps.
+the `shm*` and `pipe` strategies at one element, the Python-side steps, and
+what the worker's CPU does to the sleeping strategies (pipe, uds, tcp).
 
     .venv/bin/python docs/ipc_round_trip.py [--rounds 7]
 
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from interop_bench import native
-from interop_bench.strategies import get, inputs
+from interop_bench.strategies import get, validation
 
 CALLS_SPINNING = 20_000
 CALLS_SLEEPING = 2_000  # strategies whose every call sleeps and wakes (tens of µs)
@@ -35,7 +36,7 @@ def per_call_ns(stmt: str, namespace: dict[str, Any], calls: int, rounds: int) -
 
 
 def show(label: str, stmt: str, namespace: dict[str, Any], calls: int, rounds: int) -> None:
-    print(f"  {label:34}  {per_call_ns(stmt, namespace, calls, rounds)}")
+    print(f"  {label:40}  {per_call_ns(stmt, namespace, calls, rounds)}")
 
 
 def native_floor(rounds: int) -> None:
@@ -43,7 +44,7 @@ def native_floor(rounds: int) -> None:
     floors = json.loads(subprocess.run(command, capture_output=True, check=True).stdout)
     for way in ("raw", "protocol", "futex"):
         best, median = floors[way]["best_ns"], floors[way]["median_ns"]
-        print(f"  {'native ping-pong, ' + way:34}  best {best:8.0f}   median {median:8.0f}")
+        print(f"  {'native ping-pong, ' + way:40}  best {best:8.0f}   median {median:8.0f}")
 
 
 def strategies_at_one_element(rounds: int) -> None:
@@ -63,17 +64,38 @@ def python_steps(rounds: int) -> None:
         a = strategy.prepare(np.ones(1))
         row = strategy.prepare(np.ones((8, 1)))[3]  # a view: what the runner's square pool passes
         client = strategy.channel.client
-        namespace = {"s": strategy, "a": a, "row": row, "c": client, "inputs": inputs}
+        namespace = {"s": strategy, "a": a, "row": row, "c": client, "validation": validation}
         namespace["p"] = client.place(a, 8)
         steps = {
             "validation.vector(a)": "validation.vector(a)",
             "native place(row), attribute path": "s.channel.client.place(row, 8)",
-            "client.request, positional": "c.request(1, 1, *p, 0, 0, 0.0, 0, 0, 0, 0)",
+            "client.request, positional": "c.request(1, 1, *p, 0, 0, 0.0, 0, 0, 0, 0, 0)",
             "channel.request, Python wrapper": "s.channel.request(1, 1, p)",
             "fast path s.square(row)": "s.square(row)",
         }
         for label, stmt in steps.items():
             show(label, stmt, namespace, CALLS_SPINNING, rounds)
+
+
+def placement(rounds: int) -> None:
+    """sum(1) of the sleeping strategies with this process on its first CPU and
+    the worker on the same one, then on another: where a woken process runs."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        print("  (one CPU: nothing to compare)")
+        return
+    a = np.ones(1)
+    try:
+        for name in ("pipe", "uds", "tcp"):
+            for where, worker_cpus in (("same CPU", {cpus[0]}), ("other CPU", set(cpus[1:]))):
+                with get(name) as strategy:
+                    os.sched_setaffinity(0, {cpus[0]})
+                    for pid in strategy.worker_pids():
+                        os.sched_setaffinity(pid, worker_cpus)
+                    label = f"{name} sum(1), worker on the {where}"
+                    show(label, "s.sum(a)", {"s": strategy, "a": a}, CALLS_SLEEPING, rounds)
+    finally:
+        os.sched_setaffinity(0, set(cpus))
 
 
 def main() -> None:
@@ -86,6 +108,8 @@ def main() -> None:
     strategies_at_one_element(rounds)
     print("Python-side steps, ns per call:")
     python_steps(rounds)
+    print("placement, ns per call:")
+    placement(rounds)
 
 
 if __name__ == "__main__":
