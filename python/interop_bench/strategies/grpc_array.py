@@ -21,8 +21,9 @@ iterator, waiting for each message's send to complete before taking the next),
 and hands every step between them and the caller; a blocking unary call runs
 on the caller's thread with a completion queue of its own and starts none.
 That, not the server, is grpc-stream's floor of ~1.1-1.6 ms a call on a
-2-core guest against grpc's ~0.25-0.6 ms (docs: README, "gRPC"). grpc.aio
-starts no thread per call but was no faster there.
+2-core guest against grpc's ~0.25-0.6 ms (README, "gRPC"). grpc.aio starts
+no thread per call and was faster at one element there, but slower at 1e7,
+the sizes a stream is for.
 
 Every dtype travels as its raw bytes in `data` with its dtype code in the
 request (grpc_array.proto's `dtype`), and the server runs the kernel of that
