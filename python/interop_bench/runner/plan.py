@@ -95,9 +95,10 @@ PROFILES: dict[str, Profile] = {
         instructions=False,
     ),
     # <= 10 min on 2 cores with ~40 strategies: the full sweep to 1e7 and frames
-    # at 720p, 1080p and 4k with ~4.5 minutes of sampling (at 305 s and 41
-    # strategies, two runs 12 minutes apart took 11.6 and 10.2 min: this guest's
-    # speed drifts by 15-20% with its neighbours); the rest is start-up,
+    # at 720p, 1080p and 4k with 4 minutes of sampling (41 strategies: at 305 s
+    # two runs 12 minutes apart took 11.6 and 10.2 min, at 270 s one took 10.6:
+    # this guest's speed drifts by 15-20% with its neighbours, and the checked
+    # calls outside the sampling with it); the rest is start-up,
     # the floors, pass 0's memory probes and phases (~40 s), the instruction
     # counts (~1.5 min), the report, and the frames' own calls outside the
     # sampling (~20 s: five checks per frame cell, the slow strategies' at 4K
@@ -108,7 +109,7 @@ PROFILES: dict[str, Profile] = {
         name="default",
         sizes=DEFAULT_SIZES,
         processes=5,
-        run_budget_s=270.0,
+        run_budget_s=240.0,
         cell_budget_s=1.5,
         min_samples=8,
         max_samples=100,
