@@ -95,11 +95,10 @@ PROFILES: dict[str, Profile] = {
         instructions=False,
     ),
     # <= 10 min on 2 cores with ~40 strategies: the full sweep to 1e7 and frames
-    # at 720p, 1080p and 4k with 4 minutes of sampling in 4 processes (41
-    # strategies in 5 processes took 10.2-11.6 min at 305 s, 10.6 at 270 s and
-    # 10.4 at 240 s: each pass costs ~35-45 s besides its sampling, in checked
-    # calls, calibration and start-up, which grow and shrink with this guest's
-    # speed, 15-20% from one run to the next); the rest is start-up,
+    # at 720p, 1080p and 4k with 4 minutes of sampling (41 strategies: at 305 s
+    # two runs 12 minutes apart took 11.6 and 10.2 min, at 270 s one took 10.6:
+    # this guest's speed drifts by 15-20% with its neighbours, and the checked
+    # calls outside the sampling with it); the rest is start-up,
     # the floors, pass 0's memory probes and phases (~40 s), the instruction
     # counts (~1.5 min), the report, and the frames' own calls outside the
     # sampling (~20 s: five checks per frame cell, the slow strategies' at 4K
@@ -109,7 +108,7 @@ PROFILES: dict[str, Profile] = {
     "default": Profile(
         name="default",
         sizes=DEFAULT_SIZES,
-        processes=4,
+        processes=5,
         run_budget_s=240.0,
         cell_budget_s=1.5,
         min_samples=8,
