@@ -95,10 +95,13 @@ PROFILES: dict[str, Profile] = {
         instructions=False,
     ),
     # <= 10 min on 2 cores with ~40 strategies: the full sweep to 1e7 and frames
-    # at 720p, 1080p and 4k with 4 minutes of sampling (41 strategies: at 305 s
-    # two runs 12 minutes apart took 11.6 and 10.2 min, at 270 s one took 10.6:
-    # this guest's speed drifts by 15-20% with its neighbours, and the checked
-    # calls outside the sampling with it); the rest is start-up,
+    # at 720p, 1080p and 4k with 4 minutes of sampling. Measured with 41
+    # strategies: 11.6 and 10.2 min at 305 s (12 minutes apart), 10.6 at 270 s,
+    # 10.4 at 240 s, and 10.4 at 240 s in 4 processes: the sampling budget no
+    # longer decides the length here; each pass's work besides it (checked
+    # calls, calibration, the minimum samples of slow cells, start-up: 35-60 s
+    # a pass) and this guest's speed, which drifts by 15-20% between runs, do.
+    # The rest is start-up,
     # the floors, pass 0's memory probes and phases (~40 s), the instruction
     # counts (~1.5 min), the report, and the frames' own calls outside the
     # sampling (~20 s: five checks per frame cell, the slow strategies' at 4K
