@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +13,12 @@ from peer_secret import write_secret_file
 
 from interop_bench import cli, strategies
 from interop_bench.strategies import Strategy
+
+# A shell's background job starts with SIGINT ignored; Python leaves it so, and
+# so do the processes it starts. The Ctrl-C tests (in-process and of child
+# processes) need it delivered, as a terminal delivers it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # The conformance suite runs every test once per name here; test_registry.py
 # checks that this is exactly the registry, so a new strategy is covered by
