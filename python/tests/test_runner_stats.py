@@ -233,13 +233,35 @@ def test_estimate_from_the_previous_sizes() -> None:
 
 
 def test_skip_reason_says_why() -> None:
-    common = {"budget_ns": 10**8, "payload_bytes": 80}
-    assert plan.skip_reason(estimated_call_ns=1e3, available_bytes=None, **common) is None
-    # An estimate skips only when one call would overrun the budget.
-    assert plan.skip_reason(estimated_call_ns=9e7, available_bytes=None, **common) is None
-    slow = plan.skip_reason(estimated_call_ns=2e8, available_bytes=None, **common)
+    common = {"budget_ns": 10**8, "payload_bytes": 80, "minimum": 10, "available_bytes": None}
+    assert plan.skip_reason(history=[(10, 1e3)], size=20, **common) is None
+    # From one size, or far below: the estimate skips only when one call would overrun.
+    assert plan.skip_reason(history=[(10, 9e7)], size=20, **common) is None
+    slow = plan.skip_reason(history=[(10, 2e8)], size=20, **common)
     assert slow is not None and "over the cell budget of 0.10 s" in slow
+    far = [(1, 1e6), (10, 9e6)]  # ~0.9 ms per element
+    assert plan.skip_reason(history=far, size=100_000, **common) is not None  # one call: 89 s
+    assert plan.skip_reason(history=far, size=100, **common) is None  # 10x away: one call fits
+    near = [(300, 3e6), (1000, 1e7)]  # 10 µs per element
+    # At most 4x away, the 10 minimum calls must fit 1.5x the budget (0.15 s):
+    assert plan.skip_reason(history=near, size=1200, **common) is None  # 0.12 s
+    over = plan.skip_reason(history=near, size=1600, **common)  # 0.16 s
+    assert over is not None and "over 1.5x the cell budget of 0.10 s" in over
+    assert plan.skip_reason(history=near, size=4001, **common) is None  # far: one call, 40 ms
     assert plan.over_budget(1e6, 10, 10**8, "measured") is None
     assert plan.over_budget(2e7, 10, 10**8, "measured") is not None
-    big = plan.skip_reason(estimated_call_ns=None, available_bytes=100, **common)
+    big = plan.skip_reason(
+        budget_ns=10**8, history=[], size=20, minimum=10, payload_bytes=80, available_bytes=100
+    )
     assert big is not None and "available" in big
+
+
+def test_phases_take_at_least_three_calls_and_a_tenth_of_the_cap() -> None:
+    profile = plan.PROFILES["default"]  # 11 phase calls
+    cap_ns = 1_000_000_000
+    assert plan.another_phase_call(profile, 0, 5 * cap_ns, cap_ns)  # however slow: 3 calls
+    assert plan.another_phase_call(profile, 2, 5 * cap_ns, cap_ns)
+    assert not plan.another_phase_call(profile, 3, cap_ns // 10, cap_ns)
+    assert plan.another_phase_call(profile, 3, cap_ns // 10 - 1, cap_ns)
+    assert plan.another_phase_call(profile, 10, 0, cap_ns)
+    assert not plan.another_phase_call(profile, 11, 0, cap_ns)

@@ -194,15 +194,18 @@ class CellRun:
         return memory.measure_peak(lambda: fn(*args), bound.strategy.worker_pids())
 
     def _phases(self) -> tuple[dict[str, float] | None, str | None]:
-        """Per-phase medians of a few call_with_phases calls, in call order."""
+        """Per-phase medians of a few call_with_phases calls, in call order (how
+        many: plan.another_phase_call)."""
         bound = self._strategy_bound()
         strategy = bound.strategy
         names = strategy.phase_names
         if not names:
             return None, None
         runs: list[dict[str, int]] = []
+        profile, cap_ns = self.settings.profile, self.settings.cap_ns
+        begin = perf_counter_ns()
         try:
-            for _ in range(self.settings.profile.phase_calls):
+            while plan.another_phase_call(profile, len(runs), perf_counter_ns() - begin, cap_ns):
                 args = bound.fresh_args()
                 _, phases = strategy.call_with_phases(self.workload.op, *args)
                 runs.append(phases)

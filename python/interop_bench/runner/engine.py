@@ -182,7 +182,7 @@ class PassEngine:
         strategy = opened.get(job.name)
         if isinstance(strategy, str):
             return empty_record(job.name, workload, pass_index, "error", strategy)
-        reason = None if job.force else self._skip_reason(job, workload, settings)
+        reason = None if job.force else self._skip_reason(job, workload, settings, strategy)
         if reason is not None:
             return empty_record(job.name, workload, pass_index, "skipped", reason)
         try:
@@ -218,13 +218,18 @@ class PassEngine:
             for run, stop in finished:
                 self._record(run.finish(stop))
 
-    def _skip_reason(self, job: JobSpec, workload: Workload, settings: Settings) -> str | None:
+    def _skip_reason(
+        self, job: JobSpec, workload: Workload, settings: Settings, strategy: Strategy | None
+    ) -> str | None:
         name_op = key(job.name, job.op)
         if name_op in self._over_budget:
             return f"a smaller size ({self._over_budget[name_op]}) was already skipped"
+        with_phases = strategy is not None and bool(strategy.phase_names)
         reason = plan.skip_reason(
             budget_ns=settings.cap_ns,
-            estimated_call_ns=plan.estimate_call_ns(self._history.get(name_op, []), job.size),
+            history=self._history.get(name_op, []),
+            size=job.size,
+            minimum=plan.minimum_calls(self.profile, self.spec.processes, with_phases),
             payload_bytes=workload.payload_bytes,
             available_bytes=environment.memory_bytes("MemAvailable"),
         )

@@ -165,6 +165,17 @@ AXES: dict[str, Axes] = {
 CALLS_PER_PROCESS = 2
 MEMORY_CALLS = 1
 
+# The phases of a cell: at least this many calls, then more (up to the
+# profile's phase_calls) while they have used less than this share of its cap.
+MIN_PHASE_CALLS = 3
+PHASES_SHARE = 0.1
+
+# The skip rule trusts an estimate fitted on sizes at most this many times
+# smaller (the default sweep's steps are 3-3.3x, its frames' up to 4x) with the
+# cell's minimum calls, against this multiple of the budget (see skip_reason).
+NEAR_EXTRAPOLATION = 4.0
+ESTIMATE_MARGIN = 1.5
+
 # A cell holds the input, a pristine copy, scale's output and whatever the
 # strategy makes (a serialized form can be a few times the payload).
 MEMORY_PAYLOAD_MULTIPLE = 8
@@ -288,40 +299,68 @@ def estimate_call_ns(history: Sequence[tuple[int, float]], size: int) -> float |
 
 
 def minimum_calls(profile: Profile, processes: int, with_phases: bool) -> int:
-    """The calls a cell makes over the whole run at the least: each process
-    checks it and takes one sample; the first also measures memory and phases."""
+    """The calls the skip rule charges a cell over the whole run: each process
+    checks it and takes one sample; the first also measures memory and phases.
+    The phases are charged in full although slow cells make fewer of them
+    (`phase_calls`): bounding them was to shorten the run, not to admit slower cells."""
     phases = profile.phase_calls if with_phases else 0
     return processes * CALLS_PER_PROCESS + MEMORY_CALLS + phases
 
 
-def over_budget(call_ns: float, calls: int, budget_ns: int, source: str) -> str | None:
-    """Why `calls` calls of `call_ns` do not fit the cell budget, or None."""
+def another_phase_call(profile: Profile, calls_made: int, spent_ns: int, cap_ns: int) -> bool:
+    """Whether the phases of a cell take another call after `calls_made` calls
+    that took `spent_ns`: up to the profile's phase_calls and at least
+    MIN_PHASE_CALLS, but no more once they have used PHASES_SHARE of the cell's
+    cap. At 11 calls each, slow cells' phases took 49 s of a 170 s first pass."""
+    if calls_made >= profile.phase_calls:
+        return False
+    return calls_made < MIN_PHASE_CALLS or spent_ns < cap_ns * PHASES_SHARE
+
+
+def over_budget(
+    call_ns: float, calls: int, budget_ns: int, source: str, margin: float = 1.0
+) -> str | None:
+    """Why `calls` calls of `call_ns` do not fit `margin` times the cell budget, or None."""
     total_ns = call_ns * calls
-    if total_ns <= budget_ns:
+    if total_ns <= budget_ns * margin:
         return None
+    over = f"{margin:g}x the cell budget" if margin != 1.0 else "the cell budget"
     return (
         f"{calls} call(s) of ~{call_ns / 1e6:.3g} ms ({source}) need ~{total_ns / 1e9:.2f} s, "
-        f"over the cell budget of {budget_ns / 1e9:.2f} s"
+        f"over {over} of {budget_ns / 1e9:.2f} s"
     )
 
 
 def skip_reason(
+    *,
     budget_ns: int,
-    estimated_call_ns: float | None,
+    history: Sequence[tuple[int, float]],
+    size: int,
+    minimum: int,
     payload_bytes: int,
     available_bytes: int | None,
 ) -> str | None:
     """Why a cell should not be attempted at all, or None to check and measure it.
 
-    The estimate alone skips a cell only when a single call would overrun the
-    budget: extrapolating a thousandfold from sizes where fixed costs and noise
-    dominate is too unreliable to drop a measurement on. Otherwise the check
-    call's own time decides (see CellRun.start)."""
+    The time estimated from the smaller sizes (`history`, see estimate_call_ns)
+    skips a cell in two cases. Fitted on the two sizes just below, at most
+    NEAR_EXTRAPOLATION times smaller: when its `minimum` calls would need more
+    than ESTIMATE_MARGIN times the budget (the estimate is of warm calls, the
+    check call that decides otherwise is a cold one, slower). From farther away,
+    extrapolating a thousandfold from sizes where fixed costs and noise dominate
+    is too unreliable to drop a measurement on: only when a single call would
+    overrun the budget. Otherwise the check call's own time decides (see
+    CellRun.start), which in the first pass cost ~20 s of calls that were then
+    not timed."""
     if available_bytes is not None and payload_bytes * MEMORY_PAYLOAD_MULTIPLE > available_bytes:
         return (
             f"needs ~{MEMORY_PAYLOAD_MULTIPLE}x the payload ({payload_bytes} bytes) in memory, "
             f"only {available_bytes} bytes available"
         )
-    if estimated_call_ns is None:
+    estimate_ns = estimate_call_ns(history, size)
+    if estimate_ns is None:
         return None
-    return over_budget(estimated_call_ns, 1, budget_ns, "estimated from the smaller sizes")
+    source = "estimated from the smaller sizes"
+    if len(history) >= 2 and size <= history[-1][0] * NEAR_EXTRAPOLATION:
+        return over_budget(estimate_ns, minimum, budget_ns, source, ESTIMATE_MARGIN)
+    return over_budget(estimate_ns, 1, budget_ns, source)
