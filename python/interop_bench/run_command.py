@@ -63,7 +63,7 @@ RGB image to gray) runs at every resolution of --sizes (vga 640x480, 720p,
 A strategy that does not carry a dtype or frames records those cells as errors.
 
 profiles: quick (4 sizes, frame at vga, 5 processes, ~1.5 min), default (1..1e7,
-frame at 720p/1080p/4k, 5 processes, ~10 min), full (to 1e8, every dtype,
+frame at 720p/1080p/4k, 5 processes, ~8 min), full (to 1e8, every dtype,
 frame at vga..8k, 10 processes)."""
 
 RESULTS_DIR = Path("results")

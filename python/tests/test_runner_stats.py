@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from interop_bench import ops
+from interop_bench import ops, strategies
+from interop_bench.results_file import FLOORS
 from interop_bench.runner import plan, stats
 from interop_bench.runner.request import Request
 from interop_bench.runner.timing import Sampler, calibrate
@@ -221,8 +222,26 @@ def test_profiles_and_the_shared_budget() -> None:
     cap_ns = int(quick.cell_budget_s * 1e9)
     assert plan.cell_budget_ns(quick, remaining_s=50.0, remaining_cells=1) == cap_ns
     assert plan.cell_budget_ns(quick, 50.0, 1000) == int(50.0 / 1000 * 1e9)
-    # Behind schedule: a cell still gets a tenth of the cap.
+    # Behind schedule: a cell still gets a small share of the cap.
     assert plan.cell_budget_ns(quick, -5.0, 10) == int(cap_ns * plan.MIN_BUDGET_SHARE)
+
+
+@pytest.mark.parametrize("name", ["quick", "default"])
+def test_the_run_budget_is_not_outgrown_by_the_floor_share(name: str) -> None:
+    # Every cell of a pass gets at least MIN_BUDGET_SHARE of the cap. If those
+    # floors add up past the pass's share of the run budget, the floors decide
+    # the run's length instead (10% of the cap did so with 41 strategies: 65 s
+    # of sampling a default pass against a 48 s share). A registry that grows
+    # until they do fails here.
+    profile, axes = plan.PROFILES[name], plan.AXES[name]
+    measured = len(strategies.names()) + len(FLOORS)
+    vector_ops = [op for op in ops.OPS if op != "frame"]
+    cells = measured * (
+        len(vector_ops) * len(axes.dtypes) * len(profile.sizes) + len(axes.resolutions)
+    )
+    per_pass = profile.per_process(profile.processes)
+    floors_s = cells * per_pass.cell_budget_s * plan.MIN_BUDGET_SHARE
+    assert floors_s <= 0.8 * per_pass.run_budget_s, (cells, floors_s, per_pass.run_budget_s)
 
 
 def test_estimate_from_the_previous_sizes() -> None:

@@ -95,30 +95,27 @@ PROFILES: dict[str, Profile] = {
         instructions=False,
     ),
     # <= 10 min on 2 cores with ~40 strategies: the full sweep to 1e7 and frames
-    # at 720p, 1080p and 4k with 4 minutes of sampling. Measured with 41
-    # strategies: 11.6 and 10.2 min at 305 s (12 minutes apart), 10.6 at 270 s,
-    # 10.4 at 240 s, and 10.4 at 240 s in 4 processes: the sampling budget no
-    # longer decides the length here; each pass's work besides it (checked
-    # calls, calibration, the minimum samples of slow cells, start-up: 35-60 s
-    # a pass) and this guest's speed, which drifts by 15-20% between runs, do.
-    # The rest is start-up,
-    # the floors, pass 0's memory probes and phases (~40 s), the instruction
-    # counts (~1.5 min), the report, and the frames' own calls outside the
-    # sampling (~20 s: five checks per frame cell, the slow strategies' at 4K
-    # up to ~70 ms each before the budget skips them, the memory probe and
-    # phases of pass 0, the NumPy reference of each frame in each pass), which
-    # the 15 s taken off the sampling (320 s before the frames) pay for.
+    # at 720p, 1080p and 4k. Where a run goes with 41 strategies (2166 cells a
+    # pass): start-up and the Google Benchmark floors ~30 s; pass 0 ~100 s
+    # (sampling, checks ~25 s, phases ~29 s, memory ~10 s); passes 1-4 ~57 s
+    # each (sampling ~32 s, checks ~16 s, warm-up ~8 s); the instruction counts
+    # ~106 s (23 Valgrind processes, half of it their start-up); the report.
+    # `make bench` took 7.9 and 8.4 min (A/A, 8 minutes apart; the two runs'
+    # intervals overlap in every cell). It took 10.2-11.6 min before: the floor
+    # of MIN_BUDGET_SHARE, not run_budget_s, decided the sampling (65 s a pass),
+    # and pass 0 spent 49 s on phases and ~20 s checking cells it then skipped.
+    # Turns of 5 ms give a cell about two turns a pass.
     "default": Profile(
         name="default",
         sizes=DEFAULT_SIZES,
         processes=5,
-        run_budget_s=240.0,
+        run_budget_s=160.0,
         cell_budget_s=1.5,
         min_samples=8,
         max_samples=100,
         sample_target_ns=250_000,
         warmup_ns=5 * MS,
-        batch_ns=10 * MS,
+        batch_ns=5 * MS,
         phase_calls=11,
         floors_min_time_s=0.1,
         roofline_bytes=256 << 20,
@@ -265,8 +262,12 @@ def pick(kind: str, wanted: str | None, known: Sequence[str]) -> tuple[str, ...]
     return names
 
 
-# However far a run is behind, a cell still gets this share of the cap.
-MIN_BUDGET_SHARE = 0.1
+# However far a run is behind, a cell still gets this share of the cap. Small:
+# every cell of a pass gets it, so the cells times this floor must stay well
+# inside a pass's budget, or the floor decides the run's length instead of
+# run_budget_s (at 0.1, 41 strategies' 2166 cells took 65 s of sampling a
+# default pass against a share of 48 s).
+MIN_BUDGET_SHARE = 0.03
 
 
 def cell_budget_ns(profile: Profile, remaining_s: float, remaining_cells: int) -> int:
