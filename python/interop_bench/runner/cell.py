@@ -72,6 +72,12 @@ def empty_record(
     }
 
 
+def minimum_calls(settings: Settings, strategy: Strategy | None) -> int:
+    """plan.minimum_calls of a strategy's cell (phases if it has them) or a floor's."""
+    with_phases = strategy is not None and bool(strategy.phase_names)
+    return plan.minimum_calls(settings.profile, settings.processes, with_phases)
+
+
 def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
@@ -115,8 +121,7 @@ class CellRun:
         if not self.job.force:
             # Judged against the cell's cap, not its share of what is left: whether a
             # cell is measured must not depend on how fast the cells before it went.
-            with_phases = self.strategy is not None and bool(self.strategy.phase_names)
-            calls = plan.minimum_calls(profile, self.settings.processes, with_phases)
+            calls = minimum_calls(self.settings, self.strategy)
             too_slow = plan.over_budget(check_ns, calls, self.settings.cap_ns, "the checked call")
             if too_slow is not None:
                 return self._failed("skipped", f"answer checked, not timed: {too_slow}")

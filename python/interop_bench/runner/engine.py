@@ -32,7 +32,15 @@ import orjson
 from interop_bench import native, strategies
 from interop_bench.results_file import FLOORS, KERNEL
 from interop_bench.runner import environment, floor_turns, noise, plan
-from interop_bench.runner.cell import CellRun, Job, Record, Settings, describe, empty_record
+from interop_bench.runner.cell import (
+    CellRun,
+    Job,
+    Record,
+    Settings,
+    describe,
+    empty_record,
+    minimum_calls,
+)
 from interop_bench.runner.pass_spec import JobSpec, PassSpec, key
 from interop_bench.runner.workload import Bound, Workload
 from interop_bench.strategies import Strategy
@@ -224,12 +232,11 @@ class PassEngine:
         name_op = key(job.name, job.op)
         if name_op in self._over_budget:
             return f"a smaller size ({self._over_budget[name_op]}) was already skipped"
-        with_phases = strategy is not None and bool(strategy.phase_names)
         reason = plan.skip_reason(
             budget_ns=settings.cap_ns,
             history=self._history.get(name_op, []),
             size=job.size,
-            minimum=plan.minimum_calls(self.profile, self.spec.processes, with_phases),
+            minimum=minimum_calls(settings, strategy),
             payload_bytes=workload.payload_bytes,
             available_bytes=environment.memory_bytes("MemAvailable"),
         )

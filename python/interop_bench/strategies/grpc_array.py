@@ -14,16 +14,10 @@ messages over a client stream and gets square's and scale's results back the
 same way, into their final arrays, the way large arrays are usually sent:
 every message stays under gRPC's default limit.
 
-What a stream costs per call, at any size: grpcio's synchronous API starts two
-Python threads for every stream call (the channel's polling thread, which it
-stops whenever no call is in flight, and one that consumes the request
-iterator, waiting for each message's send to complete before taking the next),
-and hands every step between them and the caller; a blocking unary call runs
-on the caller's thread with a completion queue of its own and starts none.
-That, not the server, is grpc-stream's floor of ~1.1-1.6 ms a call on a
-2-core guest against grpc's ~0.25-0.6 ms (README, "gRPC"). grpc.aio starts
-no thread per call and was faster at one element there, but slower at 1e7,
-the sizes a stream is for.
+A stream costs ~1.1-1.6 ms a call even at one element (grpc's unary call
+~0.25-0.6 ms): grpcio's synchronous API starts two Python threads per stream
+call; the README's "gRPC" paragraph has the measurements and why grpc.aio was
+not taken instead.
 
 Every dtype travels as its raw bytes in `data` with its dtype code in the
 request (grpc_array.proto's `dtype`), and the server runs the kernel of that
