@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from results_factory_v1 import v1_document
 from results_models import (
+    DEFAULT_STRATEGIES,
     MODELS,
     NOISE_SIGMA,
     OPS,
@@ -48,7 +49,7 @@ PROCESSES = 5
 
 def make_results(
     *,
-    strategies: Iterable[str] = tuple(MODELS),
+    strategies: Iterable[str] = DEFAULT_STRATEGIES,
     ops: Iterable[str] = OPS,
     sizes: Iterable[int] = SIZES,
     samples: int = 60,

@@ -40,7 +40,15 @@ MODELS: dict[str, Model] = {
         6.0,
         ("encode", "cross", "kernel", "decode"),
     ),
+    # Another process and another host, for the report's decision card: in each
+    # place one strategy has the smaller overhead, the other the wider bandwidth.
+    "shm": Model(5000, 10.0, "ipc", "zero-copy", "zero-copy", 0.0),
+    "pipe": Model(2000, 2.0, "ipc", "copy", "copy", 1.0),
+    "tcp": Model(20000, 1.5, "network", "copy", "copy", 1.0),
+    "grpc": Model(60000, 2.5, "network", "serialize", "serialize", 2.0),
 }
+# What a factory file holds unless asked for others (the in-process strategies).
+DEFAULT_STRATEGIES = ("numpy", "capi", "pybind11", "ctypes", "json")
 OPS = ("sum", "square", "matrix_sum", "scale")
 SIZES = (1, 1000, 100_000, 10_000_000)
 Key = tuple[str, str, int]

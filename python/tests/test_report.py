@@ -14,6 +14,7 @@ from interop_bench import cli
 from interop_bench.analysis.load import load
 from interop_bench.analysis.verdict import verdicts
 from interop_bench.report import render
+from interop_bench.report.cell_table import PER_FILE_COLUMNS
 from interop_bench.report.palette import Palette
 
 FIGURE_IDS = ("latency", "throughput", "overhead", "phases", "memory")
@@ -135,7 +136,8 @@ def test_several_files_side_by_side(tmp_path: Path) -> None:
     new = write_results(tmp_path / "new.json", make_results(seed=2, samples=20, host="other"))
     html = report_of(tmp_path, old, new)
     assert "file: old" in html and "file: new" in html  # legend entries per line style
-    assert html.count('<th colspan="7" class="text">old</th>') == 4  # one table per op
+    columns = len(PER_FILE_COLUMNS)
+    assert html.count(f'<th colspan="{columns}" class="text">old</th>') == 4  # one table per op
     assert_self_contained(html)
 
 

@@ -6,54 +6,26 @@ nothing."""
 from __future__ import annotations
 
 import json
-import math
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from report_browser import browser, needs_chromium, open_report
+from report_expect import ranked
 
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (`make deps` installs it)"
-)
+pytestmark = needs_chromium
+__all__ = ["browser"]  # the fixture, shared with the other browser tests
 REPOSITORY = Path(__file__).resolve().parents[2]
 FIGURES = ("latency", "throughput", "xkernel", "memory")
 POINTS = "path[aria-roledescription=point]"
 LINES = 'path[aria-roledescription="line mark"]'
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def page(browser: Any, real_report_file: Path) -> Iterator[Any]:
     """The report, opened from file:// with every request outside it refused and recorded."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    opened = context.new_page()
-    requests: list[str] = []
-    errors: list[str] = []
-
-    def refuse(route: Any) -> None:
-        if route.request.url == real_report_file.as_uri():
-            route.continue_()
-        else:
-            requests.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", refuse)
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.goto(real_report_file.as_uri())
-    opened.wait_for_selector("body[data-figures-ready=true]", state="attached", timeout=30_000)
-    opened.requests, opened.errors = requests, errors
+    context, opened = open_report(browser, real_report_file, 1500)
     yield opened
     context.close()
 
@@ -137,32 +109,8 @@ def test_one_plot_per_family(page: Any) -> None:
 
 
 def expected_order(results: dict[str, Any], op: str, payload: float) -> list[str]:
-    """The strategies by their median at `payload`: measured there, or interpolated on
-    log-log axes between the two measured neighbours (the page's rule, computed here
-    from the results file on its own)."""
-    found = {}
-    for strategy in {c["strategy"] for c in results["cells"]} - {
-        "kernel",
-        "read-probe",
-        "memcpy-probe",
-    }:
-        cells = sorted(
-            (c for c in results["cells"] if c["strategy"] == strategy and c["op"] == op),
-            key=lambda c: c["bytes"],
-        )
-        exact = [c for c in cells if abs(math.log(c["bytes"] / payload)) < 0.005]
-        if exact:
-            if exact[0]["status"] == "ok":
-                found[strategy] = exact[0]["stats"]["median_ns"]
-            continue
-        below = [c for c in cells if c["bytes"] < payload][-1]
-        above = next(c for c in cells if c["bytes"] > payload)
-        if below["status"] != "ok" or above["status"] != "ok":
-            continue
-        t = math.log(payload / below["bytes"]) / math.log(above["bytes"] / below["bytes"])
-        low, high = below["stats"]["median_ns"], above["stats"]["median_ns"]
-        found[strategy] = math.exp(math.log(low) * (1 - t) + math.log(high) * t)
-    return sorted(found, key=found.__getitem__)
+    """The strategies by their median at `payload`, computed from the results file alone."""
+    return [name for name, _ in ranked(results, op, payload)]
 
 
 def ranking_at(page: Any, size: str, op: str) -> tuple[list[str], list[str]]:

@@ -71,9 +71,13 @@ class Band:
             parts.append("; no strategy beats plain NumPy here")
         elif baseline is not None:
             parts.append(f", {format_ratio(baseline / best_ns)} ahead of {BASELINE}")
-        if self.unranked:
-            parts.append(f" (not ranked, not measured at every size: {', '.join(self.unranked)})")
         return "".join(parts) + "."
+
+    def unranked_sentence(self) -> str:
+        """The strategies left out of the band, or "" when none was."""
+        if not self.unranked:
+            return ""
+        return f"Not ranked, not measured at every size: {', '.join(self.unranked)}."
 
 
 @dataclass(frozen=True)

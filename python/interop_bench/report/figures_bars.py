@@ -8,6 +8,7 @@ from matplotlib.patches import Patch
 
 from interop_bench.analysis.load import Cell, Results
 from interop_bench.analysis.units import format_bytes, format_ns
+from interop_bench.report import phase_data
 from interop_bench.report.figure_common import (
     Rendered,
     grid_figure,
@@ -20,7 +21,6 @@ from interop_bench.report.figures_size import ops_of
 from interop_bench.report.palette import FLOOR_COLOUR, PHASE_COLOURS, Palette, file_hatch
 
 CAPI = "capi"  # the CPython C API strategy: the cheapest call Python can make into C
-PHASE_SIZES = 3  # smallest, middle and largest size with phase data
 
 
 def overhead(files: list[Results], palette: Palette) -> Rendered:
@@ -128,7 +128,7 @@ def phases(files: list[Results], palette: Palette) -> Rendered:
         return Rendered(
             "phases", title, caption, missing="no strategy in this input records phases (phases_ns)"
         )
-    sizes_per_row = [_phase_sizes(r, op) for r, op in rows]
+    sizes_per_row = [phase_data.sizes([c for c in _of(r, op) if c.phases_ns]) for r, op in rows]
     columns = max(len(s) for s in sizes_per_row)
     phase_names = list(
         dict.fromkeys(p for r in files for c in r.cells for p in (c.phases_ns or {}))
@@ -153,13 +153,6 @@ def phases(files: list[Results], palette: Palette) -> Rendered:
 
 def _of(results: Results, op: str) -> list[Cell]:
     return [c for c in results.cells if c.op == op and c.ok]
-
-
-def _phase_sizes(results: Results, op: str) -> list[int]:
-    sizes = sorted({c.size for c in _of(results, op) if c.phases_ns})
-    if len(sizes) <= PHASE_SIZES:
-        return sizes
-    return [sizes[0], sizes[len(sizes) // 2], sizes[-1]]
 
 
 def _phase_panel(ax: Axes, results: Results, op: str, size: int, colours: dict[str, str]) -> None:

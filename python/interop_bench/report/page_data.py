@@ -17,12 +17,15 @@ from typing import Any
 
 from interop_bench.analysis import verdict
 from interop_bench.analysis.load import Cell, Results
-from interop_bench.report import source_code
-from interop_bench.report.cell_table import BELOW_KERNEL, WIDE_HALF_WIDTH
+from interop_bench.report import decision, phase_data, source_code
+from interop_bench.report.cell_table import BELOW_KERNEL, WIDE_HALF_WIDTH, calls_per_sample
 from interop_bench.report.figures_size import ops_of
 from interop_bench.report.palette import FLOOR_COLOUR, Palette
 from interop_bench.results_file import KERNEL, MEMCPY_PROBE, READ_PROBE
 
+# The table of every cell draws this many rows until asked for all: a search
+# narrows 2,000 cells faster than anyone scrolls them.
+CELL_ROWS_SHOWN = 200
 FAMILY_ORDER = ("reference", "ffi", "serialization", "ipc", "network")
 PROBES = (READ_PROBE, MEMCPY_PROBE)
 
@@ -33,6 +36,11 @@ def document(files: list[Results], palette: Palette, tree: Path) -> dict[str, An
     return {
         "files": [results.label for results in files],
         "ops": ops_of(files),
+        "labels": _labels(files),
+        "statuses": sorted({c.status for r in files for c in r.cells}),
+        "card": decision.card(files, families),
+        "default_view": decision.default_view(files, families),
+        "cell_rows_shown": CELL_ROWS_SHOWN,
         "families": [f for f in FAMILY_ORDER if f in families.values()]
         + sorted(set(families.values()) - set(FAMILY_ORDER)),
         "strategies": [
@@ -42,14 +50,18 @@ def document(files: list[Results], palette: Palette, tree: Path) -> dict[str, An
                 "colour": palette[name].colour,
                 "shape": palette[name].vega_shape,
                 "releases": _releases(files, name),
+                **_copies(files, name),
             }
             for name in sorted(families, key=lambda n: (_family_rank(families[n]), n))
         ],
         "floor_colour": FLOOR_COLOUR,
         "cells": [
-            _cell_row(index, results, cell, families[cell.strategy])
+            row
             for index, results in enumerate(files)
-            for cell in results.cells
+            for row in _cell_rows(index, results, families)
+        ],
+        "phases": [
+            row for index, results in enumerate(files) for row in phase_data.rows(index, results)
         ],
         "floors": [
             row for index, results in enumerate(files) for row in _floor_rows(index, results)
@@ -98,8 +110,40 @@ def _releases(files: list[Results], name: str) -> str:
     return " | ".join(seen)
 
 
+def _copies(files: list[Results], name: str) -> dict[str, str]:
+    """What a strategy copies, as its first file declares it ("" when none does)."""
+    for results in files:
+        info = results.strategy_info.get(name) or {}
+        if info.get("copies_in"):
+            return {"copies_in": str(info["copies_in"]), "copies_out": str(info.get("copies_out"))}
+    return {"copies_in": "", "copies_out": ""}
+
+
+def _labels(files: list[Results]) -> list[dict[str, str]]:
+    """Each label with the op and dtype it names, for the card's two controls."""
+    seen = {c.op: (c.base_op, c.dtype) for r in files for c in r.cells}
+    return [{"label": label, "op": op, "dtype": dtype} for label, (op, dtype) in seen.items()]
+
+
 def _family_rank(family: str) -> int:
     return FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER)
+
+
+def _cell_rows(file_index: int, results: Results, families: dict[str, str]) -> list[dict[str, Any]]:
+    calls = calls_per_sample(results)
+    smallest: dict[str, int] = {}  # each label's smallest size measured: the overhead bars
+    for cell in results.cells:
+        if cell.ok:
+            smallest[cell.op] = min(cell.size, smallest.get(cell.op, cell.size))
+    rows = []
+    for cell in results.cells:
+        row = _cell_row(file_index, results, cell, families[cell.strategy])
+        if cell.key in calls:
+            row["cps"] = list(calls[cell.key])
+        if cell.ok and smallest[cell.op] == cell.size:
+            row["small"] = True
+        rows.append(row)
+    return rows
 
 
 def _cell_row(file_index: int, results: Results, cell: Cell, family: str) -> dict[str, Any]:
@@ -111,12 +155,14 @@ def _cell_row(file_index: int, results: Results, cell: Cell, family: str) -> dic
         "s": cell.strategy,
         "fam": family,
         "op": cell.op,
+        "size": cell.size,
+        "size_text": cell.size_text,
         "bytes": cell.payload_bytes,
         "ok": cell.ok,
+        "status": cell.status,
     }
     if not cell.ok:
         row["t_status"] = cell.status + (f": {cell.reason}" if cell.reason else "")
-        row["status"] = cell.status
         return row
     median, low, high = cell.median_ns, cell.stat("ci_low_ns"), cell.stat("ci_high_ns")
     ratio, ratio_low, ratio_high = results.versus_kernel(cell)
@@ -128,6 +174,7 @@ def _cell_row(file_index: int, results: Results, cell: Cell, family: str) -> dic
         "xk_lo": ratio_low,
         "xk_hi": ratio_high,
         "mem": cell.memory_payload_ratio,
+        "p99": cell.stat("p99_ns"),
     }
     row.update({k: _significant(v) for k, v in numbers.items() if v is not None})
     row["n"] = len(cell.process_medians_ns)

@@ -23,11 +23,12 @@ from interop_bench.report import (
     frame_table,
     page_data,
     source_code,
+    vega_bars,
     vega_bundle,
     vega_specs,
 )
 from interop_bench.report.figure_common import Rendered
-from interop_bench.report.palette import Palette
+from interop_bench.report.palette import PHASE_COLOURS, Palette
 
 FIGURES = (
     figures_size.latency,
@@ -36,14 +37,19 @@ FIGURES = (
     figures_bars.phases,
     figures_size.memory,
 )
-# The interactive figure drawn in each static figure's section, and whether the
-# static one is then hidden on screen (it stays for print and without script).
+# The interactive figures drawn in each static figure's section, in its place on
+# screen (the static one stays for print and for a browser without script).
 INTERACTIVE = {
-    "latency": ("latency", True),
-    "throughput": ("throughput", True),
-    "overhead": ("xkernel", False),  # another view: x kernel against size
-    "memory": ("memory", True),
+    "latency": ("latency",),
+    "throughput": ("throughput",),
+    "overhead": ("overhead", "xkernel"),  # and x kernel against size, the same cost in ratio
+    "phases": ("phases",),
+    "memory": ("memory",),
 }
+
+
+# The page's script, run as one module in this order (start.js calls the others).
+SCRIPTS = ("report.js", "card.js", "cells.js", "start.js")
 
 
 def palette_of(files: list[Results]) -> Palette:
@@ -58,13 +64,24 @@ def figures(files: list[Results]) -> list[Rendered]:
 def specs(data: dict[str, Any]) -> dict[str, dict[str, vega_specs.Spec]]:
     """Every interactive figure, on one plot and as one plot per family."""
     strategies, families, files = data["strategies"], data["families"], len(data["files"])
-    return {
+    drawn = {
         m.figure_id: {
             "combined": vega_specs.figure(m, strategies, families, files, split=False),
             "split": vega_specs.figure(m, strategies, families, files, split=True),
         }
         for m in vega_specs.MEASURES
     }
+    # The bars are one row per strategy already: one layout serves both.
+    phase_names = list(dict.fromkeys(row["phase"] for row in data["phases"]))
+    colours = [PHASE_COLOURS[i % len(PHASE_COLOURS)] for i in range(len(phase_names))]
+    bars = {
+        "overhead": vega_bars.overhead(strategies, files),
+        "phases": vega_bars.phases(phase_names, colours, files),
+    }
+    drawn |= {name: {"combined": spec, "split": spec} for name, spec in bars.items()}
+    if not phase_names:
+        del drawn["phases"]
+    return drawn
 
 
 def html(files: list[Results], tree: Path) -> str:
@@ -76,10 +93,12 @@ def html(files: list[Results], tree: Path) -> str:
         specs_json=page_data.to_script_json(specs(data)),
         vega_script=vega_bundle.script(),
         vega_versions=vega_bundle.versions(),
-        page_script=_template_file("report.js"),
+        page_script="\n".join(_template_file(name) for name in SCRIPTS),
         code_css=source_code.css(),
         interactive=INTERACTIVE,
         tie_percent=round((CLEAR_MARGIN - 1) * 100),
+        wide_percent=round(cell_table.WIDE_HALF_WIDTH * 100),
+        cell_count=sum(len(results.cells) for results in files),
         files=files,
         generated_utc=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         tool_version=__version__,

@@ -17,6 +17,7 @@ from typing import Any
 from interop_bench.analysis.units import TIMES
 
 Spec = dict[str, Any]
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 
 WIDTH, HEIGHT = 760, 380
 SPLIT_WIDTH, SPLIT_HEIGHT = 360, 220
@@ -27,17 +28,24 @@ PARAMS = [
 ]
 SHOWN = "datum.op == op && indexof(hidden, datum.s) < 0"
 LIT = "hl == '' || datum.s == hl"
-TOOLTIP = [
-    {"field": "s", "title": "strategy"},
-    {"field": "f", "title": "file"},
-    {"field": "t_bytes", "title": "payload"},
-    {"field": "t_med", "title": "median"},
-    {"field": "t_ci", "title": "95% interval"},
-    {"field": "t_rate", "title": "throughput"},
-    {"field": "t_xk", "title": f"{TIMES} kernel"},
-    {"field": "t_mem", "title": f"memory {TIMES} payload"},
-    {"field": "t_status", "title": "status"},
-]
+
+
+def tooltip(*fields: tuple[str, str]) -> list[Spec]:
+    """A tooltip of (field, title) pairs."""
+    return [{"field": field, "title": title} for field, title in fields]
+
+
+# Which cell a point is: the start of every figure's tooltip.
+WHICH = (("s", "strategy"), ("f", "file"), ("t_bytes", "payload"))
+TOOLTIP = tooltip(
+    *WHICH,
+    ("t_med", "median"),
+    ("t_ci", "95% interval"),
+    ("t_rate", "throughput"),
+    ("t_xk", f"{TIMES} kernel"),
+    ("t_mem", f"memory {TIMES} payload"),
+    ("t_status", "status"),
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,7 @@ def figure(
     if not split:
         body = _plot(measure, strategies, files, family=None, width=WIDTH, height=HEIGHT)
         return {
-            "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+            "$schema": SCHEMA,
             "params": PARAMS,
             **body,
         }
@@ -111,7 +119,7 @@ def figure(
         for f in families
     ]
     return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "$schema": SCHEMA,
         "params": PARAMS,
         "concat": plots,
         "columns": 2,
@@ -193,20 +201,25 @@ def _encoding(measure: Measure, strategies: list[dict[str, str]], files: int) ->
             "scale": {"type": measure.scale},
             "axis": {"title": measure.title, "labelExpr": measure.label_expr, "grid": True},
         },
-        "color": {
-            "field": "s",
-            "type": "nominal",
-            "scale": {
-                "domain": [s["name"] for s in strategies],
-                "range": [s["colour"] for s in strategies],
-            },
-            "legend": None,  # the page's own panel is the legend of every figure
-        },
+        "color": colour(strategies),
         "detail": {"field": "f"},
     }
     if files > 1:
         encoding["strokeDash"] = {"field": "f", "type": "nominal", "title": "file"}
     return encoding
+
+
+def colour(strategies: list[dict[str, str]]) -> Spec:
+    """Each strategy's colour; no legend: the page's own panel is the legend of every figure."""
+    return {
+        "field": "s",
+        "type": "nominal",
+        "scale": {
+            "domain": [s["name"] for s in strategies],
+            "range": [s["colour"] for s in strategies],
+        },
+        "legend": None,
+    }
 
 
 def _band(measure: Measure, encoding: Spec) -> Spec:
@@ -260,12 +273,11 @@ def _floor_layer(measure: Measure, floors: tuple[str, ...], *, legend: bool) -> 
                 "legend": {"orient": "bottom-right"} if legend else None,
             },
             "detail": {"field": "f"},
-            "tooltip": [
-                {"field": "floor", "title": "floor"},
-                {"field": "f", "title": "file"},
-                {"field": "t_bytes", "title": "payload"},
-                {"field": "t_rate", "title": "throughput"},
-                {"field": "t_med", "title": "median"},
-            ],
+            "tooltip": tooltip(
+                ("floor", "floor"),
+                *WHICH[1:],
+                ("t_rate", "throughput"),
+                ("t_med", "median"),
+            ),
         },
     }

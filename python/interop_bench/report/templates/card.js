@@ -1,0 +1,158 @@
+// -- the decision card: where the C++ side runs, what it gets, the answer --
+// The candidates are every strategy of the chosen place's families, ranked
+// by the same rule as "at my size" (measured, or interpolated between two
+// measured sizes, never extrapolated); the panel's hiding does not apply.
+const CARD = DATA.card;
+const card = (id) => document.getElementById("ib-card-" + id);
+// Ratios near 1 keep two decimals: "1×" would hide the 4% between two answers.
+const fmtTimes = (r) => (r < 10 ? r.toFixed(2) + "×" : fmtRatio(r));
+
+function cardSetup() {
+  if (!CARD.start.label) {
+    card("answer").textContent = "No cell of this input was measured: there is nothing to answer from.";
+    return;
+  }
+  const where = card("where");
+  for (const place of CARD.placements) {
+    const radio = element("input", { type: "radio", name: "ib-where", value: place.name,
+                                     disabled: !place.cells, checked: place.name === CARD.start.placement });
+    const text = place.cells ? place.meaning : `${place.meaning}: no such strategy measured in this input`;
+    const wrap = label(radio, place.name);
+    wrap.title = text;
+    where.append(wrap);
+  }
+  const start = DATA.labels.find((l) => l.label === CARD.start.label);
+  fillSelect(card("op"), [...new Set(DATA.labels.map((l) => l.op))], start.op);
+  fillDtypes(start.dtype);
+  DATA.files.forEach((name, index) => {
+    card("file").append(element("option", { value: String(index), textContent: name }));
+  });
+  if (DATA.files.length < 2) card("file").closest("label").style.display = "none";
+  card("size").value = fmtBytes(CARD.start.bytes);
+  card("op").addEventListener("change", () => { fillDtypes(card("dtype").value); answer(); });
+  for (const id of ["dtype", "file"]) card(id).addEventListener("change", answer);
+  where.addEventListener("change", answer);
+  card("size").addEventListener("change", () => {
+    const ok = parseBytes(card("size").value) != null;
+    card("size").setCustomValidity(ok ? "" : "a size like 6 MB, 6e6 or 512 KiB");
+    card("size").reportValidity();
+    if (ok) answer();
+  });
+  answer();
+}
+function fillSelect(select, values, chosen) {
+  select.replaceChildren(...values.map((v) => element("option", { value: v, textContent: v })));
+  select.value = values.includes(chosen) ? chosen : values[0];
+}
+function fillDtypes(chosen) {
+  const op = card("op").value;
+  fillSelect(card("dtype"), DATA.labels.filter((l) => l.op === op).map((l) => l.dtype), chosen);
+}
+function cardLabel() {
+  const op = card("op").value, dtype = card("dtype").value;
+  return DATA.labels.find((l) => l.op === op && l.dtype === dtype).label;
+}
+
+function answer() {
+  const place = CARD.placements.find((p) => p.name === document.querySelector("input[name=ib-where]:checked").value);
+  const label = cardLabel(), bytes = parseBytes(card("size").value), file = Number(card("file").value || 0);
+  const rows = [], unranked = [];
+  for (const s of DATA.strategies) {
+    if (!place.families.includes(s.family)) continue;
+    const cells = DATA.cells.filter((c) => c.file === file && c.op === label && c.s === s.name)
+      .sort((a, b) => a.bytes - b.bytes);
+    if (!cells.length) continue;
+    const time = estimate(cells, bytes, "med");
+    if (time.problem) { unranked.push(`${s.name} (${time.problem})`); continue; }
+    const field = (name) => { const e = estimate(cells, bytes, name); return e.problem ? null : e.value; };
+    rows.push({ name: s.name, ns: time.value, how: time.how, near: time.cells, own: cells,
+                lo: field("lo"), hi: field("hi"), xk: field("xk") });
+  }
+  rows.sort((a, b) => a.ns - b.ns);
+  const box = card("answer");
+  Object.assign(box.dataset, { placement: place.name, label, bytes: String(bytes), file: String(file),
+                               strategy: rows.length ? rows[0].name : "", ns: rows.length ? String(rows[0].ns) : "",
+                               next: rows.slice(1, 1 + CARD.runners_up).map((r) => r.name).join(",") });
+  const situation = `${label} of ${fmtBytes(bytes)}, C++ in ${place.name}` +
+    (DATA.files.length > 1 ? `, from ${DATA.files[file]}` : "");
+  box.replaceChildren(element("p", { className: "muted situation", textContent: situation }));
+  if (!rows.length) {
+    box.append(element("p", { className: "headline", textContent: "No answer from this input." }));
+  } else {
+    box.append(headline(rows[0]), facts(rows[0], bytes), runnersUp(rows),
+               element("p", { className: "why", textContent: "Why: " + why(rows) + "." }),
+               element("p", { className: "cost", textContent: givingUp(rows[0]) }));
+  }
+  const extra = [reference(label, bytes, file, rows[0]), place.families.includes("network") ? linkText(file) : ""];
+  for (const text of extra.filter(Boolean)) box.append(element("p", { className: "muted", textContent: text }));
+  if (unranked.length) {
+    const more = element("details", { className: "muted" });
+    more.append(element("summary", { textContent: `Not ranked here: ${unranked.length} strateg${unranked.length === 1 ? "y" : "ies"}` }),
+                unranked.join("; ") + ".");
+    box.append(more);
+  }
+}
+function headline(best) {
+  const p = element("p", { className: "headline" });
+  p.append("Use ", swatch(byName[best.name]), " ", element("strong", { textContent: best.name }), " ",
+           codeButton(best.name));
+  return p;
+}
+function facts(best, bytes) {
+  const interval = (lo, hi, fmt) => (lo != null && hi != null ? ` (95% interval ${fmt(lo)} – ${fmt(hi)})` : "");
+  const rate = (ns) => fmtRate(bytes * 1e9 / ns);
+  const text = `${fmtTime(best.ns)} per call${interval(best.lo, best.hi, fmtTime)}, ` +
+    `${rate(best.ns)}${interval(best.hi, best.lo, rate)}` +
+    (best.xk != null ? `, ${fmtTimes(best.xk)} the kernel alone` : "") + `; ${best.how}.`;
+  return element("p", { className: "facts", textContent: text });
+}
+function runnersUp(rows) {
+  const next = rows.slice(1, 1 + CARD.runners_up).map((r) => `${r.name} ${fmtTimes(r.ns / rows[0].ns)} the time`);
+  return element("p", { className: "next",
+                        textContent: next.length ? `Next: ${next.join("; ")}.` : "No other strategy of this place is ranked here." });
+}
+function why(rows) {
+  const best = rows[0], margin = DATA.verdict.clear_margin, percent = Math.round((margin - 1) * 100);
+  const tied = rows.filter((r) => r.ns / best.ns < margin).map((r) => r.name);
+  const parts = [];
+  if (rows.length === 1) parts.push(`${best.name} is the only one ranked`);
+  else if (tied.length > 1) parts.push(`${listed(tied)} are tied within ${percent}%: any of them will do`);
+  else parts.push(`${best.name} is ${fmtTimes(rows[1].ns / best.ns)} ahead of ${rows[1].name}`);
+  const zeroCopy = rows.filter((r) => byName[r.name].copies_in === "zero-copy" && r.xk != null);
+  if (zeroCopy.length > 1 && zeroCopy.every((r) => r.xk < margin)) {
+    parts.push(`every zero-copy one is within ${percent}% of the kernel alone`);
+  }
+  if (best.xk == null) return parts.join("; ");
+  const ratio = CARD.overhead_decides_ratio;
+  parts.push(best.xk >= ratio
+    ? `the crossing decides, not the data: the call takes ${fmtTimes(best.xk)} the kernel alone`
+    : `the work on the data decides: the call takes ${fmtTimes(best.xk)} the kernel alone`);
+  const own = best.own.filter((c) => c.ok && c.xk != null);
+  const first = own.find((c) => c.xk < ratio);
+  if (!first) parts.push(`for ${best.name} the crossing decides at every size measured`);
+  else if (first !== own[0]) parts.push(`per-call overhead decides below ${first.t_bytes} for ${best.name}`);
+  return parts.join("; ");
+}
+function givingUp(best) {
+  const s = byName[best.name];
+  const copies = s.copies_in ? `copies in: ${s.copies_in}, out: ${s.copies_out}` : "copies not declared by the file";
+  const memory = [...new Set(best.near.filter((c) => c.mem != null).map((c) => c.t_mem))];
+  const peak = memory.length ? `; peak extra memory ${memory.join(" – ")} the payload` : "";
+  return `What it costs besides time: ${copies}${peak}.`;
+}
+function reference(label, bytes, file, best) {
+  const cells = DATA.cells.filter((c) => c.file === file && c.op === label && c.fam === "reference")
+    .sort((a, b) => a.bytes - b.bytes);
+  const found = [...new Set(cells.map((c) => c.s))].map((name) => {
+    const e = estimate(cells.filter((c) => c.s === name), bytes, "med");
+    return e.problem ? "" : `${name} alone (no C++): ${fmtTime(e.value)}` +
+      (best ? `, ${fmtTimes(e.value / best.ns)} the answer's time` : "");
+  }).filter(Boolean);
+  return found.length ? found.join("; ") + "." : "";
+}
+function linkText(file) {
+  return `Measured over: ${CARD.links[file] || "the file does not say which link (loopback unless run with --peer)"}.`;
+}
+function listed(names) {
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}

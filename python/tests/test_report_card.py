@@ -1,0 +1,192 @@
+"""The report's first screen and its table in a real browser: the decision card
+answers as the results file says (computed here without the report's code),
+the figures open on the default view, and the table of every cell is searched,
+filtered and sorted; on a synthetic file with strategies in every place."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from report_browser import browser, needs_chromium, open_report
+from report_expect import ranked
+from results_factory import make_results, write_results
+
+from interop_bench import cli
+
+pytestmark = needs_chromium
+__all__ = ["browser"]
+
+STRATEGIES = ("numpy", "capi", "pybind11", "ctypes", "json", "shm", "pipe", "tcp", "grpc")
+SIZES = (1, 1000, 100_000, 1_000_000, 10_000_000)  # 8 B .. 80 MB of float64
+PLACES = {
+    "same process": {"ffi", "serialization"},
+    "another process": {"ipc"},
+    "another host": {"network"},
+}
+MISCALIBRATED = ("pipe", "sum", 1000)
+WIDTH = 1400  # the issue's window
+FIRST_SCREEN_PX = 900
+
+
+@pytest.fixture(scope="module")
+def results_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    document = make_results(
+        strategies=STRATEGIES,
+        ops=("sum", "scale"),
+        sizes=SIZES,
+        samples=12,
+        status={MISCALIBRATED: ("miscalibrated", "samples broke the sampling rule")},
+    )
+    document["link"] = {"description": "loopback: each network strategy ran its own peer"}
+    return write_results(tmp_path_factory.mktemp("card") / "run.json", document)
+
+
+@pytest.fixture(scope="module")
+def results(results_path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(results_path.read_text("utf-8"))
+    return document
+
+
+@pytest.fixture(scope="module")
+def report(results_path: Path) -> Path:
+    out = results_path.parent / "index.html"
+    assert cli.main(["report", str(results_path), "-o", str(out)]) == 0
+    return out
+
+
+@pytest.fixture
+def page(browser: Any, report: Path) -> Iterator[Any]:
+    context, opened = open_report(browser, report, WIDTH)
+    yield opened
+    assert opened.errors == [] and opened.requests == []
+    context.close()
+
+
+def ask(page: Any, place: str, payload: str, op: str = "sum") -> dict[str, str]:
+    """Set the card's situation; its answer's data attributes."""
+    page.check(f"input[name=ib-where][value='{place}']")
+    page.select_option("#ib-card-op", op)
+    page.select_option("#ib-card-dtype", "float64")
+    page.fill("#ib-card-size", payload)
+    page.dispatch_event("#ib-card-size", "change")
+    found: dict[str, str] = page.eval_on_selector("#ib-card-answer", "box => ({...box.dataset})")
+    return found
+
+
+@pytest.mark.parametrize(
+    ("place", "payload", "payload_bytes"),
+    [
+        ("same process", "1 KB", 1e3),
+        ("another process", "8 MB", 8e6),
+        ("another host", "8 MB", 8e6),
+    ],
+)
+def test_the_card_answers_as_the_results_say(
+    page: Any, results: dict[str, Any], place: str, payload: str, payload_bytes: float
+) -> None:
+    answer = ask(page, place, payload)
+    expected = ranked(results, "sum", payload_bytes, PLACES[place])
+    assert answer["strategy"] == expected[0][0]
+    assert float(answer["ns"]) == pytest.approx(expected[0][1], rel=1e-4)
+    assert answer["next"].split(",") == [name for name, _ in expected[1:3]]
+    assert page.inner_text("#ib-card-answer .headline strong") == expected[0][0]
+    text = page.inner_text("#ib-card-answer")
+    assert "Why:" in text and "kernel alone" in text
+    assert ("loopback" in text) == (place == "another host")  # the link it crossed
+
+
+def test_changing_the_situation_changes_the_answer_where_the_data_does(
+    page: Any, results: dict[str, Any]
+) -> None:
+    flipped = 0
+    for place, families in PLACES.items():
+        small = ask(page, place, "8 B")["strategy"]
+        large = ask(page, place, "80 MB")["strategy"]
+        expected = [ranked(results, "sum", p, families)[0][0] for p in (8, 8e7)]
+        assert [small, large] == expected, place
+        flipped += small != large
+    assert flipped  # the models make at least one place's answer depend on the size
+    scale = ask(page, "another process", "8 MB", op="scale")
+    assert scale["label"] == "scale"
+    assert scale["strategy"] == ranked(results, "scale", 8e6, PLACES["another process"])[0][0]
+
+
+def test_the_card_opens_on_the_most_common_case_in_the_first_screen(page: Any) -> None:
+    box = page.locator("#answer").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= FIRST_SCREEN_PX
+    answer = page.eval_on_selector("#ib-card-answer", "box => ({...box.dataset})")
+    assert answer["placement"] == "same process"  # the place with the most cells
+    assert answer["strategy"]
+
+
+def test_a_miscalibrated_cell_is_shown_never_ranked(page: Any) -> None:
+    answer = ask(page, "another process", "8 KB")
+    assert answer["strategy"] == "shm"
+    assert "pipe (miscalibrated: samples broke" in page.text_content("#ib-card-answer details")
+    statuses = page.eval_on_selector_all("#ib-cell-status option", "os => os.map(o => o.value)")
+    assert statuses == ["", "miscalibrated", "ok"]
+    page.click("#ib-cells-details summary")
+    page.select_option("#ib-cell-status", "miscalibrated")
+    rows = page.eval_on_selector_all("#ib-cells tbody tr", "rs => rs.map(r => r.innerText)")
+    assert len(rows) == 1 and "samples broke the sampling rule" in rows[0]
+
+
+def test_the_table_finds_a_cell_by_typing_and_sorts_by_median(
+    page: Any, results: dict[str, Any]
+) -> None:
+    page.click("#ib-cells-details summary")
+    page.fill("#ib-cell-search", "shm 1e6 scale")
+    keys = page.eval_on_selector_all("#ib-cells tbody tr", "rs => rs.map(r => r.dataset.key)")
+    assert keys == ["shm scale 1000000"]
+    page.fill("#ib-cell-search", "sum")
+    page.click("#ib-cells th:has-text('median')")
+    medians = page.eval_on_selector_all("#ib-cells tbody tr", "rs => rs.map(r => r.dataset.key)")
+    by_key = {
+        f"{c['strategy']} {c['op']} {c['size']}": c["stats"]["median_ns"]
+        for c in results["cells"]
+        if c["status"] == "ok"
+    }
+    ok = [by_key[k] for k in medians if k in by_key]
+    assert ok == sorted(ok) and len(ok) == sum(
+        1
+        for c in results["cells"]
+        if c["op"] == "sum" and c["status"] == "ok" and c["strategy"] in STRATEGIES
+    )
+    calls = page.inner_text("#ib-cells tbody tr:first-child")
+    assert "1000" in calls  # calls per sample, as the factory's processes made them
+
+
+def test_the_static_fallback_carries_every_cell(report: Path, results: dict[str, Any]) -> None:
+    html = report.read_text("utf-8")
+    static = html[
+        html.index('<details class="static-cells">') : html.index(
+            "</details>", html.index('<details class="static-cells">')
+        )
+    ]
+    assert static.count("<tr>") - static.count("<thead>") == len(results["cells"])
+
+
+def test_the_figures_open_on_the_default_view(page: Any, results: dict[str, Any]) -> None:
+    drawn = set(
+        page.eval_on_selector_all(
+            "#vl-latency path[aria-roledescription=point]",
+            "ns => ns.map(n => n.getAttribute('aria-label').split(' ')[0])",
+        )
+    )
+    families = {n: i["family"] for n, i in results["strategies"].items() if i["family"] != "floor"}
+    assert "numpy" in drawn and "ctypes" in drawn
+    assert {families[n] for n in drawn} == set(families.values())  # one of each family or more
+    assert len(drawn) < len(families)
+    assert "Default view" in page.inner_text("#ib-view")
+    before = page.evaluate("document.body.dataset.applied || ''")
+    page.click("#ib-show-all")
+    page.wait_for_function(f"document.body.dataset.applied !== {before!r}")
+    every = page.eval_on_selector_all(
+        "#vl-latency path[aria-roledescription=point]",
+        "ns => ns.map(n => n.getAttribute('aria-label').split(' ')[0])",
+    )
+    assert set(every) == set(families)
