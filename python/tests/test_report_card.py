@@ -160,16 +160,6 @@ def test_the_table_finds_a_cell_by_typing_and_sorts_by_median(
     assert "1000" in calls  # calls per sample, as the factory's processes made them
 
 
-def test_the_static_fallback_carries_every_cell(report: Path, results: dict[str, Any]) -> None:
-    html = report.read_text("utf-8")
-    static = html[
-        html.index('<details class="static-cells">') : html.index(
-            "</details>", html.index('<details class="static-cells">')
-        )
-    ]
-    assert static.count("<tr>") - static.count("<thead>") == len(results["cells"])
-
-
 def test_the_figures_open_on_the_default_view(page: Any, results: dict[str, Any]) -> None:
     drawn = set(
         page.eval_on_selector_all(

@@ -92,9 +92,10 @@ def _link(results: Results) -> str:
 def default_view(files: list[Results], families: dict[str, str]) -> list[str]:
     """The best strategy of each family in each file, CLASSIC and BASELINE.
 
-    A family's best is the one measured (ok) in the most of the family's
-    (label, size) groups, then the one with the least geometric-mean time
-    relative to the family's fastest in each group it was measured in."""
+    A family's best has the least mean log time relative to the family's
+    fastest over the (label, size) groups the family measured; in a group
+    where a strategy has no ok cell (skipped as too slow, failed) it counts as
+    the family's slowest there, so leaving out the hard sizes never helps."""
     chosen = {name for r in files for name in (CLASSIC, BASELINE) if name in r.strategies()}
     for results in files:
         for family in set(families.values()):
@@ -109,11 +110,10 @@ def _best_of(results: Results, members: set[str]) -> str:
     for cell in results.cells:
         if cell.ok and cell.strategy in members and cell.median_ns > 0:
             groups.setdefault((cell.op, cell.size), {})[cell.strategy] = cell.median_ns
-    logs: dict[str, list[float]] = {}
+    measured = {name for times in groups.values() for name in times}
+    score = dict.fromkeys(measured, 0.0)
     for times in groups.values():
-        fastest = min(times.values())
-        for name, ns in times.items():
-            logs.setdefault(name, []).append(math.log(ns / fastest))
-    if not logs:
-        return ""
-    return min(logs, key=lambda n: (-len(logs[n]), sum(logs[n]) / len(logs[n]), n))
+        fastest, slowest = min(times.values()), max(times.values())
+        for name in measured:
+            score[name] += math.log(times.get(name, slowest) / fastest)
+    return min(score, key=lambda name: (score[name], name), default="")

@@ -55,11 +55,7 @@ def document(files: list[Results], palette: Palette, tree: Path) -> dict[str, An
             for name in sorted(families, key=lambda n: (_family_rank(families[n]), n))
         ],
         "floor_colour": FLOOR_COLOUR,
-        "cells": [
-            row
-            for index, results in enumerate(files)
-            for row in _cell_rows(index, results, families)
-        ],
+        "cells": [row for index, results in enumerate(files) for row in _cell_rows(index, results)],
         "phases": [
             row for index, results in enumerate(files) for row in phase_data.rows(index, results)
         ],
@@ -129,7 +125,7 @@ def _family_rank(family: str) -> int:
     return FAMILY_ORDER.index(family) if family in FAMILY_ORDER else len(FAMILY_ORDER)
 
 
-def _cell_rows(file_index: int, results: Results, families: dict[str, str]) -> list[dict[str, Any]]:
+def _cell_rows(file_index: int, results: Results) -> list[dict[str, Any]]:
     calls = calls_per_sample(results)
     smallest: dict[str, int] = {}  # each label's smallest size measured: the overhead bars
     for cell in results.cells:
@@ -137,7 +133,7 @@ def _cell_rows(file_index: int, results: Results, families: dict[str, str]) -> l
             smallest[cell.op] = min(cell.size, smallest.get(cell.op, cell.size))
     rows = []
     for cell in results.cells:
-        row = _cell_row(file_index, results, cell, families[cell.strategy])
+        row = _cell_row(file_index, results, cell)
         if cell.key in calls:
             row["cps"] = list(calls[cell.key])
         if cell.ok and smallest[cell.op] == cell.size:
@@ -146,22 +142,22 @@ def _cell_rows(file_index: int, results: Results, families: dict[str, str]) -> l
     return rows
 
 
-def _cell_row(file_index: int, results: Results, cell: Cell, family: str) -> dict[str, Any]:
+def _cell_row(file_index: int, results: Results, cell: Cell) -> dict[str, Any]:
     """A cell's numbers (six significant digits); the page formats them, in the
-    units of the table, when it loads."""
+    units of the table, and adds what it can derive (the file's label, the
+    family, an ok status) when it loads: 2,000 cells weigh what they hold."""
     row: dict[str, Any] = {
         "file": file_index,
-        "f": results.label,
         "s": cell.strategy,
-        "fam": family,
         "op": cell.op,
         "size": cell.size,
-        "size_text": cell.size_text,
         "bytes": cell.payload_bytes,
         "ok": cell.ok,
-        "status": cell.status,
     }
+    if cell.is_frame:
+        row["size_text"] = cell.size_text
     if not cell.ok:
+        row["status"] = cell.status
         row["t_status"] = cell.status + (f": {cell.reason}" if cell.reason else "")
         return row
     median, low, high = cell.median_ns, cell.stat("ci_low_ns"), cell.stat("ci_high_ns")
@@ -199,8 +195,10 @@ def _floor_rows(file_index: int, results: Results) -> list[dict[str, Any]]:
     ]
 
 
-def _significant(value: float) -> float:
-    return float(f"{value:.6g}")
+def _significant(value: float) -> float | int:
+    """Six significant digits, an integral value without its ".0"."""
+    rounded = float(f"{value:.6g}")
+    return int(rounded) if rounded.is_integer() else rounded
 
 
 def _compressed(value: Any) -> str:

@@ -10,18 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from interop_bench.analysis.load import Cell, Results
-from interop_bench.analysis.units import format_bytes, format_ns
 
 PHASE_SIZES = 3
 
 
 def rows(file_index: int, results: Results) -> list[dict[str, Any]]:
+    """The stages of the chosen sizes' cells (their values formatted by the page)."""
     found = []
     for label in results.ops():
         timed = [c for c in results.cells if c.op == label and c.ok and c.phases_ns]
         for size in sizes(timed):
             for cell in (c for c in timed if c.size == size):
-                found.extend(_stages(file_index, results, cell))
+                found.extend(_stages(file_index, cell))
     return found
 
 
@@ -33,22 +33,20 @@ def sizes(cells: list[Cell]) -> list[int]:
     return [measured[0], measured[len(measured) // 2], measured[-1]]
 
 
-def _stages(file_index: int, results: Results, cell: Cell) -> list[dict[str, Any]]:
+def _stages(file_index: int, cell: Cell) -> list[dict[str, Any]]:
     phases = cell.phases_ns or {}
     total = sum(phases.values()) or 1.0
     return [
         {
             "file": file_index,
-            "f": results.label,
             "s": cell.strategy,
             "op": cell.op,
             "bytes": cell.payload_bytes,
-            "t_bytes": format_bytes(cell.payload_bytes),
             "phase": name,
             "order": order,
-            "share": round(100 * ns / total, 2),
-            "t_ns": format_ns(ns),
-            "t_med": format_ns(cell.median_ns),
+            "share": round(100 * ns / total, 1),
+            "ns": float(f"{ns:.4g}"),
+            "med": float(f"{cell.median_ns:.4g}"),
         }
         for order, (name, ns) in enumerate(phases.items())
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,12 @@ def palette_of(files: list[Results]) -> Palette:
     return Palette([s for results in files for s in results.strategies()])
 
 
-def figures(files: list[Results]) -> list[Rendered]:
+def figures(files: list[Results], shown: list[str] | None = None) -> list[Rendered]:
+    """The static figures of every strategy, or of those `shown` (colours stay
+    those of every strategy, as on the interactive figures)."""
     palette = palette_of(files)
+    if shown is not None:
+        files = [replace(r, cells=tuple(c for c in r.cells if c.strategy in shown)) for r in files]
     return [make(files, palette) for make in FIGURES]
 
 
@@ -104,7 +109,9 @@ def html(files: list[Results], tree: Path) -> str:
         tool_version=__version__,
         verdicts=[(results, verdicts(results), run_notes(results)) for results in files],
         floor_checks=[(results, floor_checks(results)) for results in files],
-        figures=figures(files),
+        # The print copy of the default view: 41 strategies' lines weigh megabytes.
+        figures=figures(files, data["default_view"]),
+        default_view=data["default_view"],
         frame_tables=frame_table.tables(files),
         frame_figure=figures_frames.frame_rate(files, palette_of(files)),
         frame_columns=frame_table.COLUMNS,

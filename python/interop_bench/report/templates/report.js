@@ -32,6 +32,10 @@ const fmtRate = (bps) => short(bps / 1e9) + " GB/s";
 const fmtRatio = (r) => short(r) + "×";
 // What the tooltips, the ranking and the points' labels show, derived once.
 for (const row of DATA.cells) {
+  row.f = DATA.files[row.file];
+  row.fam = byName[row.s].family;
+  row.status = row.status || "ok";
+  row.size_text = row.size_text || `${row.size.toLocaleString("en")} element${row.size === 1 ? "" : "s"}`;
   row.t_bytes = fmtBytes(row.bytes);
   if (!row.ok) continue;
   row.rate = row.bytes * 1e9 / row.med;
@@ -50,6 +54,12 @@ for (const row of DATA.floors) {
   row.rate = row.bytes * 1e9 / row.med;
   row.t_med = fmtTime(row.med);
   row.t_rate = fmtRate(row.rate);
+}
+for (const row of DATA.phases) {
+  row.f = DATA.files[row.file];
+  row.t_bytes = fmtBytes(row.bytes);
+  row.t_ns = fmtTime(row.ns);
+  row.t_med = fmtTime(row.med);
 }
 function statusText(row) {
   const words = [`ok, ${row.n} process${row.n === 1 ? "" : "es"}`];
