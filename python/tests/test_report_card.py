@@ -180,3 +180,59 @@ def test_the_figures_open_on_the_default_view(page: Any, results: dict[str, Any]
         "ns => ns.map(n => n.getAttribute('aria-label').split(' ')[0])",
     )
     assert set(every) == set(families)
+
+
+@pytest.fixture(scope="module")
+def two_files(results_path: Path) -> tuple[Path, list[dict[str, Any]]]:
+    """The file above as "old" and a "new" one whose shm is ten times slower."""
+    folder = results_path.parent / "two"
+    folder.mkdir()
+    slower = {("shm", "sum", size): 10.0 for size in SIZES}
+    documents = [
+        make_results(
+            strategies=STRATEGIES,
+            ops=("sum",),
+            sizes=SIZES,
+            samples=12,
+            seed=seed,
+            slowdown=slowdown,
+        )
+        for seed, slowdown in ((0, {}), (1, slower))
+    ]
+    paths = [
+        write_results(folder / f"{n}.json", d)
+        for n, d in zip(("old", "new"), documents, strict=True)
+    ]
+    out = folder / "index.html"
+    assert cli.main(["report", *map(str, paths), "-o", str(out)]) == 0
+    return out, documents
+
+
+def test_several_files_answer_and_rank_each_from_its_own_data(
+    browser: Any, two_files: tuple[Path, list[dict[str, Any]]]
+) -> None:
+    report, documents = two_files
+    context, page = open_report(browser, report, WIDTH)
+    try:
+        answers = []
+        for index, name in enumerate(("old", "new")):
+            page.select_option("#ib-card-file", str(index))
+            answer = ask(page, "another process", "8 MB")
+            expected = ranked(documents[index], "sum", 8e6, PLACES["another process"])
+            assert answer["strategy"] == expected[0][0], name
+            assert f"from {name}" in page.inner_text("#ib-card-answer .situation")
+            answers.append(answer["strategy"])
+        assert answers == ["shm", "pipe"]  # the new file's shm is ten times slower
+        page.click("#ib-show-all")
+        page.select_option("#ib-rank-op", "sum")
+        page.fill("#ib-size", "8 MB")
+        page.dispatch_event("#ib-size", "change")
+        page.check("#ib-rank-side")
+        for index, name in enumerate(("old", "new")):
+            shown = page.eval_on_selector_all(
+                f"#ib-rank-files table[data-file={name}] tr[data-strategy]",
+                "rows => rows.map(r => r.dataset.strategy)",
+            )
+            assert shown == [s for s, _ in ranked(documents[index], "sum", 8e6)], name
+    finally:
+        context.close()

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import REPOSITORY
 from results_factory import make_results, write_results
+from results_models import OPS
 
 from interop_bench import cli
 from interop_bench.analysis.load import Results, load
-from interop_bench.report import page_data, render, source_code
+from interop_bench.report import decision, page_data, render, source_code
 
 FIGURES = ("latency", "throughput", "overhead", "phases", "memory")
 
@@ -151,3 +152,43 @@ def test_the_releases_behind_each_strategy_are_shown(tmp_path: Path) -> None:
     data = page_data.document([results], render.palette_of([results]), REPOSITORY)
     releases = {s["name"]: s["releases"] for s in data["strategies"]}
     assert releases == {"capi": "python 3.99.0, numpy 9.9.1, absent ?", "numpy": ""}
+
+
+# -- the decision card's facts and the default view ------------------------------
+def placed(tmp_path: Path, strategies: tuple[str, ...]) -> Results:
+    document = make_results(strategies=strategies, samples=10, sizes=(1, 1000, 100_000))
+    return load(write_results(tmp_path / "placed.json", document))
+
+
+def test_the_default_view_is_each_familys_best_ctypes_and_numpy(tmp_path: Path) -> None:
+    results = placed(tmp_path, ("numpy", "capi", "pybind11", "ctypes", "json", "shm", "pipe"))
+    data = page_data.document([results], render.palette_of([results]), REPOSITORY)
+    # capi beats pybind11 at every size; shm's bandwidth beats pipe's overhead at 800 KB
+    # only, but pipe is 5x slower there and shm 2.5x at 8 B: shm is the better overall.
+    assert data["default_view"] == ["capi", "ctypes", "json", "numpy", "shm"]
+
+
+def test_a_skipped_cell_counts_as_its_familys_slowest(tmp_path: Path) -> None:
+    """pybind11, faster than capi at 1,000 elements and skipped at one, would be
+    the best on its one size alone; counted as ctypes's time (the slowest) at one
+    element, it is not."""
+    document = make_results(
+        strategies=("capi", "pybind11", "ctypes"),
+        samples=10,
+        sizes=(1, 1000),
+        status={("pybind11", op, 1): ("skipped", "over the budget") for op in OPS},
+        slowdown={("capi", op, 1000): 1.5 for op in OPS},
+    )
+    results = load(write_results(tmp_path / "skipped.json", document))
+    families = dict.fromkeys(("capi", "pybind11", "ctypes"), "ffi")
+    assert decision.default_view([results], families) == ["capi", "ctypes"]
+
+
+def test_the_card_starts_from_the_most_common_case(tmp_path: Path) -> None:
+    results = placed(tmp_path, ("numpy", "capi", "ctypes", "shm"))
+    card = page_data.document([results], render.palette_of([results]), REPOSITORY)["card"]
+    cells = {p["name"]: p["cells"] for p in card["placements"]}
+    assert cells == {"same process": 24, "another process": 12, "another host": 0}
+    # the first label of a tie, the place with the most cells, the middle payload
+    assert card["start"] == {"label": "sum", "placement": "same process", "bytes": 8000}
+    assert card["overhead_decides_ratio"] == decision.OVERHEAD_DECIDES_RATIO

@@ -56,19 +56,8 @@ function cardLabel() {
 function answer() {
   const place = CARD.placements.find((p) => p.name === document.querySelector("input[name=ib-where]:checked").value);
   const label = cardLabel(), bytes = parseBytes(card("size").value), file = Number(card("file").value || 0);
-  const rows = [], unranked = [];
-  for (const s of DATA.strategies) {
-    if (!place.families.includes(s.family)) continue;
-    const cells = DATA.cells.filter((c) => c.file === file && c.op === label && c.s === s.name)
-      .sort((a, b) => a.bytes - b.bytes);
-    if (!cells.length) continue;
-    const time = estimate(cells, bytes, "med");
-    if (time.problem) { unranked.push(`${s.name} (${time.problem})`); continue; }
-    const field = (name) => { const e = estimate(cells, bytes, name); return e.problem ? null : e.value; };
-    rows.push({ name: s.name, ns: time.value, how: time.how, near: time.cells, own: cells,
-                lo: field("lo"), hi: field("hi"), xk: field("xk") });
-  }
-  rows.sort((a, b) => a.ns - b.ns);
+  const found = rankAt(file, label, bytes, (s) => place.families.includes(s.family));
+  const rows = found.rows, unranked = found.unranked.map(([name, why]) => `${name} (${why})`);
   const box = card("answer");
   Object.assign(box.dataset, { placement: place.name, label, bytes: String(bytes), file: String(file),
                                strategy: rows.length ? rows[0].name : "", ns: rows.length ? String(rows[0].ns) : "",

@@ -220,7 +220,11 @@ function rankingSetup() {
   DATA.files.forEach((label, index) => {
     file.append(element("option", { value: String(index), textContent: label }));
   });
-  if (DATA.files.length < 2) file.closest("label").style.display = "none";
+  if (DATA.files.length < 2) {
+    file.closest("label").style.display = "none";
+    document.getElementById("ib-rank-side").closest("label").style.display = "none";
+  }
+  document.getElementById("ib-rank-side").addEventListener("change", rank);
   const op = document.getElementById("ib-rank-op");
   for (const name of DATA.ops) op.append(element("option", { value: name, textContent: name }));
   range.addEventListener("input", () => {
@@ -274,26 +278,54 @@ function band(bytes) {
   const name = bytes <= v.small_max_bytes ? "small" : bytes >= v.large_min_bytes ? "large" : "medium";
   return `${name}: ${v.meanings[name]}`;
 }
+// The strategies `chosen` ranked at `bytes` in one file: rows fastest first
+// (with the cells behind each value) and [name, why] of those not ranked.
+function rankAt(fileIndex, op, bytes, chosen) {
+  const rows = [], unranked = [];
+  for (const s of DATA.strategies.filter(chosen)) {
+    const own = DATA.cells
+      .filter((c) => c.file === fileIndex && c.op === op && c.s === s.name)
+      .sort((a, b) => a.bytes - b.bytes);
+    if (!own.length) continue;
+    const time = estimate(own, bytes, "med");
+    if (time.problem) { unranked.push([s.name, time.problem]); continue; }
+    const value = (field) => { const e = estimate(own, bytes, field); return e.problem ? null : e.value; };
+    const measured = time.cells.map((c) => `${c.t_bytes}: ${c.t_med} (${c.t_ci || "no interval"})`);
+    rows.push({ name: s.name, ns: time.value, how: time.how, measured: measured.join("; "),
+                near: time.cells, own, lo: value("lo"), hi: value("hi"), xk: value("xk") });
+  }
+  rows.sort((a, b) => a.ns - b.ns);
+  return { rows, unranked };
+}
 function rank() {
   const bytes = chosenBytes();
   const fileIndex = Number(document.getElementById("ib-rank-file").value || 0);
   const op = document.getElementById("ib-rank-op").value || state.op;
-  const rows = [], unranked = [];
-  for (const s of DATA.strategies) {
-    if (state.hidden.has(s.name)) continue;
-    const cells = DATA.cells
-      .filter((c) => c.file === fileIndex && c.op === op && c.s === s.name)
-      .sort((a, b) => a.bytes - b.bytes);
-    if (!cells.length) continue;
-    const time = estimate(cells, bytes, "med");
-    if (time.problem) { unranked.push([s.name, time.problem]); continue; }
-    const xk = estimate(cells, bytes, "xk");
-    const measured = time.cells.map((c) => `${c.t_bytes}: ${c.t_med} (${c.t_ci || "no interval"})`);
-    rows.push({ name: s.name, ns: time.value, how: time.how, measured: measured.join("; "),
-                xk: xk.problem ? null : xk.value });
-  }
-  rows.sort((a, b) => a.ns - b.ns);
+  const shown = (s) => !state.hidden.has(s.name);
+  const { rows, unranked } = rankAt(fileIndex, op, bytes, shown);
   renderRanking(bytes, op, rows, unranked);
+  const side = document.getElementById("ib-rank-files");
+  side.replaceChildren();
+  if (!document.getElementById("ib-rank-side").checked) return;
+  DATA.files.forEach((name, index) => side.append(fileRanking(name, rankAt(index, op, bytes, shown).rows)));
+}
+// One file's ranking, for the files side by side: its order and its times.
+function fileRanking(name, rows) {
+  const table = element("table", { className: "file-ranking" });
+  table.dataset.file = name;
+  table.append(element("caption", { textContent: name }));
+  const head = element("tr");
+  for (const text of ["#", "strategy", "median", "× fastest"]) head.append(element("th", { textContent: text }));
+  table.append(head);
+  rows.forEach((row, index) => {
+    const tr = element("tr");
+    tr.dataset.strategy = row.name;
+    for (const text of [String(index + 1), row.name, fmtTime(row.ns), fmtRatio(row.ns / rows[0].ns)]) {
+      tr.append(element("td", { textContent: text }));
+    }
+    table.append(tr);
+  });
+  return table;
 }
 function words(row, best) {
   const ratio = row.ns / best.ns;
