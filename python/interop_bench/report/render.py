@@ -61,9 +61,14 @@ def figures(files: list[Results], shown: list[str] | None = None) -> list[Render
     """The static figures of every strategy, or of those `shown` (colours stay
     those of every strategy, as on the interactive figures)."""
     palette = palette_of(files)
-    if shown is not None:
-        files = [replace(r, cells=tuple(c for c in r.cells if c.strategy in shown)) for r in files]
-    return [make(files, palette) for make in FIGURES]
+    return [make(_only(files, shown), palette) for make in FIGURES]
+
+
+def _only(files: list[Results], shown: list[str] | None) -> list[Results]:
+    """The files with the cells of the `shown` strategies only (all without `shown`)."""
+    if shown is None:
+        return files
+    return [replace(r, cells=tuple(c for c in r.cells if c.strategy in shown)) for r in files]
 
 
 def specs(data: dict[str, Any]) -> dict[str, dict[str, vega_specs.Spec]]:
@@ -113,7 +118,9 @@ def html(files: list[Results], tree: Path) -> str:
         figures=figures(files, data["default_view"]),
         default_view=data["default_view"],
         frame_tables=frame_table.tables(files),
-        frame_figure=figures_frames.frame_rate(files, palette_of(files)),
+        frame_figure=figures_frames.frame_rate(
+            _only(files, data["default_view"]), palette_of(files)
+        ),
         frame_columns=frame_table.COLUMNS,
         frame_budgets=frame_table.budgets_text(),
         frame_headline_fps=frame_table.HEADLINE_FPS,

@@ -21,7 +21,12 @@ from interop_bench.report.vega_specs import (
 )
 
 ROW_PX = 16  # one bar's row
-PHASE_WIDTH = 300  # one size's panel of stacked shares
+PHASE_WIDTH = 240  # one size's panel of stacked shares: three and the legend fit the page
+FULL_SHARE = 100
+SHARE_AXIS_END = 135
+SHARE_TICKS = [0, 25, 50, 75, 100]
+# As tall as the shown strategies need, anew each time the panel changes.
+AUTOSIZE = {"type": "pad", "resize": True}
 
 
 def overhead(strategies: list[dict[str, str]], files: int) -> Spec:
@@ -32,6 +37,7 @@ def overhead(strategies: list[dict[str, str]], files: int) -> Spec:
         "x": {
             "field": "med",
             "type": "quantitative",
+            "stack": None,  # a stack starts at zero, which a log axis has not
             "scale": {"type": "log"},
             "axis": {
                 "title": "median time per call at the smallest size",
@@ -50,6 +56,7 @@ def overhead(strategies: list[dict[str, str]], files: int) -> Spec:
     return {
         "$schema": SCHEMA,
         "params": PARAMS,
+        "autosize": AUTOSIZE,
         "width": 640,
         "height": {"step": ROW_PX * max(1, files)},
         "data": {"name": "cells"},
@@ -75,6 +82,7 @@ def phases(phase_names: list[str], colours: list[str], files: int) -> Spec:
     return {
         "$schema": SCHEMA,
         "params": PARAMS,
+        "autosize": AUTOSIZE,
         "data": {"name": "phases"},
         "transform": [
             {"filter": SHOWN},
@@ -93,31 +101,50 @@ def phases(phase_names: list[str], colours: list[str], files: int) -> Spec:
         "spec": {
             "width": PHASE_WIDTH,
             "height": {"step": ROW_PX},
-            "mark": {"type": "bar"},
-            "encoding": {
-                "y": {"field": row_field, "type": "nominal", "title": None},
-                "x": {
-                    "field": "share",
-                    "type": "quantitative",
-                    "stack": "zero",
-                    "scale": {"domain": [0, 100]},
-                    "title": "share of the call (%)",
+            "layer": [
+                {
+                    "mark": {"type": "bar"},
+                    "encoding": _stage_encoding(row_field, phase_names, colours),
                 },
-                "color": {
-                    "field": "phase",
-                    "type": "nominal",
-                    "scale": {"domain": phase_names, "range": colours},
-                    "title": "stage",
+                {  # the whole call's median, right of its bar
+                    "transform": [{"filter": "datum.order == 0"}],
+                    "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 10},
+                    "encoding": {
+                        "y": {"field": row_field, "type": "nominal"},
+                        "x": {"datum": FULL_SHARE},
+                        "text": {"field": "t_med"},
+                    },
                 },
-                "order": {"field": "order"},
-                "opacity": {"condition": {"test": LIT, "value": 1.0}, "value": 0.3},
-                "tooltip": tooltip(
-                    *WHICH,
-                    ("phase", "stage"),
-                    ("t_ns", "stage median"),
-                    ("share", "share (%)"),
-                    ("t_med", "whole call"),
-                ),
-            },
+            ],
         },
+    }
+
+
+def _stage_encoding(row_field: str, phase_names: list[str], colours: list[str]) -> Spec:
+    return {
+        "y": {"field": row_field, "type": "nominal", "title": None},
+        "x": {
+            "field": "share",
+            "type": "quantitative",
+            "stack": "zero",
+            # room right of 100% for the call's median
+            "scale": {"domain": [0, SHARE_AXIS_END]},
+            "axis": {"values": SHARE_TICKS},
+            "title": "share of the call (%)",
+        },
+        "color": {
+            "field": "phase",
+            "type": "nominal",
+            "scale": {"domain": phase_names, "range": colours},
+            "title": "stage",
+        },
+        "order": {"field": "order"},
+        "opacity": {"condition": {"test": LIT, "value": 1.0}, "value": 0.3},
+        "tooltip": tooltip(
+            *WHICH,
+            ("phase", "stage"),
+            ("t_ns", "stage median"),
+            ("share", "share (%)"),
+            ("t_med", "whole call"),
+        ),
     }

@@ -80,7 +80,9 @@ async function draw(figureId) {
   const target = document.getElementById("vl-" + figureId);
   const spec = structuredClone(SPECS[figureId][state.split ? "split" : "combined"]);
   spec.datasets = { cells: DATA.cells, floors: DATA.floors, phases: DATA.phases };
-  spec.params = spec.params.map((p) => (p.name === "op" ? { ...p, value: state.op } : p));
+  // Drawn in the panel's state at once: a figure sized for every strategy would keep that size.
+  const now = { op: state.op, hidden: [...state.hidden], hl: state.hl };
+  spec.params = spec.params.map((p) => ({ ...p, value: now[p.name] }));
   if (views[figureId]) views[figureId].finalize();
   const result = await vegaEmbed(target, spec, EMBED);
   const view = result.view;
@@ -180,6 +182,9 @@ function syncPanel() {
   });
   document.querySelectorAll("#ib-strategies .strategy").forEach((row) => {
     row.classList.toggle("lit", row.dataset.strategy === state.hl);
+  });
+  document.querySelectorAll("#frames tr[data-strategy]").forEach((row) => {
+    row.hidden = state.hidden.has(row.dataset.strategy);
   });
   const shown = DATA.strategies.length - state.hidden.size;
   const isDefault = [...state.hidden].sort().join() === [...defaultHidden()].sort().join();
