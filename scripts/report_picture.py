@@ -1,8 +1,9 @@
-"""Write docs/report.png, the README's picture: a report opened in chromium (through
-Playwright), one strategy highlighted and the ranking at a chosen size.
+"""Write docs/report.png, the README's picture: the first screen of a report opened
+in chromium (through Playwright) at 1400 px, the decision card asked about one
+situation.
 
     .venv/bin/python scripts/report_picture.py reports/index.html docs/report.png \
-        [--highlight capi] [--size "1 MB"]
+        [--place "another process"] [--size "8 MB"] [--op sum]
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+WIDTH, HEIGHT = 1400, 1000  # the issue's window; the card and the verdict's start
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path)
     parser.add_argument("picture", type=Path)
-    parser.add_argument("--highlight", default="capi", help="the strategy to highlight")
-    parser.add_argument("--size", default="1 MB", help="the payload of the ranking")
+    parser.add_argument("--place", default="another process", help="where the C++ side runs")
+    parser.add_argument("--size", default="8 MB", help="the payload the card is asked about")
+    parser.add_argument("--op", default="sum", help="the op the card is asked about")
     args = parser.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None or not args.report.is_file():
@@ -28,16 +32,13 @@ def main() -> int:
         return 2
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1500, "height": 1700})
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
         page.goto(args.report.resolve().as_uri())
         page.wait_for_selector("body[data-figures-ready=true]", state="attached")
-        page.fill("#ib-size", args.size)
-        page.dispatch_event("#ib-size", "change")
-        before = page.evaluate("document.body.dataset.applied || ''")
-        page.click(f"#ib-strategies .strategy[data-strategy='{args.highlight}'] button.name")
-        # every figure has redrawn with the highlight
-        page.wait_for_function(f"document.body.dataset.applied !== {before!r}")
-        page.evaluate("document.getElementById('at-my-size').scrollIntoView()")
+        page.check(f"input[name=ib-where][value='{args.place}']")
+        page.select_option("#ib-card-op", args.op)
+        page.fill("#ib-card-size", args.size)
+        page.dispatch_event("#ib-card-size", "change")
         page.screenshot(path=str(args.picture))
         browser.close()
     print(f"picture written to {args.picture}")

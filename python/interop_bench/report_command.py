@@ -9,19 +9,25 @@ from pathlib import Path
 
 from interop_bench.analysis.load import ResultsFileError, load_all
 
-HELP = "write the HTML report (verdict, figures, every cell) of one or more results files"
+HELP = "write the HTML report (decision card, verdict, figures, every cell) of results files"
 DESCRIPTION = """Write one self-contained HTML file (no network needed, opens from
-file://) from one or more results files: the verdict (fastest strategy per size
-band, crossovers), a ranking at the payload size you choose, latency,
-throughput against the bandwidth roofline, overhead per call and x kernel,
-where the time goes, memory per call, a sortable table of every cell, and the
-environment. The figures are interactive (Vega-Lite, inlined): hide strategies
-or families, highlight one across every figure, hover for values and
-intervals, one plot per family; static SVG copies stay for print and for
-browsers without script. The code behind each strategy (its Python adapter
-and native side) is copied in from the source tree (--source), at the commit
-the results were measured at when that repository has it. Several files are
-overlaid (distinct line styles) and shown side by side in the table."""
+file://) from one or more results files. It opens on a decision card: where
+your C++ side runs (same process, another process, another host), the op, the
+dtype and the payload, answered from the data (the strategy to use, its time,
+throughput and x kernel with intervals, the next two, why, what it copies).
+Then the evidence: the verdict per op and size band (details folded), a
+ranking at the payload you choose (files side by side), latency, throughput
+against the bandwidth roofline, overhead per call and x kernel, where the time
+goes, memory per call, frames, dtypes, a searched, filtered and sorted table of
+every cell, and the environment. The figures are interactive (Vega-Lite,
+inlined) and open on the best strategy of each family, ctypes and numpy
+("show all" brings back the rest): hide strategies or families, highlight one
+across every figure, hover for values and intervals, one plot per family;
+static SVG copies of that view and a static table of every cell stay for print
+and for browsers without script. The code behind each strategy (its Python
+adapter and native side) is copied in from the source tree (--source), at the
+commit the results were measured at when that repository has it. Several files
+are overlaid (distinct line styles) and shown side by side in the tables."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -62,7 +62,7 @@ function answer() {
   Object.assign(box.dataset, { placement: place.name, label, bytes: String(bytes), file: String(file),
                                strategy: rows.length ? rows[0].name : "", ns: rows.length ? String(rows[0].ns) : "",
                                next: rows.slice(1, 1 + CARD.runners_up).map((r) => r.name).join(",") });
-  const situation = `${label} of ${fmtBytes(bytes)}, C++ in ${place.name}` +
+  const situation = `${label} of ${fmtBytes(bytes)}; C++ side: ${place.name}` +
     (DATA.files.length > 1 ? `, from ${DATA.files[file]}` : "");
   box.replaceChildren(element("p", { className: "muted situation", textContent: situation }));
   if (!rows.length) {
