@@ -8,6 +8,8 @@ tall as what they show.
 
 from __future__ import annotations
 
+from interop_bench.report.figures_bars import CAPI
+from interop_bench.report.palette import FLOOR_COLOUR
 from interop_bench.report.vega_specs import (
     LIT,
     PARAMS,
@@ -71,6 +73,11 @@ def overhead(strategies: list[dict[str, str]], files: int) -> Spec:
                     "text": {"field": "t_med"},
                 }
                 | ({"yOffset": bar_encoding["yOffset"]} if files > 1 else {}),
+            },
+            {  # the C API's call, the floor of a call from Python into C, as in the static figure
+                "transform": [{"filter": f"datum.s == '{CAPI}'"}],
+                "mark": {"type": "rule", "color": FLOOR_COLOUR, "strokeDash": [4, 3]},
+                "encoding": {"x": {"field": "med", "type": "quantitative"}},
             },
         ],
     }
