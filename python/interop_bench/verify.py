@@ -5,8 +5,9 @@ or statistics of runner/): it opens the strategies from the registry, makes
 each cell's input with ops.make_input, and times the call with the standard
 library's `timeit` (its compiled loop, the garbage collector off), minus
 timeit's own empty loop of as many iterations. It measures in rounds: each
-round times every chosen cell once, in a new random order, so the cells are
-interleaved and spread over the whole check. A cell's independent figure is the
+round times every chosen cell once (after one unrecorded measurement that warms
+it up again), in a new random order, so the cells are interleaved and spread
+over the whole check. A cell's independent figure is the
 median of its rounds with a distribution-free 95% interval (order statistics);
 the file's median over it, with the interval the two intervals allow, says
 whether the file's figure holds. It only means something on the machine that
@@ -44,7 +45,7 @@ class Options:
     cells: int = 40  # at most this many cells, suspects first
     # Each round times every cell once for about the file's sample target (a few
     # hundred µs: short enough that few are preempted on a busy machine), so
-    # 60 rounds of 40 cells take ~2 s, and a median of 60 has a narrow interval.
+    # 60 rounds of 40 cells take a few seconds, and a median of 60 has a narrow interval.
     rounds: int = 60
     max_median_ns: float = 1_000_000.0  # "small": cells whose file median is below this
     measure_ns: int | None = None  # one measurement lasts at least this (None: the file's target)
@@ -207,6 +208,10 @@ def run(
             for index in order:
                 call, number = timed[index]
                 try:
+                    # The first calls after another cell's pay for what that cell
+                    # left behind (caches, the allocator, a worker gone to sleep):
+                    # a measurement to warm up, then the one that counts.
+                    call.measure(number)
                     checks[index].per_call_ns.append(call.measure(number))
                 except Exception as error:
                     checks[index].error = _describe(error)
