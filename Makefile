@@ -25,7 +25,7 @@ SOURCES := $(shell find kernels harness strategies python/interop_bench cmake \
            CMakeLists.txt pyproject.toml
 
 .PHONY: help deps venv build native test lint ctest pytest bench clean report summary \
-        compare-reference pytest-bench aa ab-gate netns-bench
+        compare-reference pytest-bench aa ab-gate netns-bench stream
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -128,6 +128,11 @@ netns-bench: $(STAMPS)/build ## measure the network strategies over an emulated 
 	  $(PY) -m interop_bench run --profile $(PROFILE) --strategies $(or $(STRATEGIES),$(NET_STRATEGIES)) \
 	  $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES)) \
 	  --peer {peers} --peer-secret-file {secret}
+
+# Frames at a fixed rate (interop-bench stream): tails, missed deadlines, depth 1 and 2.
+STREAM_ARGS ?= --resolutions 720p,1080p,4k --fps 30,60,120 --depth 1,2 --duration 5 --processes 2
+stream: $(STAMPS)/build ## stream frames at fixed rates through every strategy: results/stream-<stamp>.json
+	$(PY) -m interop_bench stream $(if $(STRATEGIES),--strategies $(STRATEGIES)) $(STREAM_ARGS)
 
 PYTEST_BENCH_ARGS ?=
 pytest-bench: $(STAMPS)/build ## every strategy under pytest-benchmark: results/pytest-bench-<stamp>.json

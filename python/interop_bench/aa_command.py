@@ -15,7 +15,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from interop_bench import results_file
+from interop_bench import results_file, verify
 from interop_bench.analysis.calibration import Coverage, coverage
 from interop_bench.analysis.compare import Comparison, compare
 from interop_bench.analysis.load import ResultsFileError, load
@@ -27,10 +27,12 @@ DESCRIPTION = """Run the same request twice (a pair), then report how many cells
 medians lie inside the first run's 95% interval (about 83% is what correct
 intervals give) and what `compare` says of the two files (it must find no
 regression). --pairs repeats that; --inject-slowdown STRATEGY:FRACTION slows one
-strategy in the second run of each pair, and compare must flag it.
+strategy in the second run of each pair, and compare must flag it. Each pair's
+first file is then checked by `verify` (its small cells timed again by timeit,
+which shares no code with the runner): every checked cell must agree.
 
-exit status: 0 every A/A pair clean (and every injected slowdown found),
-             1 otherwise, 2 bad input or a run that failed"""
+exit status: 0 every A/A pair clean, every checked cell verified (and every
+             injected slowdown found), 1 otherwise, 2 bad input or a run that failed"""
 
 # compare's defaults: what a user gating CI would use.
 THRESHOLD = 0.10
@@ -95,7 +97,7 @@ def main(args: argparse.Namespace) -> int:
     stamp = results_file.utc_stamp(datetime.now(timezone.utc))
     out_dir = args.out_dir or Path("results") / f"aa-{stamp}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    clean, found_all, shares = True, True, []
+    clean, found_all, verified_all, shares = True, True, True, []
     for index in range(args.pairs):
         first, second = out_dir / f"pair{index + 1}-a.json", out_dir / f"pair{index + 1}-b.json"
         for path, inject in ((first, False), (second, bool(args.inject_slowdown))):
@@ -118,6 +120,8 @@ def main(args: argparse.Namespace) -> int:
                 f"{size.median_move:.1%} (median) {size.max_move:.1%} (max), intervals "
                 f"±{size.median_half_width:.1%}"
             )
+        print(f"pair {index + 1}: verify {first}", flush=True)
+        verified_all &= verify.report(old, verify.Options(), lambda _: None) == 0
         if args.inject_slowdown:
             name = args.inject_slowdown.rpartition(":")[0]
             found_all &= any(c.strategy == name for c in comparison.regressions)
@@ -127,6 +131,7 @@ def main(args: argparse.Namespace) -> int:
     print(
         f"over {args.pairs} pair(s): {sum(shares) / len(shares):.0%} of cells inside on average; "
         + ("no false regression" if clean else "FALSE REGRESSIONS")
+        + ("; verify agreed" if verified_all else "; VERIFY DISAGREED")
         + (
             (
                 "; the injected slowdown was found in every pair"
@@ -138,4 +143,4 @@ def main(args: argparse.Namespace) -> int:
         )
         + f"; files in {out_dir}"
     )
-    return 0 if clean and found_all else 1
+    return 0 if clean and found_all and verified_all else 1

@@ -25,6 +25,8 @@ SUBCOMMANDS: dict[str, str] = {
     "aa": "interop_bench.aa_command",
     "ab": "interop_bench.ab_command",
     "peer": "interop_bench.peer_command",
+    "stream": "interop_bench.stream_command",
+    "verify": "interop_bench.verify_command",
 }
 
 

@@ -35,6 +35,54 @@ MEMCPY_PROBE = "memcpy-probe"
 FLOORS = (KERNEL, READ_PROBE, MEMCPY_PROBE)
 
 
+# The statuses of a cell that was measured: `miscalibrated` keeps its samples
+# and statistics for the reader, but breaks the sampling rule below, so no
+# ranking, comparison or gate uses it.
+MEASURED = ("ok", "miscalibrated")
+
+# Files written before the runner recorded its sample target: no profile ever
+# aimed lower, so a sample shorter than this broke the rule whatever the profile.
+LEGACY_SAMPLE_TARGET_NS = 100_000
+# A process from before the rule records no shortest sample, only its median.
+# Its runner aimed 20% past the target and never dropped a short sample, so a
+# well-calibrated cell's median sample lies near the target (92-99% of it in the
+# committed reference run); one calibrated on a cold call lies far below
+# (a few µs for 100 µs). Judged against this share of the target.
+LEGACY_SHARE_OF_TARGET = 0.5
+
+
+def sample_target_ns(request: dict[str, Any] | None) -> int:
+    """The sample target a file's runs aimed at (its `request.sample_target_ns`)."""
+    return int((request or {}).get("sample_target_ns") or LEGACY_SAMPLE_TARGET_NS)
+
+
+def sampling_rule_breach(processes: list[dict[str, Any]], target_ns: int) -> str | None:
+    """Why a cell's samples break the sampling rule, or None when they keep it.
+
+    The rule: every recorded sample lasts at least the sample target, so that
+    the clock's readings and the timing loop vanish from a per-call time; a
+    call longer than the target is one call per sample, and keeps it too. A
+    process that records its shortest sample is judged on it; one from before
+    that field (an older file, an older baseline's pass) on its typical sample,
+    its calls per sample times its per-call median, against LEGACY_SHARE_OF_TARGET."""
+    for process in processes:
+        calls = int(process["calls_per_sample"])
+        shortest = process.get("shortest_sample_ns")
+        if shortest is not None and shortest < target_ns:
+            return (
+                f"pass {process['pass']}: a sample of {calls} call(s) lasted {shortest:,} ns, "
+                f"shorter than the {target_ns:,} ns sample target"
+            )
+        typical_ns = calls * float(process["median_ns"])
+        if shortest is None and typical_ns < target_ns * LEGACY_SHARE_OF_TARGET:
+            return (
+                f"pass {process['pass']}: samples of {calls} call(s) lasted about "
+                f"{typical_ns:,.0f} ns, shorter than the {target_ns:,} ns sample target "
+                "(a per-call time that carries the clock's and the loop's cost)"
+            )
+    return None
+
+
 class ResultsError(ValueError):
     """A results file that cannot be read; the message says why."""
 

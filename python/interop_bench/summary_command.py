@@ -60,6 +60,13 @@ def render(results: Results, fmt: str) -> str:
         parts.append(table(HEADERS, [_row(r) for r in op.rows], fmt))
     parts += _frame_parts(results, fmt)
     parts += _dtype_parts(results, fmt)
+    broken = [c for c in (*results.cells, *results.floor_cells) if c.status == "miscalibrated"]
+    if broken:
+        names = ", ".join(f"{c.strategy} {c.op}@{c.size:g}" for c in broken)
+        parts.append(
+            f"{len(broken)} cell(s) broke the sampling rule (samples shorter than the "
+            f"sample target; status miscalibrated, never ranked or compared): {names}"
+        )
     if not results.cells:
         parts.append("no cells in this file")
     for line in startup.lines(results):

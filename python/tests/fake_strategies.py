@@ -58,3 +58,18 @@ class Float64Only(NumpyStrategy):
     dtypes = ("float64",)
     carries_frames = False
     frame = Strategy.frame  # the interface's refusal
+
+
+class FrameWorkerDies(NumpyStrategy):
+    """Its frames fail from the 5th on, as a worker killed mid-stream makes them."""
+
+    name = "frame-worker-dies"
+
+    def _open(self) -> None:
+        self.frames = 0
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        self.frames += 1
+        if self.frames > 4:
+            raise ConnectionError("frame-worker-dies: its worker (pid 0) is gone")
+        return super().frame(image)

@@ -25,6 +25,7 @@ def record(name: str, pass_index: int, samples: list[float], **extra: Any) -> di
         "samples_ns": samples,
         "rounds": [len(samples)],
         "calls_per_sample": 10,
+        "shortest_sample_ns": 150_000,  # keeps the sampling rule (a 100 µs target)
         "stop_reason": "ci",
         "memory": None,
         "phases_ns": None,
@@ -117,3 +118,15 @@ def test_the_kernel_ratio_pairs_rounds_so_drift_within_a_process_cancels() -> No
     cells = {c["strategy"]: c for c in merger.document["cells"]}
     # Process medians alone would say 220 / 150 = 1.47; round by round it is 1.1.
     assert cells["a"]["stats"]["kernel_ratio"] == pytest.approx(1.1)
+
+
+def test_a_process_that_broke_the_sampling_rule_makes_the_cell_miscalibrated() -> None:
+    """Its statistics stay for the reader; later passes still merge; the status says why."""
+    merger = Merger(document())
+    merger.add([record("a", 0, [100.0, 101.0])], {"pass": 0})
+    merger.add([record("a", 1, [100.0, 99.0], shortest_sample_ns=2_000)], {"pass": 1})
+    merger.add([record("a", 2, [100.0, 102.0])], {"pass": 2})
+    (cell,) = merger.document["cells"]
+    assert cell["status"] == "miscalibrated"
+    assert "pass 1: a sample of 10 call(s) lasted 2,000 ns" in cell["reason"]
+    assert len(cell["processes"]) == 3 and cell["stats"]["processes"] == 3

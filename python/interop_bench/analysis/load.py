@@ -52,6 +52,7 @@ class Cell:
     # for a version 1 file), and the pass each came from.
     process_medians_ns: tuple[float, ...] = ()
     process_passes: tuple[int, ...] = ()
+    calls_per_sample: tuple[int, ...] = ()  # of each process, in pass order
     instructions_per_call: float | None = None
     dtype: str = DEFAULT_DTYPE
     resolution: str | None = None  # frame cells: the resolution's name (vga ... 8k)
@@ -222,7 +223,8 @@ def load(path: str | Path, label: str = "") -> Results:
     if not isinstance(data.get("cells"), list) or not isinstance(data.get("environment"), dict):
         raise ResultsFileError(f"{path}: malformed results file ('cells' or 'environment' missing)")
     families = {k: v.get("family") for k, v in (data.get("strategies") or {}).items()}
-    cells = [_cell(path, index, raw) for index, raw in enumerate(data["cells"])]
+    target_ns = results_io.sample_target_ns(data.get("request"))
+    cells = [_cell(path, index, raw, target_ns) for index, raw in enumerate(data["cells"])]
 
     def is_floor(cell: Cell) -> bool:
         return families.get(cell.strategy) == FLOOR_FAMILY or cell.strategy in FLOORS
@@ -248,19 +250,29 @@ def load_all(paths: list[str] | list[Path]) -> list[Results]:
     ]
 
 
-def _cell(path: Path, index: int, raw: object) -> Cell:
+def _cell(path: Path, index: int, raw: object, target_ns: int) -> Cell:
     if not isinstance(raw, dict) or any(key not in raw for key in CELL_KEYS):
         raise ResultsFileError(f"{path}: cells[{index}] lacks one of {', '.join(CELL_KEYS)}")
     phases = raw.get("phases_ns")
     stats = dict(raw.get("stats") or {})
     processes = raw.get("processes")
+    status, reason = str(raw["status"]), raw.get("reason")
     medians: tuple[float, ...]
     if processes is None:  # version 1: one process, the cell's own median
         medians = (float(stats["median_ns"]),) if "median_ns" in stats else ()
         passes: tuple[int, ...] = (0,) if medians else ()
+        calls: tuple[int, ...] = (
+            (int(stats["calls_per_sample"]),) if "calls_per_sample" in stats else ()
+        )
     else:
         medians = tuple(float(p["median_ns"]) for p in processes)
         passes = tuple(int(p["pass"]) for p in processes)
+        calls = tuple(int(p["calls_per_sample"]) for p in processes)
+        # A file written before the runner kept the rule is judged here, so
+        # that its broken cells never reach a ranking or a gate either.
+        breach = results_io.sampling_rule_breach(processes, target_ns) if status == "ok" else None
+        if breach is not None:
+            status, reason = "miscalibrated", breach
     instructions = (raw.get("instructions") or {}).get("per_call")
     op = str(raw["op"])
     return Cell(
@@ -268,8 +280,8 @@ def _cell(path: Path, index: int, raw: object) -> Cell:
         op=op,
         size=int(raw["size"]),
         payload_bytes=int(raw["bytes"]),
-        status=str(raw["status"]),
-        reason=raw.get("reason"),
+        status=status,
+        reason=reason,
         stats=stats,
         samples_ns=tuple(float(x) for x in raw.get("samples_ns") or ()),
         memory_peak_bytes=_optional_float(raw.get("memory_peak_bytes")),
@@ -277,6 +289,7 @@ def _cell(path: Path, index: int, raw: object) -> Cell:
         phases_ns={str(k): float(v) for k, v in phases.items()} if phases else None,
         process_medians_ns=medians,
         process_passes=passes,
+        calls_per_sample=calls,
         instructions_per_call=_optional_float(instructions),
         dtype=str(raw.get("dtype") or _dtype_of_label(op)),
         resolution=raw.get("resolution"),

@@ -24,9 +24,11 @@ from interop_bench.runner.workload import Bound, BoundWorkload, Workload
 from interop_bench.strategies import Strategy
 
 Record = dict[str, Any]
-# A check call at least this many times the sample target is a sample's worth
-# already: one call per sample, no calibration needed.
-_CALIBRATED_BY_CHECK = 2
+# A checked call at least this many times the sample target starts the cell at
+# one call per sample without calibrating, which saves a slow cell a call. The
+# check is cold, so this k is provisional: the sampler's rule (runner/timing.py)
+# raises it on the first warm sample that comes in short of the target.
+_PROVISIONAL_FROM_CHECK = 2
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ def empty_record(
         "samples_ns": [],
         "rounds": [],
         "calls_per_sample": None,
+        "shortest_sample_ns": None,
+        "short_samples": 0,
         "stop_reason": None,
         "memory": None,
         "phases_ns": None,
@@ -130,18 +134,19 @@ class CellRun:
             sample = slowed_down(sample, self.job.slowdown)
         begin = perf_counter_ns()
         try:
-            if check_ns >= profile.sample_target_ns * _CALIBRATED_BY_CHECK:
+            # On the calls after the check: its cold call (a JIT, a first
+            # conversion, a sleeping worker's wake-up) never decides k.
+            if check_ns >= profile.sample_target_ns * _PROVISIONAL_FROM_CHECK:
                 per_sample = 1
             else:
                 per_sample = calibrate(
-                    sample,
-                    profile.sample_target_ns,
-                    self.settings.resolution_ns,
-                    self.bound.max_calls_per_sample(),
+                    sample, profile.sample_target_ns, self.settings.resolution_ns
                 )
             self.sampler = Sampler(
                 sample=sample,
                 calls=per_sample,
+                target_ns=profile.sample_target_ns,
+                resolution_ns=self.settings.resolution_ns,
                 loop_overhead_ns=self.settings.loop_overhead_ns if self.bound.python_loop else 0,
                 min_samples=profile.min_samples,
                 max_samples=profile.max_samples,
@@ -183,6 +188,8 @@ class CellRun:
         record["samples_ns"] = [round(value, 3) for value in self.sampler.per_call_ns]
         record["rounds"] = list(self.sampler.rounds)
         record["calls_per_sample"] = self.sampler.calls
+        record["shortest_sample_ns"] = self.sampler.shortest_sample_ns
+        record["short_samples"] = self.sampler.short_samples
         record["stop_reason"] = stop_reason
         # The wall time the cell took in this pass, check, extras and other
         # strategies' turns between its own included: where a pass's time went.

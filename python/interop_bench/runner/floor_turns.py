@@ -25,7 +25,7 @@ import numpy as np
 from interop_bench import native
 from interop_bench.ops import WrongAnswerError
 from interop_bench.results_file import KERNEL, MEMCPY_PROBE, READ_PROBE
-from interop_bench.runner.workload import Workload
+from interop_bench.runner.workload import Workload, sum_of_chunks
 
 PROBES = (READ_PROBE, MEMCPY_PROBE)
 EXTENSION = "ib_floor_timer"
@@ -69,9 +69,6 @@ class KernelBound:
             return np.zeros(source.shape[:2], np.uint8)
         return np.zeros_like(source)
 
-    def max_calls_per_sample(self) -> int | None:
-        return self.workload.max_calls_per_sample()
-
     def check(self) -> int:
         """One call, timed alone (like a strategy's), then checked against NumPy."""
         workload, timer = self.workload, self._timer
@@ -109,10 +106,15 @@ class KernelBound:
             gray = fresh_output(self._out)
             return int(timer.time_frame(workload.source, gray, calls))
         # square: fresh copies written just before the clock starts, as for the strategies
-        if self._pool is None or self._pool.shape[0] != calls:
+        return sum_of_chunks(calls, workload.pool_rows(), self._square_rows)
+
+    def _square_rows(self, calls: int) -> int:
+        workload = self.workload
+        if self._pool is None or self._pool.shape[0] < calls:
             self._pool = np.empty((calls, workload.size), workload.source.dtype)
-        self._pool[...] = workload.source
-        return int(timer.time_square_rows(self._pool))
+        rows = self._pool[:calls]
+        rows[...] = workload.source
+        return int(self._timer.time_square_rows(rows))
 
     def release(self) -> None:
         self._pool = None
@@ -134,9 +136,6 @@ class ProbeBound:
         # partial word (a 1-element uint8 input has no word at all, an empty read).
         self._words = self._bytes[: self._bytes.size // 8 * 8].view(np.uint64)
         self._copy = np.zeros_like(self._bytes) if kind == MEMCPY_PROBE else None  # the check's
-
-    def max_calls_per_sample(self) -> int | None:
-        return None
 
     def check(self) -> int:
         begin = perf_counter_ns()

@@ -18,7 +18,7 @@ from statistics import median
 from typing import Any
 
 from interop_bench import intervals, results_file
-from interop_bench.results_file import FLOORS, KERNEL
+from interop_bench.results_file import FLOORS, KERNEL, MEASURED
 from interop_bench.runner import stats
 
 Record = dict[str, Any]
@@ -81,7 +81,7 @@ class Merger:
             cell = _new_cell(record)
             self.cells[key] = cell
             self.document["cells"].append(cell)
-        elif cell["status"] != "ok":
+        elif cell["status"] not in MEASURED:
             return False  # final already (the planner does not ask twice)
         if record["status"] != "ok":
             _end_with(cell, record)
@@ -118,9 +118,11 @@ class Merger:
         )
         # The floors first: the strategies' overhead and ratio read the kernel's statistics.
         group.sort(key=lambda c: c["strategy"] not in FLOORS)
+        target_ns = results_file.sample_target_ns(self.document.get("request"))
         for cell in group:
             divide_by = None if cell["strategy"] in FLOORS else kernel
             _set_stats(cell, divide_by, shifts)
+            _judge_sampling(cell, target_ns)
 
 
 # What names a cell besides strategy, op (its label), size and bytes: written by
@@ -170,14 +172,26 @@ def _process_entry(record: Record) -> Record:
         "samples": len(samples),
         "median_ns": float(median(samples)),
         "calls_per_sample": record["calls_per_sample"],
+        "shortest_sample_ns": record.get("shortest_sample_ns"),
+        "short_samples": record.get("short_samples", 0),
         "stop_reason": record["stop_reason"],
         "rounds": rounds,
         "wall_ns": record.get("wall_ns"),
     }
 
 
+def _judge_sampling(cell: Record, target_ns: int) -> None:
+    """A measured cell whose samples break the sampling rule becomes
+    `miscalibrated`, with the rule's reason; it keeps its statistics."""
+    if cell["status"] not in MEASURED:
+        return
+    breach = results_file.sampling_rule_breach(cell["processes"], target_ns)
+    if breach is not None:
+        cell.update(status="miscalibrated", reason=breach)
+
+
 def _set_stats(cell: Record, kernel: Record | None, shifts: dict[int, float]) -> None:
-    if cell["status"] != "ok" or not cell["processes"]:
+    if cell["status"] not in MEASURED or not cell["processes"]:
         return
     processes = cell["processes"]
     pooled = stats.summarize(cell["samples_ns"])

@@ -45,6 +45,7 @@ class Request:
             "profile": self.profile.name,
             "seed": self.seed,
             "cell_budget_s": self.profile.cell_budget_s,
+            "sample_target_ns": self.profile.sample_target_ns,
             "processes": self.process_count,
             "floors": self.floors,
             "inject_slowdown": dict(self.slowdown),

@@ -39,22 +39,27 @@ def empty_loop_ns(calls: int) -> int:
     return perf_counter_ns() - start
 
 
-def calibrate(sample: SampleFn, target_ns: int, resolution_ns: float, cap: int | None) -> int:
-    """The calls per sample that make one sample last at least `target_ns`
-    (or `cap`, square's bound on fresh copies). A sample that reaches the target
-    is taken again and the shorter one counts: one preempted sample (a few ms
-    of another process on a shared core) does not leave a short call unbatched."""
+def calibrate(sample: SampleFn, target_ns: int, resolution_ns: float) -> int:
+    """The calls per sample that make one sample last at least `target_ns`.
+    Call it after the cell's checked call: a first, cold call (a JIT, a lazy
+    import, a worker's first wake-up) must not decide k. A sample that reaches
+    the target is taken again and the shorter one counts: one preempted sample
+    (a few ms of another process on a shared core) does not leave a short call
+    unbatched."""
     calls = 1
     while True:
         elapsed_ns = sample(calls)
         if elapsed_ns >= target_ns:
             elapsed_ns = min(elapsed_ns, sample(calls))
-        if elapsed_ns >= target_ns or (cap is not None and calls >= cap):
+        if elapsed_ns >= target_ns:
             return calls
-        wanted = math.ceil(calls * target_ns * _AIM / max(elapsed_ns, resolution_ns, 1.0))
-        calls = max(calls + 1, min(wanted, calls * _MAX_GROWTH))
-        if cap is not None:
-            calls = min(calls, cap)
+        calls = more_calls(calls, elapsed_ns, target_ns, resolution_ns)
+
+
+def more_calls(calls: int, elapsed_ns: float, target_ns: int, resolution_ns: float) -> int:
+    """The calls per sample after `calls` calls took `elapsed_ns`, short of the target."""
+    wanted = math.ceil(calls * target_ns * _AIM / max(elapsed_ns, resolution_ns, 1.0))
+    return max(calls + 1, min(wanted, calls * _MAX_GROWTH))
 
 
 def slowed_down(sample: SampleFn, fraction: float) -> SampleFn:
@@ -79,6 +84,8 @@ class Sampler:
 
     sample: SampleFn
     calls: int
+    target_ns: int  # the sampling rule: no recorded sample is shorter
+    resolution_ns: float
     loop_overhead_ns: float
     min_samples: int
     max_samples: int
@@ -87,9 +94,21 @@ class Sampler:
     spent_ns: int = 0  # wall time this cell has used, preparation included
     per_call_ns: list[float] = field(default_factory=list)
     rounds: list[int] = field(default_factory=list)  # samples recorded per turn
+    shortest_sample_ns: int | None = None  # of the recorded samples, whole (k calls)
+    short_samples: int = 0  # taken while recording, short of the target, not recorded
 
-    def _take(self) -> float:
-        return self.sample(self.calls) / self.calls - self.loop_overhead_ns
+    def _take(self, record: bool) -> float | None:
+        """One sample's per-call time, or None when it was short of the target
+        (k is then recalibrated from it, and the sample dropped)."""
+        elapsed_ns = self.sample(self.calls)
+        if elapsed_ns < self.target_ns:
+            self.short_samples += record
+            self.calls = more_calls(self.calls, elapsed_ns, self.target_ns, self.resolution_ns)
+            return None
+        if record:
+            shortest = self.shortest_sample_ns
+            self.shortest_sample_ns = elapsed_ns if shortest is None else min(shortest, elapsed_ns)
+        return elapsed_ns / self.calls - self.loop_overhead_ns
 
     def warm_up(self, warmup_ns: int) -> None:
         """Unrecorded samples for `warmup_ns` (at least one)."""
@@ -110,9 +129,11 @@ class Sampler:
         values: list[float] = []
         first_ns = 0
         while True:
-            values.append(self._take())
+            value = self._take(record)
             elapsed = perf_counter_ns() - begin
-            first_ns = first_ns or elapsed
+            if value is not None:
+                values.append(value)
+                first_ns = first_ns or elapsed
             if (
                 elapsed >= duration_ns
                 or self.spent_ns + elapsed >= self.budget_ns

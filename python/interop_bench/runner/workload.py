@@ -26,12 +26,14 @@ from interop_bench.strategies import Strategy
 
 # `square` works in place, so each call needs a fresh copy of the input:
 # squaring the same values again drives them towards zero and into denormals,
-# which are far slower. A sample's k copies are one block, refilled before
-# the clock starts. The block is capped so that it stays in a typical L2 after
-# the refill: the read-only ops call on one array that stays cache-hot, and
-# the native floor reuses one buffer too, so square's copies should be as hot
-# as theirs. Past 512 KiB a sample is a single call (>= tens of µs there, so
-# the timer's ~50 ns still vanish).
+# which are far slower. A sample's copies are one block (the pool), refilled
+# before the clock starts. The pool is capped so that it stays in a typical L2
+# after the refill: the read-only ops call on one array that stays cache-hot,
+# and the native floor reuses one buffer too, so square's copies should be as
+# hot as theirs. A sample that needs more calls than the pool holds is timed in
+# chunks of the pool, each refilled before its own clock starts (sum_of_chunks),
+# so that it still lasts the sample target (a chunk is >= 256 KiB of squaring,
+# >= ~10 µs, so each chunk's two clock readings cost well under 1%).
 SQUARE_POOL_MAX_BYTES = 512 << 10
 
 Call = Callable[..., Any]
@@ -58,6 +60,15 @@ def _loop_each(fn: Call, args: list[np.ndarray]) -> int:
     for arg in args:
         fn(arg)
     return perf_counter_ns() - start
+
+
+def sum_of_chunks(calls: int, rows: int | None, timed: Callable[[int], int]) -> int:
+    """`timed(n)` (n calls' nanoseconds) over `calls` calls, in chunks of at most
+    `rows` (square's pool; None: one chunk), each prepared outside its own clock."""
+    if rows is None or calls <= rows:
+        return timed(calls)
+    full, rest = divmod(calls, rows)
+    return sum(timed(rows) for _ in range(full)) + (timed(rest) if rest else 0)
 
 
 def identity(label: str, size: int) -> dict[str, Any]:
@@ -106,8 +117,8 @@ class Workload:
     def in_place(self) -> bool:
         return self.op == "square"
 
-    def max_calls_per_sample(self) -> int | None:
-        """The cap on calls per sample (square's copies), None when unbounded."""
+    def pool_rows(self) -> int | None:
+        """The copies square's pool holds (None: no pool, every op but square)."""
         if not self.in_place:
             return None
         return max(1, SQUARE_POOL_MAX_BYTES // max(self.payload_bytes, 1))
@@ -132,8 +143,6 @@ class Bound(Protocol):
         """Nanoseconds for `calls` calls on prepared inputs."""
         ...
 
-    def max_calls_per_sample(self) -> int | None: ...
-
     def release(self) -> None:
         """Free what a turn allocated (square's pool)."""
         ...
@@ -153,9 +162,6 @@ class BoundWorkload:
         self._placed = None if workload.in_place else strategy.prepare(workload.source)
         self._pool: np.ndarray | None = None
         self._pool_rows: list[np.ndarray] = []
-
-    def max_calls_per_sample(self) -> int | None:
-        return self.workload.max_calls_per_sample()
 
     def fresh_args(self) -> tuple[Any, ...]:
         """Arguments for one call outside the timed loops (check, memory, phases)."""
@@ -188,7 +194,7 @@ class BoundWorkload:
 
     def sample_ns(self, calls: int) -> int:
         """Nanoseconds for `calls` calls on prepared inputs."""
-        return self.prepared(calls)()
+        return sum_of_chunks(calls, self.workload.pool_rows(), lambda n: self.prepared(n)())
 
     def prepared(self, calls: int) -> Callable[[], int]:
         """`calls` calls with nothing left to do but make them (square's fresh copies
@@ -199,12 +205,12 @@ class BoundWorkload:
             return functools.partial(_loop_same_factor, fn, self._placed, workload.factor, calls)
         if self._placed is not None:
             return functools.partial(_loop_same, fn, self._placed, calls)
-        if self._pool is None or self._pool.shape[0] != calls:
+        if self._pool is None or self._pool.shape[0] < calls:
             pool = np.empty((calls, workload.size), workload.source.dtype)
             self._pool = self.strategy.prepare(pool)
             self._pool_rows = list(self._pool)
-        self._pool[...] = self.workload.source  # fresh values, written just now: cache-hot
-        return functools.partial(_loop_each, fn, self._pool_rows)
+        self._pool[:calls] = self.workload.source  # fresh values, written just now: cache-hot
+        return functools.partial(_loop_each, fn, self._pool_rows[:calls])
 
     def release(self) -> None:
         """Free square's pool between turns, so that only one cell's pool is alive."""

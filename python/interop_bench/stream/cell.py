@@ -1,0 +1,163 @@
+"""One stream cell in one process: a strategy, a resolution, a rate, a depth.
+
+Frames come from a small ring of distinct images (so a result given to the
+wrong frame is caught), are sent by stream/schedule.py for the cell's
+duration after a short warm-up stream, and a sample of the results (kept by
+reference, checked after the stream so the check costs no frame its time) is
+compared bit for bit with NumPy's gray image. Latencies go into an HDR
+histogram (HdrHistogram's algorithm, 3 significant digits); so do the
+pacer's start lateness, the floor of what any strategy could show here.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from hdrh.histogram import HdrHistogram
+
+from interop_bench import ops
+from interop_bench.strategies import Strategy
+from interop_bench.stream import schedule
+
+IMAGES = 3  # distinct frames in the ring: neighbours in flight never share one
+CHECKED_FRAMES = 16  # results kept and checked after the stream
+WARMUP_S = 0.5  # a paced warm-up stream, unrecorded: page faults, a worker's first frames
+# Latencies from 1 µs to 100 s at 3 significant digits (0.1% resolution).
+HISTOGRAM_RANGE_NS = (1_000, 100_000_000_000)
+HISTOGRAM_DIGITS = 3
+
+
+def new_histogram() -> HdrHistogram:
+    return HdrHistogram(*HISTOGRAM_RANGE_NS, HISTOGRAM_DIGITS)
+
+
+def encode(histogram: HdrHistogram) -> str:
+    """A histogram as text for a JSON file (HdrHistogram's compressed encoding)."""
+    encoded: bytes = histogram.encode()
+    return base64.b64encode(encoded).decode("ascii")
+
+
+def decode(text: str) -> HdrHistogram:
+    return HdrHistogram.decode(base64.b64decode(text))
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    strategy: str
+    resolution: str
+    fps: float
+    depth: int
+    duration_s: float
+
+    @property
+    def period_ns(self) -> int:
+        return round(1e9 / self.fps)
+
+    @property
+    def frames(self) -> int:
+        return max(1, round(self.duration_s * self.fps))
+
+
+def _cpu_ns_of(pid: int) -> int:
+    """User + system CPU time of another process, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+
+
+def _workers_cpu_ns(strategy: Strategy) -> int | None:
+    pids = strategy.worker_pids()
+    if not pids:
+        return None
+    try:
+        return sum(_cpu_ns_of(pid) for pid in pids)
+    except OSError:
+        return None
+
+
+class _Frames:
+    """The ring of input frames, placed for the strategy, and their answers."""
+
+    def __init__(self, strategy: Strategy, resolution: str, seed: int) -> None:
+        height, width = ops.RESOLUTIONS[resolution]
+        images = [ops.make_frame(height, width, seed + n) for n in range(IMAGES)]
+        self.expected = [ops.gray_reference(image) for image in images]
+        self.placed = [strategy.prepare(image) for image in images]
+        self.kept: dict[int, Any] = {}
+
+    def check(self) -> str | None:
+        """Why a kept result is wrong, or None."""
+        for index, gray in sorted(self.kept.items()):
+            if not np.array_equal(np.asarray(gray), self.expected[index % IMAGES]):
+                return (
+                    f"frame {index}: its gray image differs from NumPy's (a result given to "
+                    "the wrong frame, or overwritten after it was returned)"
+                )
+        return None
+
+
+def measure(strategy: Strategy, spec: CellSpec, seed: int) -> dict[str, Any]:
+    """The record of one cell in this process (status ok, incorrect or error)."""
+    frames = _Frames(strategy, spec.resolution, seed)
+    keep_every = max(1, spec.frames // CHECKED_FRAMES)
+    fn = strategy.frame
+    call_cpu_ns: list[int] = []  # each call's CPU time on its own thread
+
+    def call(index: int) -> None:
+        cpu_before = time.thread_time_ns()
+        gray = fn(frames.placed[index % IMAGES])
+        call_cpu_ns.append(time.thread_time_ns() - cpu_before)
+        if index % keep_every == 0 or index == spec.frames - 1:
+            frames.kept[index] = gray
+
+    clock = schedule.MonotonicClock()
+    warmup = max(2 * spec.depth, round(WARMUP_S * spec.fps))
+    schedule.run(lambda i: fn(frames.placed[i % IMAGES]), warmup, spec.period_ns, spec.depth, clock)
+    workers_before = _workers_cpu_ns(strategy)
+    outcome = schedule.run(call, spec.frames, spec.period_ns, spec.depth, clock)
+    caller_ns = sum(call_cpu_ns)
+    workers_after = _workers_cpu_ns(strategy)
+    record: dict[str, Any] = {"status": "ok", "reason": None}
+    problem = outcome.errors[0] if outcome.errors else frames.check()
+    if problem is not None:
+        record.update(status="error" if outcome.errors else "incorrect", reason=problem)
+    return record | _figures(spec, outcome, caller_ns, workers_before, workers_after)
+
+
+def _figures(
+    spec: CellSpec,
+    outcome: schedule.StreamOutcome,
+    caller_ns: int,
+    workers_before: int | None,
+    workers_after: int | None,
+) -> dict[str, Any]:
+    latency, lateness = new_histogram(), new_histogram()
+    for frame in outcome.frames:
+        latency.record_value(min(max(frame.latency_ns, 1), HISTOGRAM_RANGE_NS[1]))
+        lateness.record_value(min(max(frame.start_lateness_ns, 1), HISTOGRAM_RANGE_NS[1]))
+    done = len(outcome.frames)
+    span_ns = max((f.done_ns for f in outcome.frames), default=0) - min(
+        (f.scheduled_ns for f in outcome.frames), default=0
+    )
+    workers = (
+        None
+        if workers_before is None or workers_after is None or not done
+        else (workers_after - workers_before) / done
+    )
+    return {
+        "frames": spec.frames,
+        "done": done,
+        "missed": outcome.missed(spec.period_ns),
+        "dropped": len(outcome.dropped),
+        "achieved_fps": done / span_ns * 1e9 if span_ns > 0 else None,
+        "caller_cpu_ns_per_frame": caller_ns / done if done else None,
+        "workers_cpu_ns_per_frame": workers,
+        "latency_histogram": encode(latency),
+        "start_lateness_histogram": encode(lateness),
+    }

@@ -1,0 +1,102 @@
+"""A stream cell's figures across its processes: percentiles, missed share, verdict.
+
+The percentiles are of every frame of every process (their HDR histograms
+added); the intervals of p99 and of the missed share are across processes
+(Student's t on log p99 and on the shares), since a process's frames are not
+independent of each other: a stall delays a run of them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import mean, stdev
+from typing import Any
+
+from scipy import stats as scipy_stats
+
+from interop_bench.stream.cell import decode, new_histogram
+
+PERCENTILES = (50.0, 90.0, 99.0, 99.9)
+# A stream carries the rate when it misses under 1% of its frames (the upper end
+# of the interval) and keeps the rate; it cannot keep up under 95% of the rate.
+CARRIES_MISSED_SHARE = 0.01
+KEEPS_UP_SHARE = 0.95
+
+
+@dataclass(frozen=True)
+class Interval:
+    center: float
+    low: float
+    high: float
+
+
+def t_interval(values: list[float], log: bool = False) -> Interval | None:
+    """The mean's 95% Student's t interval (on logs when `log`); None below two values."""
+    if len(values) < 2 or (log and min(values) <= 0):
+        return None
+    data = [math.log(v) for v in values] if log else values
+    center = mean(data)
+    half = scipy_stats.t.ppf(0.975, len(data) - 1) * stdev(data) / math.sqrt(len(data))
+    if log:
+        return Interval(math.exp(center), math.exp(center - half), math.exp(center + half))
+    return Interval(center, max(center - half, 0.0), min(center + half, 1.0))
+
+
+def resolvable(percentile: float, frames: int) -> bool:
+    """Whether `frames` frames tell this percentile from the maximum (10 frames above it)."""
+    return frames * (100.0 - percentile) / 100.0 >= 10
+
+
+def summarize(processes: list[dict[str, Any]], fps: float) -> dict[str, Any]:
+    """The figures of a cell's ok processes."""
+    pooled = new_histogram()
+    for process in processes:
+        pooled.add(decode(process["latency_histogram"]))
+    lateness = new_histogram()
+    for process in processes:
+        lateness.add(decode(process["start_lateness_histogram"]))
+    frames = sum(int(p["done"]) for p in processes)
+    shares = [(p["missed"]) / max(p["frames"], 1) for p in processes]
+    p99s = [float(decode(p["latency_histogram"]).get_value_at_percentile(99.0)) for p in processes]
+    achieved = [float(p["achieved_fps"]) for p in processes if p.get("achieved_fps")]
+    missed_share = sum(p["missed"] for p in processes) / max(sum(p["frames"] for p in processes), 1)
+    figures: dict[str, Any] = {
+        "frames": frames,
+        "percentiles_ns": {
+            f"p{q:g}": float(pooled.get_value_at_percentile(q)) for q in PERCENTILES
+        },
+        "max_ns": float(pooled.get_max_value()),
+        "resolved": {f"p{q:g}": resolvable(q, frames) for q in PERCENTILES},
+        "p99_interval_ns": _as_list(t_interval(p99s, log=True)),
+        "missed_share": missed_share,
+        "missed_share_interval": _as_list(t_interval(shares)),
+        "dropped": sum(int(p["dropped"]) for p in processes),
+        "achieved_fps": mean(achieved) if achieved else None,
+        "caller_cpu_ns_per_frame": _mean_of(processes, "caller_cpu_ns_per_frame"),
+        "workers_cpu_ns_per_frame": _mean_of(processes, "workers_cpu_ns_per_frame"),
+        "start_lateness_p99_ns": float(lateness.get_value_at_percentile(99.0)),
+    }
+    figures["verdict"] = verdict(figures, fps)
+    return figures
+
+
+def verdict(figures: dict[str, Any], fps: float) -> str:
+    """ "carries it", "misses N%" or "cannot keep up", from the missed share and the rate."""
+    achieved = figures["achieved_fps"]
+    if achieved is not None and achieved < KEEPS_UP_SHARE * fps:
+        return "cannot keep up"
+    interval = figures["missed_share_interval"]
+    high = interval[2] if interval else figures["missed_share"]
+    if high < CARRIES_MISSED_SHARE:
+        return "carries it"
+    return f"misses {figures['missed_share']:.1%}"
+
+
+def _mean_of(processes: list[dict[str, Any]], key: str) -> float | None:
+    values = [float(p[key]) for p in processes if p.get(key) is not None]
+    return mean(values) if values else None
+
+
+def _as_list(interval: Interval | None) -> list[float] | None:
+    return None if interval is None else [interval.center, interval.low, interval.high]

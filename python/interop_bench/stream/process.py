@@ -1,0 +1,95 @@
+"""One measuring process of a stream run: `python -m interop_bench.stream.process`.
+
+Reads its spec (JSON on stdin: `cells`, `seed`, `out`), opens each strategy
+once, streams its cells in the given order and appends one JSON record a cell
+to `out` as soon as the cell ends, so a killed process loses only the cell it
+was in. Exit status 0 done, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import numpy as np
+
+from interop_bench import native, strategies
+from interop_bench.strategies import Strategy
+from interop_bench.stream.cell import CellSpec, measure
+from interop_bench.stream.pipelining import KERNEL
+
+
+class KernelAlone:
+    """The stream floor: kernels::frame_to_gray through ib_floor_timer, no strategy."""
+
+    name = KERNEL
+
+    def __init__(self) -> None:
+        self._timer = native.extension("ib_floor_timer")
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        gray = np.empty(image.shape[:2], np.uint8)
+        self._timer.frame(image, gray)
+        return gray
+
+    def prepare(self, image: np.ndarray) -> np.ndarray:
+        return image
+
+    def worker_pids(self) -> list[int]:
+        return []
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _open(name: str) -> Strategy | KernelAlone:
+    if name == KERNEL:
+        return KernelAlone()
+    strategy = strategies.get(name)
+    strategy.open()
+    return strategy
+
+
+def _cell(opened: dict[str, Any], raw: dict[str, Any], seed: int) -> dict[str, Any]:
+    spec = CellSpec(**raw)
+    identity = {"pass_seed": seed, **raw}
+    try:
+        if spec.strategy not in opened:
+            opened[spec.strategy] = _open(spec.strategy)
+        opened_strategy = opened[spec.strategy]
+        if isinstance(opened_strategy, str):
+            return identity | {"status": "error", "reason": opened_strategy}
+        return identity | measure(opened_strategy, spec, seed)
+    except Exception as error:
+        reason = f"{type(error).__name__}: {error}"
+        if spec.strategy not in opened:
+            opened[spec.strategy] = f"could not open {spec.strategy}: {reason}"
+        return identity | {"status": "error", "reason": reason}
+
+
+def main() -> int:
+    spec = json.loads(sys.stdin.read())
+    opened: dict[str, Any] = {}
+    try:
+        with open(spec["out"], "a") as out:
+            for index, raw in enumerate(spec["cells"]):
+                print(
+                    f"stream: cell {index + 1}/{len(spec['cells'])}: {raw['strategy']} "
+                    f"{raw['resolution']} {raw['fps']:g} fps depth {raw['depth']}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                out.write(json.dumps(_cell(opened, raw, int(spec["seed"]))) + "\n")
+                out.flush()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        for strategy in opened.values():
+            if not isinstance(strategy, str):
+                strategy.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

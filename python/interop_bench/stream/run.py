@@ -1,0 +1,193 @@
+"""A stream run: its cells, its processes one after the other, its results file.
+
+Each cell of each pass streams in a fresh process. Pass 0 goes lightest
+first (resolution, then rate), and a strategy that cannot keep up with a rate
+at some depth is not run at a heavier load of that depth: the cell is recorded
+`skipped`, naming the measurement that shows it. Later passes stream the cells
+pass 0 measured, in a new shuffled order. The file is rewritten atomically
+after every cell, so an interrupted run keeps every finished cell; a process
+that dies makes its cell an error naming its exit status, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from interop_bench import __version__, ops, results_file, strategies
+from interop_bench.stream.figures import KEEPS_UP_SHARE, summarize
+from interop_bench.stream.pipelining import KERNEL, depth_limit
+
+KIND = "interop-bench stream"
+SCHEMA_VERSION = 1
+INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class StreamRequest:
+    strategies: tuple[str, ...]
+    resolutions: tuple[str, ...]
+    fps: tuple[float, ...]
+    depths: tuple[int, ...]
+    duration_s: float
+    processes: int
+    seed: int = 0
+
+    def cells(self) -> list[dict[str, Any]]:
+        """Every (strategy, resolution, fps, depth), the kernel alone first, lightest first."""
+        names = (KERNEL, *self.strategies)
+        order = {name: index for index, name in enumerate(ops.RESOLUTIONS)}
+        return [
+            {"strategy": n, "resolution": r, "fps": f, "depth": d, "duration_s": self.duration_s}
+            for n in names
+            for r in sorted(self.resolutions, key=order.__getitem__)
+            for f in sorted(self.fps)
+            for d in sorted(self.depths)
+            if n != KERNEL or d == 1
+        ]
+
+
+def key(cell: dict[str, Any]) -> tuple[str, str, float, int]:
+    return (cell["strategy"], cell["resolution"], float(cell["fps"]), int(cell["depth"]))
+
+
+def _refusal(cell: dict[str, Any]) -> str | None:
+    """Why a cell is not run at all (a depth the strategy cannot pipeline), or None."""
+    if cell["strategy"] == KERNEL:
+        return None
+    limit, why = depth_limit(strategies.strategy_class(cell["strategy"]))
+    if cell["depth"] > limit:
+        return f"depth {cell['depth']} not run: {why}"
+    return None
+
+
+def _heavier(cell: dict[str, Any], than: dict[str, Any]) -> bool:
+    order = list(ops.RESOLUTIONS)
+    return (
+        cell["strategy"] == than["strategy"]
+        and cell["depth"] == than["depth"]
+        and order.index(cell["resolution"]) >= order.index(than["resolution"])
+        and cell["fps"] >= than["fps"]
+    )
+
+
+class StreamRun:
+    """Measures a request into `path`."""
+
+    def __init__(
+        self, request: StreamRequest, path: Path, say: Callable[[str], None] = lambda _: None
+    ) -> None:
+        self.request = request
+        self.path = path
+        self.say = say
+        self.document: dict[str, Any] = {
+            "kind": KIND,
+            "schema_version": SCHEMA_VERSION,
+            "tool_version": __version__,
+            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "complete": False,
+            "request": asdict(self.request),
+            "cells": [],
+        }
+        self.cells: dict[tuple[str, str, float, int], dict[str, Any]] = {}
+        # Pass 0's cells that could not keep up (or failed), and how it showed.
+        self.lost: dict[tuple[str, str, float, int], str] = {}
+
+    def run(self) -> int:
+        """0 done, 130 interrupted (what was measured is in the file)."""
+        for cell in self.request.cells():
+            entry = cell | {"status": "pending", "reason": _refusal(cell), "processes": []}
+            if entry["reason"]:
+                entry["status"] = "skipped"
+            self.cells[key(cell)] = entry
+            self.document["cells"].append(entry)
+        for pass_index in range(self.request.processes):
+            todo = [c for c in self.cells.values() if c["status"] in ("pending", "ok")]
+            if pass_index:
+                random.Random(self.request.seed + pass_index).shuffle(todo)
+            status = self._pass(pass_index, todo)
+            self._write()
+            if status == INTERRUPTED:
+                return INTERRUPTED
+        self.document["complete"] = True
+        self._write()
+        return 0
+
+    def _pass(self, pass_index: int, todo: list[dict[str, Any]]) -> int:
+        """Each cell in a fresh process (its own heap and page layout, as the matrix's
+        passes); in pass 0, a heavier load of a rate that was lost is skipped."""
+        for cell in todo:
+            lost = self._lighter_lost(cell) if pass_index == 0 else None
+            if lost is not None:
+                cell.update(status="skipped", reason=lost)
+                continue
+            status = self._launch(pass_index, cell)
+            self._write()
+            if status == INTERRUPTED:
+                return INTERRUPTED
+        return 0
+
+    def _lighter_lost(self, cell: dict[str, Any]) -> str | None:
+        for other_key, why in self.lost.items():
+            other = self.cells[other_key]
+            if other is not cell and _heavier(cell, other):
+                return (
+                    f"not run: it cannot keep up at {other['resolution']} {other['fps']:g} fps "
+                    f"depth {other['depth']} ({why})"
+                )
+        return None
+
+    def _launch(self, pass_index: int, cell: dict[str, Any]) -> int:
+        with tempfile.NamedTemporaryFile("r", suffix=".jsonl", delete=False) as out:
+            out_path = Path(out.name)
+        fields = ("strategy", "resolution", "fps", "depth", "duration_s")
+        spec = {
+            "cells": [{name: cell[name] for name in fields}],
+            "seed": self.request.seed + pass_index,
+            "out": str(out_path),
+        }
+        command = [sys.executable, "-m", "interop_bench.stream.process"]
+        try:
+            process = subprocess.run(command, input=json.dumps(spec), text=True, check=False)
+            status = process.returncode
+        except KeyboardInterrupt:
+            status = INTERRUPTED
+        lines = out_path.read_text().splitlines()
+        out_path.unlink(missing_ok=True)
+        for line in lines:
+            self._merge(pass_index, json.loads(line))
+        if status not in (0, INTERRUPTED) and not lines:
+            self._fail(cell, f"pass {pass_index}: the measuring process died (exit {status})")
+        return status
+
+    def _merge(self, pass_index: int, record: dict[str, Any]) -> None:
+        cell = self.cells[key(record)]
+        if record["status"] != "ok":
+            self._fail(cell, f"pass {pass_index}: {record['reason']}", record["status"])
+            return
+        process = {k: v for k, v in record.items() if k not in ("status", "reason")}
+        cell["processes"].append(process | {"pass": pass_index})
+        cell["status"] = "ok"
+        cell["stats"] = summarize(cell["processes"], float(cell["fps"]))
+        achieved = cell["stats"]["achieved_fps"]
+        if pass_index == 0 and achieved is not None and achieved < KEEPS_UP_SHARE * cell["fps"]:
+            self.lost[key(cell)] = f"{achieved:.1f} fps achieved"
+        self.say(
+            f"stream: {cell['strategy']} {cell['resolution']} {cell['fps']:g} fps depth "
+            f"{cell['depth']}: {cell['stats']['verdict']}"
+        )
+
+    def _fail(self, cell: dict[str, Any], reason: str, status: str = "error") -> None:
+        cell.update(status=status, reason=reason, processes=[], stats=None)
+        self.lost[key(cell)] = reason  # an error at a light load: heavier loads are not tried
+
+    def _write(self) -> None:
+        results_file.write_atomic(self.path, self.document)

@@ -1,0 +1,79 @@
+"""The stream table: per cell, the tail, the missed share and the verdict (text or Markdown)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from interop_bench.analysis.tables import render
+from interop_bench.analysis.units import format_ns
+
+HEADERS = (
+    "strategy",
+    "resolution",
+    " fps",
+    " depth",
+    " p50",
+    " p99 [95%]",
+    " p99.9",
+    " max",
+    " missed [95%]",
+    " CPU/frame (caller, worker)",
+    "verdict",
+)
+
+
+def _percentile(stats: dict[str, Any], name: str) -> str:
+    """A percentile, or "= max" when the frames are too few to tell it from the maximum."""
+    if not stats["resolved"][name]:
+        return "= max"
+    return format_ns(stats["percentiles_ns"][name])
+
+
+def _p99(stats: dict[str, Any]) -> str:
+    text = _percentile(stats, "p99")
+    interval = stats.get("p99_interval_ns")
+    if interval:
+        text += f" [{format_ns(interval[1])}, {format_ns(interval[2])}]"
+    return text
+
+
+def _missed(stats: dict[str, Any]) -> str:
+    text = f"{stats['missed_share']:.1%}"
+    interval = stats.get("missed_share_interval")
+    if interval:
+        text += f" [{interval[1]:.1%}, {interval[2]:.1%}]"
+    return text
+
+
+def _cpu(stats: dict[str, Any]) -> str:
+    caller, workers = stats["caller_cpu_ns_per_frame"], stats["workers_cpu_ns_per_frame"]
+    parts = [format_ns(caller) if caller is not None else "-"]
+    parts.append(format_ns(workers) if workers is not None else "-")
+    return ", ".join(parts)
+
+
+def _row(cell: dict[str, Any]) -> list[str]:
+    head = [
+        cell["strategy"],
+        cell["resolution"],
+        f"{cell['fps']:g}",
+        str(cell["depth"]),
+    ]
+    stats = cell.get("stats")
+    if cell["status"] != "ok" or not stats:
+        return [*head, "", "", "", "", "", "", f"{cell['status']}: {cell['reason']}"]
+    return [
+        *head,
+        format_ns(stats["percentiles_ns"]["p50"]),
+        _p99(stats),
+        _percentile(stats, "p99.9"),
+        format_ns(stats["max_ns"]),
+        _missed(stats),
+        _cpu(stats),
+        stats["verdict"],
+    ]
+
+
+def stream_table(document: dict[str, Any], fmt: str = "text") -> str:
+    """Every cell of a stream results file, in request order."""
+    return render(HEADERS, [_row(cell) for cell in document["cells"]], fmt)

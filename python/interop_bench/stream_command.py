@@ -1,0 +1,121 @@
+"""`interop-bench stream`: frames at a fixed rate, their tails and missed deadlines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from interop_bench import ops, results_file, strategies
+from interop_bench.stream.figures import resolvable
+from interop_bench.stream.run import INTERRUPTED, StreamRequest, StreamRun
+from interop_bench.stream.table import stream_table
+
+HELP = "stream frames at a fixed rate: latency percentiles, missed deadlines, CPU per frame"
+DESCRIPTION = """Send RGB frames through each strategy's frame op (to a gray image) at a fixed
+rate for --duration seconds, with --depth frames in flight (1: one synchronous
+caller; 2: double buffering, two calls overlapping where the strategy allows).
+Each frame's latency runs from the moment it was due to the moment its gray image
+is back in Python, so a stall counts against every frame it delays. A frame
+misses its deadline when it is done later than one period after it was due. Per
+cell: p50, p90, p99 (with its interval across processes), p99.9 ("= max" when
+the frames are too few to tell), max, the missed share with its interval, the
+achieved rate and the CPU per frame of the caller's calls and of the strategy's
+worker processes. The kernel alone, paced the same way, is the floor. A
+strategy that cannot keep up at a lighter load is recorded as such at heavier
+ones, not run.
+
+exit status: 0 done, 1 a cell failed, 2 bad input, 130 interrupted"""
+
+DEFAULT_RESOLUTIONS = "1080p,4k"
+DEFAULT_FPS = "30,60"
+DEFAULT_DEPTHS = "1,2"
+# The least a cell may stream: 100 frames tell p90 from the maximum (10 frames
+# past it); a percentile its frames cannot resolve is printed "= max".
+MIN_FRAMES = 100
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--strategies", metavar="A,B", help="strategies (default: all)")
+    parser.add_argument("--resolutions", default=DEFAULT_RESOLUTIONS, help="(default %(default)s)")
+    parser.add_argument("--fps", default=DEFAULT_FPS, help="frame rates (default %(default)s)")
+    parser.add_argument(
+        "--depth", default=DEFAULT_DEPTHS, help="in-flight depths (default %(default)s)"
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=20.0,
+        help="seconds per cell and process (default %(default)g)",
+    )
+    parser.add_argument("--processes", type=int, default=3, help="processes (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--out", type=Path, help="results file (default results/stream-<stamp>.json)"
+    )
+    parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+class UsageError(ValueError):
+    """A bad flag: exit status 2 with the message."""
+
+
+def _numbers(text: str, flag: str, kind: type[float] | type[int]) -> tuple[float, ...]:
+    try:
+        values = tuple(kind(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise UsageError(f"{flag} {text!r}: a comma-separated list of numbers") from None
+    if not values or min(values) <= 0:
+        raise UsageError(f"{flag} {text!r}: every value must be greater than 0")
+    return values
+
+
+def request_of(args: argparse.Namespace) -> StreamRequest:
+    known = strategies.names()
+    names = tuple(n.strip() for n in (args.strategies or ",".join(known)).split(",") if n.strip())
+    for name in names:
+        if name not in known:
+            raise UsageError(f"unknown strategy {name!r}; `interop-bench list` names them")
+    resolutions = tuple(r.strip().lower() for r in args.resolutions.split(",") if r.strip())
+    for resolution in resolutions:
+        if resolution not in ops.RESOLUTIONS:
+            raise UsageError(
+                f"unknown resolution {resolution!r}; known: {', '.join(ops.RESOLUTIONS)}"
+            )
+    fps = _numbers(args.fps, "--fps", float)
+    depths = tuple(int(d) for d in _numbers(args.depth, "--depth", int))
+    if args.duration <= 0 or args.processes < 1:
+        raise UsageError("--duration must be positive and --processes at least 1")
+    frames = round(min(fps) * args.duration * args.processes)
+    if not resolvable(90.0, frames):
+        raise UsageError(
+            f"--duration {args.duration:g} s at {min(fps):g} fps in {args.processes} processes is "
+            f"{frames} frames: too few to tell even p90 from the maximum (at least {MIN_FRAMES})"
+        )
+    return StreamRequest(names, resolutions, fps, depths, args.duration, args.processes, args.seed)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        request = request_of(args)
+    except UsageError as error:
+        print(f"interop-bench stream: {error}", file=sys.stderr)
+        return 2
+    stamp = results_file.utc_stamp(datetime.now(timezone.utc))
+    path = args.out or Path("results") / f"stream-{stamp}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    def say(text: str) -> None:
+        if not args.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    run = StreamRun(request, path, say)
+    status = run.run()
+    print(stream_table(run.document, args.format))
+    if status == INTERRUPTED:
+        print(f"interrupted: what was measured is in {path}", file=sys.stderr)
+        return INTERRUPTED
+    print(f"results: {path}")
+    return 1 if any(c["status"] in ("error", "incorrect") for c in run.document["cells"]) else 0
