@@ -14,16 +14,18 @@ FLOORS = {"kernel", "read-probe", "memcpy-probe"}
 def at_payload(
     cells: list[dict[str, Any]], payload: float, field: str = "median_ns"
 ) -> float | None:
-    """One strategy's `field` at `payload` from its cells of one label, or None."""
+    """One strategy's `field` of `stats` at `payload` from its cells of one label, or None."""
     cells = sorted(cells, key=lambda c: c["bytes"])
     exact = [c for c in cells if abs(math.log(c["bytes"] / payload)) < 0.005]
     if exact:
-        return exact[0]["stats"][field] if exact[0]["status"] == "ok" else None
+        return exact[0]["stats"].get(field) if exact[0]["status"] == "ok" else None
     below = [c for c in cells if c["bytes"] < payload]
     above = [c for c in cells if c["bytes"] > payload]
     if not below or not above or below[-1]["status"] != "ok" or above[0]["status"] != "ok":
         return None
     low, high = below[-1], above[0]
+    if low["stats"].get(field) is None or high["stats"].get(field) is None:
+        return None
     t = math.log(payload / low["bytes"]) / math.log(high["bytes"] / low["bytes"])
     return math.exp(math.log(low["stats"][field]) * (1 - t) + math.log(high["stats"][field]) * t)
 

@@ -51,22 +51,6 @@ class OpTable:
     rows: tuple[tuple[Td, ...], ...]
 
 
-def calls_per_sample(results: Results) -> dict[tuple[str, str, int], tuple[int, int]]:
-    """The fewest and most calls one sample of a cell made, over its processes
-    (the loader keeps only the largest): read from the file's own cells."""
-    found = {}
-    for raw in results.data.get("cells") or []:
-        calls = [
-            p["calls_per_sample"] for p in raw.get("processes") or [] if "calls_per_sample" in p
-        ]
-        if calls:
-            found[(str(raw["strategy"]), str(raw["op"]), int(raw["size"]))] = (
-                min(calls),
-                max(calls),
-            )
-    return found
-
-
 def tables(files: list[Results]) -> list[OpTable]:
     return [_op_table(files, op) for op in ops_of(files)]
 
@@ -74,7 +58,6 @@ def tables(files: list[Results]) -> list[OpTable]:
 def _op_table(files: list[Results], op: str) -> OpTable:
     """Strategies first, then the floors measured beside them (kernel, probes)."""
     maps = [{c.key: c for c in (*r.cells, *r.floor_cells)} for r in files]
-    counts = [calls_per_sample(r) for r in files]
     strategies = sorted({(c.strategy, c.size) for r in files for c in r.cells if c.op == op})
     floors = sorted({(c.strategy, c.size) for r in files for c in r.floor_cells if c.op == op})
     rows = []
@@ -87,13 +70,13 @@ def _op_table(files: list[Results], op: str) -> OpTable:
             Td(some.size_text if some.is_frame else f"{size:,}", str(size)),
             Td(format_bytes(payload), str(size)),
         ]
-        for results, cells, calls in zip(files, maps, counts, strict=True):
-            row.extend(_file_columns(results, cells.get(key), calls.get(key)))
+        for results, cells in zip(files, maps, strict=True):
+            row.extend(_file_columns(results, cells.get(key)))
         rows.append(tuple(row))
     return OpTable(op, tuple(r.label for r in files), tuple(rows))
 
 
-def _file_columns(results: Results, cell: Cell | None, calls: tuple[int, int] | None) -> list[Td]:
+def _file_columns(results: Results, cell: Cell | None) -> list[Td]:
     if cell is None:
         return [Td("", "")] * (len(PER_FILE_COLUMNS) - 1) + [Td("not run", "not run", "muted")]
     if not cell.ok:
@@ -112,7 +95,7 @@ def _file_columns(results: Results, cell: Cell | None, calls: tuple[int, int] | 
         _number(rate, format_rate),
         _versus_kernel(results, cell),
         _number(memory, format_ratio, title=_peak(cell.memory_peak_bytes)),
-        _calls(calls),
+        _calls(cell.calls_per_sample),
         Td(
             "ok",
             "ok",
@@ -155,10 +138,11 @@ def _versus_kernel(results: Results, cell: Cell) -> Td:
     return Td(format_ratio(ratio), f"{ratio}", "below-kernel" if below else "", title)
 
 
-def _calls(calls: tuple[int, int] | None) -> Td:
-    if calls is None:
+def _calls(calls: tuple[int, ...]) -> Td:
+    """The fewest and most calls one sample made, over the cell's processes."""
+    if not calls:
         return Td("", "")
-    fewest, most = calls
+    fewest, most = min(calls), max(calls)
     return Td(str(fewest) if fewest == most else f"{fewest} {DASH} {most}", str(fewest))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from interop_bench.analysis import verdict
 from interop_bench.analysis.load import Cell, Results
 from interop_bench.report import decision, phase_data, source_code
-from interop_bench.report.cell_table import BELOW_KERNEL, WIDE_HALF_WIDTH, calls_per_sample
+from interop_bench.report.cell_table import BELOW_KERNEL, WIDE_HALF_WIDTH
 from interop_bench.report.figures_size import ops_of
 from interop_bench.report.palette import FLOOR_COLOUR, Palette
 from interop_bench.results_file import KERNEL, MEMCPY_PROBE, READ_PROBE
@@ -126,7 +126,6 @@ def _family_rank(family: str) -> int:
 
 
 def _cell_rows(file_index: int, results: Results) -> list[dict[str, Any]]:
-    calls = calls_per_sample(results)
     smallest: dict[str, int] = {}  # each label's smallest size measured: the overhead bars
     for cell in results.cells:
         if cell.ok:
@@ -134,8 +133,8 @@ def _cell_rows(file_index: int, results: Results) -> list[dict[str, Any]]:
     rows = []
     for cell in results.cells:
         row = _cell_row(file_index, results, cell)
-        if cell.key in calls:
-            row["cps"] = list(calls[cell.key])
+        if cell.calls_per_sample:  # fewest and most over the processes
+            row["cps"] = [min(cell.calls_per_sample), max(cell.calls_per_sample)]
         if cell.ok and smallest[cell.op] == cell.size:
             row["small"] = True
         rows.append(row)
