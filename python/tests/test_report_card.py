@@ -122,6 +122,7 @@ def test_changing_the_situation_changes_the_answer_where_the_data_does(
 def test_the_card_opens_on_the_most_common_case_in_the_first_screen(page: Any) -> None:
     box = page.locator("#answer").bounding_box()
     assert box is not None and box["y"] + box["height"] <= FIRST_SCREEN_PX
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH  # no sideways scroll
     answer = page.eval_on_selector("#ib-card-answer", "box => ({...box.dataset})")
     assert answer["placement"] == "same process"  # the place with the most cells
     assert answer["strategy"]
@@ -238,5 +239,24 @@ def test_several_files_answer_and_rank_each_from_its_own_data(
                 "rows => rows.map(r => r.dataset.strategy)",
             )
             assert shown == [s for s, _ in ranked(documents[index], "sum", 8e6)], name
+    finally:
+        context.close()
+
+
+def test_without_script_the_verdict_leads_and_every_cell_is_there(
+    browser: Any, report: Path, results: dict[str, Any]
+) -> None:
+    context = browser.new_context(
+        viewport={"width": WIDTH, "height": 1000}, java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        page.goto(report.as_uri())
+        assert not page.locator("#answer").is_visible()  # the card needs the page's script
+        assert page.locator("#verdict").bounding_box()["y"] < FIRST_SCREEN_PX
+        assert page.locator("figure[data-figure=latency]").is_visible()
+        page.click(".static-cells summary")
+        rows = page.locator(".static-cells tbody tr").count()
+        assert rows == len(results["cells"])  # every cell, the floors too
     finally:
         context.close()

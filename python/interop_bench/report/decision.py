@@ -46,40 +46,36 @@ PLACEMENTS = (
 
 
 def card(files: list[Results], families: dict[str, str]) -> dict[str, object]:
-    """The card's fixed facts: the placements (those with no strategy in the
-    files marked absent), the situation it opens on, and its thresholds."""
+    """The card's fixed facts: the placements with their measured cells (a
+    place without any is offered disabled), the situation it opens on, and its
+    thresholds."""
     present = Counter(families.get(c.strategy, "") for r in files for c in r.cells if c.ok)
+    cells = {p.name: sum(present[f] for f in p.families) for p in PLACEMENTS}
     placements = [
-        {
-            "name": p.name,
-            "families": list(p.families),
-            "meaning": p.meaning,
-            "cells": sum(present[f] for f in p.families),
-        }
+        {"name": p.name, "families": list(p.families), "meaning": p.meaning, "cells": cells[p.name]}
         for p in PLACEMENTS
     ]
     return {
         "placements": placements,
-        "start": _start(files, placements),
+        "start": _start(files, cells),
         "overhead_decides_ratio": OVERHEAD_DECIDES_RATIO,
         "runners_up": RUNNERS_UP,
         "links": [_link(r) for r in files],
     }
 
 
-def _start(files: list[Results], placements: list[dict[str, object]]) -> dict[str, object]:
+def _start(files: list[Results], cells: dict[str, int]) -> dict[str, object]:
     """The run's most common case: the label and the placement with the most
-    measured cells, at the middle of that label's measured payloads."""
+    measured cells (the first of a tie), at the middle of that label's payloads."""
     ok = [c for r in files for c in r.cells if c.ok]
     if not ok:
         return {}
     labels = Counter(c.op for c in ok)
-    label = max(ops_of(files), key=lambda op: labels[op])  # the first of a tie
+    label = max(ops_of(files), key=lambda op: labels[op])
     payloads = sorted({c.payload_bytes for c in ok if c.op == label})
-    placement = max(placements, key=lambda p: int(str(p["cells"])))
     return {
         "label": label,
-        "placement": placement["name"],
+        "placement": max(cells, key=lambda name: cells[name]),
         "bytes": payloads[len(payloads) // 2],
     }
 
