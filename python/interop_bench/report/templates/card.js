@@ -48,12 +48,19 @@ function fillDtypes(chosen) {
   const op = card("op").value;
   fillSelect(card("dtype"), DATA.labels.filter((l) => l.op === op).map((l) => l.dtype), chosen);
 }
+// The payloads the run measured of the chosen label, offered as the field's suggestions.
+function fillPayloads() {
+  const label = cardLabel();
+  const measured = [...new Set(DATA.cells.filter((c) => c.op === label).map((c) => c.bytes))].sort((a, b) => a - b);
+  card("sizes").replaceChildren(...measured.map((b) => element("option", { value: fmtBytes(b) })));
+}
 function cardLabel() {
   const op = card("op").value, dtype = card("dtype").value;
   return DATA.labels.find((l) => l.op === op && l.dtype === dtype).label;
 }
 
 function answer() {
+  fillPayloads();
   const place = CARD.placements.find((p) => p.name === document.querySelector("input[name=ib-where]:checked").value);
   const label = cardLabel(), bytes = parseBytes(card("size").value), file = Number(card("file").value || 0);
   const found = rankAt(file, label, bytes, (s) => place.families.includes(s.family));
