@@ -26,7 +26,7 @@ from interop_bench.runner import (
 from interop_bench.runner.passes import PassError, PassRunner, SubprocessLauncher
 from interop_bench.runner.progress import Progress
 from interop_bench.runner.request import Request
-from interop_bench.strategies import _net_peer
+from interop_bench.strategies._transport import net_peer
 
 HELP = "measure strategies x ops x dtypes x sizes and write a results file"
 DESCRIPTION = """Measure each strategy on each operation at each size: check the answer
@@ -309,7 +309,7 @@ def _configure_peers(args: argparse.Namespace) -> None:
         return
     for entry in args.peer:
         try:
-            named = _net_peer.parse_peers(entry)
+            named = net_peer.parse_peers(entry)
         except ValueError as error:
             raise UsageError(f"--peer {entry}: {error}") from None
         for name in filter(None, named):
@@ -323,11 +323,11 @@ def _configure_peers(args: argparse.Namespace) -> None:
             "--peer needs --peer-secret-file FILE: a peer serves only clients that hold its secret"
         )
     try:
-        _net_peer.read_secret(args.peer_secret_file)
+        net_peer.read_secret(args.peer_secret_file)
     except ValueError as error:
         raise UsageError(f"--peer-secret-file: {error}") from None
-    os.environ[_net_peer.PEERS_VARIABLE] = ",".join(args.peer)
-    os.environ[_net_peer.SECRET_VARIABLE] = str(args.peer_secret_file.resolve())
+    os.environ[net_peer.PEERS_VARIABLE] = ",".join(args.peer)
+    os.environ[net_peer.SECRET_VARIABLE] = str(args.peer_secret_file.resolve())
 
 
 def _check_resumed_peers(document: results_file.Document) -> None:

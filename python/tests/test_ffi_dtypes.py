@@ -38,11 +38,6 @@ def pointer(request: pytest.FixtureRequest) -> Iterator[Strategy]:
         yield strategy
 
 
-def test_every_ffi_strategy_carries_every_dtype_and_frames(ffi: Strategy) -> None:
-    assert ffi.dtypes == ops.DTYPES
-    assert ffi.carries_frames
-
-
 @pytest.mark.parametrize("dtype", OTHER_DTYPES)
 def test_scale_writes_the_result_in_place_for_every_dtype(
     pointer: Strategy, dtype: ops.DType
