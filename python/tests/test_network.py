@@ -23,7 +23,8 @@ from peer_secret import SECRET
 from runner_helpers import cell, run_in_process
 from worker_faults import check_a_stall_runs_into_the_deadline, stall_fifo, wait_gone, when_stalled
 
-from interop_bench import cli, native, ops, results_file, run_command
+from interop_bench import cli, native, ops, results_file
+from interop_bench.runner import peers
 from interop_bench.strategies._transport import net_peer
 from interop_bench.strategies._transport import protocol as proto
 from interop_bench.strategies._transport.worker import WorkerError, WorkerProcess
@@ -290,10 +291,10 @@ def test_a_resumed_run_needs_the_peers_it_was_measured_against(
     monkeypatch.setenv(net_peer.PEERS_VARIABLE, "")
     document = {"environment": {"link": {"peers": {"tcp": "10.77.0.1:7700"}}}}
     wanted = r"resume it with --peer tcp=10\.77\.0\.1:7700"
-    with pytest.raises(run_command.UsageError, match=wanted):
-        run_command._check_resumed_peers(document)
+    with pytest.raises(peers.PeerError, match=wanted):
+        peers.check_resumed(document)
     monkeypatch.setenv(net_peer.PEERS_VARIABLE, "tcp=10.77.0.1:7700")
-    run_command._check_resumed_peers(document)
+    peers.check_resumed(document)
 
 
 @pytest.mark.parametrize(
