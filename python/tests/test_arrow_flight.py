@@ -35,6 +35,8 @@ from interop_bench.strategies.arrow_flight import (
     command,
 )
 
+pytestmark = pytest.mark.network
+
 _SCHEMA = pa.schema([pa.field("values", pa.float64())])
 
 

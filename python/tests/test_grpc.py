@@ -33,6 +33,8 @@ from interop_bench.strategies._transport.worker import (
 )
 from interop_bench.strategies.grpc_array import GrpcStrategy, GrpcStreamStrategy
 
+pytestmark = pytest.mark.network
+
 BOTH = [GrpcStrategy, GrpcStreamStrategy]
 TIMEOUT_S = 30.0
 

@@ -32,6 +32,8 @@ from interop_bench.strategies.grpc_array import GrpcStrategy
 from interop_bench.strategies.numpy import NumpyStrategy
 from interop_bench.strategies.tcp import TcpStrategy
 
+pytestmark = pytest.mark.network
+
 
 @contextmanager
 def running_peer(

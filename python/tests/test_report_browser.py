@@ -17,9 +17,13 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (`make deps` installs it)"
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="chromium is not installed (`make deps` installs it)"
+    ),
+]
 REPOSITORY = Path(__file__).resolve().parents[2]
 FIGURES = ("latency", "throughput", "xkernel", "memory")
 POINTS = "path[aria-roledescription=point]"

@@ -15,6 +15,8 @@ from interop_bench import results_file as results
 from interop_bench.runner import plan
 from interop_bench.runner import request as run_request
 
+pytestmark = pytest.mark.slow
+
 SIZES = "1,100,1e4"
 OPS = "sum,scale"
 # Two strategies and the kernel alone for two ops at three sizes, and the two

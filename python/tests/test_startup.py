@@ -18,6 +18,8 @@ from interop_bench.analysis.load import load
 from interop_bench.report import environment
 from interop_bench.runner import startup, strategy_facts
 
+pytestmark = pytest.mark.slow
+
 FIGURES: dict[str, Any] = {
     "elements": 1,
     "open_ns": 583_000_000,

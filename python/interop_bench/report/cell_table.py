@@ -140,9 +140,5 @@ def _peak(peak_bytes: float | None) -> str:
     return "" if peak_bytes is None else f"peak {format_bytes(peak_bytes)} extra"
 
 
-def _ci_text(low: float | None, high: float | None) -> str:
-    return "" if low is None or high is None else f"{format_ns(low)} {DASH} {format_ns(high)}"
-
-
 def _number(value: float | None, fmt: Callable[[float], str], title: str = "") -> Td:
     return Td("", "") if value is None else Td(fmt(value), f"{value}", title=title)
