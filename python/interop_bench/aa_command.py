@@ -15,12 +15,11 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from interop_bench import results_file, verify
+from interop_bench import results_file, strategies, verify
 from interop_bench.analysis.calibration import Coverage, coverage
 from interop_bench.analysis.compare import Comparison, compare
 from interop_bench.analysis.load import ResultsFileError, load
-from interop_bench.run_command import add_selection
-from interop_bench.runner import plan
+from interop_bench.runner import plan, selection_flags
 
 HELP = "A/A check: run one commit twice, report how well the intervals hold and compare's verdict"
 DESCRIPTION = """Run the same request twice (a pair), then report how many cells' second-run
@@ -40,13 +39,8 @@ ALPHA = 0.01
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", choices=list(plan.PROFILES), default="quick")
     parser.add_argument("--pairs", type=int, default=1, help="pairs of runs (default 1)")
-    parser.add_argument("--strategies", metavar="A,B", help="strategies (default: all)")
-    add_selection(parser)
-    parser.add_argument(
-        "--processes", metavar="N", help="processes per run (default: the profile's)"
-    )
+    selection_flags.add_selection(parser, profile="quick")  # each run's, as `run` takes them
     parser.add_argument(
         "--inject-slowdown",
         metavar="STRATEGY:FRACTION",
@@ -60,11 +54,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, out: Path, inject: bool) -> int:
-    command = [sys.executable, "-m", "interop_bench", "run", "--profile", args.profile]
-    for flag in ("strategies", "ops", "dtypes", "sizes", "processes"):
-        value = getattr(args, flag)
-        if value is not None:
-            command += [f"--{flag}", str(value)]
+    command = [sys.executable, "-m", "interop_bench", "run", *selection_flags.run_flags(args)]
     if inject:
         command += ["--inject-slowdown", args.inject_slowdown]
     command += ["--quiet", "--out", str(out)]
@@ -90,7 +80,7 @@ def main(args: argparse.Namespace) -> int:
         print("interop-bench aa: --pairs must be at least 1", file=sys.stderr)
         return 2
     try:
-        plan.select(args.profile, args.ops, args.dtypes, args.sizes)  # checked before any run
+        selection_flags.request(args, strategies.names())  # checked before any run
     except plan.PlanError as error:
         print(f"interop-bench aa: {error}", file=sys.stderr)
         return 2

@@ -17,13 +17,19 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from interop_bench import __version__, results_file, strategies
+from interop_bench import __version__, arguments, results_file, strategies
 from interop_bench.analysis import compare_render
 from interop_bench.analysis.compare import INSTRUCTIONS_THRESHOLD, compare
 from interop_bench.analysis.load import load
-from interop_bench.compare_command import parse_threshold
-from interop_bench.run_command import add_selection, strategy_facts
-from interop_bench.runner import baseline, environment, floors, instructions, plan
+from interop_bench.runner import (
+    baseline,
+    environment,
+    floors,
+    instructions,
+    plan,
+    selection_flags,
+    strategy_facts,
+)
 from interop_bench.runner.passes import PassError, PassRunner, SubprocessLauncher
 from interop_bench.runner.progress import Progress
 from interop_bench.runner.request import Request
@@ -48,26 +54,14 @@ DEFAULT_PROCESSES = 6  # pairs: enough for a paired t test with 5 degrees of fre
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", required=True, metavar="REF", help="commit to compare with")
-    parser.add_argument("--profile", choices=list(plan.PROFILES), default="quick")
-    parser.add_argument("--strategies", metavar="A,B", help="strategies (default: all both have)")
-    add_selection(parser)
-    parser.add_argument(
-        "--processes",
-        type=int,
-        default=DEFAULT_PROCESSES,
-        metavar="N",
-        help=f"process pairs (default {DEFAULT_PROCESSES})",
+    # As `run` takes them (strategies: those both sides have); the processes are pairs,
+    # and instructions are counted on both sides and gated on.
+    selection_flags.add_selection(
+        parser, profile="quick", processes=DEFAULT_PROCESSES, instructions=True
     )
+    parser.add_argument("--threshold", type=arguments.threshold, default=0.10)
     parser.add_argument(
-        "--instructions",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="also count instructions per call at 1 and 1,000 elements under Valgrind on both "
-        "sides, and gate on them (default: on)",
-    )
-    parser.add_argument("--threshold", type=parse_threshold, default=0.10)
-    parser.add_argument(
-        "--instructions-threshold", type=parse_threshold, default=INSTRUCTIONS_THRESHOLD
+        "--instructions-threshold", type=arguments.threshold, default=INSTRUCTIONS_THRESHOLD
     )
     parser.add_argument("--alpha", type=float, default=0.01)
     parser.add_argument("--format", choices=FORMATS, default="text")
@@ -82,21 +76,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress")
 
 
-def _request(args: argparse.Namespace, known: list[str], selection: plan.Selection) -> Request:
-    names = plan.pick("strategy", args.strategies, known)
-    profile = plan.PROFILES[args.profile]
-    return Request(
-        strategies=names,
-        ops=selection.ops,
-        sizes=selection.sizes,
-        dtypes=selection.dtypes,
-        resolutions=selection.resolutions,
-        profile=profile,
-        processes=args.processes,
-        instructions=args.instructions,
-    )
-
-
 def _documents(
     request: Request, base: baseline.Baseline, out_dir: Path
 ) -> tuple[results_file.Document, results_file.Document]:
@@ -105,7 +84,7 @@ def _documents(
     timer = environment.measure_timer()
     unmeasured = floors.unavailable("not measured by interop-bench ab")
     env = environment.collect(request.profile.name, timer, unmeasured, list(sys.argv))
-    facts = strategy_facts(request.strategies)
+    facts = strategy_facts.collect(request.strategies)
     current = results_file.new_document(request.as_json(), env, __version__, now, facts)
     # Its Python packages; the C++ libraries are this machine's, the same for both.
     theirs = environment.python_versions(base.versions())
@@ -126,7 +105,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     try:
         # Before the baseline's build: a bad selection must not cost minutes.
-        selection = plan.select(args.profile, args.ops, args.dtypes, args.sizes)
+        selection_flags.request(args, strategies.names())
         if args.instructions:
             instructions.valgrind()
         commit = baseline.resolve(repository, args.baseline)
@@ -140,7 +119,7 @@ def main(args: argparse.Namespace) -> int:
         base = baseline.prepare(repository, commit, args.ab_dir, out_dir / "baseline-build.log")
         base.check_protocol()
         known = [name for name in strategies.names() if name in set(base.strategies())]
-        request = _request(args, known, selection)
+        request = selection_flags.request(args, known)
     except (baseline.BaselineError, plan.PlanError, instructions.InstructionsError) as error:
         print(f"interop-bench ab: {error}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from interop_bench import arguments
 from interop_bench.analysis import compare_render
 from interop_bench.analysis.compare import INSTRUCTIONS_THRESHOLD, compare
 from interop_bench.analysis.load import ResultsFileError, load
@@ -36,7 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("new", help="the results file under test")
     parser.add_argument(
         "--threshold",
-        type=parse_threshold,
+        type=arguments.threshold,
         default=0.10,
         help="slowdown of the median that counts as a regression, e.g. 10%% (default) or 0.1",
     )
@@ -48,7 +49,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--instructions-threshold",
-        type=parse_threshold,
+        type=arguments.threshold,
         default=INSTRUCTIONS_THRESHOLD,
         help="growth of instructions per call that counts as a regression (default 15%%: two "
         "builds of one commit can differ by up to 11%% for the smallest calls)",
@@ -59,20 +60,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="always exit 0 unless the input is bad (for CI on noisy machines)",
     )
-
-
-def parse_threshold(text: str) -> float:
-    """`10%` or `0.1` -> 0.1. A bare number of 1 or more is refused as ambiguous."""
-    try:
-        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        message = f"threshold {text!r} is not a number like 10% or 0.1"
-        raise argparse.ArgumentTypeError(message) from None
-    if not 0 <= value < 1 or (not text.endswith("%") and value >= 1):
-        raise argparse.ArgumentTypeError(
-            f"threshold {text!r} out of range: give a percentage (10%) or a fraction below 1"
-        )
-    return value
 
 
 def main(args: argparse.Namespace) -> int:

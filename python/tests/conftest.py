@@ -26,6 +26,27 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 CONFORMANCE_STRATEGIES = strategies.names()
 
 
+NETWORK_STRATEGIES = frozenset(
+    name for name in CONFORMANCE_STRATEGIES if strategies.strategy_class(name).family == "network"
+)
+# Element counts from which a case counts as slow (the conformance suite's 1e6).
+SLOW_ELEMENTS = 1_000_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers that follow from a test's parameters and fixtures: a network
+    strategy's cases are `network`, a case of a million elements or more and
+    whatever needs a real run (`real_run`) are `slow`."""
+    for item in items:
+        params = getattr(item, "callspec", None)
+        values = params.params.values() if params is not None else ()
+        if any(isinstance(v, str) and v in NETWORK_STRATEGIES for v in values):
+            item.add_marker(pytest.mark.network)
+        big = any(isinstance(v, int) and v >= SLOW_ELEMENTS for v in values)
+        if big or "real_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="module", params=CONFORMANCE_STRATEGIES)
 def strategy(request: pytest.FixtureRequest) -> Iterator[Strategy]:
     """An opened strategy, shared by the tests of one module, closed afterwards."""

@@ -12,7 +12,6 @@ import os
 
 import numpy as np
 
-from interop_bench.strategies.base import Strategy
 from interop_bench.strategies.numpy import NumpyStrategy
 
 
@@ -55,9 +54,27 @@ class Float64Only(NumpyStrategy):
     the package may: its other cells must be recorded as errors, the run going on."""
 
     name = "float64-only"
-    dtypes = ("float64",)
-    carries_frames = False
-    frame = Strategy.frame  # the interface's refusal
+
+    def sum(self, a: np.ndarray) -> float | int:
+        return super().sum(_float64(a))
+
+    def square(self, a: np.ndarray) -> None:
+        super().square(_float64(a))
+
+    def matrix_sum(self, m: np.ndarray) -> float | int:
+        return super().matrix_sum(_float64(m))
+
+    def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
+        return super().scale(_float64(a), k)
+
+    def frame(self, image: np.ndarray) -> np.ndarray:
+        raise TypeError(f"strategy {self.name!r} does not carry frames")
+
+
+def _float64(a: np.ndarray) -> np.ndarray:
+    if a.dtype != np.float64:
+        raise TypeError(f"expected dtype float64, got {a.dtype}")
+    return a
 
 
 class FrameWorkerDies(NumpyStrategy):

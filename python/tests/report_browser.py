@@ -13,9 +13,15 @@ import pytest
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (`make deps` installs it)"
-)
+# The marks of a test module that drives chromium: skipped without it, and in
+# the fast subset (`-m "not slow"`).
+browser_marks = [
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="chromium is not installed (`make deps` installs it)"
+    ),
+    pytest.mark.browser,
+    pytest.mark.slow,
+]
 
 
 @pytest.fixture(scope="module")

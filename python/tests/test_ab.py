@@ -16,6 +16,8 @@ import pytest
 from interop_bench import cli, results_file
 from interop_bench.runner import baseline, environment
 
+pytestmark = pytest.mark.slow
+
 REPOSITORY = Path(__file__).resolve().parents[2]
 SMALL = ["--strategies", "numpy,capi", "--ops", "sum", "--sizes", "1,1000", "--processes", "3"]
 

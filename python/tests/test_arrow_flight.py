@@ -26,8 +26,8 @@ from runner_helpers import check_a_dead_peers_cell_is_an_error
 from worker_faults import wait_gone
 
 from interop_bench import cli, native, ops, results_file
-from interop_bench.strategies import _net_peer
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
+from interop_bench.strategies._transport import net_peer
+from interop_bench.strategies._transport.worker import WorkerError, WorkerProcess
 from interop_bench.strategies.arrow_flight import (
     PROGRAM,
     ArrowFlightStrategy,
@@ -35,19 +35,21 @@ from interop_bench.strategies.arrow_flight import (
     command,
 )
 
+pytestmark = pytest.mark.network
+
 _SCHEMA = pa.schema([pa.field("values", pa.float64())])
 
 
 @contextmanager
 def running_peer(
     secret_file: Path, *flags: str, host: str = "127.0.0.1"
-) -> Iterator[_net_peer.Address]:
+) -> Iterator[net_peer.Address]:
     """A peer serving client after client on loopback, as one started by hand would."""
     args = [f"--listen={host}:0", f"--secret-file={secret_file}", *flags]
     worker = WorkerProcess(args, pipes=True, program=PROGRAM)
     try:
-        _, host, port = _net_peer._first_line(worker).split()
-        yield _net_peer.Address(host, int(port))
+        _, host, port = net_peer._first_line(worker).split()
+        yield net_peer.Address(host, int(port))
     finally:
         worker.kill()
         worker.stop()
@@ -306,8 +308,8 @@ def test_a_body_shorter_than_its_buffers_is_refused_before_it_is_read(secret_fil
 def test_run_peer_measures_against_a_running_flight_peer(
     tmp_path: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(_net_peer.PEERS_VARIABLE, "")
-    monkeypatch.setenv(_net_peer.SECRET_VARIABLE, "")
+    monkeypatch.setenv(net_peer.PEERS_VARIABLE, "")
+    monkeypatch.setenv(net_peer.SECRET_VARIABLE, "")
     with running_peer(secret_file) as address:
         out = tmp_path / "peer.json"
         status = cli.main([

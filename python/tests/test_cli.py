@@ -6,7 +6,11 @@ import subprocess
 import sys
 from importlib import metadata
 
+import pytest
+
 from interop_bench import list_command, strategies
+
+pytestmark = pytest.mark.slow
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

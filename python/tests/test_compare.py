@@ -12,7 +12,7 @@ from results_factory import make_results, write_results
 from interop_bench import cli
 from interop_bench.analysis.compare import compare
 from interop_bench.analysis.load import Results, load
-from interop_bench.compare_command import parse_threshold
+from interop_bench.arguments import threshold as parse_threshold
 
 SLOW_CELL = ("ctypes", "sum", 1000)
 SMALL = {

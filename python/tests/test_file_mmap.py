@@ -19,9 +19,9 @@ from worker_faults import stall_fifo, wait_gone, when_stalled
 
 from interop_bench import ops
 from interop_bench.strategies import file_mmap
-from interop_bench.strategies._ipc_protocol import Op
-from interop_bench.strategies._ipc_worker import WorkerError
-from interop_bench.strategies._npy_directory import leftover_directories
+from interop_bench.strategies._transport.npy_directory import leftover_directories
+from interop_bench.strategies._transport.protocol import Op
+from interop_bench.strategies._transport.worker import WorkerError
 from interop_bench.strategies.file_mmap import FileMmapStrategy
 
 

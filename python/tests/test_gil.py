@@ -1,80 +1,34 @@
 """Every strategy that says it lets other Python threads run during a long call
-(`releases_gil`) really does, and the control that keeps the GIL really does not.
+(`releases_gil`) really does, and the controls that keep the GIL really do not.
 
-No clock: another thread is woken just before each call and needs the GIL to
-finish a few microseconds of Python; it can finish while the call is still
-running only if the call released the GIL. The interpreter's switch interval
-is raised above any call's length, so the GIL changes hands only where it is
-released on purpose."""
+Decided by events (gil_probe.py): a strategy whose work runs in a worker
+process is called with its worker stopped, and only a thread that needs the
+GIL can have it continued; a call that holds the GIL times out a bounded wait.
+An in-process call is repeated until another thread has run during one."""
 
 from __future__ import annotations
 
 import ctypes
-import sys
-import threading
+import os
 from collections.abc import Callable
 
 import numpy as np
 import pytest
+from gil_probe import released_during_one_of, released_while_the_worker_waits
 
 from interop_bench import ops, strategies
 from interop_bench.strategies._c_abi import library_path
 
 # Long calls: far above gil_policy.hpp's threshold, milliseconds of work. The
 # serializing strategies take a smaller array (a JSON encode of 1e7 values
-# holds the GIL for seconds before its native call releases it). The IPC ones
-# take the large one: on 2 cores, while the caller waits and the worker
-# computes, the observer gets a core only when the scheduler takes one from
-# them, and a call of 1e6 elements (~0.3 ms over shm) can end first.
-LARGE_ELEMENTS = {"ffi": 10_000_000, "reference": 10_000_000, "ipc": 10_000_000}
-LARGE_ELEMENTS["network"] = 10_000_000
+# holds the GIL for seconds before its native call releases it).
+LARGE_ELEMENTS = 10_000_000
 OTHER_ELEMENTS = 1_000_000
-SWITCH_INTERVAL_S = 10.0
-OBSERVER_TURNS = 1000
-ATTEMPTS = 5
+OUT_OF_PROCESS = ("ipc", "network")
+# What the controls' watchdog waits: they hold the GIL, so it always runs out.
+CONTROL_TIMEOUT_S = 1.0
 
 RELEASING = [n for n in strategies.names() if strategies.strategy_class(n).releases_gil != "never"]
-
-
-def calls_overlapped_by_another_thread(call: Callable[[], object]) -> int:
-    """In how many of ATTEMPTS calls another Python thread ran OBSERVER_TURNS turns
-    of Python code and finished while the call was still running."""
-    in_call = False
-    stop = False
-    overlapped = 0
-    go = threading.Event()
-    done = threading.Event()
-
-    def observe() -> None:
-        nonlocal overlapped
-        while True:
-            go.wait()
-            go.clear()
-            if stop:
-                return
-            for _ in range(OBSERVER_TURNS):
-                pass
-            overlapped += in_call
-            done.set()
-
-    previous_interval_s = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
-    thread = threading.Thread(target=observe, daemon=True)
-    thread.start()
-    try:
-        for _ in range(ATTEMPTS):
-            done.clear()
-            in_call = True
-            go.set()
-            call()
-            in_call = False
-            done.wait()
-    finally:
-        stop = True
-        go.set()
-        thread.join()
-        sys.setswitchinterval(previous_interval_s)
-    return overlapped
 
 
 def gil_holding_sum() -> Callable[[np.ndarray], float]:
@@ -90,18 +44,52 @@ def gil_holding_sum() -> Callable[[np.ndarray], float]:
     return held_sum
 
 
-def test_the_control_keeps_the_gil() -> None:
-    large = ops.make_vector(LARGE_ELEMENTS["ffi"], seed=5)
+def test_the_in_process_control_keeps_the_gil() -> None:
+    large = ops.make_vector(LARGE_ELEMENTS, seed=5)
     held_sum = gil_holding_sum()
-    assert calls_overlapped_by_another_thread(lambda: held_sum(large)) == 0
+    assert not released_during_one_of(lambda: held_sum(large), max_calls=20)
+
+
+def test_the_worker_control_keeps_the_gil() -> None:
+    """A request to a stopped worker and the wait for its answer, both through
+    ctypes.PyDLL (which keeps the GIL), are seen for what they are: the
+    watchdog's wait runs out, then it continues the worker, which answers."""
+    libc = ctypes.PyDLL(None, use_errno=True)
+    for function in (libc.read, libc.write):
+        function.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t]
+        function.restype = ctypes.c_ssize_t
+    request_r, request_w = os.pipe()
+    answer_r, answer_w = os.pipe()
+    worker = os.fork()
+    if worker == 0:  # answers a request, once it runs
+        os.read(request_r, 1)
+        os.write(answer_w, b"x")
+        os._exit(0)
+    got = ctypes.create_string_buffer(1)
+
+    def held_exchange() -> None:
+        libc.write(request_w, b"?", 1)
+        libc.read(answer_r, got, 1)
+
+    try:
+        assert not released_while_the_worker_waits(held_exchange, [worker], CONTROL_TIMEOUT_S)
+        assert got.raw == b"x"
+    finally:
+        os.waitpid(worker, 0)
+        for fd in (request_r, request_w, answer_r, answer_w):
+            os.close(fd)
 
 
 @pytest.mark.parametrize("name", RELEASING)
 def test_a_long_call_lets_other_threads_run(name: str) -> None:
     cls = strategies.strategy_class(name)
-    a = ops.make_vector(LARGE_ELEMENTS.get(cls.family, OTHER_ELEMENTS), seed=5)
+    in_process = cls.family not in OUT_OF_PROCESS
+    a = ops.make_vector(OTHER_ELEMENTS if cls.family == "serialization" else LARGE_ELEMENTS, seed=5)
     with strategies.get(name) as s:
         a = s.prepare(a)
         ops.check_sum(s.sum(a), a)
-        released = calls_overlapped_by_another_thread(lambda: s.sum(a))
-    assert released > ATTEMPTS // 2, f"{name}: another thread ran during {released} of {ATTEMPTS}"
+        if in_process:
+            released = released_during_one_of(lambda: s.sum(a))
+        else:
+            released = released_while_the_worker_waits(lambda: s.sum(a), s.worker_pids())
+    assert released, f"{name}: no other thread ran during its calls"

@@ -22,12 +22,18 @@ from runner_helpers import check_a_dead_peers_cell_is_an_error
 from worker_faults import check_a_stall_runs_into_the_deadline, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import native, ops
-from interop_bench.strategies import _grpc_wire as wire
-from interop_bench.strategies import _ipc_protocol as proto
-from interop_bench.strategies import _net_peer
-from interop_bench.strategies._grpc_channel import PROGRAM, SERVICE, GrpcChannel
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess, WorkerRefusedError
+from interop_bench.strategies._transport import grpc_wire as wire
+from interop_bench.strategies._transport import net_peer
+from interop_bench.strategies._transport import protocol as proto
+from interop_bench.strategies._transport.grpc_channel import PROGRAM, SERVICE, GrpcChannel
+from interop_bench.strategies._transport.worker import (
+    WorkerError,
+    WorkerProcess,
+    WorkerRefusedError,
+)
 from interop_bench.strategies.grpc_array import GrpcStrategy, GrpcStreamStrategy
+
+pytestmark = pytest.mark.network
 
 BOTH = [GrpcStrategy, GrpcStreamStrategy]
 TIMEOUT_S = 30.0
@@ -36,20 +42,20 @@ TIMEOUT_S = 30.0
 @contextmanager
 def running_server(
     secret_file: Path, *flags: str
-) -> Iterator[tuple[WorkerProcess, _net_peer.Address]]:
+) -> Iterator[tuple[WorkerProcess, net_peer.Address]]:
     """An ib_grpc_peer on loopback, as one started by hand would be."""
     args = ["--listen=127.0.0.1:0", f"--secret-file={secret_file}", *flags]
     worker = WorkerProcess(args, pipes=True, program=PROGRAM)
     try:
-        _, host, port = _net_peer._first_line(worker).split()
-        yield worker, _net_peer.Address(host, int(port))
+        _, host, port = net_peer._first_line(worker).split()
+        yield worker, net_peer.Address(host, int(port))
     finally:
         worker.kill()
         worker.stop()
 
 
 @contextmanager
-def raw_channel(address: _net_peer.Address) -> Iterator[grpc.Channel]:
+def raw_channel(address: net_peer.Address) -> Iterator[grpc.Channel]:
     channel = grpc.insecure_channel(str(address), options=[("grpc.enable_http_proxy", 0)])
     try:
         yield channel
@@ -301,8 +307,8 @@ def test_the_strategy_uses_the_server_it_is_given(
     cls: type[GrpcStrategy], secret_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with running_server(secret_file) as (worker, address):
-        monkeypatch.setenv(_net_peer.PEERS_VARIABLE, f"{cls.name}={address}")
-        monkeypatch.setenv(_net_peer.SECRET_VARIABLE, str(secret_file))
+        monkeypatch.setenv(net_peer.PEERS_VARIABLE, f"{cls.name}={address}")
+        monkeypatch.setenv(net_peer.SECRET_VARIABLE, str(secret_file))
         for _ in range(2):  # one client after the other, as the passes of a run
             with cls() as strategy:
                 assert strategy.address == address and strategy.worker_pids() == []

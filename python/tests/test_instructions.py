@@ -11,6 +11,8 @@ from results_factory import make_results
 from interop_bench import cli, strategies
 from interop_bench.runner import instructions
 
+pytestmark = pytest.mark.slow
+
 needs_valgrind = pytest.mark.skipif(
     shutil.which("valgrind") is None, reason="Valgrind is not installed (make deps installs it)"
 )

@@ -19,11 +19,12 @@ import pytest
 from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import native, ops
-from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import get
-from interop_bench.strategies._ipc_segments import leftover_segments
-from interop_bench.strategies._ipc_shm import ShmStrategyBase
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerRefusedError
+from interop_bench.strategies._transport import protocol as proto
+from interop_bench.strategies._transport.segments import leftover_segments
+from interop_bench.strategies._transport.shm_strategy import ShmStrategyBase
+from interop_bench.strategies._transport.worker import WorkerError, WorkerRefusedError
+from interop_bench.strategies._transport.worker_strategy import WorkerStrategy
 from interop_bench.strategies.base import Strategy
 from interop_bench.strategies.file_mmap import FileMmapStrategy
 from interop_bench.strategies.mp_shm import MpShmStrategy
@@ -36,7 +37,7 @@ from interop_bench.strategies.uds import UdsStrategy
 from interop_bench.strategies.zmq import ZmqCopyStrategy, ZmqStrategy
 from interop_bench.strategies.zmq_tcp import ZmqTcpPlainStrategy, ZmqTcpStrategy
 
-IPC: dict[str, type[ShmStrategyBase] | type[PipeStrategy]] = {
+IPC: dict[str, type[ShmStrategyBase] | type[WorkerStrategy]] = {
     "shm": ShmStrategy,
     "shm-futex": ShmFutexStrategy,
     "shm-copy": ShmCopyStrategy,
@@ -266,7 +267,7 @@ def test_bad_input_is_refused_before_anything_is_sent(name: str) -> None:
 
 
 def _sequence(strategy: Strategy) -> int:
-    if isinstance(strategy, PipeStrategy):
+    if isinstance(strategy, WorkerStrategy):
         return strategy._seq
     assert isinstance(strategy, ShmStrategyBase)
     return strategy.channel.seq

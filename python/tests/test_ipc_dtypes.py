@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 
 from interop_bench import ops
-from interop_bench.strategies import _ipc_protocol as proto
 from interop_bench.strategies import get
-from interop_bench.strategies._ipc_shm import ShmStrategyBase
-from interop_bench.strategies._ipc_worker import WorkerRefusedError, array_bytes
+from interop_bench.strategies._transport import protocol as proto
+from interop_bench.strategies._transport.shm_strategy import ShmStrategyBase
+from interop_bench.strategies._transport.worker import WorkerRefusedError, array_bytes
+from interop_bench.strategies._transport.worker_strategy import WorkerStrategy, frame_payload
 from interop_bench.strategies.base import Strategy
-from interop_bench.strategies.pipe import PipeStrategy, frame_payload
 
 TYPED = ("pipe", "uds", "tcp", "shm", "shm-futex", "shm-copy", "mp-shm")
 SHM = ("shm", "shm-futex", "shm-copy", "mp-shm")
@@ -58,7 +58,7 @@ def test_integer_scale_wraps_in_its_own_type_and_takes_integer_factors(strategy:
 
 def _refused_code(strategy: Strategy, code: int) -> None:
     a = np.ones(16, dtype=np.float64)
-    if isinstance(strategy, PipeStrategy):
+    if isinstance(strategy, WorkerStrategy):
         strategy._call(proto.Op.SUM, 2, payload=array_bytes(a), dtype=code)
     else:
         assert isinstance(strategy, ShmStrategyBase)

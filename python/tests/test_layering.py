@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from interop_bench import cli
+from interop_bench import cli, strategies
+from interop_bench.runner import selection_flags
 
 # What the readers are: the report, compare, summary and export, as the CLI runs them.
 READERS = (
@@ -53,3 +55,64 @@ def test_committed_reference_runs_load_validate_and_render(
     assert capsys.readouterr().out.startswith("### interop-bench summary")
     assert cli.main(["compare", str(reference), str(reference), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["regressions"] == 0
+
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1] / "interop_bench"
+COMMAND_MODULES = sorted(p.stem for p in PACKAGE_DIR.glob("*_command.py"))
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports, a `from package import name` as package.name."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+@pytest.mark.parametrize("command", COMMAND_MODULES)
+def test_no_command_module_imports_another(command: str) -> None:
+    """A command parses its arguments and calls library code; what two commands
+    share lives in the library (or interop_bench.arguments), not in a command."""
+    others = {f"interop_bench.{name}" for name in COMMAND_MODULES} - {f"interop_bench.{command}"}
+    assert _imported_modules(PACKAGE_DIR / f"{command}.py") & others == set()
+
+
+def test_tests_use_no_private_helper_of_a_command_module() -> None:
+    reached = []
+    for test_file in sorted(Path(__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(test_file.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id.endswith("_command")
+                and node.attr.startswith("_")
+            ):
+                reached.append(f"{test_file.name}:{node.lineno} {node.value.id}.{node.attr}")
+    assert reached == []
+
+
+@pytest.mark.parametrize("command", ["run", "ab", "aa"])
+def test_run_ab_and_aa_build_the_request_of_every_selection_flag_alike(command: str) -> None:
+    """One way to build a run's Request: every selection flag of `run` means the
+    same to ab and aa (aa hands them to its runs as `run` flags)."""
+    selection = ["--strategies", "numpy,capi", "--ops", "sum", "--dtypes", "uint8"]
+    selection += ["--sizes", "1,1e3", "--profile", "quick", "--processes", "4", "--seed", "7"]
+    selection += ["--cell-budget", "2.5", "--no-instructions"]
+    head = {"ab": ["ab", "--baseline", "HEAD"], "aa": ["aa"], "run": ["run"]}[command]
+    args = cli.build_parser().parse_args([*head, *selection])
+    built = selection_flags.request(args, strategies.names())
+    assert built == selection_flags.request(
+        cli.build_parser().parse_args(["run", *selection]), strategies.names()
+    )
+    assert (built.seed, built.profile.cell_budget_s, built.process_count) == (7, 2.5, 4)
+    assert (built.strategies, built.dtypes, built.instructions) == (
+        ("numpy", "capi"),
+        ("uint8",),
+        False,
+    )
+    if command == "aa":
+        again = cli.build_parser().parse_args(["run", *selection_flags.run_flags(args)])
+        assert selection_flags.request(again, strategies.names()) == built

@@ -21,8 +21,8 @@ from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import native, ops, strategies
 from interop_bench.strategies._c_abi import VECTOR_OPS, entry_point
-from interop_bench.strategies._ipc_worker import WorkerError
 from interop_bench.strategies._serialization import message
+from interop_bench.strategies._transport.worker import WorkerError
 from interop_bench.strategies.cffi import CffiStrategy
 from interop_bench.strategies.msgpack import MsgpackStrategy
 from interop_bench.strategies.pickle5 import Pickle5Strategy, PickleStrategy
@@ -267,7 +267,7 @@ def test_pickle5_worker_is_this_interpreter_running_capi(pickler: Pickle5Strateg
     (pid,) = pickler.worker_pids()
     command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     assert command[0].decode() == sys.executable
-    assert b"interop_bench.strategies._pickle_worker" in command
+    assert b"interop_bench.strategies._transport.pickle_worker" in command
     maps = Path(f"/proc/{pid}/maps").read_text()
     assert "ib_capi" in maps
 

@@ -36,7 +36,11 @@ def _namespaces_unavailable() -> str | None:
 
 
 _UNAVAILABLE = _namespaces_unavailable()
-pytestmark = pytest.mark.skipif(_UNAVAILABLE is not None, reason=_UNAVAILABLE or "")
+pytestmark = [
+    pytest.mark.network,
+    pytest.mark.slow,
+    pytest.mark.skipif(_UNAVAILABLE is not None, reason=_UNAVAILABLE or ""),
+]
 
 
 def _ip(*args: str) -> str:

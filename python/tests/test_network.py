@@ -23,25 +23,28 @@ from peer_secret import SECRET
 from runner_helpers import cell, run_in_process
 from worker_faults import check_a_stall_runs_into_the_deadline, stall_fifo, wait_gone, when_stalled
 
-from interop_bench import cli, native, ops, results_file, run_command
-from interop_bench.strategies import _ipc_protocol as proto
-from interop_bench.strategies import _net_peer
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
+from interop_bench import cli, native, ops, results_file
+from interop_bench.runner import peers
+from interop_bench.strategies._transport import net_peer
+from interop_bench.strategies._transport import protocol as proto
+from interop_bench.strategies._transport.worker import WorkerError, WorkerProcess
 from interop_bench.strategies.grpc_array import GrpcStrategy
 from interop_bench.strategies.numpy import NumpyStrategy
 from interop_bench.strategies.tcp import TcpStrategy
+
+pytestmark = pytest.mark.network
 
 
 @contextmanager
 def running_peer(
     secret_file: Path, *flags: str
-) -> Iterator[tuple[WorkerProcess, _net_peer.Address]]:
+) -> Iterator[tuple[WorkerProcess, net_peer.Address]]:
     """A peer serving client after client on loopback, as one started by hand would."""
     args = ["--listen=127.0.0.1:0", f"--secret-file={secret_file}", *flags]
     worker = WorkerProcess(args, pipes=True)
     try:
-        _, host, port = _net_peer._first_line(worker).split()
-        yield worker, _net_peer.Address(host, int(port))
+        _, host, port = net_peer._first_line(worker).split()
+        yield worker, net_peer.Address(host, int(port))
     finally:
         worker.kill()
         worker.stop()
@@ -50,10 +53,10 @@ def running_peer(
 @pytest.fixture
 def peer_in_environment(
     secret_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[WorkerProcess, _net_peer.Address]]:
+) -> Iterator[tuple[WorkerProcess, net_peer.Address]]:
     with running_peer(secret_file) as (worker, address):
-        monkeypatch.setenv(_net_peer.PEERS_VARIABLE, f"tcp={address}")
-        monkeypatch.setenv(_net_peer.SECRET_VARIABLE, str(secret_file))
+        monkeypatch.setenv(net_peer.PEERS_VARIABLE, f"tcp={address}")
+        monkeypatch.setenv(net_peer.SECRET_VARIABLE, str(secret_file))
         yield worker, address
 
 
@@ -116,7 +119,7 @@ def test_the_peer_refuses_a_request_over_its_limit_without_allocating_it(
     secret_file: Path,
 ) -> None:
     with running_peer(secret_file, "--max-bytes=4096") as (worker, address):
-        end = _net_peer.connect(address, SECRET, io_timeout_s=10.0)
+        end = net_peer.connect(address, SECRET, io_timeout_s=10.0)
         with end:
             header = struct.pack("<IIIIQQQdQIIQ", proto.MAGIC, proto.VERSION, 1, proto.Op.SUM,
                                  1 << 57, 0, 0, 0.0, 1 << 60, 0, 0, 0)  # fmt: skip
@@ -128,7 +131,7 @@ def test_the_peer_refuses_a_request_over_its_limit_without_allocating_it(
         assert "over this worker's limit of 4096" in text
         assert _peak_resident_bytes(worker.pid) < 64 << 20
         # The peer dropped that client and serves the next one.
-        with _net_peer.connect(address, SECRET, io_timeout_s=10.0):
+        with net_peer.connect(address, SECRET, io_timeout_s=10.0):
             pass
 
 
@@ -158,8 +161,8 @@ def test_a_peer_that_stops_answering_times_out_instead_of_hanging(tmp_path: Path
 def test_a_client_with_the_wrong_secret_is_refused(secret_file: Path) -> None:
     with running_peer(secret_file) as (_, address):
         with pytest.raises(WorkerError, match="refused this client: its secret differs"):
-            _net_peer.connect(address, b"not the secret but long enough", io_timeout_s=10.0)
-        with _net_peer.connect(address, SECRET, io_timeout_s=10.0):
+            net_peer.connect(address, b"not the secret but long enough", io_timeout_s=10.0)
+        with net_peer.connect(address, SECRET, io_timeout_s=10.0):
             pass  # and the peer still serves those who hold it
 
 
@@ -190,7 +193,7 @@ def test_the_proof_of_the_peer_is_checked_too(secret_file: Path) -> None:
                 server.sendall(struct.pack("<II", proto.PEER_MAGIC, proto.PEER_VERSION) + bytes(32))
                 server.sendall(struct.pack("<II", proto.PEER_MAGIC, proto.STATUS_OK) + bytes(32))
                 with pytest.raises(WorkerError, match="did not prove that it holds the secret"):
-                    _net_peer._handshake(client, SECRET, _net_peer.Address("127.0.0.1", port))
+                    net_peer._handshake(client, SECRET, net_peer.Address("127.0.0.1", port))
 
 
 def test_a_peer_binds_loopback_unless_told_otherwise(secret_file: Path) -> None:
@@ -217,8 +220,8 @@ def test_interop_bench_peer_runs_a_peer_the_strategy_can_use(
     try:
         assert peer.stdout is not None
         _, host, port = peer.stdout.readline().decode().split()
-        monkeypatch.setenv(_net_peer.PEERS_VARIABLE, f"{host}:{port}")
-        monkeypatch.setenv(_net_peer.SECRET_VARIABLE, str(secret_file))
+        monkeypatch.setenv(net_peer.PEERS_VARIABLE, f"{host}:{port}")
+        monkeypatch.setenv(net_peer.SECRET_VARIABLE, str(secret_file))
         with cls() as strategy:
             a = ops.make_vector(1000)
             ops.check_sum(strategy.sum(a), a)
@@ -235,7 +238,7 @@ def test_interop_bench_peer_runs_a_peer_the_strategy_can_use(
 def test_a_secret_others_may_read_is_refused_by_both_sides(secret_file: Path) -> None:
     secret_file.chmod(0o644)
     with pytest.raises(ValueError, match="chmod 600"):
-        _net_peer.read_secret(secret_file)
+        net_peer.read_secret(secret_file)
     done = subprocess.run(
         [native.executable("ib_worker"), "--listen=127.0.0.1:0", f"--secret-file={secret_file}"],
         capture_output=True, text=True, timeout=30, check=False,
@@ -247,7 +250,7 @@ def test_a_secret_others_may_read_is_refused_by_both_sides(secret_file: Path) ->
 
 
 def test_the_strategy_uses_the_peer_it_is_given(
-    peer_in_environment: tuple[WorkerProcess, _net_peer.Address],
+    peer_in_environment: tuple[WorkerProcess, net_peer.Address],
 ) -> None:
     worker, address = peer_in_environment
     for _ in range(2):  # one client after the other, as the passes of a run
@@ -262,8 +265,8 @@ def test_run_peer_measures_against_it_and_records_the_link(
     tmp_path: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # `run --peer` hands the peer to its passes through these: undone after the test.
-    monkeypatch.setenv(_net_peer.PEERS_VARIABLE, "")
-    monkeypatch.setenv(_net_peer.SECRET_VARIABLE, "")
+    monkeypatch.setenv(net_peer.PEERS_VARIABLE, "")
+    monkeypatch.setenv(net_peer.SECRET_VARIABLE, "")
     with running_peer(secret_file) as (_, address):
         out = tmp_path / "peer.json"
         status = cli.main([
@@ -287,13 +290,13 @@ def test_run_peer_measures_against_it_and_records_the_link(
 def test_a_resumed_run_needs_the_peers_it_was_measured_against(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv(_net_peer.PEERS_VARIABLE, "")
+    monkeypatch.setenv(net_peer.PEERS_VARIABLE, "")
     document = {"environment": {"link": {"peers": {"tcp": "10.77.0.1:7700"}}}}
     wanted = r"resume it with --peer tcp=10\.77\.0\.1:7700"
-    with pytest.raises(run_command.UsageError, match=wanted):
-        run_command._check_resumed_peers(document)
-    monkeypatch.setenv(_net_peer.PEERS_VARIABLE, "tcp=10.77.0.1:7700")
-    run_command._check_resumed_peers(document)
+    with pytest.raises(peers.PeerError, match=wanted):
+        peers.check_resumed(document)
+    monkeypatch.setenv(net_peer.PEERS_VARIABLE, "tcp=10.77.0.1:7700")
+    peers.check_resumed(document)
 
 
 @pytest.mark.parametrize(
@@ -315,7 +318,7 @@ def test_bad_peer_flags_are_refused_before_anything_runs(
 
 
 def test_the_peer_stays_in_step_with_many_calls_of_every_op(
-    peer_in_environment: tuple[WorkerProcess, _net_peer.Address],
+    peer_in_environment: tuple[WorkerProcess, net_peer.Address],
 ) -> None:
     with TcpStrategy() as strategy:
         for size in (1, 1000, 300_000):

@@ -12,7 +12,7 @@ import pytest
 from google.protobuf.internal import api_implementation
 
 from interop_bench import native, ops, strategies
-from interop_bench.run_command import strategy_facts
+from interop_bench.runner import strategy_facts
 from interop_bench.strategies._serialization import message
 
 MODULES = {"protobuf": "ib_protobuf", "protobuf-packed": "ib_protobuf_packed"}
@@ -129,7 +129,7 @@ def test_a_reply_of_the_wrong_kind_is_refused(name: str) -> None:
 
 @pytest.mark.parametrize("name", list(MODULES))
 def test_the_backend_that_ran_is_recorded(name: str) -> None:
-    facts = strategy_facts((name,))[name]
+    facts = strategy_facts.collect((name,))[name]
     assert facts["backend"] == api_implementation.Type()
     assert facts["packages"] == ["protobuf", "libprotobuf"]
 

@@ -191,6 +191,7 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @needs_chromium
+@pytest.mark.browser
 def test_chromium_renders_every_figure(tmp_path: Path, report_file: Path) -> None:
     done = chromium(tmp_path, "--dump-dom", report_file.as_uri())
     assert done.returncode == 0, done.stderr[-2000:]
@@ -204,6 +205,7 @@ def test_chromium_renders_every_figure(tmp_path: Path, report_file: Path) -> Non
 
 
 @needs_chromium
+@pytest.mark.browser
 def test_chromium_renders_every_figure_of_a_real_run(
     tmp_path: Path, real_report_file: Path
 ) -> None:
@@ -218,6 +220,7 @@ def test_chromium_renders_every_figure_of_a_real_run(
 
 
 @needs_chromium
+@pytest.mark.browser
 def test_chromium_screenshot(tmp_path: Path, report_file: Path) -> None:
     shot = tmp_path / "report.png"
     done = chromium(

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_browser import browser, needs_chromium, open_report
+from report_browser import browser, browser_marks, open_report
 from report_expect import ranked
 
-pytestmark = needs_chromium
+pytestmark = browser_marks
 __all__ = ["browser"]  # the fixture, shared with the other browser tests
 REPOSITORY = Path(__file__).resolve().parents[2]
 FIGURES = ("latency", "throughput", "xkernel", "memory")

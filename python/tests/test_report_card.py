@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_browser import browser, needs_chromium, open_report
+from report_browser import browser, browser_marks, open_report
 from report_expect import at_payload, ranked
 from results_factory import make_results, write_results
 
 from interop_bench import cli
 
-pytestmark = needs_chromium
+pytestmark = browser_marks
 __all__ = ["browser"]
 
 STRATEGIES = ("numpy", "capi", "pybind11", "ctypes", "json", "shm", "pipe", "tcp", "grpc")

@@ -16,8 +16,8 @@ from interop_bench import cli, ops, results_file
 from interop_bench.analysis import compare_render, dtype_costs, frames
 from interop_bench.analysis.compare import compare
 from interop_bench.analysis.load import load
+from interop_bench.analysis.summary import render as summary
 from interop_bench.runner.workload import identity
-from interop_bench.summary_command import render as summary
 
 P720 = ops.parse_size("720p")
 P4K = ops.parse_size("4k")

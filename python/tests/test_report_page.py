@@ -16,6 +16,8 @@ from interop_bench import cli
 from interop_bench.analysis.load import Results, load
 from interop_bench.report import decision, page_data, render, source_code
 
+pytestmark = pytest.mark.slow
+
 FIGURES = ("latency", "throughput", "overhead", "phases", "memory")
 
 

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from interop_bench import cli, run_command, strategies
+from interop_bench import cli, strategies
 from interop_bench import results_file as results
 from interop_bench.runner import plan
+from interop_bench.runner import request as run_request
+
+pytestmark = pytest.mark.slow
 
 SIZES = "1,100,1e4"
 OPS = "sum,scale"
@@ -105,9 +108,9 @@ def test_the_cell_budget_is_recorded_and_grows_the_run_budget(tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     assert results.load(out, validate=True)["request"]["cell_budget_s"] == 0.25
     quick = plan.PROFILES["quick"]
-    raised = run_command._with_cell_budget(quick, 60.0, cells=10)
+    raised = run_request.with_cell_budget(quick, 60.0, cells=10)
     assert (raised.cell_budget_s, raised.run_budget_s) == (60.0, 600.0)
-    assert run_command._with_cell_budget(quick, None, cells=10) is quick
+    assert run_request.with_cell_budget(quick, None, cells=10) is quick
 
 
 def test_help_says_how_dtypes_and_resolutions_are_asked_for(

@@ -9,27 +9,16 @@ from typing import ClassVar
 
 import numpy as np
 import pytest
+from fake_strategies import Float64Only
 from runner_helpers import cell, run_in_process
 
-from interop_bench import cli, ops, results_file, run_command
-from interop_bench.ops import DType
+from interop_bench import cli, ops, results_file
 from interop_bench.runner import floor_turns, instructions
+from interop_bench.runner import request as run_request
 from interop_bench.runner.workload import Workload, identity
-from interop_bench.strategies import Strategy
 from interop_bench.strategies.numpy import NumpyStrategy
 
 VGA_BYTES = 480 * 640 * 3
-
-
-class Float64Only(NumpyStrategy):
-    """What every strategy but numpy is on this branch: float64, no frames."""
-
-    name = "float64-only"
-    dtypes: ClassVar[tuple[DType, ...]] = ("float64",)
-    carries_frames = False
-
-    def frame(self, image: np.ndarray) -> np.ndarray:
-        return Strategy.frame(self, image)
 
 
 class RecordingSquare(NumpyStrategy):
@@ -231,12 +220,12 @@ def test_a_resumed_request_keeps_its_dtypes_and_an_old_one_is_float64(tmp_path: 
         dtypes=("uint8",),
         resolutions=("vga",),
     )
-    resumed = run_command._stored_request(document)
+    resumed = run_request.stored(document["request"])
     assert (resumed.dtypes, resumed.resolutions) == (("uint8",), ("vga",))
     assert resumed.groups() == [("sum:uint8", 1), ("frame", VGA_BYTES)]
     for key in ("dtypes", "resolutions"):  # a request written before the dtype axis
         del document["request"][key]
-    old = run_command._stored_request(document)
+    old = run_request.stored(document["request"])
     assert (old.dtypes, old.resolutions) == (("float64",), ())
 
 

@@ -1,6 +1,6 @@
 """The serialization strategies (json, json-fast, flatbuffers, capnp) beyond the conformance
 suite: hostile messages straight into the native entry points, NaN/Inf handling, and
-phase timings that add up to the end-to-end time."""
+phase timings that are the stages of the call and add up to it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import json
 import os
 import resource
 import struct
-from collections.abc import Iterator
-from time import perf_counter_ns
+from collections.abc import Callable, Iterator
 from types import ModuleType
 
 import msgpack  # the PyPI package
@@ -18,6 +17,7 @@ import pytest
 
 from interop_bench import native, ops, strategies
 from interop_bench.strategies import Strategy
+from interop_bench.strategies import _serialization as serialization
 from interop_bench.strategies._serialization import message
 
 EXTENSIONS = {"json": "ib_json", "json-fast": "ib_json_fast", "flatbuffers": "ib_flatbuffers"}
@@ -278,73 +278,81 @@ def test_flatbuffers_answer_is_a_writable_view_of_the_reply(flatbuffers_strategy
 
 # -- where the time goes ---------------------------------------------------------
 
-# Big enough that a call takes milliseconds (preemption and cache noise at
-# microseconds would dominate the ratio), small enough to keep the test short.
-PHASE_SIZES = {"json": 20_000, "json-fast": 200_000, "flatbuffers": 200_000}
-PHASE_SIZES |= {"capnp": 2_000_000, "capnp-list": 5_000}
-PHASE_REPEATS = 41
-# Phases are timed inside one call; the end-to-end time is of separate plain
-# calls in the same test, in alternating order (whichever runs first after the
-# other pays for fresh pages). The noise of a shared machine (preemption, another
-# process's cache traffic) only ever adds time, so the fastest of each kind is
-# compared: medians of 41 still moved by over 10% under other tests' load.
-PHASE_TOLERANCE = 0.10
-PHASE_ROUNDS = 3
+
+class _Clock:
+    """perf_counter_ns for call_with_phases: time moves only when a stage says so."""
+
+    def __init__(self) -> None:
+        self.now_ns = 0
+
+    def __call__(self) -> int:
+        return self.now_ns
+
+
+class _AdvancingNative:
+    """The extension module, its call taking `cross_ns` on the clock besides the
+    kernel and encode times the native side reports."""
+
+    def __init__(self, native_module: ModuleType, clock: _Clock, cross_ns: int) -> None:
+        self._native, self._clock, self._cross_ns = native_module, clock, cross_ns
+        self.reported: tuple[int, int] = (0, 0)
+
+    def call(self, encoded: object, timed: bool = False) -> object:
+        reply = self._native.call(encoded, timed)
+        if timed:
+            _, _, kernel_ns, encode_ns = reply
+            self.reported = (kernel_ns, encode_ns)
+            self._clock.now_ns += self._cross_ns + kernel_ns + encode_ns
+        return reply
+
+
+# What each Python-side stage takes on the injected clock: distinct, so a phase
+# that measures the wrong interval (or a stage counted twice) cannot match.
+ENCODE_NS, CROSS_NS, DECODE_NS = 1_000, 20_000, 300_000
 
 
 @pytest.mark.parametrize("op", ["sum", "square", "matrix_sum", "scale", "frame"])
-def test_phases_add_up_to_the_end_to_end_time(opened: Strategy, op: str) -> None:
-    if op == "frame" and not opened.carries_frames:
-        pytest.skip(f"{opened.name} does not carry frames")
-    size = PHASE_SIZES[opened.name]
-    if op == "frame":
-        size -= size % ops.CHANNELS  # the bytes of whole RGB pixels
+def test_phases_are_the_stages_of_the_call_and_add_up_to_it(
+    opened: Strategy, op: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On an injected clock (no wall-clock noise can move it): python_encode is the
+    encoding, cross+native_decode the native call less the native side's kernel and
+    encode times, those two as the native side reports them, python_decode the
+    decoding, and together exactly the time between entering and leaving the call."""
+    clock = _Clock()
+    monkeypatch.setattr(serialization, "perf_counter_ns", clock)
+    native_module = _AdvancingNative(opened._native, clock, CROSS_NS)  # type: ignore[attr-defined]
+    monkeypatch.setattr(opened, "_native", native_module)
+    for stage, took_ns in (("_encode", ENCODE_NS), ("_finish", DECODE_NS)):
+        monkeypatch.setattr(opened, stage, _advancing(getattr(opened, stage), clock, took_ns))
+    size = 999 if op == "frame" else 1000  # the bytes of whole RGB pixels
     a = ops.make_input(op, size, seed=2)  # type: ignore[arg-type]
     args: tuple[object, ...] = (a, ops.SCALE_FACTOR) if op == "scale" else (a,)
-    call = getattr(opened, op)
+    expected = ops.Expected.of(op, a)  # before the call: square changes `a`
 
-    def fresh() -> tuple[object, ...]:
-        # square works in place: every call gets the same values, copied outside
-        # the timing, or the text of later calls would differ (values squared to 0).
-        return (a.copy(),) if op == "square" else args
+    result, phases = opened.call_with_phases(op, *args)
 
-    def ratio_of_one_round() -> float:
-        phase_totals: list[int] = []
-        plain: list[int] = []
+    kernel_ns, encode_ns = native_module.reported
+    assert kernel_ns > 0
+    assert tuple(phases) == opened.phase_names
+    assert phases == {
+        "python_encode": ENCODE_NS,
+        "cross+native_decode": CROSS_NS,
+        "kernel": kernel_ns,
+        "native_encode": encode_ns,
+        "python_decode": DECODE_NS,
+    }
+    assert sum(phases.values()) == clock.now_ns
+    expected.check(a if op == "square" else result)  # square's answer is the caller's array
 
-        def timed() -> dict[str, int]:
-            _, phases = opened.call_with_phases(op, *fresh())
-            phase_totals.append(sum(phases.values()))
-            return phases
 
-        def untimed() -> None:
-            call_args = fresh()
-            start = perf_counter_ns()
-            call(*call_args)
-            plain.append(perf_counter_ns() - start)
+def _advancing(stage: Callable[..., object], clock: _Clock, took_ns: int) -> Callable[..., object]:
+    def run(*args: object) -> object:
+        result = stage(*args)
+        clock.now_ns += took_ns
+        return result
 
-        for repeat in range(PHASE_REPEATS):
-            if repeat % 2:
-                untimed()
-                phases = timed()
-            else:
-                phases = timed()
-                untimed()
-        assert tuple(phases) == opened.phase_names
-        assert all(ns >= 0 for ns in phases.values()), phases
-        assert phases["kernel"] > 0
-        return min(phase_totals) / min(plain)
-
-    # A phase left out or counted twice moves every round; the full suite's
-    # neighbours (allocator state, another test's pages) move one now and then:
-    # up to PHASE_ROUNDS independent rounds, one within the tolerance suffices.
-    ratios: list[float] = []
-    for _ in range(PHASE_ROUNDS):
-        ratios.append(ratio_of_one_round())
-        if abs(ratios[-1] - 1.0) < PHASE_TOLERANCE:
-            return
-    shown = ", ".join(f"{r:.3f}" for r in ratios)
-    raise AssertionError(f"phases sum to {shown} x the end-to-end time in {PHASE_ROUNDS} rounds")
+    return run
 
 
 def test_call_with_phases_returns_the_answer(opened: Strategy) -> None:
@@ -356,17 +364,14 @@ def test_call_with_phases_returns_the_answer(opened: Strategy) -> None:
     b = a.copy()
     assert opened.call_with_phases("square", b)[0] is None
     ops.check_array(b, np.square(a), "square")
-    if opened.carries_frames:
-        image = ops.make_frame(9, 7, seed=5)[:, 1:6, :]  # cropped: packed into the message
-        gray, phases = opened.call_with_phases("frame", image)
-        ops.check_array(gray, ops.gray_reference(image), "frame")
-        assert phases["kernel"] > 0
+    image = ops.make_frame(9, 7, seed=5)[:, 1:6, :]  # cropped: packed into the message
+    gray, phases = opened.call_with_phases("frame", image)
+    ops.check_array(gray, ops.gray_reference(image), "frame")
+    assert phases["kernel"] > 0
 
 
 @pytest.mark.parametrize("dtype", ops.DTYPES)
 def test_call_with_phases_runs_every_dtype(opened: Strategy, dtype: ops.DType) -> None:
-    if dtype not in opened.dtypes:
-        pytest.skip(f"{opened.name} does not carry {dtype}")
     a = ops.make_vector(1000, seed=6, dtype=dtype)
     result, phases = opened.call_with_phases("sum", a)
     ops.check_sum(result, a)

@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 import results_factory
 
-from interop_bench import ops, results_file, run_command, strategies, summary_command
+from interop_bench import ops, results_file, strategies
 from interop_bench.analysis import startup as startup_text
+from interop_bench.analysis import summary
 from interop_bench.analysis.load import load
 from interop_bench.report import environment
-from interop_bench.runner import startup
+from interop_bench.runner import startup, strategy_facts
+
+pytestmark = pytest.mark.slow
 
 FIGURES: dict[str, Any] = {
     "elements": 1,
@@ -31,7 +34,7 @@ def test_only_strategies_that_compile_at_first_call_measure_it() -> None:
 
 @pytest.fixture(scope="module")
 def cppyy_facts() -> dict[str, Any]:
-    return run_command.strategy_facts(("cppyy", "capi"))
+    return strategy_facts.collect(("cppyy", "capi"))
 
 
 def test_a_cold_start_times_open_and_the_first_calls_of_every_op(
@@ -82,7 +85,7 @@ def test_summary_and_report_say_the_startup(tmp_path: Path) -> None:
     results = load(path)
     expected = startup_text.describe(FIGURES)
     assert expected.startswith("open 583 ms; first 5 calls on 1 element: sum 9 ms, 8 ms, 40 µs")
-    assert f"capi: {expected}" in summary_command.render(results, "text")
+    assert f"capi: {expected}" in summary.render(results, "text")
     table = dict(environment.rows([results]))
     assert table["start-up (once per process, not in the cells)"] == [f"capi: {expected}"]
 
@@ -90,5 +93,5 @@ def test_summary_and_report_say_the_startup(tmp_path: Path) -> None:
 def test_a_file_without_startup_says_none_was_measured(tmp_path: Path) -> None:
     document = results_factory.make_results(strategies=("capi",), ops=("sum",), sizes=(1,))
     results = load(results_factory.write_results(tmp_path / "run.json", document))
-    assert "start-up" not in summary_command.render(results, "text")
+    assert "start-up" not in summary.render(results, "text")
     assert startup_text.lines(results) == []

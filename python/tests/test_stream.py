@@ -108,6 +108,7 @@ def _frames_through(name: str, depth: int, count: int = 24) -> dict[int, np.ndar
     return results
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", strategies.names())
 def test_frames_in_flight_are_never_mixed_up(name: str) -> None:
     """Every frame checked bit for bit at the deepest depth the strategy streams at."""
@@ -140,6 +141,7 @@ def test_bad_flags_exit_2_with_a_message(
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_strategy_failing_mid_stream_is_an_error_and_the_run_goes_on(tmp_path: Path) -> None:
     """Through the real command and its processes: the failing cell names its error,
     the next strategy's cells are measured, the file holds both."""

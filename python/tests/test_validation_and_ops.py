@@ -18,7 +18,8 @@ def test_vector_accepts_contiguous_float64_as_is() -> None:
     ("bad", "error", "message"),
     [
         ([1.0], TypeError, "got list"),
-        (np.arange(3, dtype=np.float32), TypeError, "float32"),
+        (np.arange(3, dtype=np.float16), TypeError, "float16"),
+        (np.arange(3, dtype=">f8"), TypeError, ">f8"),
         (np.ones((2, 2)), ValueError, "1-D"),
         (np.arange(6.0)[::2], ValueError, "contiguous"),
     ],

@@ -24,11 +24,12 @@ from peer_secret import SECRET
 from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import cli, native, ops, results_file
-from interop_bench.strategies import _ipc_protocol as proto
-from interop_bench.strategies import _net_peer, _zmq_channel, _zmq_tcp_channel, get
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
-from interop_bench.strategies._net_peer import Address
-from interop_bench.strategies._zmq_tcp_channel import ZmqTcpChannel
+from interop_bench.strategies import get
+from interop_bench.strategies._transport import net_peer, zmq_channel, zmq_tcp_channel
+from interop_bench.strategies._transport import protocol as proto
+from interop_bench.strategies._transport.net_peer import Address
+from interop_bench.strategies._transport.worker import WorkerError, WorkerProcess
+from interop_bench.strategies._transport.zmq_tcp_channel import ZmqTcpChannel
 from interop_bench.strategies.zmq import ZmqCopyStrategy, ZmqStrategy
 from interop_bench.strategies.zmq_tcp import ZmqTcpPlainStrategy, ZmqTcpStrategy
 
@@ -42,7 +43,7 @@ def variant(request: pytest.FixtureRequest) -> type[ZmqStrategy]:
 
 def _our_unix_sockets() -> list[str]:
     """The paths of this process's zmq endpoints in /proc/net/unix ("@..." when abstract)."""
-    marker = f"{_zmq_channel.ENDPOINT_PREFIX}{os.getpid()}_"
+    marker = f"{zmq_channel.ENDPOINT_PREFIX}{os.getpid()}_"
     lines = Path("/proc/net/unix").read_text().splitlines()[1:]
     paths = [line.split()[-1] for line in lines if len(line.split()) == 8]
     return [path for path in paths if marker in path]
@@ -92,7 +93,7 @@ def test_a_worker_killed_between_calls_is_named_at_the_next_call(
 def short_timeout(monkeypatch: pytest.MonkeyPatch) -> Iterator[float]:
     """A reply deadline short enough for a test, long enough for a worker to start
     and answer on a loaded machine (a bound, not a pace)."""
-    monkeypatch.setattr(_zmq_channel, "REPLY_TIMEOUT_S", 2.0)
+    monkeypatch.setattr(zmq_channel, "REPLY_TIMEOUT_S", 2.0)
     yield 2.0
 
 
@@ -126,7 +127,7 @@ def test_the_worker_refuses_an_oversized_frame_before_allocating_it(
 ) -> None:
     """Past the Python check (as a hostile peer would be), the worker's libzmq drops
     the connection on reading the frame's length: the worker lives on, no reply comes."""
-    monkeypatch.setattr(_zmq_channel, "MAX_MESSAGE_BYTES", 800)  # what the worker is told
+    monkeypatch.setattr(zmq_channel, "MAX_MESSAGE_BYTES", 800)  # what the worker is told
     with variant() as strategy:
         ops.check_sum(strategy.sum(np.ones(100)), np.ones(100))
         with pytest.raises(WorkerError, match="gave no answer"):  # not "killed", not "exited"
@@ -224,9 +225,9 @@ def test_zmq_scale_wraps_the_received_message_and_zmq_copy_its_bytes() -> None:
 def zmq_peer(secret_file: Path, *flags: str) -> Iterator[tuple[WorkerProcess, Address]]:
     """A zmq-tcp peer serving client after client on loopback, as one started by hand."""
     args = ["--listen=127.0.0.1:0", f"--secret-file={secret_file}", *flags]
-    worker = WorkerProcess(args, pipes=True, program=_zmq_channel.WORKER)
+    worker = WorkerProcess(args, pipes=True, program=zmq_channel.WORKER)
     try:
-        _, host, port = _net_peer._first_line(worker).split()
+        _, host, port = net_peer._first_line(worker).split()
         yield worker, Address(host, int(port))
     finally:
         worker.kill()
@@ -238,8 +239,8 @@ def use_peer(secret_file: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Ad
     """Point zmq-tcp at a peer that is already running (what run --peer does)."""
 
     def use(address: Address) -> None:
-        monkeypatch.setenv(_net_peer.PEERS_VARIABLE, f"zmq-tcp={address}")
-        monkeypatch.setenv(_net_peer.SECRET_VARIABLE, str(secret_file))
+        monkeypatch.setenv(net_peer.PEERS_VARIABLE, f"zmq-tcp={address}")
+        monkeypatch.setenv(net_peer.SECRET_VARIABLE, str(secret_file))
 
     return use
 
@@ -323,7 +324,7 @@ def test_zmq_tcp_clients_without_the_secret_are_refused(
         with pytest.raises(WorkerError, match=refused):  # no CURVE at all
             _client(address, SECRET, curve=False)
         with monkeypatch.context() as patched:  # the server's key, a client key of its own:
-            patched.setattr(_zmq_tcp_channel, "CLIENT_KEY_LABEL", b"someone else")
+            patched.setattr(zmq_tcp_channel, "CLIENT_KEY_LABEL", b"someone else")
             with pytest.raises(WorkerError, match=refused):  # the peer's ZAP handler says no
                 _client(address, SECRET)
         _client(address, SECRET).close()  # and it still lets in those who hold the secret
@@ -358,7 +359,7 @@ def test_the_zmq_tcp_peer_refuses_to_serve_the_network_unless_told_and_secured(
     flags: list[str], message: str, secret_file: Path
 ) -> None:
     done = subprocess.run(
-        [native.executable(_zmq_channel.WORKER), *flags, f"--secret-file={secret_file}"],
+        [native.executable(zmq_channel.WORKER), *flags, f"--secret-file={secret_file}"],
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     assert done.returncode in (4, 64) and message in done.stderr
@@ -367,8 +368,8 @@ def test_the_zmq_tcp_peer_refuses_to_serve_the_network_unless_told_and_secured(
 def test_run_peer_measures_zmq_tcp_against_a_running_peer_and_refuses_the_plain_variant(
     tmp_path: Path, secret_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(_net_peer.PEERS_VARIABLE, "")  # run --peer sets them: undone after
-    monkeypatch.setenv(_net_peer.SECRET_VARIABLE, "")
+    monkeypatch.setenv(net_peer.PEERS_VARIABLE, "")  # run --peer sets them: undone after
+    monkeypatch.setenv(net_peer.SECRET_VARIABLE, "")
     with zmq_peer(secret_file) as (_, address):
         out = tmp_path / "zmq-tcp.json"
         status = cli.main([

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from interop_bench import ops
-from interop_bench.strategies._ipc_worker import WorkerError
+from interop_bench.strategies._transport.worker import WorkerError
 from interop_bench.strategies.base import Strategy
 
 # Waiting for a process that should already be on its way out: a bound, not a pace.

@@ -13,7 +13,6 @@ DASH = "\N{EN DASH}"
 
 _BYTE_UNITS = (("GB", 1e9), ("MB", 1e6), ("KB", 1e3))
 _TIME_UNITS = (("s", 1e9), ("ms", 1e6), ("µs", 1e3))
-_COUNT_UNITS = (("G", 1e9), ("M", 1e6), ("k", 1e3))
 
 
 def _scaled(value: float, units: tuple[tuple[str, float], ...], base_unit: str) -> str:
@@ -38,10 +37,6 @@ def format_bytes(value: float) -> str:
 
 def format_ns(value: float) -> str:
     return _scaled(value, _TIME_UNITS, "ns")
-
-
-def format_count(value: float) -> str:
-    return _scaled(value, _COUNT_UNITS, "")
 
 
 def format_rate(bytes_per_s: float) -> str:

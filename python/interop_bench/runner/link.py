@@ -13,7 +13,7 @@ import json
 import os
 from typing import Any
 
-from interop_bench.strategies import _net_peer
+from interop_bench.strategies._transport import net_peer
 
 LINK_VARIABLE = "INTEROP_BENCH_LINK"
 LOOPBACK = "loopback: each network strategy ran its own peer on 127.0.0.1"
@@ -22,7 +22,7 @@ UNDESCRIBED = "peers given with --peer; the link between them is not described (
 
 def describe(text: str | None = None) -> dict[str, Any]:
     """The link block of a run starting now; `text` (run --link) overrides the description."""
-    peers = _net_peer.parse_peers(os.environ.get(_net_peer.PEERS_VARIABLE, ""))
+    peers = net_peer.parse_peers(os.environ.get(net_peer.PEERS_VARIABLE, ""))
     try:
         facts = json.loads(os.environ.get(LINK_VARIABLE) or "{}")
     except ValueError:

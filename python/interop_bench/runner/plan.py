@@ -100,10 +100,6 @@ PROFILES: dict[str, Profile] = {
     # (sampling, checks ~25 s, phases ~29 s, memory ~10 s); passes 1-4 ~57 s
     # each (sampling ~32 s, checks ~16 s, warm-up ~8 s); the instruction counts
     # ~106 s (23 Valgrind processes, half of it their start-up); the report.
-    # `make bench` took 7.9 and 8.4 min (A/A, 8 minutes apart; the two runs'
-    # intervals overlap in every cell). It took 10.2-11.6 min before: the floor
-    # of MIN_BUDGET_SHARE, not run_budget_s, decided the sampling (65 s a pass),
-    # and pass 0 spent 49 s on phases and ~20 s checking cells it then skipped.
     # Turns of 5 ms give a cell about two turns a pass.
     "default": Profile(
         name="default",

@@ -7,13 +7,15 @@ count of `sizes` in every dtype of `dtypes`; frame runs at every resolution of
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from interop_bench import ops
 from interop_bench.ops import DEFAULT_DTYPE, DType, Op
 from interop_bench.results_file import KERNEL
-from interop_bench.runner import floor_turns
+from interop_bench.runner import floor_turns, plan
 from interop_bench.runner.plan import Profile
 
 Key = tuple[str, str, int]
@@ -91,3 +93,78 @@ class Request:
     @property
     def cell_count(self) -> int:
         return len(self.cell_keys())
+
+
+def new(
+    known: Sequence[str],
+    *,
+    strategies: str | None = None,
+    ops_wanted: str | None = None,
+    dtypes: str | None = None,
+    sizes: str | None = None,
+    profile: str = "default",
+    seed: int | None = None,
+    cell_budget_s: float | None = None,
+    processes: int | None = None,
+    slowdown: tuple[str, float] | None = None,
+    instructions: bool | None = None,
+) -> Request:
+    """The request of a new run (run, aa and ab build theirs here) from the
+    selection as a command line gives it: comma-separated names (None: every
+    one of `known`, the profile's ops, dtypes and sizes), the profile's
+    processes and instruction counting unless given; plan.PlanError naming
+    what does not fit."""
+    chosen = plan.PROFILES[profile]
+    names = plan.pick("strategy", strategies, known)
+    selection = plan.select(chosen.name, ops_wanted, dtypes, sizes)
+    slowed = {}
+    if slowdown is not None:
+        name, fraction = slowdown
+        plan.pick("strategy", name, names)  # the slowed strategy must be measured
+        slowed[name] = fraction
+    request = Request(
+        strategies=names,
+        ops=selection.ops,
+        sizes=selection.sizes,
+        dtypes=selection.dtypes,
+        resolutions=selection.resolutions,
+        profile=chosen,
+        seed=seed if seed is not None else 0,
+        processes=processes or 0,
+        slowdown=slowed,
+        instructions=chosen.instructions if instructions is None else instructions,
+    )
+    cells = len(names) * len(request.groups())
+    return dataclasses.replace(request, profile=with_cell_budget(chosen, cell_budget_s, cells))
+
+
+def stored(block: Mapping[str, Any]) -> Request:
+    """The request a results file records (its `request` block, Request.as_json)."""
+    profile = plan.PROFILES[block["profile"]]
+    request = Request(
+        strategies=tuple(block["strategies"]),
+        ops=tuple(block["ops"]),
+        sizes=tuple(int(size) for size in block["sizes"]),
+        # A file written before the dtype axis measured float64 and no frames.
+        dtypes=tuple(block.get("dtypes", (ops.DEFAULT_DTYPE,))),
+        resolutions=tuple(block.get("resolutions", ())),
+        profile=profile,
+        seed=int(block["seed"]),
+        processes=int(block["processes"]),
+        floors=bool(block["floors"]),
+        slowdown={str(k): float(v) for k, v in block["inject_slowdown"].items()},
+        instructions=bool(block.get("instructions", False)),
+    )
+    cells = len(request.strategies) * len(request.groups())
+    return dataclasses.replace(
+        request, profile=with_cell_budget(profile, block.get("cell_budget_s"), cells)
+    )
+
+
+def with_cell_budget(profile: Profile, cell_budget_s: float | None, cells: int) -> Profile:
+    """`profile` whose cells may each take `cell_budget_s`; the run's budget grows
+    so that its equal share per cell does not cut the cells back."""
+    if cell_budget_s is None or cell_budget_s == profile.cell_budget_s:
+        return profile
+    run_budget_s = max(profile.run_budget_s, cell_budget_s * cells)
+    return dataclasses.replace(profile, cell_budget_s=cell_budget_s, run_budget_s=run_budget_s)

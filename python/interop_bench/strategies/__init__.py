@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import os
 
-from interop_bench.strategies import base
+from interop_bench.strategies import _imports, base, registry
 from interop_bench.strategies.base import CopyKind, Family, Strategy
 from interop_bench.strategies.registry import STRATEGIES
 
@@ -24,6 +24,8 @@ __all__ = ["CopyKind", "Family", "Strategy", "get", "names", "source_files", "st
 
 
 EXTRA_VARIABLE = "INTEROP_BENCH_EXTRA_STRATEGIES"
+# What every strategy's module reaches and no strategy's call is made of.
+_INTERFACE = frozenset((base.__name__, registry.__name__))
 
 
 def _extra() -> dict[str, str]:
@@ -72,13 +74,16 @@ def get(name: str) -> Strategy:
 
 
 def source_files(cls: type[Strategy]) -> list[str]:
-    """The repository-relative files behind `cls`'s call: the modules of its
-    class and its bases inside this package (not the interface, base.py), then
-    the files it declares in `sources`."""
-    modules = [
-        klass.__module__
-        for klass in cls.__mro__
-        if klass.__module__.startswith(f"{__name__}.") and klass.__module__ != base.__name__
+    """The repository-relative files behind `cls`'s call: the module of its class,
+    then the modules of this package that it imports, directly or not (derived
+    from their source: the interface, base.py and registry.py, and packages' __init__
+    left out), then the native files it declares in `sources`."""
+    modules = [klass.__module__ for klass in cls.__mro__ if _imports.module_file(klass.__module__)]
+    for module in list(modules):
+        modules += _imports.imports(module)
+    python = [
+        _imports.repository_path(module)
+        for module in dict.fromkeys(modules)
+        if module not in _INTERFACE and not _imports.is_package(module)
     ]
-    python = ["python/" + module.replace(".", "/") + ".py" for module in dict.fromkeys(modules)]
     return list(dict.fromkeys([*python, *cls.sources]))

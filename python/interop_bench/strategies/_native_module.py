@@ -63,9 +63,7 @@ class NativeModuleStrategy(Strategy):
         self._not_open()
 
     def frame(self, image: np.ndarray) -> np.ndarray:
-        if self.carries_frames:
-            self._not_open()
-        return super().frame(image)
+        self._not_open()
 
     def data_address(self, a: np.ndarray) -> int:
         self._not_open()

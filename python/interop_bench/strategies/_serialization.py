@@ -39,9 +39,6 @@ from interop_bench.strategies.base import Strategy
 
 PHASE_NAMES = ("python_encode", "cross+native_decode", "kernel", "native_encode", "python_decode")
 SCALAR_OPS = ("sum", "matrix_sum")
-# The name of a validated array's dtype by a dict lookup: np.dtype.name is
-# computed in Python by NumPy 2 (~1.5 us, a tenth of a small call's cost here).
-DTYPE_NAMES: dict[np.dtype, ops.DType] = {np.dtype(name): name for name in ops.DTYPES}
 
 
 class Message(NamedTuple):
@@ -67,14 +64,14 @@ class Message(NamedTuple):
         return self.shape if self.op == "frame" else self.data.shape
 
 
-def message(op: str, args: tuple[object, ...], dtypes: tuple[str, ...] = ops.DTYPES) -> Message:
-    """Validate `op`'s arguments (strategies/validation.py; arrays of `dtypes`) into a Message."""
+def message(op: str, args: tuple[object, ...]) -> Message:
+    """Validate `op`'s arguments (strategies/validation.py) into a Message."""
     if op == "matrix_sum":
         # Serialization copies anyway: the row-major view (in place for
         # C/Fortran/transposed layouts) is flattened, copying only if strided.
-        view, _ = validation.row_major(args[0], dtypes=dtypes)
+        view, _ = validation.row_major(args[0])
         shape = (int(view.shape[0]), int(view.shape[1]))
-        return Message(op, view.ravel(), shape, DTYPE_NAMES[view.dtype], None)
+        return Message(op, view.ravel(), shape, validation.DTYPE_NAMES[view.dtype], None)
     if op == "frame":
         # The message holds the rows packed: a padded or cropped view is copied here.
         image, _ = validation.frame(args[0])
@@ -84,8 +81,8 @@ def message(op: str, args: tuple[object, ...], dtypes: tuple[str, ...] = ops.DTY
         )
     if op not in ("sum", "square", "scale"):
         raise ValueError(f"unknown op {op!r}")
-    vector = validation.vector(args[0], writable=op == "square", dtypes=dtypes)
-    dtype = DTYPE_NAMES[vector.dtype]
+    vector = validation.vector(args[0], writable=op == "square")
+    dtype = validation.DTYPE_NAMES[vector.dtype]
     k = validation.factor(args[1], vector.dtype) if op == "scale" else None
     return Message(op, vector, (vector.size,), dtype, k)
 
@@ -188,12 +185,10 @@ class SerializationStrategy(Strategy):
         return self._call("scale", (a, k))  # type: ignore[return-value]
 
     def frame(self, image: np.ndarray) -> np.ndarray:
-        if not self.carries_frames:
-            return super().frame(image)
         return self._call("frame", (image,))  # type: ignore[return-value]
 
     def _call(self, op: str, args: tuple[object, ...]) -> object:
-        request = message(op, args, self.dtypes)
+        request = message(op, args)
         return self._finish(request, self._native.call(self._encode(request)))
 
     def _finish(self, request: Message, reply: bytearray) -> object:
@@ -215,7 +210,7 @@ class SerializationStrategy(Strategy):
 
     def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
         start = perf_counter_ns()
-        request = message(op, args, self.dtypes)
+        request = message(op, args)
         encoded = self._encode(request)
         encoded_at = perf_counter_ns()
         # The native decode time is inside cross+native_decode (see the module doc).
@@ -239,7 +234,7 @@ class SerializationStrategy(Strategy):
         return result, phases
 
     def data_address(self, a: np.ndarray) -> int:
-        request = message("sum", (a,), self.dtypes)
+        request = message("sum", (a,))
         return int(self._native.decoded_address(self._encode(request)))
 
 

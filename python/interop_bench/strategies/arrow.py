@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from interop_bench import native, ops
+from interop_bench import native
 from interop_bench.strategies import validation
 from interop_bench.strategies._native_module import NotOpen
 from interop_bench.strategies.base import Strategy
@@ -83,8 +83,6 @@ class ArrowStrategy(Strategy):
         "row (packing a padded or cropped view first) and gets the gray bytes back as a flat "
         "uint8 array, reshaped without a copy"
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -103,7 +101,7 @@ class ArrowStrategy(Strategy):
 
     def _to_arrow(self, a: np.ndarray, *, writable: bool = False) -> Any:
         # pa.array would silently copy a strided array and convert other dtypes: refuse first.
-        return self._pyarrow.array(validation.vector(a, writable=writable, dtypes=self.dtypes))
+        return self._pyarrow.array(validation.vector(a, writable=writable))
 
     def _to_numpy(self, exported: tuple[object, object]) -> np.ndarray:
         schema, array = exported
@@ -120,7 +118,7 @@ class ArrowStrategy(Strategy):
         self._module.square(self._to_arrow(a, writable=True))
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
-        view, _copied = validation.row_major(m, dtypes=self.dtypes)
+        view, _copied = validation.row_major(m)
         if view.size == 0:
             view = np.empty(_NO_ROWS_SHAPE, dtype=view.dtype)
         elif not view.flags.c_contiguous:

@@ -34,7 +34,7 @@ first line, a fresh secret on its stdin, one client, dying with this process),
 or one that runs elsewhere: ``ib_flight_peer --listen=HOST:PORT --allow-remote
 --secret-file=FILE`` there and ``interop-bench run --peer
 arrow-flight=HOST:PORT --peer-secret-file FILE`` here. Authentication is the
-HMAC handshake of the other network peers (_net_peer.py) carried by Flight's
+HMAC handshake of the other network peers (_transport/net_peer.py) carried by Flight's
 Handshake call: each side proves it holds the secret over the other's nonce,
 the secret never crosses the network, and the server then issues a random
 session token that every call carries (Flight's ServerAuthHandler). Chosen over
@@ -57,9 +57,10 @@ import pyarrow as pa
 from pyarrow import flight
 
 from interop_bench import ops
-from interop_bench.strategies import _ipc_protocol as proto
-from interop_bench.strategies import _net_peer, validation
-from interop_bench.strategies._ipc_worker import (
+from interop_bench.strategies import validation
+from interop_bench.strategies._transport import net_peer
+from interop_bench.strategies._transport import protocol as proto
+from interop_bench.strategies._transport.worker import (
     UNCOUNTABLE,
     Peer,
     WorkerError,
@@ -119,10 +120,10 @@ class SecretHandshake(flight.ClientAuthHandler):
     ) -> None:
         peer_nonce = incoming.read()
         nonce = secrets.token_bytes(len(peer_nonce))
-        proof = _net_peer.mac(self._secret, proto.PEER_CLIENT_LABEL, peer_nonce, nonce)
+        proof = net_peer.mac(self._secret, proto.PEER_CLIENT_LABEL, peer_nonce, nonce)
         outgoing.write(nonce + proof)
         answer = incoming.read()
-        expected = _net_peer.mac(self._secret, proto.PEER_SERVER_LABEL, peer_nonce, nonce)
+        expected = net_peer.mac(self._secret, proto.PEER_SERVER_LABEL, peer_nonce, nonce)
         if not hmac.compare_digest(answer[: len(expected)], expected):
             raise WorkerError("the Flight peer did not prove that it holds the secret")
         self._token = answer[len(expected) :]
@@ -151,8 +152,6 @@ class ArrowFlightStrategy(Strategy):
         "then copied into the caller's array; a strided matrix and a padded or cropped frame "
         "are packed first (their rows back to back)"
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
     sources: ClassVar[tuple[str, ...]] = (
         "strategies/arrow_flight/flight_exchange.cpp",
         "strategies/arrow_flight/flight_peer.cpp",
@@ -164,7 +163,7 @@ class ArrowFlightStrategy(Strategy):
     uncountable = UNCOUNTABLE
 
     def __init__(
-        self, worker_flags: Sequence[str] = (), io_timeout_s: float = _net_peer.IO_TIMEOUT_S
+        self, worker_flags: Sequence[str] = (), io_timeout_s: float = net_peer.IO_TIMEOUT_S
     ) -> None:
         """`worker_flags` (tests): flags of the local peer, e.g. ("--fault=stall",)."""
         super().__init__()
@@ -173,22 +172,20 @@ class ArrowFlightStrategy(Strategy):
         self._io_timeout_s = io_timeout_s
         self._worker: Peer | None = None
         self._client: flight.FlightClient | None = None
-        self.address: _net_peer.Address | None = None  # the peer's, while open
+        self.address: net_peer.Address | None = None  # the peer's, while open
 
     # -- lifecycle -----------------------------------------------------------
     def _open(self) -> None:
-        address = _net_peer.configured(self.name)
+        address = net_peer.configured(self.name)
         if address is None:
-            worker, address, secret = _net_peer.start_local(
-                ("--once", *self._worker_flags), PROGRAM
-            )
+            worker, address, secret = net_peer.start_local(("--once", *self._worker_flags), PROGRAM)
             self._worker = worker
         else:
-            secret = _net_peer.configured_secret()
-            self._worker = _net_peer.RemotePeer(address)
+            secret = net_peer.configured_secret()
+            self._worker = net_peer.RemotePeer(address)
         try:
             self._client = flight.FlightClient(f"grpc+tcp://{address}")
-            handshake = flight.FlightCallOptions(timeout=_net_peer.CONNECT_TIMEOUT_S)
+            handshake = flight.FlightCallOptions(timeout=net_peer.CONNECT_TIMEOUT_S)
             self._client.authenticate(SecretHandshake(secret), options=handshake)
         except pa.ArrowException as error:
             self._release()
@@ -218,22 +215,22 @@ class ArrowFlightStrategy(Strategy):
 
     # -- the operations ------------------------------------------------------
     def sum(self, a: np.ndarray) -> float | int:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         return self._scalar(self._exchange(command("sum"), a), _COLUMNS[a.dtype].total)
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True, dtypes=self.dtypes)
+        a = validation.vector(a, writable=True)
         np.copyto(a, self._column(self._exchange(command("square"), a), a.shape[0], a.dtype))
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
-        view, _ = validation.row_major(m, dtypes=self.dtypes)
+        view, _ = validation.row_major(m)
         rows, cols = view.shape
         packed = np.ascontiguousarray(view).reshape(-1)  # rows go out back to back
         request = command("matrix_sum", _MATRIX.pack(rows, cols))
         return self._scalar(self._exchange(request, packed), _COLUMNS[view.dtype].total)
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         factor = validation.factor(k, a.dtype)
         request = command("scale", _COLUMNS[a.dtype].factor.pack(factor))
         return self._column(self._exchange(request, a), a.shape[0], a.dtype)
@@ -248,7 +245,7 @@ class ArrowFlightStrategy(Strategy):
 
     def data_address(self, a: np.ndarray) -> int:
         """The peer's own address of the values it received (another address space)."""
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         return int(self._scalar(self._exchange(command("probe"), a), _ADDRESS))
 
     # -- one exchange --------------------------------------------------------

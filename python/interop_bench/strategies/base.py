@@ -15,8 +15,6 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from interop_bench.ops import DType
-
 Family = Literal["reference", "ffi", "serialization", "ipc", "network"]
 
 # What a strategy does with the array's bytes on one way across the boundary:
@@ -39,7 +37,11 @@ def not_open_error(strategy_name: str) -> RuntimeError:
 
 
 class Strategy(ABC):
-    """One way of reaching the kernel core from Python."""
+    """One way of reaching the kernel core from Python.
+
+    Every strategy carries every dtype of ops.DTYPES and frames: its ops take
+    arrays of each, with NumPy's semantics (ops.py), and refuse every other
+    dtype with a TypeError naming it, never converting silently."""
 
     name: ClassVar[str]
     family: ClassVar[Family]
@@ -92,14 +94,6 @@ class Strategy(ABC):
     ) -> None:
         self.close()
 
-    # The element types this strategy carries (ops.DTYPES; float64 always): its
-    # ops take arrays of each of them, with NumPy's semantics (ops.py), and refuse
-    # every other dtype with a TypeError naming it, never converting silently.
-    # The conformance suite runs every op on each.
-    dtypes: ClassVar[tuple[DType, ...]] = ("float64",)
-    # Whether the strategy carries `frame` (an H x W x 3 uint8 image to gray).
-    carries_frames: ClassVar[bool] = False
-
     # -- the operations -----------------------------------------------------
     @abstractmethod
     def sum(self, a: np.ndarray) -> float | int:
@@ -117,10 +111,10 @@ class Strategy(ABC):
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
         """A new array holding a * k in a's dtype (k an int for integer arrays)."""
 
+    @abstractmethod
     def frame(self, image: np.ndarray) -> np.ndarray:
         """A new H x W uint8 gray image of an H x W x 3 uint8 RGB one, BT.601 integer
         weights (kernels::frame_to_gray); validation.frame says which layouts."""
-        raise TypeError(f"strategy {self.name!r} does not carry frames (carries_frames is False)")
 
     # -- what the tests and the runner need to know ----------------------
     @abstractmethod

@@ -202,8 +202,6 @@ class CapnpStrategy(SerializationStrategy):
         "into the caller's array)"
     )
     extension_name = "ib_capnp"
-    dtypes = ops.DTYPES
-    carries_frames = True
 
     def _encode(self, request: Message) -> object:
         self._check_size(request.data)

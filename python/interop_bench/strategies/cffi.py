@@ -91,8 +91,6 @@ class CffiStrategy(Strategy):
         'cffi ABI mode: ffi.dlopen of the ctypes strategy\'s extern "C" library, '
         'cdef from its header, arrays as ffi.from_buffer("double[]", a) ("float[]", ... by dtype)'
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
     copies_in = "zero-copy"
     copies_out = "zero-copy"
     scale_result_memory = "numpy"
@@ -122,7 +120,7 @@ class CffiStrategy(Strategy):
         self._ffi.dlclose(lib)  # the library stays mapped while ctypes holds it too
 
     def sum(self, a: np.ndarray) -> float | int:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         total: float | int
         if a.dtype is FLOAT64:
             total = self._lib.ib_sum(self._ffi.from_buffer("double[]", a), a.size)
@@ -132,7 +130,7 @@ class CffiStrategy(Strategy):
         return total
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True, dtypes=ops.DTYPES)
+        a = validation.vector(a, writable=True)
         if a.dtype is FLOAT64:
             data = self._ffi.from_buffer("double[]", a, require_writable=True)
             self._lib.ib_square(data, a.size)
@@ -141,7 +139,7 @@ class CffiStrategy(Strategy):
             typed.square(self._ffi.from_buffer(typed.array, a, require_writable=True), a.size)
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
-        view, _copied = validation.row_major(m, dtypes=ops.DTYPES)
+        view, _copied = validation.row_major(m)
         rows, cols = view.shape
         stride = validation.row_stride_elements(view)
         typed = self._typed[view.dtype.char]
@@ -159,7 +157,7 @@ class CffiStrategy(Strategy):
         return self._ffi.cast(pointer, view.ctypes.data)
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         ffi = self._ffi
         if a.dtype is FLOAT64:
             factor = validation.factor(k)
@@ -196,7 +194,7 @@ class CffiStrategy(Strategy):
         return gray
 
     def data_address(self, a: np.ndarray) -> int:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         address: int = self._lib.ib_data_address(
             self._ffi.from_buffer(self._typed[a.dtype.char].array, a)
         )

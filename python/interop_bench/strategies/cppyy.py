@@ -113,8 +113,6 @@ class CppyyStrategy(Strategy):
         "pointers to spans, instantiated per dtype), cppyy.load_library of its shared "
         "library, arrays passed as double* (float*, ...)"
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
     copies_in = "zero-copy"
     copies_out = "zero-copy"
     scale_result_memory = "numpy"
@@ -152,19 +150,19 @@ class CppyyStrategy(Strategy):
     # large array. (Written out in each op: a helper's call would be timed too.)
 
     def sum(self, a: np.ndarray) -> float | int:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         n = a.size
         typed = self._typed[a.dtype.char][n >= self._release_from]
         total: float | int = typed.sum(a if n else self._null, n)
         return total
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True, dtypes=ops.DTYPES)
+        a = validation.vector(a, writable=True)
         n = a.size
         self._typed[a.dtype.char][n >= self._release_from].square(a if n else self._null, n)
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
-        view, _copied = validation.row_major(m, dtypes=ops.DTYPES)
+        view, _copied = validation.row_major(m)
         rows, cols = view.shape
         stride = validation.row_stride_elements(view)
         typed = self._typed[view.dtype.char][view.size >= self._release_from]
@@ -178,7 +176,7 @@ class CppyyStrategy(Strategy):
         return total
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         n = a.size
         if a.dtype is FLOAT64:
             factor = validation.factor(k)
@@ -207,7 +205,7 @@ class CppyyStrategy(Strategy):
         return gray
 
     def data_address(self, a: np.ndarray) -> int:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         address: int = self._typed[a.dtype.char][0].data_address(a)
         return address
 

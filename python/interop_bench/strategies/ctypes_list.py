@@ -18,7 +18,7 @@ import numpy as np
 
 from interop_bench import ops
 from interop_bench.strategies import validation
-from interop_bench.strategies.ctypes import CtypesStrategy
+from interop_bench.strategies._ctypes_library import CtypesLibraryStrategy
 
 
 def c_array(element: Any, values: list[Any]) -> ctypes.Array[Any]:
@@ -26,7 +26,7 @@ def c_array(element: Any, values: list[Any]) -> ctypes.Array[Any]:
     return (element * len(values))(*values)  # type: ignore[no-any-return]
 
 
-class CtypesListStrategy(CtypesStrategy):
+class CtypesListStrategy(CtypesLibraryStrategy):
     name = "ctypes-list"
     description = (
         "ctypes.CDLL on the same library, fed (c_double * n)(*a.tolist()) (c_float, c_int32, "
@@ -42,28 +42,28 @@ class CtypesListStrategy(CtypesStrategy):
     )
 
     def sum(self, a: np.ndarray) -> float | int:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         typed = self._typed[a.dtype.char]
         values = c_array(typed.element, a.tolist())
         total: float | int = typed.sum(values, len(values))
         return total
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True, dtypes=ops.DTYPES)
+        a = validation.vector(a, writable=True)
         typed = self._typed[a.dtype.char]
         values = c_array(typed.element, a.tolist())
         typed.square(values, len(values))
         a[:] = values[:]
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
-        rows, cols = validation.matrix(m, dtypes=ops.DTYPES).shape
+        rows, cols = validation.matrix(m).shape
         typed = self._typed[m.dtype.char]
         values = c_array(typed.element, m.ravel().tolist())
         total: float | int = typed.matrix_sum(values, rows, cols, cols)
         return total
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         typed = self._typed[a.dtype.char]
         values = c_array(typed.element, a.tolist())
         out = (typed.element * len(values))()
@@ -79,7 +79,7 @@ class CtypesListStrategy(CtypesStrategy):
         return np.array(gray[:], dtype=np.uint8).reshape(rows, cols)
 
     def data_address(self, a: np.ndarray) -> int:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         typed = self._typed[a.dtype.char]
         address: int = typed.data_address(c_array(typed.element, a.tolist()))
         return address

@@ -25,7 +25,12 @@ import numpy as np
 from interop_bench import ops
 from interop_bench.strategies import validation
 from interop_bench.strategies._c_abi import FLOAT64
-from interop_bench.strategies.ctypes import CtypesStrategy, EntryPoints, PointerKind, load_library
+from interop_bench.strategies._ctypes_library import (
+    CtypesLibraryStrategy,
+    EntryPoints,
+    PointerKind,
+    load_library,
+)
 
 # Any layout passes for a matrix: matrix_sum hands it a row-contiguous view
 # (validation.row_major) and passes the row stride, so only dtype and ndim are
@@ -56,7 +61,7 @@ def refusal(op: str, argument: object, error: Exception) -> TypeError:
     return TypeError(f"{op}: {error}")
 
 
-class CtypesNdpointerStrategy(CtypesStrategy):
+class CtypesNdpointerStrategy(CtypesLibraryStrategy):
     name = "ctypes-ndpointer"
     packages = ("python", "numpy")
     description = (
@@ -78,7 +83,7 @@ class CtypesNdpointerStrategy(CtypesStrategy):
             return self._typed[a.dtype.char]
         except KeyError:
             raise TypeError(
-                f"{op}: expected dtype {' or '.join(self.dtypes)}, got {a.dtype} "
+                f"{op}: expected dtype {' or '.join(ops.DTYPES)}, got {a.dtype} "
                 "(convert explicitly, e.g. a.astype(np.float64))"
             ) from None
 
@@ -103,7 +108,7 @@ class CtypesNdpointerStrategy(CtypesStrategy):
             raise refusal("square", a, error) from None
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
-        view, _copied = validation.row_major(m, dtypes=ops.DTYPES)
+        view, _copied = validation.row_major(m)
         rows, cols = view.shape
         stride = validation.row_stride_elements(view)
         total: float | int

@@ -22,7 +22,11 @@ import numpy as np
 from interop_bench import ops
 from interop_bench.strategies import validation
 from interop_bench.strategies._c_abi import FLOAT64
-from interop_bench.strategies.ctypes import CtypesStrategy, PointerKind, load_library
+from interop_bench.strategies._ctypes_library import (
+    CtypesLibraryStrategy,
+    PointerKind,
+    load_library,
+)
 
 
 def void_pointer(kind: PointerKind, dtype: ops.DType) -> type:
@@ -30,7 +34,7 @@ def void_pointer(kind: PointerKind, dtype: ops.DType) -> type:
     return ctypes.c_void_p
 
 
-class CtypesVoidpStrategy(CtypesStrategy):
+class CtypesVoidpStrategy(CtypesLibraryStrategy):
     name = "ctypes-voidp"
     description = (
         'ctypes.CDLL on the same extern "C" library; c_void_p argtypes declared once, '
@@ -41,7 +45,7 @@ class CtypesVoidpStrategy(CtypesStrategy):
         self._lib, self._typed = load_library(void_pointer)
 
     def sum(self, a: np.ndarray) -> float | int:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         total: float | int
         if a.dtype is FLOAT64:
             total = self._lib.ib_sum(a.ctypes.data, a.size)
@@ -50,14 +54,14 @@ class CtypesVoidpStrategy(CtypesStrategy):
         return total
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True, dtypes=ops.DTYPES)
+        a = validation.vector(a, writable=True)
         if a.dtype is FLOAT64:
             self._lib.ib_square(a.ctypes.data, a.size)
         else:
             self._typed[a.dtype.char].square(a.ctypes.data, a.size)
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
-        view, _copied = validation.row_major(m, dtypes=ops.DTYPES)
+        view, _copied = validation.row_major(m)
         rows, cols = view.shape
         stride = validation.row_stride_elements(view)
         total: float | int
@@ -68,7 +72,7 @@ class CtypesVoidpStrategy(CtypesStrategy):
         return total
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         if a.dtype is FLOAT64:
             factor = validation.factor(k)
             out = np.empty(a.size)
@@ -88,6 +92,6 @@ class CtypesVoidpStrategy(CtypesStrategy):
         return gray
 
     def data_address(self, a: np.ndarray) -> int:
-        a = validation.vector(a, dtypes=ops.DTYPES)
+        a = validation.vector(a)
         address: int = self._typed[a.dtype.char].data_address(a.ctypes.data)
         return address

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from interop_bench import native, ops
+from interop_bench import native
 from interop_bench.strategies import validation
 from interop_bench.strategies._native_module import NativeModuleStrategy, NotOpen
 
@@ -38,8 +38,6 @@ class CythonStrategy(NativeModuleStrategy):
         "Cython module: typed memoryviews of a fused element type (const double[::1], "
         "float[:, :], ...) picked by the array's dtype code, and cdef extern kernels"
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
     copies_in = "zero-copy"
     releases_gil = "large"
     copies_out = "zero-copy"

@@ -29,7 +29,6 @@ unversioned capsule is read-only (scale's and frame's results are).
 
 from __future__ import annotations
 
-from interop_bench import ops
 from interop_bench.strategies._native_module import NativeModuleStrategy
 
 
@@ -55,6 +54,4 @@ class DlpackStrategy(NativeModuleStrategy):
         "wraps (a read-only array), and so is frame's gray image; frame reads padded or cropped "
         "views in place; matrix_sum copies only layouts whose rows and columns are both strided"
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
     extension_name = "ib_dlpack"

@@ -1,7 +1,7 @@
 """`file-mmap`: "just write it to a file and mmap it in C++".
 
 Each call np.save's its input into the strategy's private directory on tmpfs
-(/dev/shm/ib_npy_<pid>_<random>/, _npy_directory.py), names the file to a C++
+(/dev/shm/ib_npy_<pid>_<random>/, _transport/npy_directory.py), names the file to a C++
 worker over a pipe (the pipe frames of strategies/ipc/protocol.hpp, the file
 names as payload), and waits for its answer. The worker
 (strategies/file_mmap/) maps the file, checks its .npy header as hostile input,
@@ -35,17 +35,16 @@ from typing import Literal
 
 import numpy as np
 
-from interop_bench import ops
 from interop_bench.strategies import validation
-from interop_bench.strategies._ipc_protocol import FRAME_DTYPE_CODE, Op, dtype_code
-from interop_bench.strategies._ipc_worker import (
+from interop_bench.strategies._transport.npy_directory import make_directory, remove_directory
+from interop_bench.strategies._transport.protocol import FRAME_DTYPE_CODE, Op, dtype_code
+from interop_bench.strategies._transport.stream_strategy import PipeStreamStrategy
+from interop_bench.strategies._transport.worker import (
     WorkerError,
     WorkerProcess,
     WorkerRefusedError,
 )
-from interop_bench.strategies._npy_directory import make_directory, remove_directory
 from interop_bench.strategies.base import not_open_error
-from interop_bench.strategies.pipe import PipeStrategy
 
 WORKER = "ib_file_mmap_worker"
 INPUT_NAME = "in.npy"  # one call at a time: each call's files are gone before the next
@@ -64,7 +63,7 @@ def save_npy(path: Path, array: np.ndarray) -> None:
     np.save(path, array, allow_pickle=False)
 
 
-class FileMmapStrategy(PipeStrategy):
+class FileMmapStrategy(PipeStreamStrategy):
     name = "file-mmap"
     sources = (
         "strategies/file_mmap/file_server.cpp",
@@ -72,8 +71,6 @@ class FileMmapStrategy(PipeStrategy):
         "strategies/file_mmap/mapped_file.cpp",
         "strategies/file_mmap/worker.cpp",
         "strategies/ipc/stream_io.cpp",
-        "python/interop_bench/strategies/_npy_directory.py",
-        "python/interop_bench/strategies/_ipc_worker.py",
     )
     description = (
         "np.save into a private tmpfs directory (/dev/shm), a C++ worker told over a pipe "
@@ -91,8 +88,6 @@ class FileMmapStrategy(PipeStrategy):
         "copied into the caller's array; every call also creates, maps and unlinks files and "
         "pays a pipe round trip to notify the worker"
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__(worker_flags)
@@ -108,8 +103,7 @@ class FileMmapStrategy(PipeStrategy):
             remove_directory(directory)
             raise
         self.directory = directory
-        self._to_fd = self._worker.stdin.fileno()
-        self._from_fd = self._worker.stdout.fileno()
+        self._use_pipes(self._worker)
 
     def _close(self) -> None:
         try:
@@ -121,26 +115,26 @@ class FileMmapStrategy(PipeStrategy):
 
     # -- the operations ----------------------------------------------------
     def sum(self, a: np.ndarray) -> float | int:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         with self._files() as (source, _):
             save_npy(source, a)
             return self.run_files(Op.SUM, INPUT_NAME, dtype=dtype_code(a))
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True, dtypes=self.dtypes)
+        a = validation.vector(a, writable=True)
         with self._files() as (source, _):
             save_npy(source, a)
             self.run_files(Op.SQUARE, INPUT_NAME, dtype=dtype_code(a))
             np.copyto(a, self._load(source, "r", a.shape, a.dtype))
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
-        view, _ = validation.row_major(m, dtypes=self.dtypes)  # C order, as the worker reads it
+        view, _ = validation.row_major(m)  # C order, as the worker reads it
         with self._files() as (source, _):
             save_npy(source, view)
             return self.run_files(Op.MATRIX_SUM, INPUT_NAME, dtype=dtype_code(view))
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         factor = validation.factor(k, a.dtype)
         with self._files() as (source, target):
             save_npy(source, a)
@@ -162,7 +156,7 @@ class FileMmapStrategy(PipeStrategy):
 
     def data_address(self, a: np.ndarray) -> int:
         """The worker's own address of the mapping it read (another address space)."""
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         with self._files() as (source, _):
             save_npy(source, a)
             self.run_files(Op.PROBE, INPUT_NAME, dtype=dtype_code(a))

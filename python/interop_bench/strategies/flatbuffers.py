@@ -75,8 +75,6 @@ class FlatBuffersStrategy(SerializationStrategy):
         "into the caller's array)"
     )
     extension_name = "ib_flatbuffers"
-    dtypes = ops.DTYPES
-    carries_frames = True
 
     def _open(self) -> None:
         super()._open()

@@ -23,13 +23,13 @@ Every dtype travels as its raw bytes in `data` with its dtype code in the
 request (grpc_array.proto's `dtype`), and the server runs the kernel of that
 type; an integer sum comes back exact in `integer_result`. A frame goes out as
 its rows where they lie (padding included while it is no larger than the
-pixels, the row stride in the request: pipe.frame_payload), its gray image
+pixels, the row stride in the request: worker_strategy.frame_payload), its gray image
 back into a new array.
 
 The peer is the strategy's own on 127.0.0.1 by default (started at open, dying
 with this process), or one already running, maybe on another host: `interop-bench
-run --peer grpc=HOST:PORT` (see _net_peer.py). Every call is signed with the
-shared secret (_grpc_channel.py), on loopback too: a loopback port is open to
+run --peer grpc=HOST:PORT` (see _transport/net_peer.py). Every call is signed with the
+shared secret (_transport/grpc_channel.py), on loopback too: a loopback port is open to
 every local user, and the signature costs two HMACs of 90 bytes a call.
 """
 
@@ -42,26 +42,27 @@ from typing import ClassVar
 import grpc
 import numpy as np
 
-from interop_bench.strategies import _grpc_wire as wire
-from interop_bench.strategies import _ipc_protocol as proto
-from interop_bench.strategies import _net_peer, validation
-from interop_bench.strategies._grpc_channel import (
+from interop_bench.strategies import validation
+from interop_bench.strategies._transport import grpc_wire as wire
+from interop_bench.strategies._transport import net_peer
+from interop_bench.strategies._transport import protocol as proto
+from interop_bench.strategies._transport.grpc_channel import (
     ENVELOPE_BYTES,
     MAX_PAYLOAD_BYTES,
     PROGRAM,
     GrpcChannel,
     failure,
 )
-from interop_bench.strategies._ipc_worker import Peer, WorkerError
+from interop_bench.strategies._transport.worker import Peer, WorkerError
+from interop_bench.strategies._transport.worker_strategy import Request, WorkerStrategy
 from interop_bench.strategies.base import Family, not_open_error
-from interop_bench.strategies.pipe import PipeStrategy, Request
 
 CHUNK_BYTES = 1 << 20  # grpc_service.hpp's kChunkBytes
 # A stream's messages stay under gRPC's default limit: the channel keeps it.
 _DEFAULT_LIMIT_BYTES = 4 << 20
 
 
-class GrpcStrategy(PipeStrategy):
+class GrpcStrategy(WorkerStrategy):
     name = "grpc"
     family: ClassVar[Family] = "network"
     sources: ClassVar[tuple[str, ...]] = (
@@ -70,9 +71,6 @@ class GrpcStrategy(PipeStrategy):
         "strategies/grpc/grpc_peer.cpp",
         "strategies/ipc/net_listen.cpp",
         "strategies/grpc/grpc_array.proto",
-        "python/interop_bench/strategies/_grpc_channel.py",
-        "python/interop_bench/strategies/_grpc_wire.py",
-        "python/interop_bench/strategies/_net_peer.py",
     )
     description = (
         "grpcio client, C++ gRPC server (libgrpc++): one unary call, the array as a protobuf "
@@ -98,23 +96,23 @@ class GrpcStrategy(PipeStrategy):
     max_payload_reason: ClassVar[str] = "the peer accepts (its --max-bytes)"
 
     def __init__(
-        self, worker_flags: Sequence[str] = (), io_timeout_s: float = _net_peer.IO_TIMEOUT_S
+        self, worker_flags: Sequence[str] = (), io_timeout_s: float = net_peer.IO_TIMEOUT_S
     ) -> None:
         """`worker_flags` (tests): flags of the local peer, e.g. ("--fault=slow",)."""
         super().__init__(worker_flags)
         self._io_timeout_s = io_timeout_s
         self._channel: GrpcChannel | None = None
         self._reply: memoryview | None = None  # scale's result, until taken
-        self.address: _net_peer.Address | None = None  # the peer's, while open
+        self.address: net_peer.Address | None = None  # the peer's, while open
 
     def _open(self) -> None:
-        address = _net_peer.configured(self.name)
+        address = net_peer.configured(self.name)
         if address is None:
-            worker, address, secret = _net_peer.start_local(self._worker_flags, program=PROGRAM)
+            worker, address, secret = net_peer.start_local(self._worker_flags, program=PROGRAM)
             self._worker = worker
         else:
-            secret = _net_peer.configured_secret()
-            self._worker = _net_peer.RemotePeer(address)
+            secret = net_peer.configured_secret()
+            self._worker = net_peer.RemotePeer(address)
         try:
             self._channel = GrpcChannel(address, secret, self._io_timeout_s, self.limit_bytes)
         except BaseException:
@@ -134,7 +132,7 @@ class GrpcStrategy(PipeStrategy):
 
     # -- the operation whose result is the answer itself -------------------
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         self._scale(a, validation.factor(k, a.dtype))
         data, self._reply = self._reply, None
         assert data is not None, "a scale answer carries its result"
@@ -206,7 +204,7 @@ class GrpcStreamStrategy(GrpcStrategy):
     )
     limit_bytes: ClassVar[int] = _DEFAULT_LIMIT_BYTES
     max_payload_bytes: ClassVar[int | None] = None  # no message as large as the array
-    scale = PipeStrategy.scale  # into an array allocated here, piece by piece
+    scale = WorkerStrategy.scale  # into an array allocated here, piece by piece
 
     def _exchange(self, worker: Peer, request: Request) -> float | int:
         channel = self._connected()

@@ -26,19 +26,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
-
-from interop_bench import ops
-from interop_bench.strategies._serialization import (
-    Message,
-    SerializationStrategy,
-    check_reply_dtype,
-    non_finite_error,
-    request_fields,
-)
+from interop_bench.strategies._json_message import JsonMessageStrategy
+from interop_bench.strategies._serialization import Message, non_finite_error, request_fields
 
 
-class JsonStrategy(SerializationStrategy):
+class JsonStrategy(JsonMessageStrategy):
     name = "json"
     sources = (
         "strategies/json/module.cpp",
@@ -53,8 +45,6 @@ class JsonStrategy(SerializationStrategy):
         "cropped frame's rows are packed first"
     )
     extension_name = "ib_json"
-    dtypes = ops.DTYPES
-    carries_frames = True
 
     def _encode(self, request: Message) -> object:
         try:
@@ -65,12 +55,3 @@ class JsonStrategy(SerializationStrategy):
 
     def _loads(self, reply: bytearray) -> Any:
         return json.loads(reply)
-
-    def _decode_value(self, reply: bytearray) -> float | int:
-        value: float | int = self._loads(reply)["value"]
-        return value
-
-    def _decode_array(self, reply: bytearray, request: Message) -> np.ndarray:
-        fields = self._loads(reply)
-        dtype = check_reply_dtype(fields.get("dtype"), request, self.name)
-        return np.array(fields["data"], dtype=dtype)

@@ -22,16 +22,16 @@ from typing import Any
 
 import orjson
 
+from interop_bench.strategies._json_message import JsonMessageStrategy
 from interop_bench.strategies._serialization import (
     Message,
     has_non_finite,
     non_finite_error,
     request_fields,
 )
-from interop_bench.strategies.json import JsonStrategy
 
 
-class JsonFastStrategy(JsonStrategy):
+class JsonFastStrategy(JsonMessageStrategy):
     name = "json-fast"
     sources = (
         "strategies/json_fast/module.cpp",

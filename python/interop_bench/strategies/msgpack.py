@@ -32,7 +32,6 @@ from typing import Any
 import msgpack  # the PyPI package (imports are absolute: not this module)
 import numpy as np
 
-from interop_bench import ops
 from interop_bench.strategies._serialization import (
     Message,
     SerializationStrategy,
@@ -85,8 +84,6 @@ class MsgpackStrategy(SerializationStrategy):
         "rows are packed first"
     )
     extension_name = "ib_msgpack"
-    dtypes = ops.DTYPES
-    carries_frames = True
 
     def _encode(self, request: Message) -> object:
         packer = msgpack.Packer(autoreset=False, buf_size=request.data.nbytes + HEADER_BYTES)

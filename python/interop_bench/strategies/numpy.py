@@ -30,21 +30,19 @@ class NumpyStrategy(Strategy):
         "NumPy allocates scale's result itself; frame is a uint16 matrix product of each "
         "pixel with the weights, then a shift"
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
 
     def sum(self, a: np.ndarray) -> float | int:
-        return _number(validation.vector(a, dtypes=self.dtypes).sum())
+        return _number(validation.vector(a).sum())
 
     def square(self, a: np.ndarray) -> None:
-        np.square(validation.vector(a, writable=True, dtypes=self.dtypes), out=a)
+        np.square(validation.vector(a, writable=True), out=a)
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
         # NumPy reads any layout in place.
-        return _number(validation.matrix(m, dtypes=self.dtypes).sum())
+        return _number(validation.matrix(m).sum())
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
-        values = validation.vector(a, dtypes=self.dtypes)
+        values = validation.vector(a)
         return values * validation.factor(k, values.dtype)
 
     def frame(self, image: np.ndarray) -> np.ndarray:
@@ -54,4 +52,4 @@ class NumpyStrategy(Strategy):
         return (weighted >> 8).astype(np.uint8)
 
     def data_address(self, a: np.ndarray) -> int:
-        return int(validation.vector(a, dtypes=self.dtypes).ctypes.data)
+        return int(validation.vector(a).ctypes.data)

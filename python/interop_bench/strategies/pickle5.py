@@ -1,11 +1,11 @@
 """`pickle5` and `pickle`: a Python worker process fed pickles over pipes, what
 multiprocessing users do, done as well as pickle allows.
 
-The worker (_pickle_worker.py, same interpreter) runs the kernel core through
+The worker (_transport/pickle_worker.py, same interpreter) runs the kernel core through
 the capi extension module, whose kernel is the one of the array's dtype (every
 dtype of ops.DTYPES; frame through capi's frame). Each call sends
 ``(seq, op, args)`` and gets back ``(seq, "ok", result)`` as frames of
-_pickle_frames.py. A pickled ndarray keeps its dtype and shape in the pickle and
+_transport/pickle_frames.py. A pickled ndarray keeps its dtype and shape in the pickle and
 its raw bytes in the buffer, so every dtype crosses the same way, per byte.
 
 pickle5: protocol 5 with out-of-band buffers (PEP 574). ``pickle.dumps`` with a
@@ -20,7 +20,7 @@ Faults are those of the other cross-process strategies: a worker that dies
 mid-call is noticed at once (the pipe reaches EOF) and raises WorkerError; any
 failure or Ctrl-C in a call kills the worker and closes the strategy, and the
 next open() starts a fresh one; the worker dies with this process (with the
-thread that opened the strategy, as ib_worker: see _ipc_worker.py).
+thread that opened the strategy, as ib_worker: see _transport/worker.py).
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ from typing import ClassVar
 import numpy as np
 
 import interop_bench
-from interop_bench import ops
-from interop_bench.strategies import _pickle_frames as frames
 from interop_bench.strategies import validation
-from interop_bench.strategies._ipc_worker import (
+from interop_bench.strategies._transport import pickle_frames as frames
+from interop_bench.strategies._transport import pickle_worker
+from interop_bench.strategies._transport.worker import (
     STOP_TIMEOUT_S,
     UNCOUNTABLE,
     WorkerError,
@@ -52,12 +52,14 @@ from interop_bench.strategies._ipc_worker import (
 )
 from interop_bench.strategies.base import Strategy, not_open_error
 
-WORKER_MODULE = "interop_bench.strategies._pickle_worker"
+# Imported for its name (and so that it counts among the sources): it runs in a
+# process of its own.
+WORKER_MODULE = pickle_worker.__name__
 _NO_DESTINATIONS: tuple[memoryview, ...] = ()
 
 
 class PickleWorker(WorkerProcess):
-    """The Python worker, managed like ib_worker (alive, stop, kill; see _ipc_worker.py)."""
+    """The Python worker, managed like ib_worker (alive, stop, kill; see _transport/worker.py)."""
 
     def __init__(self, args: Sequence[str]) -> None:
         # Not super().__init__(): that one starts ib_worker.
@@ -76,11 +78,7 @@ class PickleWorker(WorkerProcess):
 
 class Pickle5Strategy(Strategy):
     name = "pickle5"
-    sources = (
-        "python/interop_bench/strategies/_pickle_worker.py",
-        "python/interop_bench/strategies/_pickle_frames.py",
-        "strategies/capi/ib_capi.cpp",
-    )
+    sources = ("strategies/capi/ib_capi.cpp",)
     packages = ("python",)
     family = "ipc"
     releases_gil = "always"  # blocking reads and writes on the pipes
@@ -96,8 +94,6 @@ class Pickle5Strategy(Strategy):
         "through the pickle itself; square's reply is read into the caller's array; a strided "
         "matrix and a padded or cropped frame are packed first"
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
     out_of_band: ClassVar[bool] = True
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
@@ -137,22 +133,22 @@ class Pickle5Strategy(Strategy):
 
     # -- the operations ----------------------------------------------------
     def sum(self, a: np.ndarray) -> float | int:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         return self._scalar(self._call("sum", a), a.dtype)
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True, dtypes=self.dtypes)
+        a = validation.vector(a, writable=True)
         reply = self._call("square", a, into=array_bytes(a) if self.out_of_band else None)
         if not self.out_of_band:
             a[...] = reply  # in-band: the values came inside the pickle
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
-        view, _ = validation.row_major(m, dtypes=self.dtypes)
+        view, _ = validation.row_major(m)
         packed = np.ascontiguousarray(view)  # rows go out back to back
         return self._scalar(self._call("matrix_sum", packed), packed.dtype)
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         result = self._call("scale", a, validation.factor(k, a.dtype))
         return self._array(result, "scale", a.dtype, a.shape)
 
@@ -164,7 +160,7 @@ class Pickle5Strategy(Strategy):
 
     def data_address(self, a: np.ndarray) -> int:
         """The worker's own address of the copy it read (another address space)."""
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         return int(self._call("data_address", a))  # type: ignore[call-overload]
 
     @staticmethod

@@ -108,8 +108,6 @@ class ProtobufStrategy(SerializationStrategy):
         "and frame's results are read-only; square copies it into the caller's array)"
     )
     extension_name = "ib_protobuf"
-    dtypes = ops.DTYPES
-    carries_frames = True
 
     def _open(self) -> None:
         super()._open()

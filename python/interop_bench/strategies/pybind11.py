@@ -23,7 +23,6 @@ over a capsule-owned C++ buffer, like scale's.
 
 from __future__ import annotations
 
-from interop_bench import ops
 from interop_bench.strategies._native_module import NativeModuleStrategy
 
 
@@ -44,6 +43,4 @@ class Pybind11Strategy(NativeModuleStrategy):
         "frame reads padded or cropped views in place; matrix_sum copies only layouts whose "
         "rows and columns are both strided"
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
     extension_name = "ib_pybind11"

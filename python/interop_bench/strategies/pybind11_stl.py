@@ -45,8 +45,6 @@ class Pybind11StlStrategy(Strategy):
         "copies both ways and writes back into the caller's array; frame: the image flattened "
         "(packed first if padded), a byte vector in, a list of gray bytes out"
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -59,7 +57,7 @@ class Pybind11StlStrategy(Strategy):
         # a.dtype.name would cost microseconds of NumPy's Python code per call.
         self._functions = {
             np.dtype(dtype): {op: getattr(self._module, f"{op}_{dtype}") for op in _TYPED_OPS}
-            for dtype in self.dtypes
+            for dtype in ops.DTYPES
         }
 
     def _close(self) -> None:
@@ -74,21 +72,21 @@ class Pybind11StlStrategy(Strategy):
         return functions[op]
 
     def sum(self, a: np.ndarray) -> float | int:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         total: float | int = self._function("sum", a)(a)
         return total
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True, dtypes=self.dtypes)
+        a = validation.vector(a, writable=True)
         a[:] = self._function("square", a)(a)
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
-        m = validation.matrix(m, dtypes=self.dtypes)
+        m = validation.matrix(m)
         total: float | int = self._function("matrix_sum", m)(m)
         return total
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         result = self._function("scale", a)(a, validation.factor(k, a.dtype))
         return np.asarray(result, dtype=a.dtype)
 
@@ -99,6 +97,6 @@ class Pybind11StlStrategy(Strategy):
         return np.asarray(gray, dtype=np.uint8).reshape(height, width)
 
     def data_address(self, a: np.ndarray) -> int:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         address: int = self._function("data_address", a)(a)
         return address

@@ -1,14 +1,14 @@
 """`shm`: a worker process over POSIX shared memory, spin-then-block signalling,
-zero-copy for arrays that live in the segment (see _ipc_shm.py)."""
+zero-copy for arrays that live in the segment (see _transport/shm_strategy.py)."""
 
 from __future__ import annotations
 
-from interop_bench.strategies._ipc_shm import PHASE_NAMES, ShmStrategyBase
-
-# How long both sides spin on the sequence word before sleeping on the futex:
-# longer than a futex wake-up plus a small kernel, so back-to-back calls never
-# sleep, and short enough that an idle worker gives its core back at once.
-SPIN_NS = 50_000
+from interop_bench.strategies._transport.shm_strategy import (
+    IN_PLACE_COPIES_NOTE,
+    PHASE_NAMES,
+    SPIN_NS,
+    ShmStrategyBase,
+)
 
 
 class ShmStrategy(ShmStrategyBase):
@@ -19,12 +19,7 @@ class ShmStrategy(ShmStrategyBase):
     )
     copies_in = "zero-copy"
     copies_out = "zero-copy"
-    copies_note = (
-        "zero-copy for arrays of every dtype in the segment (strategy.empty/asarray/prepare; "
-        "a frame there is read in place, padding and all); an ordinary array is copied into "
-        "the segment, packed for a frame (and back, for square); scale's result and frame's "
-        "gray image live in it"
-    )
+    copies_note = IN_PLACE_COPIES_NOTE
     spin_ns = SPIN_NS
     zero_copy = True
     phase_names = PHASE_NAMES

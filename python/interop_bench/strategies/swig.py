@@ -24,7 +24,6 @@ cropped) view in place.
 
 from __future__ import annotations
 
-from interop_bench import ops
 from interop_bench.strategies._native_module import NativeModuleStrategy
 
 
@@ -53,6 +52,4 @@ class SwigStrategy(NativeModuleStrategy):
         "writes into it; frame reads padded or cropped views in place; matrix_sum copies only "
         "layouts whose rows and columns are both strided"
     )
-    dtypes = ops.DTYPES
-    carries_frames = True
     extension_name = "ib_swig"

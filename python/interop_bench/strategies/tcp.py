@@ -1,7 +1,7 @@
 """`tcp`: the ib_worker as a network peer, over a TCP stream socket.
 
 The same length-prefixed protocol as `pipe` and `uds` (strategies/ipc/protocol.hpp)
-after a handshake that proves both ends hold a shared secret (_net_peer.py).
+after a handshake that proves both ends hold a shared secret (_transport/net_peer.py).
 Best honest use: TCP_NODELAY on both ends (a request's header never waits for
 the previous segment's ACK), header and array go out in one sendmsg of a
 memoryview of the array (the rest with sendall), the answer is read with
@@ -14,7 +14,7 @@ way gives a clear error, never a hang.
 The peer is the strategy's own on 127.0.0.1 by default (started at open,
 serving only this client, dying with this process), or one that is already
 running, maybe on another host: `interop-bench run --peer tcp=HOST:PORT`
-(INTEROP_BENCH_PEERS, see _net_peer.py).
+(INTEROP_BENCH_PEERS, see _transport/net_peer.py).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from interop_bench.strategies import _net_peer
-from interop_bench.strategies._ipc_worker import WorkerProcess
-from interop_bench.strategies._socket_stream import SocketStreamStrategy
+from interop_bench.strategies._transport import net_peer
+from interop_bench.strategies._transport.socket_stream import SocketStreamStrategy
+from interop_bench.strategies._transport.worker import WorkerProcess
 from interop_bench.strategies.base import Family
 
 
@@ -46,27 +46,26 @@ class TcpStrategy(SocketStreamStrategy):
         "strategies/ipc/peer_auth.cpp",
         "strategies/ipc/pipe_server.cpp",
         "strategies/ipc/requests.cpp",
-        "python/interop_bench/strategies/_ipc_worker.py",
     )
 
     def __init__(
-        self, worker_flags: Sequence[str] = (), io_timeout_s: float = _net_peer.IO_TIMEOUT_S
+        self, worker_flags: Sequence[str] = (), io_timeout_s: float = net_peer.IO_TIMEOUT_S
     ) -> None:
         """`worker_flags` (tests): flags of the local peer, e.g. ("--fault=slow",)."""
         super().__init__(worker_flags)
         self._io_timeout_s = io_timeout_s
-        self.address: _net_peer.Address | None = None  # the peer's, while open
+        self.address: net_peer.Address | None = None  # the peer's, while open
 
     def _open(self) -> None:
-        address = _net_peer.configured(self.name)
+        address = net_peer.configured(self.name)
         if address is None:
-            worker, address, secret = _net_peer.start_local(("--once", *self._worker_flags))
+            worker, address, secret = net_peer.start_local(("--once", *self._worker_flags))
             self._worker = worker
         else:
-            secret = _net_peer.configured_secret()
-            self._worker = _net_peer.RemotePeer(address)
+            secret = net_peer.configured_secret()
+            self._worker = net_peer.RemotePeer(address)
         try:
-            self._socket = _net_peer.connect(address, secret, self._io_timeout_s or 0.0)
+            self._socket = net_peer.connect(address, secret, self._io_timeout_s or 0.0)
         except BaseException:
             peer, self._worker = self._worker, None
             peer.kill()

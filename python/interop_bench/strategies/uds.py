@@ -14,9 +14,10 @@ from __future__ import annotations
 import contextlib
 import socket
 from pathlib import Path
+from typing import ClassVar
 
-from interop_bench.strategies._ipc_worker import WorkerProcess
-from interop_bench.strategies._socket_stream import SocketStreamStrategy
+from interop_bench.strategies._transport.socket_stream import SocketStreamStrategy
+from interop_bench.strategies._transport.worker import WorkerProcess
 
 _BUFFER_LIMITS = {
     socket.SO_SNDBUF: Path("/proc/sys/net/core/wmem_max"),
@@ -36,6 +37,12 @@ def enlarge_buffers(*ends: socket.socket) -> None:
 
 class UdsStrategy(SocketStreamStrategy):
     name = "uds"
+    sources: ClassVar[tuple[str, ...]] = (
+        "strategies/ipc/pipe_server.cpp",
+        "strategies/ipc/frames.cpp",
+        "strategies/ipc/requests.cpp",
+        "strategies/ipc/stream_io.cpp",
+    )
     description = (
         "worker process over a Unix domain stream socket (socketpair): one sendmsg of "
         "header + array, recv_into the result array"

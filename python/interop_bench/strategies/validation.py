@@ -1,7 +1,7 @@
 """Validation shared by the adapters that cannot rely on their binding to check.
 
 The contract every strategy follows: arrays are NumPy arrays of a dtype the
-strategy carries (its `dtypes`; float64 always); 1-D operations need a
+strategy carries (ops.DTYPES: every strategy carries them all); 1-D operations need a
 C-contiguous vector (a strided view would be read wrongly by a raw pointer, so
 it is refused, never silently copied); `square` needs a writable one;
 `matrix_sum` takes any 2-D view and reads it in place when its rows (or,
@@ -20,46 +20,32 @@ from interop_bench import ops
 
 FLOAT64 = np.dtype(np.float64)
 ITEMSIZE = FLOAT64.itemsize
-FLOAT64_ONLY: tuple[ops.DType, ...] = ("float64",)
 UINT8 = np.dtype(np.uint8)
 
-
-# The accepted dtypes of each `dtypes` tuple, as NumPy dtype objects: a set
-# lookup costs ~50 ns where reading `a.dtype.name` costs ~2 µs (it is Python
-# code in NumPy 2), and a byte-swapped dtype is a different object, refused.
-_ACCEPTED: dict[tuple[str, ...], frozenset[np.dtype]] = {}
-_NAMES = {np.dtype(name): name for name in ops.DTYPES}
-
-
-def _accepted(dtypes: tuple[str, ...]) -> frozenset[np.dtype]:
-    found = _ACCEPTED.get(dtypes)
-    if found is None:
-        found = _ACCEPTED[dtypes] = frozenset(np.dtype(name) for name in dtypes)
-    return found
+# The carried dtypes by NumPy dtype object, the one table of their names: a
+# dict lookup costs ~50 ns where reading `a.dtype.name` costs ~2 µs (it is
+# Python code in NumPy 2), and a byte-swapped dtype is a different object,
+# absent, so refused.
+DTYPE_NAMES: dict[np.dtype, ops.DType] = {np.dtype(name): name for name in ops.DTYPES}
+_DTYPE_LIST = " or ".join(ops.DTYPES)
 
 
-def _array(a: object, what: str, dtypes: tuple[str, ...]) -> np.ndarray:
+def _array(a: object, what: str) -> np.ndarray:
     if not isinstance(a, np.ndarray):
-        names = " or ".join(dtypes)
-        raise TypeError(f"{what}: expected a numpy.ndarray of {names}, got {type(a).__name__}")
-    if a.dtype is not FLOAT64 and a.dtype not in _accepted(dtypes):
-        names = " or ".join(dtypes)
         raise TypeError(
-            f"{what}: expected dtype {names}, got {a.dtype} "
-            f"(convert explicitly, e.g. a.astype(np.{dtypes[0]}))"
+            f"{what}: expected a numpy.ndarray of {_DTYPE_LIST}, got {type(a).__name__}"
+        )
+    if a.dtype is not FLOAT64 and a.dtype not in DTYPE_NAMES:
+        raise TypeError(
+            f"{what}: expected dtype {_DTYPE_LIST}, got {a.dtype} "
+            f"(convert explicitly, e.g. a.astype(np.{ops.DTYPES[0]}))"
         )
     return a
 
 
-def vector(
-    a: object,
-    *,
-    writable: bool = False,
-    what: str = "array",
-    dtypes: tuple[str, ...] = FLOAT64_ONLY,
-) -> np.ndarray:
-    """`a` itself if it is a C-contiguous 1-D array of one of `dtypes`, else a clear error."""
-    array = _array(a, what, dtypes)
+def vector(a: object, *, writable: bool = False, what: str = "array") -> np.ndarray:
+    """`a` itself if it is a C-contiguous 1-D array of a carried dtype, else a clear error."""
+    array = _array(a, what)
     if array.ndim != 1:
         raise ValueError(f"{what}: expected a 1-D array, got {array.ndim}-D")
     if not array.flags.c_contiguous:
@@ -72,24 +58,22 @@ def vector(
     return array
 
 
-def matrix(m: object, what: str = "matrix", dtypes: tuple[str, ...] = FLOAT64_ONLY) -> np.ndarray:
-    """`m` itself if it is a 2-D array of one of `dtypes` in any layout, else a clear error."""
-    array = _array(m, what, dtypes)
+def matrix(m: object, what: str = "matrix") -> np.ndarray:
+    """`m` itself if it is a 2-D array of a carried dtype in any layout, else a clear error."""
+    array = _array(m, what)
     if array.ndim != 2:
         raise ValueError(f"{what}: expected a 2-D array, got {array.ndim}-D")
     return array
 
 
-def row_major(
-    m: object, what: str = "matrix", dtypes: tuple[str, ...] = FLOAT64_ONLY
-) -> tuple[np.ndarray, bool]:
+def row_major(m: object, what: str = "matrix") -> tuple[np.ndarray, bool]:
     """A 2-D view of `m` whose rows are contiguous, and whether it had to be copied.
 
     The sum of a matrix does not depend on its orientation, so a Fortran-ordered
     matrix or a transposed view is read in place through its transpose. Row
     stride is free: a padded image or a row-sliced view needs no copy.
     """
-    array = matrix(m, what, dtypes)
+    array = matrix(m, what)
     for candidate in (array, array.T):
         if _rows_are_contiguous(candidate):
             return candidate, False
@@ -128,11 +112,6 @@ def factor(k: object, dtype: str | np.dtype = FLOAT64) -> float | int:
     if not info.min <= int(k) <= info.max:
         raise ValueError(f"scale factor: {k} does not fit {kind} [{info.min}, {info.max}]")
     return int(k)
-
-
-def dtype_of(a: np.ndarray) -> ops.DType:
-    """The DType of an array already validated (without NumPy's slow dtype.name)."""
-    return _NAMES[a.dtype]  # type: ignore[return-value]
 
 
 def frame(image: object, what: str = "frame") -> tuple[np.ndarray, int]:

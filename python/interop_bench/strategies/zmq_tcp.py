@@ -5,11 +5,11 @@ CURVE-encrypted: what a service built on ZeroMQ across hosts runs.
 The peer is the strategy's own on 127.0.0.1 by default (started at open,
 serving this client until its STOP, dying with this process), or one already
 running, maybe on another host (`interop-bench run --peer zmq-tcp=HOST:PORT`,
-as _net_peer.py describes; started there with `ib_zmq_worker
+as _transport/net_peer.py describes; started there with `ib_zmq_worker
 --listen=HOST:PORT --allow-remote --secret-file=FILE`).
 
 Security: the peer serves only clients holding the shared secret, by CURVE with
-both key pairs derived from it (_zmq_tcp_channel.py): the secret never crosses
+both key pairs derived from it (_transport/zmq_tcp_channel.py): the secret never crosses
 the network. CURVE also encrypts every frame, on loopback too: the strategy
 measures it by default because ZeroMQ has no mechanism that authenticates
 without encrypting (PLAIN sends the password in clear), a peer reachable from
@@ -26,14 +26,14 @@ from __future__ import annotations
 import os
 from typing import ClassVar
 
-from interop_bench.strategies import _net_peer, _zmq_channel
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
-from interop_bench.strategies._zmq_tcp_channel import ZmqTcpChannel
+from interop_bench.strategies._transport import net_peer, zmq_channel
+from interop_bench.strategies._transport.worker import WorkerError, WorkerProcess
+from interop_bench.strategies._transport.zmq_strategy import ZmqExchangeStrategy
+from interop_bench.strategies._transport.zmq_tcp_channel import ZmqTcpChannel
 from interop_bench.strategies.base import Family
-from interop_bench.strategies.zmq import ZmqStrategy
 
 
-class ZmqTcpStrategy(ZmqStrategy):
+class ZmqTcpStrategy(ZmqExchangeStrategy):
     name = "zmq-tcp"
     family: ClassVar[Family] = "network"
     sources: ClassVar[tuple[str, ...]] = (
@@ -44,8 +44,6 @@ class ZmqTcpStrategy(ZmqStrategy):
         "strategies/zmq/zmq_worker.cpp",
         "strategies/ipc/frames.cpp",
         "strategies/ipc/requests.cpp",
-        "python/interop_bench/strategies/_zmq_tcp_channel.py",
-        "python/interop_bench/strategies/_zmq_channel.py",
     )
     description = (
         "C++ peer (cppzmq) over a ZeroMQ REQ/REP pair on tcp:// (loopback, or --peer "
@@ -68,18 +66,18 @@ class ZmqTcpStrategy(ZmqStrategy):
 
     # CURVE on every frame; False (zmq-tcp-plain): NULL security, loopback only.
     curve: ClassVar[bool] = True
-    address: _net_peer.Address | None = None  # the peer's, while open
+    address: net_peer.Address | None = None  # the peer's, while open
 
     def _open(self) -> None:
-        address = _net_peer.configured(self.name)
+        address = net_peer.configured(self.name)
         local: WorkerProcess | None = None
         if address is None:
-            flags = ["--once", f"--max-message-bytes={_zmq_channel.MAX_MESSAGE_BYTES}"]
+            flags = ["--once", f"--max-message-bytes={zmq_channel.MAX_MESSAGE_BYTES}"]
             flags += self._worker_flags
             flags += [] if self.curve else ["--no-curve"]
-            local, address, secret = _net_peer.start_local(flags, program=_zmq_channel.WORKER)
+            local, address, secret = net_peer.start_local(flags, program=zmq_channel.WORKER)
         else:
-            secret = _net_peer.configured_secret()
+            secret = net_peer.configured_secret()
         try:
             channel = ZmqTcpChannel(
                 address, secret, worker=local, curve=self.curve, copy_threshold=0
@@ -90,7 +88,7 @@ class ZmqTcpStrategy(ZmqStrategy):
                 local.stop()
             raise
         self._channel, self.address = channel, address
-        self._worker = local if local is not None else _net_peer.RemotePeer(address)
+        self._worker = local if local is not None else net_peer.RemotePeer(address)
 
 
 class ZmqTcpPlainStrategy(ZmqTcpStrategy):
@@ -118,10 +116,10 @@ class ZmqTcpPlainStrategy(ZmqTcpStrategy):
     )
 
     def _open(self) -> None:
-        if os.environ.get(_net_peer.PEERS_VARIABLE):
+        if os.environ.get(net_peer.PEERS_VARIABLE):
             raise WorkerError(
                 f"{self.name} runs on loopback only (ZeroMQ's NULL security lets in anyone), "
-                f"and this run measures peers elsewhere ({_net_peer.PEERS_VARIABLE}); "
+                f"and this run measures peers elsewhere ({net_peer.PEERS_VARIABLE}); "
                 "zmq-tcp is its authenticated, encrypted counterpart"
             )
         super()._open()

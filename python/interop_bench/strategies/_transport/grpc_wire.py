@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from interop_bench.strategies._ipc_worker import WorkerError
+from interop_bench.strategies._transport.worker import WorkerError
 
 _VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
 _DOUBLE = struct.Struct("<d")
@@ -49,7 +49,7 @@ def call_fields(
     row_stride: int = 0,
 ) -> bytes:
     """A Request's fields other than data (zeros left out, as protobuf does);
-    `dtype` is a dtype code (_ipc_protocol.DTYPE_CODES)."""
+    `dtype` is a dtype code (protocol.DTYPE_CODES)."""
     parts = [_key(_OP, _VARINT) + varint(op)]
     for field, value in ((_COUNT, count), (_ROWS, rows), (_COLS, cols),
                          (_PAYLOAD_BYTES, payload_bytes), (_DTYPE, dtype),

@@ -31,9 +31,9 @@ import zmq
 from zmq.utils import z85
 from zmq.utils.monitor import recv_monitor_message
 
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
-from interop_bench.strategies._net_peer import CONNECT_TIMEOUT_S, SECRET_VARIABLE, Address
-from interop_bench.strategies._zmq_channel import ZmqRequester
+from interop_bench.strategies._transport.net_peer import CONNECT_TIMEOUT_S, SECRET_VARIABLE, Address
+from interop_bench.strategies._transport.worker import WorkerError, WorkerProcess
+from interop_bench.strategies._transport.zmq_channel import ZmqRequester
 
 # The labels of the two key pairs, as strategies/zmq/curve_keys.hpp has them.
 SERVER_KEY_LABEL = b"interop-bench zmq-tcp curve server"

@@ -9,16 +9,16 @@ from __future__ import annotations
 import socket
 from collections.abc import Sequence
 
-from interop_bench.strategies._ipc_worker import Peer, WorkerError
+from interop_bench.strategies._transport.stream_strategy import StreamStrategy
+from interop_bench.strategies._transport.worker import Peer, WorkerError
 from interop_bench.strategies.base import not_open_error
-from interop_bench.strategies.pipe import PipeStrategy
 
 # What a socket with SO_RCVTIMEO / SO_SNDTIMEO raises when the time is up.
 _TIMED_OUT = (BlockingIOError, TimeoutError)
 
 
-class SocketStreamStrategy(PipeStrategy):
-    """A PipeStrategy whose frames cross `self._socket` (set by the subclass's _open)."""
+class SocketStreamStrategy(StreamStrategy):
+    """A StreamStrategy whose frames cross `self._socket` (set by the subclass's _open)."""
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__(worker_flags)

@@ -1,7 +1,7 @@
 """The Python worker behind the `pickle5` and `pickle` strategies, as multiprocessing
-users write one: ``python -m interop_bench.strategies._pickle_worker``.
+users write one: ``python -m interop_bench.strategies._transport.pickle_worker``.
 
-It reads request frames (_pickle_frames.py) from stdin, runs the kernel core
+It reads request frames (_transport/pickle_frames.py) from stdin, runs the kernel core
 through the capi extension module (interop_bench._native.ib_capi: the kernel of
 each array's own dtype, frame_to_gray for frame) and writes reply frames to
 stdout:
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import cast
 
 from interop_bench import native
-from interop_bench.strategies import _pickle_frames as frames
+from interop_bench.strategies._transport import pickle_frames as frames
 
 PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
 STDIN, STDOUT = 0, 1

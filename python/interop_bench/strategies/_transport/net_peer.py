@@ -34,8 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from interop_bench.strategies import _ipc_protocol as proto
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
+from interop_bench.strategies._transport import protocol as proto
+from interop_bench.strategies._transport.worker import WorkerError, WorkerProcess
 
 PEERS_VARIABLE = "INTEROP_BENCH_PEERS"
 SECRET_VARIABLE = "INTEROP_BENCH_PEER_SECRET_FILE"

@@ -27,7 +27,7 @@ from typing import cast
 
 import numpy as np
 
-from interop_bench.strategies._ipc_protocol import SEGMENT_PREFIX
+from interop_bench.strategies._transport.protocol import SEGMENT_PREFIX
 from interop_bench.strategies.base import round_up
 
 SHM_DIR = Path("/dev/shm")

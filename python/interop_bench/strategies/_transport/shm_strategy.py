@@ -33,10 +33,15 @@ import numpy.typing as npt
 
 from interop_bench import ops
 from interop_bench.strategies import validation
-from interop_bench.strategies._ipc_channel import Place, ShmChannel
-from interop_bench.strategies._ipc_protocol import DTYPE_CODES, FRAME_DTYPE_CODE, Op, dtype_code
-from interop_bench.strategies._ipc_segments import Arena
-from interop_bench.strategies._ipc_worker import UNCOUNTABLE, pids
+from interop_bench.strategies._transport.protocol import (
+    DTYPE_CODES,
+    FRAME_DTYPE_CODE,
+    Op,
+    dtype_code,
+)
+from interop_bench.strategies._transport.segments import Arena
+from interop_bench.strategies._transport.shm_channel import Place, ShmChannel
+from interop_bench.strategies._transport.worker import UNCOUNTABLE, pids
 from interop_bench.strategies.base import Strategy, not_open_error
 
 _NOWHERE: Place = (0, 0)  # what a request names for an empty array
@@ -47,18 +52,31 @@ _FAST_METHODS = ("sum", "square")  # bound to the native client while open
 # the answer (signal, the worker's kernel, signal back), and after it.
 PHASE_NAMES = ("send", "round_trip", "receive")
 COPY_PHASE_NAMES = ("copy_in", "round_trip", "copy_out")  # shm-copy's send and receive copy
+# How long both sides spin on the sequence word before sleeping on the futex:
+# longer than a futex wake-up plus a small kernel, so back-to-back calls never
+# sleep, and short enough that an idle worker gives its core back at once.
+SPIN_NS = 50_000
+# What the strategies that read arrays in the segment in place copy (shm, shm-futex).
+IN_PLACE_COPIES_NOTE = (
+    "zero-copy for arrays of every dtype in the segment (strategy.empty/asarray/prepare; "
+    "a frame there is read in place, padding and all); an ordinary array is copied into "
+    "the segment, packed for a frame (and back, for square); scale's result and frame's "
+    "gray image live in it"
+)
+# What the strategies that copy every input in and every answer out copy (shm-copy, mp-shm).
+COPYING_NOTE = (
+    "one memcpy into the segment per input (a frame's rows packed), one out per result "
+    "(square: both)"
+)
 
 
 class ShmStrategyBase(Strategy):
-    dtypes = ops.DTYPES
-    carries_frames = True
     sources: ClassVar[tuple[str, ...]] = (
         "strategies/ipc/shm_server.cpp",
         "strategies/ipc/requests.cpp",
         "strategies/ipc/shm_client_module.cpp",
         "strategies/ipc/shm_client_call.cpp",
         "strategies/ipc/sync.cpp",
-        "python/interop_bench/strategies/_ipc_channel.py",
     )
     family = "ipc"
     releases_gil = "large"  # spins with it a few µs, then sleeps on the futex without it
@@ -137,11 +155,11 @@ class ShmStrategyBase(Strategy):
 
     # -- the operations ----------------------------------------------------
     def sum(self, a: np.ndarray) -> float | int:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         return self.channel.request(Op.SUM, a.shape[0], self._place_input(a), dtype=dtype_code(a))
 
     def square(self, a: np.ndarray) -> None:
-        a = validation.vector(a, writable=True, dtypes=self.dtypes)
+        a = validation.vector(a, writable=True)
         count, code = a.shape[0], dtype_code(a)
         place = self._in_segment(a, a.nbytes)
         if place is not None:
@@ -152,7 +170,7 @@ class ShmStrategyBase(Strategy):
         np.copyto(a, scratch)
 
     def matrix_sum(self, m: np.ndarray) -> float | int:
-        view, _ = validation.row_major(m, dtypes=self.dtypes)
+        view, _ = validation.row_major(m)
         rows, cols = view.shape
         code = dtype_code(view)
         if rows == 0 or cols == 0:
@@ -170,7 +188,7 @@ class ShmStrategyBase(Strategy):
         )
 
     def scale(self, a: np.ndarray, k: float | int) -> np.ndarray:
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         factor = validation.factor(k, a.dtype)
         count, code = a.shape[0], dtype_code(a)
         place = self._place_input(a)
@@ -223,7 +241,7 @@ class ShmStrategyBase(Strategy):
 
     def data_address(self, a: np.ndarray) -> int:
         """Our address of the bytes the worker read (it maps them elsewhere)."""
-        a = validation.vector(a, dtypes=self.dtypes)
+        a = validation.vector(a)
         if not a.shape[0]:  # nothing is read at all
             return int(a.ctypes.data) if self.zero_copy else 0
         place = self._place_input(a)
@@ -282,3 +300,14 @@ class ShmStrategyBase(Strategy):
             if role == "in":  # where the native path copies ordinary arrays from now on
                 self.channel.client.set_scratch(*place, array.nbytes)
         return block[0][:nbytes], block[1]
+
+
+class CopyingShmStrategyBase(ShmStrategyBase):
+    """Shared memory the way a caller with ordinary arrays uses it (shm-copy, mp-shm)."""
+
+    copies_in = "copy"
+    copies_out = "copy"
+    copies_note = COPYING_NOTE
+    spin_ns = SPIN_NS
+    zero_copy = False
+    phase_names = COPY_PHASE_NAMES

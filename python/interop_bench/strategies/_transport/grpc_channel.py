@@ -14,10 +14,10 @@ from typing import Any
 
 import grpc
 
-from interop_bench.strategies import _grpc_wire as wire
-from interop_bench.strategies import _net_peer
-from interop_bench.strategies._ipc_protocol import NONCE_BYTES
-from interop_bench.strategies._ipc_worker import Peer, WorkerError, WorkerRefusedError
+from interop_bench.strategies._transport import grpc_wire as wire
+from interop_bench.strategies._transport import net_peer
+from interop_bench.strategies._transport.protocol import NONCE_BYTES
+from interop_bench.strategies._transport.worker import Peer, WorkerError, WorkerRefusedError
 
 PROGRAM = "ib_grpc_peer"
 SERVICE = "/interop_bench.grpc_array.ArrayService/"
@@ -42,7 +42,7 @@ class GrpcChannel:
     """One channel to the peer at `address`, with a session opened on it."""
 
     def __init__(
-        self, address: _net_peer.Address, secret: bytes, io_timeout_s: float, limit_bytes: int
+        self, address: net_peer.Address, secret: bytes, io_timeout_s: float, limit_bytes: int
     ) -> None:
         self.address = address
         self.io_timeout_s = io_timeout_s
@@ -69,25 +69,25 @@ class GrpcChannel:
     def _open_session(self) -> bytes:
         nonce = secrets.token_bytes(NONCE_BYTES)
         try:
-            reply = self.hello(wire.hello_request(nonce), timeout=_net_peer.CONNECT_TIMEOUT_S)
+            reply = self.hello(wire.hello_request(nonce), timeout=net_peer.CONNECT_TIMEOUT_S)
         except grpc.RpcError as error:
             raise WorkerError(
                 f"cannot open a session with the gRPC peer at {self.address}: "
                 f"{error.code().name}: {error.details()}"
             ) from None
         session, proof = wire.hello_reply(reply)
-        expected = _net_peer.mac(self._secret, HELLO_LABEL, session, nonce)
+        expected = net_peer.mac(self._secret, HELLO_LABEL, session, nonce)
         if len(session) != NONCE_BYTES or not secrets.compare_digest(proof, expected):
             raise WorkerError(
                 f"the gRPC peer at {self.address} did not prove that it holds the secret: its "
-                f"secret differs from ours ({_net_peer.SECRET_VARIABLE} / --peer-secret-file)"
+                f"secret differs from ours ({net_peer.SECRET_VARIABLE} / --peer-secret-file)"
             )
         return session
 
     def signed(self) -> tuple[tuple[str, Any], ...]:
         """The metadata of the next call: the session, its number, their HMAC."""
         self._seq += 1
-        mac = _net_peer.mac(self._secret, CALL_LABEL, self._session, call_block(self._seq))
+        mac = net_peer.mac(self._secret, CALL_LABEL, self._session, call_block(self._seq))
         return (("ib-session-bin", self._session), ("ib-seq", str(self._seq)), ("ib-mac-bin", mac))
 
     def unary(self, request: bytes) -> bytes:

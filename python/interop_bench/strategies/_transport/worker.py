@@ -62,7 +62,7 @@ def pids(worker: Peer | None) -> list[int]:
 
 class Peer(Protocol):
     """The other side of a stream strategy (pipe, uds, tcp): a WorkerProcess of
-    this machine, or a network peer that another host runs (strategies/_net_peer.py)."""
+    this machine, or a network peer that another host runs (strategies/_transport/net_peer.py)."""
 
     program: str  # how errors name it
 

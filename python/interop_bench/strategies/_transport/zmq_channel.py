@@ -1,7 +1,7 @@
 """The ZeroMQ channel behind `zmq` and `zmq-copy`: a REQ socket bound in Linux's
 abstract socket namespace, the ib_zmq_worker (strategies/zmq) connected to it
 with a REP socket, and waits that always end (ZmqRequester, which zmq-tcp's
-channel shares: _zmq_tcp_channel.py).
+channel shares: _transport/zmq_tcp_channel.py).
 
 No file is ever created: an abstract endpoint (`ipc://@name`) is a name in the
 kernel that vanishes when the last socket on it closes, however the process
@@ -20,7 +20,7 @@ from time import monotonic
 
 import zmq
 
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess
+from interop_bench.strategies._transport.worker import WorkerError, WorkerProcess
 
 WORKER = "ib_zmq_worker"
 # The largest frame either side accepts (ZMQ_MAXMSGSIZE): libzmq refuses a larger

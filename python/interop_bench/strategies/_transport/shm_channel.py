@@ -21,9 +21,13 @@ from typing import Any
 import numpy as np
 
 from interop_bench import native
-from interop_bench.strategies import _ipc_protocol as proto
-from interop_bench.strategies._ipc_segments import FLOAT64, Arena, Segment
-from interop_bench.strategies._ipc_worker import WorkerError, WorkerProcess, WorkerRefusedError
+from interop_bench.strategies._transport import protocol as proto
+from interop_bench.strategies._transport.segments import FLOAT64, Arena, Segment
+from interop_bench.strategies._transport.worker import (
+    WorkerError,
+    WorkerProcess,
+    WorkerRefusedError,
+)
 from interop_bench.strategies.base import round_up
 
 CONTROL_BYTES = 4096
