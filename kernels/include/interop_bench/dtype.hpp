@@ -5,7 +5,9 @@
 // known only at run time into its C++ type.
 //
 // A new dtype is one enumerator, one DTypeTraits and one entry of DTypes here,
-// plus its kernels (kernels.hpp); everything else derives from this list.
+// plus its kernels (kernels.hpp): whatever dispatches on a dtype known at run
+// time derives from this list. A surface with one entry per type (the C ABI's
+// functions, a schema's typed fields) adds the new type's entry itself.
 #pragma once
 
 #include <cstddef>
