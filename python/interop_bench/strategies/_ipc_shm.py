@@ -53,11 +53,11 @@ class ShmStrategyBase(Strategy):
     dtypes = ops.DTYPES
     carries_frames = True
     sources: ClassVar[tuple[str, ...]] = (
-        "strategies/ipc/shm_server.cpp",
-        "strategies/ipc/requests.cpp",
+        "strategies/_ipc_core/shm_server.cpp",
+        "strategies/_ipc_core/requests.cpp",
         "strategies/ipc/shm_client_module.cpp",
         "strategies/ipc/shm_client_call.cpp",
-        "strategies/ipc/sync.cpp",
+        "strategies/_ipc_core/sync.cpp",
         "python/interop_bench/strategies/_ipc_channel.py",
     )
     family = "ipc"

@@ -71,7 +71,7 @@ class FileMmapStrategy(PipeStrategy):
         "strategies/file_mmap/npy_header.cpp",
         "strategies/file_mmap/mapped_file.cpp",
         "strategies/file_mmap/worker.cpp",
-        "strategies/ipc/stream_io.cpp",
+        "strategies/_ipc_core/stream_io.cpp",
         "python/interop_bench/strategies/_npy_directory.py",
         "python/interop_bench/strategies/_ipc_worker.py",
     )

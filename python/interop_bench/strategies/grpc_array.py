@@ -68,7 +68,7 @@ class GrpcStrategy(PipeStrategy):
         "strategies/grpc/grpc_service.cpp",
         "strategies/grpc/grpc_auth.cpp",
         "strategies/grpc/grpc_peer.cpp",
-        "strategies/ipc/net_listen.cpp",
+        "strategies/_net_peer/net_listen.cpp",
         "strategies/grpc/grpc_array.proto",
         "python/interop_bench/strategies/_grpc_channel.py",
         "python/interop_bench/strategies/_grpc_wire.py",

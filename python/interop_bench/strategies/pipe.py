@@ -116,10 +116,10 @@ class Request(NamedTuple):
 class PipeStrategy(Strategy):
     name = "pipe"
     sources: ClassVar[tuple[str, ...]] = (
-        "strategies/ipc/pipe_server.cpp",
-        "strategies/ipc/frames.cpp",
-        "strategies/ipc/requests.cpp",
-        "strategies/ipc/stream_io.cpp",
+        "strategies/_ipc_core/pipe_server.cpp",
+        "strategies/_ipc_core/frames.cpp",
+        "strategies/_ipc_core/requests.cpp",
+        "strategies/_ipc_core/stream_io.cpp",
         "python/interop_bench/strategies/_ipc_worker.py",
     )
     family: ClassVar[Family] = "ipc"

@@ -41,11 +41,11 @@ class TcpStrategy(SocketStreamStrategy):
         "(in place unless its padding outweighs its pixels)"
     )
     sources: ClassVar[tuple[str, ...]] = (
-        "strategies/ipc/tcp_peer.cpp",
-        "strategies/ipc/net_listen.cpp",
-        "strategies/ipc/peer_auth.cpp",
-        "strategies/ipc/pipe_server.cpp",
-        "strategies/ipc/requests.cpp",
+        "strategies/_net_peer/tcp_peer.cpp",
+        "strategies/_net_peer/net_listen.cpp",
+        "strategies/_net_peer/peer_auth.cpp",
+        "strategies/_ipc_core/pipe_server.cpp",
+        "strategies/_ipc_core/requests.cpp",
         "python/interop_bench/strategies/_ipc_worker.py",
     )
 

@@ -72,8 +72,8 @@ class ZmqStrategy(PipeStrategy):
     sources: ClassVar[tuple[str, ...]] = (
         "strategies/zmq/zmq_server.cpp",
         "strategies/zmq/zmq_worker.cpp",
-        "strategies/ipc/frames.cpp",
-        "strategies/ipc/requests.cpp",
+        "strategies/_ipc_core/frames.cpp",
+        "strategies/_ipc_core/requests.cpp",
         "python/interop_bench/strategies/_zmq_channel.py",
         "python/interop_bench/strategies/_ipc_worker.py",
     )
