@@ -48,12 +48,14 @@ $(STAMPS)/venv: pyproject.toml scripts/build_requires.py | $(STAMPS)/deps
 build: $(STAMPS)/build ## build every native part and install the package into .venv
 $(STAMPS)/build: $(STAMPS)/venv $(SOURCES)
 	@mkdir -p $(STAMPS)
-	flock $(STAMPS)/build.lock $(PY) -m pip install -q --no-build-isolation ".[test]"
+	flock $(STAMPS)/build.lock $(PY) -m pip install -q --no-build-isolation \
+	  -C cmake.define.IB_WERROR=ON ".[test]"
 	@mkdir -p $(STAMPS) && touch $@
 
 $(BUILD_DIR)/CMakeCache.txt: $(STAMPS)/venv CMakeLists.txt
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
-	  -DIB_BUILD_TESTS=ON -DIB_BUILD_PYTHON=OFF -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	  -DIB_BUILD_TESTS=ON -DIB_BUILD_PYTHON=OFF -DIB_WERROR=ON \
+	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 
 native-build: $(BUILD_DIR)/CMakeCache.txt
 	@mkdir -p $(STAMPS)
@@ -144,32 +146,35 @@ clean: ## remove build outputs and stamps (keeps .venv and results/)
 	rm -rf build $(STAMPS)/build reports
 
 # -- fuzzing and sanitizers ---------------------------------------------------
-# libFuzzer targets of the serialization decoders (cmake/Fuzz.cmake), built with
-# clang in their own build dir; each runs FUZZ_SECONDS from its seed corpus
-# strategies/<name>/fuzz/corpus (new inputs go to build/fuzz/corpus/<name>).
+# libFuzzer targets of the decoders (cmake/Fuzz.cmake), built with clang in
+# their own build dir; FUZZ_TARGETS names their folders under strategies/, and
+# the target of folder <name> is ib_fuzz_<name> without a leading "_". Each runs
+# FUZZ_SECONDS from its seed corpus strategies/<name>/fuzz/corpus (new inputs
+# go to build/fuzz/corpus/<name>).
 .PHONY: fuzz fuzz-smoke fuzz-build test-sanitize
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf ipc capnp zmq grpc arrow_flight
+FUZZ_TARGETS := json json_fast flatbuffers msgpack file_mmap protobuf _ipc_worker capnp zmq grpc \
+                arrow_flight
 SANITIZE_DIR := build/sanitize
 
 fuzz-build: $(STAMPS)/deps
 	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_COMPILER=clang++ -DIB_FUZZ=ON -DIB_BUILD_PYTHON=OFF -DIB_BUILD_TESTS=OFF \
-	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
-	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZ_TARGETS:%=ib_fuzz_%)
+	  -DIB_WERROR=ON -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(patsubst %,ib_fuzz_%,$(patsubst _%,%,$(FUZZ_TARGETS)))
 
 fuzz: fuzz-build ## run each libFuzzer target FUZZ_SECONDS (default 60); fails on any crash
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$t; \
-	  if $(FUZZ_DIR)/strategies/$$t/ib_fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  if $(FUZZ_DIR)/strategies/$$t/ib_fuzz_$${t#_} -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	       -rss_limit_mb=2048 -malloc_limit_mb=256 -print_final_stats=1 \
 	       -artifact_prefix=$(FUZZ_DIR)/$$t- $(FUZZ_DIR)/corpus/$$t strategies/$$t/fuzz/corpus \
 	       2>$(FUZZ_DIR)/$$t.log; then \
-	    echo "ib_fuzz_$$t: $$(awk '/number_of_executed_units/ {print $$2}' $(FUZZ_DIR)/$$t.log)" \
+	    echo "ib_fuzz_$${t#_}: $$(awk '/number_of_executed_units/ {print $$2}' $(FUZZ_DIR)/$$t.log)" \
 	         "executions in $(FUZZ_SECONDS) s, no crash"; \
 	  else \
-	    tail -40 $(FUZZ_DIR)/$$t.log; echo "ib_fuzz_$$t failed: see $(FUZZ_DIR)/$$t.log"; exit 1; \
+	    tail -40 $(FUZZ_DIR)/$$t.log; echo "ib_fuzz_$${t#_} failed: see $(FUZZ_DIR)/$$t.log"; exit 1; \
 	  fi; \
 	done
 
@@ -184,7 +189,7 @@ fuzz-smoke: ## `make fuzz` for 10 s per target (what CI affords)
 # checking is off (the interpreter keeps its allocations at exit).
 test-sanitize: $(STAMPS)/venv ## C++ tests + Python conformance suite under ASan/UBSan
 	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIB_SANITIZE=ON \
-	  -DIB_BUILD_TESTS=ON -DIB_BUILD_PYTHON=ON -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+	  -DIB_WERROR=ON -DIB_BUILD_TESTS=ON -DIB_BUILD_PYTHON=ON -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
 	flock $(STAMPS)/sanitize.lock cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	cd $(SANITIZE_DIR) && UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 	rm -rf $(SANITIZE_DIR)/site && mkdir -p $(SANITIZE_DIR)/site

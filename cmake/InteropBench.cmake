@@ -1,9 +1,13 @@
 # Shared settings for the project's own targets. Third-party code (nanobind's
 # runtime, generated FlatBuffers headers) is not held to our warning flags.
+# Optimisation is the build type's (Release: -O3, what pip install builds).
 
-# Apply the project's warnings, optimisation and (optionally) sanitizers.
+# Apply the project's warnings (errors under IB_WERROR) and, optionally, sanitizers.
 function(ib_target_defaults target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -O3)
+  target_compile_options(${target} PRIVATE -Wall -Wextra)
+  if(IB_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
   ib_target_sanitizers(${target})
 endfunction()
 
@@ -26,6 +30,29 @@ set(IB_NATIVE_INSTALL_DIR interop_bench/_native)
 function(ib_install_native target)
   install(TARGETS ${target} LIBRARY DESTINATION ${IB_NATIVE_INSTALL_DIR}
                             RUNTIME DESTINATION ${IB_NATIVE_INSTALL_DIR})
+endfunction()
+
+# A Python extension module: `target` from the SOURCES that follow, linked
+# with the kernel core and the LINK libraries, NumPy's C headers when NUMPY is
+# given, symbols hidden but its PyInit, the project's flags (only the
+# sanitizers when GENERATED: a generator's code is not held to our warnings),
+# installed next to the Python package.
+function(ib_add_python_module target)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "NUMPY;GENERATED" "" "SOURCES;LINK")
+  python_add_library(${target} MODULE WITH_SOABI ${arg_SOURCES})
+  target_link_libraries(${target} PRIVATE ib_kernels ${arg_LINK})
+  if(arg_NUMPY)
+    ib_numpy_include_dir(numpy_include ${target})
+    # SYSTEM: NumPy's headers are not held to our warning flags.
+    target_include_directories(${target} SYSTEM PRIVATE ${numpy_include})
+  endif()
+  set_target_properties(${target} PROPERTIES CXX_VISIBILITY_PRESET hidden)
+  if(arg_GENERATED)
+    ib_target_sanitizers(${target})
+  else()
+    ib_target_defaults(${target})
+  endif()
+  ib_install_native(${target})
 endfunction()
 
 # pybind11 and nanobind come from the Python environment (PyPI), not from the

@@ -8,12 +8,11 @@
 // machine state, without the interpreter's cost. The plain functions (sum,
 // matrix_sum, square, scale, frame, read) compute once, so the runner can check
 // the answer before timing, as it does for every strategy. The vector ops take
-// every element type of the dtype axis (float64, float32, int32, int16, uint8)
+// every element type of the dtype axis (interop_bench/dtype.hpp)
 // and run that type's kernel, dispatched once per call outside the timed loop.
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -21,8 +20,9 @@
 #include <type_traits>
 
 #include "bandwidth.hpp"
+#include "interop_bench/buffer_argument.hpp"
+#include "interop_bench/dtype.hpp"
 #include "interop_bench/kernels.hpp"
-#include "interop_bench/python_capi.hpp"
 
 namespace kernels = interop_bench::kernels;
 
@@ -45,129 +45,12 @@ std::int64_t now_ns() {
       .count();
 }
 
-// The element types of the dtype axis, by their buffer format character
-// (NumPy exports int32 as 'i', int16 as 'h', uint8 as 'B').
-enum class Element { f64, f32, i32, i16, u8 };
+using interop_bench::binding::ArrayBuffer;
+using interop_bench::binding::to_python;
 
-bool element_of(char format, Element* element) {
-  switch (format) {
-    case 'd':
-      *element = Element::f64;
-      return true;
-    case 'f':
-      *element = Element::f32;
-      return true;
-    case 'i':
-      *element = Element::i32;
-      return true;
-    case 'h':
-      *element = Element::i16;
-      return true;
-    case 'B':
-      *element = Element::u8;
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Calls `f` with a value of the C++ type of `element` (its tag): one template
-// instantiation per dtype, chosen once per call, outside every timed loop.
-template <class F>
-PyObject* dispatch(Element element, F&& f) {
-  switch (element) {
-    case Element::f64:
-      return f(double{});
-    case Element::f32:
-      return f(float{});
-    case Element::i32:
-      return f(std::int32_t{});
-    case Element::i16:
-      return f(std::int16_t{});
-    case Element::u8:
-      return f(std::uint8_t{});
-  }
-  return PyErr_Format(PyExc_SystemError, "unknown element type");
-}
-
-// A buffer of the argument, released on every path by the destructor.
-class Buffer {
- public:
-  Buffer() = default;
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  ~Buffer() {
-    if (held_) PyBuffer_Release(&view_);
-  }
-
-  // False with a TypeError/ValueError naming `what`, unless `object` exports an
-  // `ndim`-D buffer of `format` ('d' float64, 'B' bytes, 'Q' 64-bit words, which
-  // NumPy exports as 'L' where unsigned long has 64 bits; '*' any element type
-  // of the dtype axis, then element() says which) under `flags`.
-  bool acquire(PyObject* object, int flags, int ndim, char format, const char* what) {
-    if (PyObject_GetBuffer(object, &view_, flags | PyBUF_FORMAT) != 0) {
-      PyErr_Clear();
-      PyErr_Format(PyExc_TypeError, "%s: expected a contiguous buffer, got %.200s", what,
-                   Py_TYPE(object)->tp_name);
-      return false;
-    }
-    held_ = true;
-    const char* f = view_.format != nullptr ? view_.format : "B";
-    if (*f == '@' || *f == '=' || (*f == '<' && std::endian::native == std::endian::little)) ++f;
-    const bool word = format == 'Q' && f[0] == 'L' && view_.itemsize == 8;
-    const bool typed = format == '*' && f[1] == '\0' && element_of(f[0], &element_);
-    if (format == '*' && !typed) {
-      PyErr_Format(PyExc_TypeError,
-                   "%s: expected a float64, float32, int32, int16 or uint8 buffer, got '%s'", what,
-                   f);
-      return false;
-    }
-    if (!typed && ((f[0] != format && !word) || f[1] != '\0')) {
-      PyErr_Format(PyExc_TypeError, "%s: expected buffer format '%c', got '%s'", what, format, f);
-      return false;
-    }
-    if (view_.ndim != ndim) {
-      PyErr_Format(PyExc_ValueError, "%s: expected a %d-D buffer, got %d-D", what, ndim,
-                   view_.ndim);
-      return false;
-    }
-    return true;
-  }
-
-  template <class T>
-  T* data() const {
-    return static_cast<T*>(view_.buf);
-  }
-  template <class T>
-  kernels::span<T> span() const {
-    return {data<T>(), count()};
-  }
-  Element element() const { return element_; }
-  std::size_t count() const { return static_cast<std::size_t>(view_.len) / view_.itemsize; }
-  std::size_t bytes() const { return static_cast<std::size_t>(view_.len); }
-  const Py_buffer& view() const { return view_; }
-
- private:
-  Py_buffer view_{};
-  bool held_ = false;
-  Element element_ = Element::u8;
-};
-
-constexpr int kRead = PyBUF_C_CONTIGUOUS;
-constexpr int kWrite = PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE;
-constexpr char kTyped = '*';
-
-// A sum as Python returns NumPy's: a float for floats, an int for integers.
-template <class S>
-PyObject* number(S value) {
-  if constexpr (std::is_floating_point_v<S>) {
-    return PyFloat_FromDouble(static_cast<double>(value));
-  } else if constexpr (std::is_signed_v<S>) {
-    return PyLong_FromLongLong(static_cast<long long>(value));
-  } else {
-    return PyLong_FromUnsignedLongLong(static_cast<unsigned long long>(value));
-  }
-}
+constexpr int kRead = interop_bench::binding::kVectorFlags;
+constexpr int kWrite = kRead | PyBUF_WRITABLE;
+constexpr int kStrided = interop_bench::binding::kMatrixFlags;
 
 // A matrix argument: rows x cols with a row stride in elements (its columns
 // must be contiguous, as the runner's matrices are).
@@ -178,14 +61,14 @@ struct Matrix {
 };
 
 template <class T>
-bool matrix_of(const Buffer& buffer, Matrix<T>* m, const char* what) {
+bool matrix_of(const ArrayBuffer& buffer, Matrix<T>* m, const char* what) {
   const Py_buffer& v = buffer.view();
   const auto item = static_cast<Py_ssize_t>(sizeof(T));
   if (v.strides[1] != item || v.strides[0] < 0 || v.strides[0] % item != 0) {
     PyErr_Format(PyExc_ValueError, "%s: expected contiguous rows", what);
     return false;
   }
-  *m = {buffer.data<T>(), static_cast<std::size_t>(v.shape[0]),
+  *m = {static_cast<const T*>(buffer.data()), static_cast<std::size_t>(v.shape[0]),
         static_cast<std::size_t>(v.shape[1]), static_cast<std::size_t>(v.strides[0] / item)};
   return true;
 }
@@ -197,27 +80,30 @@ struct Frame {
   std::size_t rows, cols, row_stride;
 };
 
-bool frame_of(const Buffer& buffer, Frame* frame, const char* what) {
+bool frame_of(const ArrayBuffer& buffer, Frame* frame, const char* what) {
   const Py_buffer& v = buffer.view();
-  if (v.shape[2] != 3 || v.strides[2] != 1 || v.strides[1] != 3 || v.strides[0] < 3 * v.shape[1]) {
-    PyErr_Format(PyExc_ValueError, "%s: expected an H x W x 3 frame with packed pixels", what);
+  if (buffer.type() != interop_bench::DType::uint8 || v.shape[2] != 3 || v.strides[2] != 1 ||
+      v.strides[1] != 3 || v.strides[0] < 3 * v.shape[1]) {
+    PyErr_Format(PyExc_ValueError, "%s: expected an H x W x 3 uint8 frame with packed pixels",
+                 what);
     return false;
   }
-  *frame = {buffer.data<const std::uint8_t>(), static_cast<std::size_t>(v.shape[0]),
+  *frame = {static_cast<const std::uint8_t*>(buffer.data()), static_cast<std::size_t>(v.shape[0]),
             static_cast<std::size_t>(v.shape[1]), static_cast<std::size_t>(v.strides[0])};
   return true;
 }
 
 // The frame op's two arguments: the image and the H x W gray output it fills.
-bool frame_args(PyObject* image, PyObject* gray, Buffer* in, Buffer* out, Frame* frame,
+bool frame_args(PyObject* image, PyObject* gray, ArrayBuffer* in, ArrayBuffer* out, Frame* frame,
                 const char* what) {
-  if (!in->acquire(image, PyBUF_STRIDES, 3, 'B', what) || !frame_of(*in, frame, what) ||
-      !out->acquire(gray, kWrite, 2, 'B', what))
+  if (!in->acquire(image, kStrided, 3, what) || !frame_of(*in, frame, what) ||
+      !out->acquire(gray, kWrite, 2, what))
     return false;
   const Py_buffer& g = out->view();
-  if (static_cast<std::size_t>(g.shape[0]) != frame->rows ||
+  if (out->type() != interop_bench::DType::uint8 ||
+      static_cast<std::size_t>(g.shape[0]) != frame->rows ||
       static_cast<std::size_t>(g.shape[1]) != frame->cols) {
-    PyErr_Format(PyExc_ValueError, "%s: the gray output is not H x W of the frame", what);
+    PyErr_Format(PyExc_ValueError, "%s: the gray output is not H x W of the frame (uint8)", what);
     return false;
   }
   return true;
@@ -262,36 +148,38 @@ bool arity(Py_ssize_t nargs, Py_ssize_t expected, const char* what) {
 // -- computed once (the runner checks these against NumPy) -------------------
 
 PyObject* sum(PyObject*, PyObject* arg) {
-  Buffer a;
-  if (!a.acquire(arg, kRead, 1, kTyped, "sum")) return nullptr;
-  return dispatch(a.element(), [&]<class T>(T) { return number(kernels::sum(a.span<const T>())); });
+  ArrayBuffer a;
+  if (!a.acquire(arg, kRead, 1, "sum")) return nullptr;
+  return interop_bench::visit_dtype(a.type(), [&]<class T>(std::type_identity<T>) {
+    return to_python(kernels::sum(a.values<const T>()));
+  });
 }
 
 PyObject* matrix_sum(PyObject*, PyObject* arg) {
-  Buffer b;
-  if (!b.acquire(arg, PyBUF_STRIDES, 2, kTyped, "matrix_sum")) return nullptr;
-  return dispatch(b.element(), [&]<class T>(T) -> PyObject* {
+  ArrayBuffer b;
+  if (!b.acquire(arg, kStrided, 2, "matrix_sum")) return nullptr;
+  return interop_bench::visit_dtype(b.type(), [&]<class T>(std::type_identity<T>) -> PyObject* {
     Matrix<T> m{};
     if (!matrix_of(b, &m, "matrix_sum")) return nullptr;
-    return number(kernels::matrix_sum(m.data, m.rows, m.cols, m.row_stride));
+    return to_python(kernels::matrix_sum(m.data, m.rows, m.cols, m.row_stride));
   });
 }
 
 PyObject* square(PyObject*, PyObject* arg) {
-  Buffer a;
-  if (!a.acquire(arg, kWrite, 1, kTyped, "square")) return nullptr;
-  return dispatch(a.element(), [&]<class T>(T) {
-    kernels::square_inplace(a.span<T>());
+  ArrayBuffer a;
+  if (!a.acquire(arg, kWrite, 1, "square")) return nullptr;
+  return interop_bench::visit_dtype(a.type(), [&]<class T>(std::type_identity<T>) {
+    kernels::square_inplace(a.values<T>());
     Py_RETURN_NONE;
   });
 }
 
 // in and out: same element type and count, or false with the error set.
-bool pair_of(PyObject* in_object, PyObject* out_object, Buffer* in, Buffer* out, const char* what) {
-  if (!in->acquire(in_object, kRead, 1, kTyped, what) ||
-      !out->acquire(out_object, kWrite, 1, kTyped, what))
+bool pair_of(PyObject* in_object, PyObject* out_object, ArrayBuffer* in, ArrayBuffer* out,
+             const char* what) {
+  if (!in->acquire(in_object, kRead, 1, what) || !out->acquire(out_object, kWrite, 1, what))
     return false;
-  if (in->element() != out->element() || in->count() != out->count()) {
+  if (in->type() != out->type() || in->bytes() != out->bytes()) {
     PyErr_Format(PyExc_ValueError, "%s: input and output differ in type or size", what);
     return false;
   }
@@ -299,35 +187,35 @@ bool pair_of(PyObject* in_object, PyObject* out_object, Buffer* in, Buffer* out,
 }
 
 PyObject* scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  Buffer in, out;
+  ArrayBuffer in, out;
   if (!arity(nargs, 3, "scale") || !pair_of(args[0], args[2], &in, &out, "scale")) return nullptr;
-  return dispatch(in.element(), [&]<class T>(T) -> PyObject* {
+  return interop_bench::visit_dtype(in.type(), [&]<class T>(std::type_identity<T>) -> PyObject* {
     T k{};
     if (!factor_of(args[1], &k)) return nullptr;
-    kernels::scale(in.span<const T>(), k, out.span<T>());
+    kernels::scale(in.values<const T>(), k, out.values<T>());
     Py_RETURN_NONE;
   });
 }
 
 PyObject* frame(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  Buffer in, out;
+  ArrayBuffer in, out;
   Frame f{};
   if (!arity(nargs, 2, "frame") || !frame_args(args[0], args[1], &in, &out, &f, "frame"))
     return nullptr;
-  kernels::frame_to_gray(f.rgb, f.rows, f.cols, f.row_stride, out.data<std::uint8_t>());
+  kernels::frame_to_gray(f.rgb, f.rows, f.cols, f.row_stride, out.values<std::uint8_t>().data());
   Py_RETURN_NONE;
 }
 
 // -- timed loops ---------------------------------------------------------------
 
 PyObject* time_sum(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  Buffer a;
+  ArrayBuffer a;
   long long calls = 0;
-  if (!arity(nargs, 2, "time_sum") || !a.acquire(args[0], kRead, 1, kTyped, "time_sum") ||
+  if (!arity(nargs, 2, "time_sum") || !a.acquire(args[0], kRead, 1, "time_sum") ||
       !calls_of(args[1], &calls))
     return nullptr;
-  return dispatch(a.element(), [&]<class T>(T) {
-    const kernels::span<const T> in = a.span<const T>();
+  return interop_bench::visit_dtype(a.type(), [&]<class T>(std::type_identity<T>) {
+    const kernels::span<const T> in = a.values<const T>();
     const std::int64_t begin = now_ns();
     for (long long i = 0; i < calls; ++i) keep(kernels::sum(in));
     return PyLong_FromLongLong(now_ns() - begin);
@@ -335,13 +223,12 @@ PyObject* time_sum(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 }
 
 PyObject* time_matrix_sum(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  Buffer b;
+  ArrayBuffer b;
   long long calls = 0;
-  if (!arity(nargs, 2, "time_matrix_sum") ||
-      !b.acquire(args[0], PyBUF_STRIDES, 2, kTyped, "time_matrix_sum") ||
+  if (!arity(nargs, 2, "time_matrix_sum") || !b.acquire(args[0], kStrided, 2, "time_matrix_sum") ||
       !calls_of(args[1], &calls))
     return nullptr;
-  return dispatch(b.element(), [&]<class T>(T) -> PyObject* {
+  return interop_bench::visit_dtype(b.type(), [&]<class T>(std::type_identity<T>) -> PyObject* {
     Matrix<T> m{};
     if (!matrix_of(b, &m, "time_matrix_sum")) return nullptr;
     const std::int64_t begin = now_ns();
@@ -354,12 +241,12 @@ PyObject* time_matrix_sum(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 // Squares each row of a 2-D pool once: the rows are fresh copies of the input
 // that the runner wrote just before, as it does for the strategies' square.
 PyObject* time_square_rows(PyObject*, PyObject* arg) {
-  Buffer pool;
-  if (!pool.acquire(arg, kWrite, 2, kTyped, "time_square_rows")) return nullptr;
+  ArrayBuffer pool;
+  if (!pool.acquire(arg, kWrite, 2, "time_square_rows")) return nullptr;
   const auto rows = static_cast<std::size_t>(pool.view().shape[0]);
   const auto cols = static_cast<std::size_t>(pool.view().shape[1]);
-  return dispatch(pool.element(), [&]<class T>(T) {
-    T* data = pool.data<T>();
+  return interop_bench::visit_dtype(pool.type(), [&]<class T>(std::type_identity<T>) {
+    T* data = pool.values<T>().data();
     const std::int64_t begin = now_ns();
     for (std::size_t r = 0; r < rows; ++r) {
       kernels::square_inplace({data + r * cols, cols});
@@ -372,16 +259,16 @@ PyObject* time_square_rows(PyObject*, PyObject* arg) {
 // scale into a preallocated output: the kernel's own cost, without the
 // allocation and page faults of a new result (which are the strategies' cost).
 PyObject* time_scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  Buffer in, out;
+  ArrayBuffer in, out;
   long long calls = 0;
   if (!arity(nargs, 4, "time_scale") || !pair_of(args[0], args[2], &in, &out, "time_scale") ||
       !calls_of(args[3], &calls))
     return nullptr;
-  return dispatch(in.element(), [&]<class T>(T) -> PyObject* {
+  return interop_bench::visit_dtype(in.type(), [&]<class T>(std::type_identity<T>) -> PyObject* {
     T k{};
     if (!factor_of(args[1], &k)) return nullptr;
-    const kernels::span<const T> src = in.span<const T>();
-    const kernels::span<T> dst = out.span<T>();
+    const kernels::span<const T> src = in.values<const T>();
+    const kernels::span<T> dst = out.values<T>();
     const std::int64_t begin = now_ns();
     for (long long i = 0; i < calls; ++i) {
       kernels::scale(src, k, dst);
@@ -393,13 +280,13 @@ PyObject* time_scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 
 // frame_to_gray into a preallocated gray image, for the same reason as time_scale.
 PyObject* time_frame(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  Buffer in, out;
+  ArrayBuffer in, out;
   Frame f{};
   long long calls = 0;
   if (!arity(nargs, 3, "time_frame") ||
       !frame_args(args[0], args[1], &in, &out, &f, "time_frame") || !calls_of(args[2], &calls))
     return nullptr;
-  std::uint8_t* gray = out.data<std::uint8_t>();
+  std::uint8_t* gray = out.values<std::uint8_t>().data();
   const std::int64_t begin = now_ns();
   for (long long i = 0; i < calls; ++i) {
     kernels::frame_to_gray(f.rgb, f.rows, f.cols, f.row_stride, gray);
@@ -411,30 +298,32 @@ PyObject* time_frame(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 // -- bandwidth probes (no kernel code: the kernels are judged against them) ----
 
 PyObject* read_words(PyObject*, PyObject* arg) {
-  Buffer words;
-  if (!words.acquire(arg, kRead, 1, 'Q', "read")) return nullptr;
+  ArrayBuffer words;
+  if (!words.acquire_bytes(arg, PyBUF_C_CONTIGUOUS, "read")) return nullptr;
   return PyLong_FromUnsignedLongLong(interop_bench::harness::read_all(
-      static_cast<const std::uint64_t*>(words.view().buf), words.count()));
+      static_cast<const std::uint64_t*>(words.view().buf), words.bytes() / sizeof(std::uint64_t)));
 }
 
 PyObject* time_read(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  Buffer words;
+  ArrayBuffer words;
   long long calls = 0;
-  if (!arity(nargs, 2, "time_read") || !words.acquire(args[0], kRead, 1, 'Q', "time_read") ||
-      !calls_of(args[1], &calls))
+  if (!arity(nargs, 2, "time_read") ||
+      !words.acquire_bytes(args[0], PyBUF_C_CONTIGUOUS, "time_read") || !calls_of(args[1], &calls))
     return nullptr;
   const auto* data = static_cast<const std::uint64_t*>(words.view().buf);
-  const std::size_t count = words.count();
+  const std::size_t count = words.bytes() / sizeof(std::uint64_t);
   const std::int64_t begin = now_ns();
   for (long long i = 0; i < calls; ++i) keep(interop_bench::harness::read_all(data, count));
   return PyLong_FromLongLong(now_ns() - begin);
 }
 
 PyObject* time_memcpy(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  Buffer src, dst;
+  ArrayBuffer src, dst;
   long long calls = 0;
-  if (!arity(nargs, 3, "time_memcpy") || !src.acquire(args[0], kRead, 1, 'B', "time_memcpy") ||
-      !dst.acquire(args[1], kWrite, 1, 'B', "time_memcpy") || !calls_of(args[2], &calls))
+  if (!arity(nargs, 3, "time_memcpy") ||
+      !src.acquire_bytes(args[0], PyBUF_C_CONTIGUOUS, "time_memcpy") ||
+      !dst.acquire_bytes(args[1], PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE, "time_memcpy") ||
+      !calls_of(args[2], &calls))
     return nullptr;
   if (src.bytes() != dst.bytes())
     return PyErr_Format(PyExc_ValueError, "time_memcpy: sizes differ");

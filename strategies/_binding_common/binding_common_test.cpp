@@ -12,16 +12,16 @@
 #include "interop_bench/matrix_layout.hpp"
 
 namespace binding = interop_bench::binding;
-using binding::ElementType;
+using interop_bench::DType;
 
 TEST(ElementTypeFromFormat, TheFiveFormatsWithTheirPrefixes) {
-  EXPECT_EQ(binding::element_type_from_format("d", 8), ElementType::float64);
-  EXPECT_EQ(binding::element_type_from_format("<d", 8), ElementType::float64);
-  EXPECT_EQ(binding::element_type_from_format("=f", 4), ElementType::float32);
-  EXPECT_EQ(binding::element_type_from_format("@i", 4), ElementType::int32);
-  EXPECT_EQ(binding::element_type_from_format("<h", 2), ElementType::int16);
-  EXPECT_EQ(binding::element_type_from_format("B", 1), ElementType::uint8);
-  EXPECT_EQ(binding::element_type_from_format(nullptr, 1), ElementType::uint8);  // PEP 3118
+  EXPECT_EQ(binding::element_type_from_format("d", 8), DType::float64);
+  EXPECT_EQ(binding::element_type_from_format("<d", 8), DType::float64);
+  EXPECT_EQ(binding::element_type_from_format("=f", 4), DType::float32);
+  EXPECT_EQ(binding::element_type_from_format("@i", 4), DType::int32);
+  EXPECT_EQ(binding::element_type_from_format("<h", 2), DType::int16);
+  EXPECT_EQ(binding::element_type_from_format("B", 1), DType::uint8);
+  EXPECT_EQ(binding::element_type_from_format(nullptr, 1), DType::uint8);  // PEP 3118
 }
 
 TEST(ElementTypeFromFormat, EverythingElseIsRefused) {
@@ -32,19 +32,19 @@ TEST(ElementTypeFromFormat, EverythingElseIsRefused) {
   EXPECT_FALSE(binding::element_type_from_format("i", 8));
 }
 
-TEST(ElementType, VisitGivesTheCppTypeOfEachDtype) {
-  const auto size_of = [](ElementType type) {
-    return binding::visit_element_type(type, []<class T>(binding::ElementTag<T>) {
-      return std::pair{sizeof(T), binding::element_type_v<T>};
+TEST(DType, VisitGivesTheCppTypeOfEachDtype) {
+  const auto size_of = [](DType type) {
+    return interop_bench::visit_dtype(type, []<class T>(std::type_identity<T>) {
+      return std::pair{sizeof(T), interop_bench::dtype_of<T>()};
     });
   };
-  for (const auto& [type, size] : {std::pair{ElementType::float64, 8},
-                                   {ElementType::float32, 4},
-                                   {ElementType::int32, 4},
-                                   {ElementType::int16, 2},
-                                   {ElementType::uint8, 1}}) {
-    EXPECT_EQ(size_of(type), (std::pair<std::size_t, ElementType>{size, type}))
-        << binding::element_name(type);
+  for (const auto& [type, size] : {std::pair{DType::float64, 8},
+                                   {DType::float32, 4},
+                                   {DType::int32, 4},
+                                   {DType::int16, 2},
+                                   {DType::uint8, 1}}) {
+    EXPECT_EQ(size_of(type), (std::pair<std::size_t, DType>{size, type}))
+        << interop_bench::dtype_name(type);
   }
 }
 

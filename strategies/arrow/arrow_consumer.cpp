@@ -76,16 +76,11 @@ bool multiply(int64_t a, int64_t b, int64_t* product) {
   return !__builtin_mul_overflow(a, b, product);
 }
 
-std::size_t item_bytes(binding::ElementType type) {
-  return binding::visit_element_type(type,
-                                     []<class T>(binding::ElementTag<T>) { return sizeof(T); });
-}
-
 // The values of a primitive `array` from its offset on, at least `needed` of
 // them (its length when negative), of one of the five types.
 bool primitive_values(const ArrowSchema& schema, const ArrowArray& array, int64_t needed,
                       TypedValues* values, const char* what) {
-  const std::optional<binding::ElementType> type = element_type_of_format(schema.format);
+  const std::optional<interop_bench::DType> type = element_type_of_format(schema.format);
   if (!type) {
     PyErr_Format(PyExc_TypeError, "%s: expected Arrow type %s, got format '%s'", what, kFormats,
                  schema.format != nullptr ? schema.format : "(null)");
@@ -102,7 +97,7 @@ bool primitive_values(const ArrowSchema& schema, const ArrowArray& array, int64_
     PyErr_Format(PyExc_ValueError, "%s: the Arrow data buffer (buffers[1]) is NULL", what);
     return false;
   }
-  const std::size_t size = item_bytes(*type);
+  const std::size_t size = interop_bench::item_bytes(*type);
   int64_t offset_bytes = 0;
   if (!multiply(array.offset, static_cast<int64_t>(size), &offset_bytes)) {
     PyErr_Format(PyExc_ValueError, "%s: the Arrow offset overflows", what);
@@ -112,7 +107,7 @@ bool primitive_values(const ArrowSchema& schema, const ArrowArray& array, int64_
   char* bytes = static_cast<char*>(const_cast<void*>(buffer));
   if (reinterpret_cast<std::uintptr_t>(bytes) % size != 0) {
     PyErr_Format(PyExc_ValueError, "%s: the Arrow data buffer is not aligned for %s", what,
-                 binding::element_name(*type));
+                 interop_bench::dtype_name(*type));
     return false;
   }
   *values = {*type, bytes != nullptr ? bytes + offset_bytes : nullptr,
@@ -156,30 +151,30 @@ bool list_child(const ArrowSchema& schema, const ArrowArray& array, int64_t size
 
 }  // namespace
 
-const char* arrow_format(binding::ElementType type) {
+const char* arrow_format(interop_bench::DType type) {
   switch (type) {
-    case binding::ElementType::float64:
+    case interop_bench::DType::float64:
       return "g";
-    case binding::ElementType::float32:
+    case interop_bench::DType::float32:
       return "f";
-    case binding::ElementType::int32:
+    case interop_bench::DType::int32:
       return "i";
-    case binding::ElementType::int16:
+    case interop_bench::DType::int16:
       return "s";
-    case binding::ElementType::uint8:
+    case interop_bench::DType::uint8:
       return "C";
   }
   return "";
 }
 
-std::optional<binding::ElementType> element_type_of_format(const char* format) {
+std::optional<interop_bench::DType> element_type_of_format(const char* format) {
   if (format == nullptr) return std::nullopt;
-  for (const binding::ElementType type :
-       {binding::ElementType::float64, binding::ElementType::float32, binding::ElementType::int32,
-        binding::ElementType::int16, binding::ElementType::uint8}) {
-    if (std::strcmp(format, arrow_format(type)) == 0) return type;
-  }
-  return std::nullopt;
+  std::optional<interop_bench::DType> type;
+  interop_bench::for_each_dtype([&]<class T>(std::type_identity<T>) {
+    const interop_bench::DType candidate = interop_bench::dtype_of<T>();
+    if (std::strcmp(format, arrow_format(candidate)) == 0) type = candidate;
+  });
+  return type;
 }
 
 ImportedArray::~ImportedArray() {
@@ -227,7 +222,8 @@ bool ImportedArray::as_matrix(TypedRows* rows, const char* what) const {
   TypedValues values{};
   if (!primitive_values(*child_schema, *child, needed, &values, what)) return false;
   const char* data = static_cast<const char*>(values.data);
-  *rows = {values.type, data != nullptr ? data + first * item_bytes(values.type) : nullptr,
+  *rows = {values.type,
+           data != nullptr ? data + first * interop_bench::item_bytes(values.type) : nullptr,
            static_cast<std::size_t>(array_.length), static_cast<std::size_t>(cols)};
   return true;
 }
@@ -265,9 +261,9 @@ bool ImportedArray::as_frame(binding::FrameView* frame) const {
   }
   TypedValues values{};
   if (!primitive_values(*byte_schema, *bytes, bytes_needed, &values, kWhat)) return false;
-  if (values.type != binding::ElementType::uint8) {
+  if (values.type != interop_bench::DType::uint8) {
     PyErr_Format(PyExc_TypeError, "frame: expected %s, got channels of %s", kExpected,
-                 binding::element_name(values.type));
+                 interop_bench::dtype_name(values.type));
     return false;
   }
   const auto* data = static_cast<const std::uint8_t*>(values.data);

@@ -23,19 +23,19 @@ inline constexpr const char* kArrayCapsuleName = "arrow_array";
 
 // The Arrow format string of each element type of the dtype axis: float64 "g",
 // float32 "f", int32 "i", int16 "s", uint8 "C".
-const char* arrow_format(binding::ElementType type);
-std::optional<binding::ElementType> element_type_of_format(const char* format);
+const char* arrow_format(interop_bench::DType type);
+std::optional<interop_bench::DType> element_type_of_format(const char* format);
 
 // Values of an Arrow primitive array: `count` of `type` at `data` (offset applied).
 struct TypedValues {
-  binding::ElementType type;
+  interop_bench::DType type;
   void* data;
   std::size_t count;
 };
 
 // A fixed-size list of a primitive type: `rows` lists of `cols` contiguous values.
 struct TypedRows {
-  binding::ElementType type;
+  interop_bench::DType type;
   const void* data;
   std::size_t rows;
   std::size_t cols;

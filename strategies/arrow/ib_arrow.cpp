@@ -17,7 +17,6 @@
 
 namespace kernels = interop_bench::kernels;
 namespace binding = interop_bench::binding;
-using binding::ElementTag;
 using interop_bench::arrow::ImportedArray;
 
 namespace {
@@ -34,7 +33,7 @@ PyObject* sum(PyObject*, PyObject* arg) {
   ImportedArray a;
   interop_bench::arrow::TypedValues values{};
   if (!a.take(arg, "sum") || !a.as_vector(&values, "sum")) return nullptr;
-  return binding::visit_element_type(values.type, [&values]<class T>(ElementTag<T>) {
+  return interop_bench::visit_dtype(values.type, [&values]<class T>(std::type_identity<T>) {
     const kernels::span<const T> in = typed<T>(values);
     return binding::to_python(
         binding::run_releasing_gil(in.size(), [in] { return kernels::sum(in); }));
@@ -48,7 +47,7 @@ PyObject* square(PyObject*, PyObject* arg) {
   ImportedArray a;
   interop_bench::arrow::TypedValues values{};
   if (!a.take(arg, "square") || !a.as_vector(&values, "square")) return nullptr;
-  binding::visit_element_type(values.type, [&values]<class T>(ElementTag<T>) {
+  interop_bench::visit_dtype(values.type, [&values]<class T>(std::type_identity<T>) {
     const kernels::span<T> inout = typed<T>(values);
     binding::run_releasing_gil(inout.size(), [inout] { kernels::square_inplace(inout); });
   });
@@ -59,7 +58,7 @@ PyObject* matrix_sum(PyObject*, PyObject* arg) {
   ImportedArray m;
   interop_bench::arrow::TypedRows rows{};
   if (!m.take(arg, "matrix_sum") || !m.as_matrix(&rows, "matrix_sum")) return nullptr;
-  return binding::visit_element_type(rows.type, [&rows]<class T>(ElementTag<T>) {
+  return interop_bench::visit_dtype(rows.type, [&rows]<class T>(std::type_identity<T>) {
     const auto* data = static_cast<const T*>(rows.data);
     return binding::to_python(binding::run_releasing_gil(rows.rows * rows.cols, [&rows, data] {
       return kernels::matrix_sum(data, rows.rows, rows.cols, rows.cols);
@@ -74,8 +73,8 @@ PyObject* scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   ImportedArray a;
   interop_bench::arrow::TypedValues values{};
   if (!a.take(args[0], "scale") || !a.as_vector(&values, "scale")) return nullptr;
-  return binding::visit_element_type(
-      values.type, [&values, args]<class T>(ElementTag<T>) -> PyObject* {
+  return interop_bench::visit_dtype(
+      values.type, [&values, args]<class T>(std::type_identity<T>) -> PyObject* {
         T k{};
         if (!binding::factor_of(args[1], &k)) return nullptr;
         const kernels::span<const T> in = typed<T>(values);
@@ -99,7 +98,7 @@ PyObject* frame(PyObject*, PyObject* arg) {
   if (!image.take(arg, "frame") || !image.as_frame(&rgb)) return nullptr;
   void* memory = nullptr;
   PyObject* result = interop_bench::arrow::export_result(
-      interop_bench::arrow::arrow_format(binding::ElementType::uint8), 1, rgb.rows * rgb.cols,
+      interop_bench::arrow::arrow_format(interop_bench::DType::uint8), 1, rgb.rows * rgb.cols,
       &memory);
   if (result == nullptr) return nullptr;
   auto* gray = static_cast<std::uint8_t*>(memory);

@@ -1,4 +1,4 @@
-// The Flight peer's authentication: the handshake of strategies/ipc/peer_auth.hpp
+// The Flight peer's authentication: the handshake of strategies/_net_peer/peer_auth.hpp
 // (HMAC-SHA256 over a nonce of each side, keyed with the shared secret, which
 // never crosses the network) carried by Flight's Handshake call, which then
 // hands the client a random session token that every later call must carry.

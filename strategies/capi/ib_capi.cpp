@@ -37,7 +37,6 @@ decltype(auto) run(std::size_t elements, Kernel&& kernel) {
 }
 
 using binding::ArrayBuffer;
-using binding::ElementTag;
 using binding::kMatrixFlags;
 using binding::kVectorFlags;
 
@@ -47,7 +46,7 @@ using binding::kVectorFlags;
 PyObject* sum(PyObject*, PyObject* arg) {
   ArrayBuffer a;
   if (!a.acquire(arg, kVectorFlags, 1, "sum")) return nullptr;
-  return binding::visit_element_type(a.type(), [&a]<class T>(ElementTag<T>) {
+  return interop_bench::visit_dtype(a.type(), [&a]<class T>(std::type_identity<T>) {
     const kernels::span<const T> in = a.values<T>();
     return binding::to_python(run(in.size(), [in] { return kernels::sum(in); }));
   });
@@ -56,7 +55,7 @@ PyObject* sum(PyObject*, PyObject* arg) {
 PyObject* square(PyObject*, PyObject* arg) {
   ArrayBuffer a;
   if (!a.acquire(arg, kVectorFlags | PyBUF_WRITABLE, 1, "square")) return nullptr;
-  binding::visit_element_type(a.type(), [&a]<class T>(ElementTag<T>) {
+  interop_bench::visit_dtype(a.type(), [&a]<class T>(std::type_identity<T>) {
     const kernels::span<T> inout = a.values<T>();
     run(inout.size(), [inout] { kernels::square_inplace(inout); });
   });
@@ -67,7 +66,7 @@ PyObject* matrix_sum(PyObject*, PyObject* arg) {
   ArrayBuffer m;
   if (!m.acquire(arg, kMatrixFlags, 2, "matrix_sum")) return nullptr;
   try {  // a layout read through a copy may run out of memory
-    return binding::visit_element_type(m.type(), [&m]<class T>(ElementTag<T>) {
+    return interop_bench::visit_dtype(m.type(), [&m]<class T>(std::type_identity<T>) {
       const binding::StridedMatrixOf<T> view = m.matrix<T>();
       const auto elements = static_cast<std::size_t>(view.rows * view.cols);
       return binding::to_python(run(elements, [&view] { return binding::matrix_sum(view); }));
@@ -129,8 +128,8 @@ PyObject* scale(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   }
   ArrayBuffer a;
   if (!a.acquire(args[0], kVectorFlags, 1, "scale")) return nullptr;
-  return binding::visit_element_type(
-      a.type(), [&a, args]<class T>(ElementTag<T>) { return scale_values<T>(a, args[1]); });
+  return interop_bench::visit_dtype(
+      a.type(), [&a, args]<class T>(std::type_identity<T>) { return scale_values<T>(a, args[1]); });
 }
 
 // The gray image of an H x W x 3 uint8 view, read in place at its row stride,

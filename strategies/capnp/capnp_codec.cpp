@@ -23,7 +23,7 @@ namespace schema = capnp_schema;
 
 static_assert(std::endian::native == std::endian::little,
               "the Data carries little-endian values, read as they are");
-// array.capnp's DType codes are the bridge's (dtype_from_code reads them).
+// array.capnp's DType codes are the bridge's (checked_dtype reads them).
 static_assert(static_cast<int>(schema::DType::FLOAT64) == static_cast<int>(DType::float64) &&
               static_cast<int>(schema::DType::FLOAT32) == static_cast<int>(DType::float32) &&
               static_cast<int>(schema::DType::INT32) == static_cast<int>(DType::int32) &&
@@ -116,7 +116,7 @@ kj::ArrayPtr<const capnp::word> words_of(std::span<const std::uint8_t> message) 
 
 // A dtype code as the reader returns it (an unknown enumerant passes through).
 DType dtype_of_code(schema::DType code) {
-  return dtype_from_code(static_cast<std::uint64_t>(code));
+  return checked_dtype(static_cast<std::uint64_t>(code));
 }
 
 void read_data(const schema::Request::Reader& root, Request& request) {
@@ -149,7 +149,7 @@ void read_lists(const schema::Request::Reader& root, Request& request) {
   const Which wanted = list_members[static_cast<std::size_t>(dtype)];
   if (values.which() != wanted) {
     throw MessageError(std::string("capnp: the values must be ") + member_name(wanted) +
-                       " (dtype " + std::string(name_of(dtype)) + "), got " +
+                       " (dtype " + std::string(dtype_name(dtype)) + "), got " +
                        member_name(values.which()));
   }
   switch (dtype) {

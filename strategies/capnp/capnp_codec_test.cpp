@@ -392,7 +392,7 @@ TEST(Capnp, ReadsEveryDtypeInPlaceFromTheDataAndIntoItsListType) {
   const Message data =
       typed_request(schema::Op::SUM, {3}, values, schema::DType::INT16, Form::data);
   ib::Request in_place = ib::CapnpData::decode(data.bytes());
-  EXPECT_EQ(in_place.dtype, ib::DType::int16);
+  EXPECT_EQ(in_place.dtype, interop_bench::DType::int16);
   EXPECT_EQ(in_place.values<std::int16_t>()[1], -2);
   EXPECT_TRUE(in_place.owned_values().empty());
   const auto* at = reinterpret_cast<const std::uint8_t*>(in_place.data.data());
@@ -401,7 +401,7 @@ TEST(Capnp, ReadsEveryDtypeInPlaceFromTheDataAndIntoItsListType) {
   const Message list =
       typed_request(schema::Op::SUM, {3}, values, schema::DType::INT16, Form::list);
   ib::Request owned = ib::CapnpList::decode(list.bytes());
-  EXPECT_EQ(owned.dtype, ib::DType::int16);
+  EXPECT_EQ(owned.dtype, interop_bench::DType::int16);
   EXPECT_EQ(owned.values<std::int16_t>()[2], 3);
   EXPECT_EQ(owned.data.data(), owned.owned_values().data());
 }

@@ -34,14 +34,14 @@ bool is(const DLDataType& dtype) {
 
 }  // namespace
 
-std::optional<binding::ElementType> element_type_of(const DLDataType& dtype) {
-  using binding::ElementType;
-  if (is<double>(dtype)) return ElementType::float64;
-  if (is<float>(dtype)) return ElementType::float32;
-  if (is<std::int32_t>(dtype)) return ElementType::int32;
-  if (is<std::int16_t>(dtype)) return ElementType::int16;
-  if (is<std::uint8_t>(dtype)) return ElementType::uint8;
-  return std::nullopt;
+std::optional<interop_bench::DType> element_type_of(const DLDataType& dtype) {
+  if (is<double>(dtype)) [[likely]]
+    return interop_bench::DType::float64;
+  std::optional<interop_bench::DType> type;
+  interop_bench::for_each_dtype([&]<class T>(std::type_identity<T>) {
+    if (is<T>(dtype)) type = interop_bench::dtype_of<T>();
+  });
+  return type;
 }
 
 ConsumedTensor::~ConsumedTensor() {
@@ -90,7 +90,7 @@ bool ConsumedTensor::check(int ndim, const char* what) {
                  static_cast<int>(kDLCPU));
     return false;
   }
-  const std::optional<binding::ElementType> type = element_type_of(t.dtype);
+  const std::optional<interop_bench::DType> type = element_type_of(t.dtype);
   if (!type) {
     PyErr_Format(PyExc_TypeError,
                  "%s: expected dtype float64, float32, int32, int16 or uint8 (DLPack float 64 "
@@ -114,7 +114,7 @@ bool ConsumedTensor::check(int ndim, const char* what) {
   const auto alignment_mask = static_cast<std::uintptr_t>(t.dtype.bits / 8 - 1);
   if ((reinterpret_cast<std::uintptr_t>(data()) & alignment_mask) != 0) {
     PyErr_Format(PyExc_ValueError, "%s: data + byte_offset is not aligned for %s", what,
-                 binding::element_name(type_));
+                 interop_bench::dtype_name(type_));
     return false;
   }
   return true;
@@ -145,11 +145,11 @@ bool ConsumedTensor::not_contiguous(const char* what) const {
 }
 
 bool ConsumedTensor::as_frame(binding::FrameView* frame) const {
-  if (type_ != binding::ElementType::uint8) {
+  if (type_ != interop_bench::DType::uint8) {
     PyErr_Format(PyExc_TypeError,
                  "frame: expected dtype uint8 (an 8-bit RGB image), got %s (convert explicitly, "
                  "e.g. a.astype(np.uint8))",
-                 binding::element_name(type_));
+                 interop_bench::dtype_name(type_));
     return false;
   }
   const std::ptrdiff_t shape[3] = {this->shape(0), this->shape(1), this->shape(2)};

@@ -41,7 +41,7 @@ inline constexpr DLDataType dl_type_v = {
 
 // The element type of a DLPack type, or nothing for any other (float16, int64,
 // bool, complex, several lanes ...).
-std::optional<binding::ElementType> element_type_of(const DLDataType& dtype);
+std::optional<interop_bench::DType> element_type_of(const DLDataType& dtype);
 
 // A DLManagedTensor taken from a producer's capsule; its deleter runs once, in
 // the destructor. Every `bool` member returns false with a Python exception
@@ -58,7 +58,7 @@ class ConsumedTensor {
   // lanes); `what` names the operation in error messages.
   bool take(PyObject* object, int ndim, const char* what);
 
-  binding::ElementType type() const { return type_; }
+  interop_bench::DType type() const { return type_; }
 
   // A C-contiguous vector of T, type()'s C++ type (1-D, unit stride or NULL
   // strides); false otherwise.
@@ -106,7 +106,7 @@ class ConsumedTensor {
   const std::ptrdiff_t* strides_in_elements() const;
 
   DLManagedTensor* managed_ = nullptr;
-  binding::ElementType type_ = binding::ElementType::float64;
+  interop_bench::DType type_ = interop_bench::DType::float64;
   mutable std::ptrdiff_t compact_strides_[3] = {};
 };
 

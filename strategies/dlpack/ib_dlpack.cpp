@@ -23,8 +23,6 @@ using interop_bench::dlpack::ConsumedTensor;
 
 namespace {
 
-using binding::ElementTag;
-
 PyObject* numpy_from_dlpack = nullptr;  // numpy.from_dlpack, looked up once
 
 // Each function takes the tensor, then runs the kernel of its own element type
@@ -33,7 +31,7 @@ PyObject* numpy_from_dlpack = nullptr;  // numpy.from_dlpack, looked up once
 PyObject* sum(PyObject*, PyObject* arg) {
   ConsumedTensor a;
   if (!a.take(arg, 1, "sum")) return nullptr;
-  return binding::visit_element_type(a.type(), [&a]<class T>(ElementTag<T>) -> PyObject* {
+  return interop_bench::visit_dtype(a.type(), [&a]<class T>(std::type_identity<T>) -> PyObject* {
     kernels::span<T> values;
     if (!a.as_vector(&values, "sum")) return nullptr;
     const kernels::span<const T> in = values;
@@ -48,7 +46,7 @@ PyObject* sum(PyObject*, PyObject* arg) {
 PyObject* square(PyObject*, PyObject* arg) {
   ConsumedTensor a;
   if (!a.take(arg, 1, "square")) return nullptr;
-  return binding::visit_element_type(a.type(), [&a]<class T>(ElementTag<T>) -> PyObject* {
+  return interop_bench::visit_dtype(a.type(), [&a]<class T>(std::type_identity<T>) -> PyObject* {
     kernels::span<T> inout;
     if (!a.as_vector(&inout, "square")) return nullptr;
     binding::run_releasing_gil(inout.size(), [inout] { kernels::square_inplace(inout); });
@@ -60,7 +58,7 @@ PyObject* matrix_sum(PyObject*, PyObject* arg) {
   ConsumedTensor m;
   if (!m.take(arg, 2, "matrix_sum")) return nullptr;
   try {  // a layout read through a copy may run out of memory
-    return binding::visit_element_type(m.type(), [&m]<class T>(ElementTag<T>) {
+    return interop_bench::visit_dtype(m.type(), [&m]<class T>(std::type_identity<T>) {
       const binding::StridedMatrixOf<T> view = m.as_matrix<T>();
       const auto elements = static_cast<std::size_t>(view.rows * view.cols);
       return binding::to_python(
@@ -78,21 +76,22 @@ PyObject* scale_into_result(PyObject* const* args, Py_ssize_t nargs) {
   }
   ConsumedTensor a;
   if (!a.take(args[0], 1, "scale")) return nullptr;
-  return binding::visit_element_type(a.type(), [&a, args]<class T>(ElementTag<T>) -> PyObject* {
-    T k{};
-    if (!binding::factor_of(args[1], &k)) return nullptr;
-    kernels::span<T> values;
-    if (!a.as_vector(&values, "scale")) return nullptr;
-    const kernels::span<const T> in = values;
-    T* out = nullptr;
-    PyObject* result =
-        interop_bench::dlpack::new_typed_result<T>({static_cast<int64_t>(in.size())}, &out);
-    if (result == nullptr) return nullptr;
-    binding::run_releasing_gil(in.size(), [in, k, out] {
-      kernels::scale(in, k, {out, in.size()});
-    });
-    return result;
-  });
+  return interop_bench::visit_dtype(
+      a.type(), [&a, args]<class T>(std::type_identity<T>) -> PyObject* {
+        T k{};
+        if (!binding::factor_of(args[1], &k)) return nullptr;
+        kernels::span<T> values;
+        if (!a.as_vector(&values, "scale")) return nullptr;
+        const kernels::span<const T> in = values;
+        T* out = nullptr;
+        PyObject* result =
+            interop_bench::dlpack::new_typed_result<T>({static_cast<int64_t>(in.size())}, &out);
+        if (result == nullptr) return nullptr;
+        binding::run_releasing_gil(in.size(), [in, k, out] {
+          kernels::scale(in, k, {out, in.size()});
+        });
+        return result;
+      });
 }
 
 // What a user writes: np.from_dlpack(producer), here called from C.
@@ -130,7 +129,7 @@ PyObject* frame(PyObject*, PyObject* arg) {
 PyObject* data_address(PyObject*, PyObject* arg) {
   ConsumedTensor a;
   if (!a.take(arg, 1, "data_address")) return nullptr;
-  return binding::visit_element_type(a.type(), [&a]<class T>(ElementTag<T>) -> PyObject* {
+  return interop_bench::visit_dtype(a.type(), [&a]<class T>(std::type_identity<T>) -> PyObject* {
     kernels::span<T> values;
     if (!a.as_vector(&values, "data_address")) return nullptr;
     return PyLong_FromUnsignedLongLong(reinterpret_cast<std::uintptr_t>(values.data()));

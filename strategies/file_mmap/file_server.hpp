@@ -1,4 +1,4 @@
-// The file-mmap worker's loop: requests (strategies/ipc/protocol.hpp's pipe
+// The file-mmap worker's loop: requests (strategies/_ipc_core/protocol.hpp's pipe
 // frames) name .npy files of one directory; the worker maps them, checks them
 // as hostile input, runs the kernel and answers.
 #pragma once

@@ -1,8 +1,10 @@
 #include "npy_header.hpp"
 
+#include <array>
 #include <cstring>
 #include <limits>
 #include <string_view>
+#include <type_traits>
 
 namespace interop_bench::file_mmap {
 namespace {
@@ -14,18 +16,40 @@ constexpr std::size_t kLengthBytesV1 = 2;          // version 1.0: uint16
 constexpr std::size_t kLengthBytesV2 = 4;          // versions 2.0 and 3.0: uint32
 constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
 
-// The descrs read (np.save's own spelling of each dtype) and what they are.
+// np.save's spelling of each dtype (its descr) and what it is: byte order ('<',
+// or '|' for a single byte), kind and item size, derived from dtype.hpp's list.
 struct Descr {
-  std::string_view text;
-  ipc::DType dtype;
-  std::uint64_t item_bytes;
+  char chars[4];
+  interop_bench::DType dtype;
+  constexpr std::string_view text() const { return {chars, 3}; }
 };
-constexpr Descr kDescrs[] = {
-    {"<f8", ipc::DType::kFloat64, 8}, {"<f4", ipc::DType::kFloat32, 4},
-    {"<i4", ipc::DType::kInt32, 4},   {"<i2", ipc::DType::kInt16, 2},
-    {"|u1", ipc::DType::kUInt8, 1},
-};
-constexpr char kDescrList[] = "'<f8', '<f4', '<i4', '<i2' or '|u1'";
+constexpr std::array<Descr, interop_bench::dtype_count> make_descrs() {
+  std::array<Descr, interop_bench::dtype_count> descrs{};
+  std::size_t i = 0;
+  interop_bench::for_each_dtype([&]<class T>(std::type_identity<T>) {
+    static_assert(sizeof(T) < 10, "a descr's size is one digit");
+    const char kind = std::is_floating_point_v<T> ? 'f' : std::is_signed_v<T> ? 'i' : 'u';
+    descrs[i++] = {{sizeof(T) == 1 ? '|' : '<', kind, static_cast<char>('0' + sizeof(T)), '\0'},
+                   interop_bench::dtype_of<T>()};
+  });
+  return descrs;
+}
+constexpr std::array<Descr, interop_bench::dtype_count> kDescrs = make_descrs();
+
+// "'<f8', '<f4', '<i4', '<i2' or '|u1'", for the refusal of any other descr.
+const std::string& descr_list() {
+  static const std::string text = [] {
+    std::string joined;
+    for (std::size_t i = 0; i < kDescrs.size(); ++i) {
+      if (i != 0) joined += i + 1 == kDescrs.size() ? " or " : ", ";
+      joined += '\'';
+      joined += kDescrs[i].text();
+      joined += '\'';
+    }
+    return joined;
+  }();
+  return text;
+}
 // How much of a hostile value an error message quotes.
 constexpr std::size_t kQuotedChars = 24;
 
@@ -111,17 +135,17 @@ bool fail(std::string& error, std::string text) {
 
 bool read_descr(std::string_view descr, NpyHeader& header, std::string& error) {
   for (const Descr& known : kDescrs) {
-    if (descr == known.text) {
+    if (descr == known.text()) {
       header.dtype = known.dtype;
-      header.item_bytes = known.item_bytes;
+      header.item_bytes = interop_bench::item_bytes(known.dtype);
       return true;
     }
-    if (descr.size() == 3 && descr[0] == '>' && descr.substr(1) == known.text.substr(1)) {
+    if (descr.size() == 3 && descr[0] == '>' && descr.substr(1) == known.text().substr(1)) {
       return fail(error, "dtype " + quoted(descr) + " is big-endian: little-endian " +
-                             quoted(known.text) + " expected");
+                             quoted(known.text()) + " expected");
     }
   }
-  return fail(error, "dtype " + quoted(descr) + " is not one of " + kDescrList);
+  return fail(error, "dtype " + quoted(descr) + " is not one of " + descr_list());
 }
 
 // '(' [integer (',' integer)* [',']] ')', as Python's repr of a tuple writes it.
@@ -320,16 +344,16 @@ std::optional<NpyHeader> parse_npy(std::span<const std::byte> file, std::string&
   return header;
 }
 
-std::string_view npy_descr(ipc::DType dtype) {
+std::string_view npy_descr(interop_bench::DType dtype) {
   for (const Descr& known : kDescrs) {
     if (known.dtype == dtype) {
-      return known.text;
+      return known.text();
     }
   }
   return "";
 }
 
-std::string npy_header(ipc::DType dtype, std::span<const std::uint64_t> shape) {
+std::string npy_header(interop_bench::DType dtype, std::span<const std::uint64_t> shape) {
   constexpr std::size_t kAlignBytes = 64;
   std::string dims;
   for (const std::uint64_t extent : shape) {

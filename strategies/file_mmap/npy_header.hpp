@@ -2,7 +2,7 @@
 // the header of a file that another process wrote, as hostile input, and
 // writing one.
 //
-// Only what np.save writes for a C-order array of one of the protocol's dtypes
+// Only what np.save writes for a C-order array of a dtype of dtype.hpp
 // is accepted: magic "\x93NUMPY", version 1.0, 2.0 or 3.0, a header dict with
 // exactly 'descr': one of '<f8', '<f4', '<i4', '<i2', '|u1' (little-endian
 // float64, float32, int32, int16; uint8), 'fortran_order': False and 'shape':
@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "protocol.hpp"
+#include "interop_bench/dtype.hpp"
 
 namespace interop_bench::file_mmap {
 
@@ -34,8 +34,8 @@ inline constexpr std::uint64_t kMaxHeaderBytes = 10000;
 inline constexpr std::uint64_t kDataAlignBytes = 8;
 
 struct NpyHeader {
-  ipc::DType dtype = ipc::DType::kFloat64;  // what 'descr' names
-  std::uint64_t item_bytes = 0;             // ... and its element size
+  interop_bench::DType dtype = interop_bench::DType::float64;  // what 'descr' names
+  std::uint64_t item_bytes = 0;                                // ... and its element size
   std::size_t ndim = 0;
   std::array<std::uint64_t, kMaxDims> shape{};
   std::uint64_t elements = 0;     // the product of the shape
@@ -47,10 +47,10 @@ struct NpyHeader {
 std::optional<NpyHeader> parse_npy(std::span<const std::byte> file, std::string& error);
 
 // The 'descr' np.save writes for `dtype` ('<f8', ..., '|u1').
-std::string_view npy_descr(ipc::DType dtype);
+std::string_view npy_descr(interop_bench::DType dtype);
 
 // A version 1.0 header for a C-order array of `dtype` and `shape`, as np.save
 // writes it (padded with spaces to a multiple of 64 bytes, ending in '\n').
-std::string npy_header(ipc::DType dtype, std::span<const std::uint64_t> shape);
+std::string npy_header(interop_bench::DType dtype, std::span<const std::uint64_t> shape);
 
 }  // namespace interop_bench::file_mmap

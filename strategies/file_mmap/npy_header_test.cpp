@@ -138,13 +138,13 @@ TEST(NpyHeader, RefusesShapesThatLie) {
 TEST(NpyHeader, ReadsEachDtypeWithItsElementSize) {
   const struct {
     const char* descr;
-    interop_bench::ipc::DType dtype;
+    interop_bench::DType dtype;
     std::size_t bytes;
-  } cases[] = {{"<f8", interop_bench::ipc::DType::kFloat64, 8},
-               {"<f4", interop_bench::ipc::DType::kFloat32, 4},
-               {"<i4", interop_bench::ipc::DType::kInt32, 4},
-               {"<i2", interop_bench::ipc::DType::kInt16, 2},
-               {"|u1", interop_bench::ipc::DType::kUInt8, 1}};
+  } cases[] = {{"<f8", interop_bench::DType::float64, 8},
+               {"<f4", interop_bench::DType::float32, 4},
+               {"<i4", interop_bench::DType::int32, 4},
+               {"<i2", interop_bench::DType::int16, 2},
+               {"|u1", interop_bench::DType::uint8, 1}};
   for (const auto& c : cases) {
     const std::string dict =
         std::string("{'descr': '") + c.descr + "', 'fortran_order': False, 'shape': (2, 3, 3), }";
@@ -211,7 +211,7 @@ TEST(NpyHeader, RefusesMisalignedDataAndHugeHeaders) {
 TEST(NpyHeader, WritesHeadersItReadsAndNumpyAligns) {
   for (std::uint64_t count : {0ull, 1ull, 3ull, 10000000ull, 18446744073709551615ull / 16}) {
     const std::uint64_t shape[] = {count};
-    const std::string header = npy::npy_header(interop_bench::ipc::DType::kFloat64, shape);
+    const std::string header = npy::npy_header(interop_bench::DType::float64, shape);
     EXPECT_EQ(header.size() % 64, 0u);
     EXPECT_EQ(header.back(), '\n');
     const std::string file = header + std::string(count <= 3 ? count * 8 : 0, '\0');
@@ -225,13 +225,13 @@ TEST(NpyHeader, WritesHeadersItReadsAndNumpyAligns) {
     }
   }
   const std::uint64_t gray[] = {480, 640};  // a frame's gray image
-  const std::string header = npy::npy_header(interop_bench::ipc::DType::kUInt8, gray);
+  const std::string header = npy::npy_header(interop_bench::DType::uint8, gray);
   EXPECT_NE(header.find("'descr': '|u1'"), std::string::npos) << header;
   EXPECT_NE(header.find("'shape': (480, 640), }"), std::string::npos) << header;
   const Parsed parsed = parse(header + std::string(480 * 640, '\0'));
   ASSERT_TRUE(parsed.header) << parsed.error;
   EXPECT_EQ(parsed.header->ndim, 2u);
-  EXPECT_EQ(parsed.header->dtype, interop_bench::ipc::DType::kUInt8);
+  EXPECT_EQ(parsed.header->dtype, interop_bench::DType::uint8);
 }
 
 }  // namespace

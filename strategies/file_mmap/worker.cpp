@@ -3,7 +3,7 @@
 //   ib_file_mmap_worker --dir=PATH --parent=PID [--fault=KIND] [--stall-fifo=PATH]
 //
 // Requests arrive on stdin and answers leave on stdout (the pipe frames of
-// strategies/ipc/protocol.hpp); each request names .npy files in PATH, the
+// strategies/_ipc_core/protocol.hpp); each request names .npy files in PATH, the
 // caller's private directory on tmpfs. Like ib_worker, it never outlives its
 // parent: PR_SET_PDEATHSIG kills it when the parent dies, and the check of
 // getppid() against --parent closes the race of a parent that died before prctl.

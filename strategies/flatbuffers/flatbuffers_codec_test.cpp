@@ -208,7 +208,7 @@ TEST(FlatBuffers, RefusesWrongShapesAndOps) {
 TEST(FlatBuffers, ReadsEveryDtypeInPlaceFromItsTypedVector) {
   const Message message = typed_request<std::int16_t>(fbs::Op::Sum, {3}, {1, -2, 3});
   ib::Request r = ib::FlatBuffers::decode(message.bytes());
-  EXPECT_EQ(r.dtype, ib::DType::int16);
+  EXPECT_EQ(r.dtype, interop_bench::DType::int16);
   ASSERT_EQ(r.count(), 3u);
   EXPECT_EQ(r.values<std::int16_t>()[1], -2);
   EXPECT_GE(reinterpret_cast<const std::uint8_t*>(r.data.data()), message.bytes().data());

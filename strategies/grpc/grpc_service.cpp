@@ -57,7 +57,7 @@ std::optional<ipc::CheckedRequest> checked_call(const grpc_array::Request& call,
 
 // Whether the kernel may read `data` as elements of the checked call's dtype.
 bool aligned(const void* data, const ipc::CheckedRequest& checked) {
-  return reinterpret_cast<std::uintptr_t>(data) % ipc::element_bytes(checked.dtype_code()) == 0;
+  return reinterpret_cast<std::uintptr_t>(data) % interop_bench::item_bytes(checked.dtype) == 0;
 }
 
 // A buffer of at least `bytes` (one, when none), aligned for every element type.

@@ -1,6 +1,6 @@
 // ib_grpc_peer's service (grpc_array.proto): each call is authenticated
 // (grpc_auth.hpp), its shape checked with the pipe protocol's checks
-// (strategies/ipc/frames.hpp) before anything is allocated for it, and its
+// (strategies/_ipc_core/frames.hpp) before anything is allocated for it, and its
 // kernel run on the bytes where gRPC's protobuf parse left them.
 #pragma once
 

@@ -3,6 +3,8 @@
 #include <time.h>
 
 #include <cstring>
+#include <optional>
+#include <type_traits>
 
 #include "interop_bench/python_capi.hpp"
 #include "sync.hpp"
@@ -131,18 +133,22 @@ std::optional<ipc::Response> exchange(Client* self, const ipc::Request& request)
 }
 
 PyObject* result_object(const ipc::Response& response, std::uint32_t dtype) {
-  switch (static_cast<ipc::DType>(dtype)) {
-    case ipc::DType::kFloat64:
-    case ipc::DType::kFloat32:
-      return PyFloat_FromDouble(response.result);
-    case ipc::DType::kInt32:
-    case ipc::DType::kInt16:
-      return PyLong_FromLongLong(static_cast<long long>(response.integer_result));
-    case ipc::DType::kUInt8:
-      return PyLong_FromUnsignedLongLong(response.integer_result);
+  const std::optional<DType> type = dtype_from_code(dtype);
+  if (!type) {
+    PyErr_Format(PyExc_ValueError, "unknown dtype code %u", dtype);
+    return nullptr;
   }
-  PyErr_Format(PyExc_ValueError, "unknown dtype code %u", dtype);
-  return nullptr;
+  // The sum as NumPy's: a float for floats, an int (the answer's two's
+  // complement bits, or uint64 for unsigned types) for integers.
+  return visit_dtype(*type, [&response]<class T>(std::type_identity<T>) {
+    if constexpr (std::is_floating_point_v<T>) {
+      return PyFloat_FromDouble(response.result);
+    } else if constexpr (std::is_signed_v<T>) {
+      return PyLong_FromLongLong(static_cast<long long>(response.integer_result));
+    } else {
+      return PyLong_FromUnsignedLongLong(response.integer_result);
+    }
+  });
 }
 
 }  // namespace interop_bench::ipc::client

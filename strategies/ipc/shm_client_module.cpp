@@ -31,6 +31,7 @@
 #include <new>
 #include <optional>
 
+#include "interop_bench/numpy_typenum.hpp"
 #include "interop_bench/python_capi.hpp"
 #include "protocol.hpp"
 #include "shm_client.hpp"
@@ -43,32 +44,6 @@ using namespace interop_bench::ipc::client;  // NOLINT: the module is the client
 
 namespace {
 
-// The protocol's dtype code of a NumPy type number, or nullopt for a type the
-// protocol does not carry (the fallback then raises the usual TypeError).
-std::optional<std::uint32_t> dtype_code(int type_number) {
-  ipc::DType dtype;
-  switch (type_number) {
-    case NPY_FLOAT64:
-      dtype = ipc::DType::kFloat64;
-      break;
-    case NPY_FLOAT32:
-      dtype = ipc::DType::kFloat32;
-      break;
-    case NPY_INT32:
-      dtype = ipc::DType::kInt32;
-      break;
-    case NPY_INT16:
-      dtype = ipc::DType::kInt16;
-      break;
-    case NPY_UINT8:
-      dtype = ipc::DType::kUInt8;
-      break;
-    default:
-      return std::nullopt;
-  }
-  return static_cast<std::uint32_t>(dtype);
-}
-
 // The array behind a vector argument when the native path may take it: a NumPy
 // array of a dtype the protocol carries (its code in `dtype`), 1-D,
 // C-contiguous, aligned, native byte order (and writable when `writable`), not
@@ -76,12 +51,12 @@ std::optional<std::uint32_t> dtype_code(int type_number) {
 PyArrayObject* native_vector(PyObject* a, bool writable, std::uint32_t* dtype) {
   if (!PyArray_Check(a)) return nullptr;
   auto* array = reinterpret_cast<PyArrayObject*>(a);
-  const auto code = dtype_code(PyArray_TYPE(array));
-  if (!code || PyArray_NDIM(array) != 1 || !PyArray_ISCARRAY_RO(array) ||
+  const auto type = binding::dtype_of_numpy_typenum(PyArray_TYPE(array));
+  if (!type || PyArray_NDIM(array) != 1 || !PyArray_ISCARRAY_RO(array) ||
       (writable && !PyArray_ISWRITEABLE(array)) || PyArray_DIM(array, 0) == 0) {
     return nullptr;
   }
-  *dtype = *code;
+  *dtype = static_cast<std::uint32_t>(*type);
   return array;
 }
 

@@ -136,7 +136,7 @@ class RequestSax {
 
   bool refuse_value(const Number& value, std::size_t index) {
     return refuse_text("\"data\"[" + std::to_string(index) + "] = " + to_string(value) +
-                       " does not fit " + std::string(name_of(request_.dtype)));
+                       " does not fit " + std::string(dtype_name(request_.dtype)));
   }
 
   bool refuse(std::string_view what) {
@@ -221,7 +221,7 @@ void NlohmannJson::Writer::finish_array() {
     const std::span<const T> values = result_values<T>();
     require_finite(values, "result");
     // Integers become JSON integers, floats JSON floats (float32 widened exactly).
-    text_ = json{{"dtype", name_of(result_dtype_)},
+    text_ = json{{"dtype", dtype_name(result_dtype_)},
                  {"data", json::array_t(values.begin(), values.end())}}
                 .dump();
   });

@@ -34,7 +34,7 @@ T get(Result&& result, std::string_view what) {
 [[noreturn]] void refuse_element(std::size_t index, DType dtype, simdjson::error_code error) {
   fail("\"data\"[" + std::to_string(index) + "] must be " +
            (dtype == DType::float64 || dtype == DType::float32 ? "a number" : "an integer") +
-           " within " + std::string(name_of(dtype)) + "'s range",
+           " within " + std::string(dtype_name(dtype)) + "'s range",
        error);
 }
 
@@ -167,7 +167,7 @@ char* SimdJson::Writer::reserve(std::size_t capacity) {
 template <class T>
 void SimdJson::Writer::write_array(std::span<const T> values) {
   require_finite(values, "result");
-  const std::string_view dtype = name_of(dtype_of<T>());
+  const std::string_view dtype = dtype_name(dtype_of<T>());
   const std::string_view head[] = {R"({"dtype":")", dtype, R"(","data":[)"};
   std::size_t capacity = 2 + values.size() * max_chars_per_number;
   for (const std::string_view part : head) capacity += part.size();

@@ -173,7 +173,7 @@ struct [[gnu::packed]] Unaligned {
 
 template <class T>
 void read_bin(const msgpack::object& o, Request& request) {
-  const std::string_view dtype = name_of(dtype_of<T>());
+  const std::string_view dtype = dtype_name(dtype_of<T>());
   if (o.type != msgpack::type::BIN) {
     throw wrong_type("\"data\"",
                      ("a bin of little-endian " + std::string(dtype) + " bytes").c_str(), o);
@@ -202,7 +202,7 @@ void read_list(const msgpack::object& o, Request& request) {
       const auto given = number(item);
       if (!given) throw wrong_type(what.c_str(), "a number", item);
       throw MessageError("msgpack: " + what + " = " + to_string(*given) + " does not fit " +
-                         std::string(name_of(dtype_of<T>())));
+                         std::string(dtype_name(dtype_of<T>())));
     }
     values.push_back(*value);
   }
@@ -304,7 +304,7 @@ template <class Stream>
 void pack_array_head(msgpack::packer<Stream>& packer, DType dtype) {
   packer.pack_map(2);
   packer.pack(std::string_view("dtype"));
-  packer.pack(name_of(dtype));
+  packer.pack(dtype_name(dtype));
   packer.pack(std::string_view("data"));
 }
 

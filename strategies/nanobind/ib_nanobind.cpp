@@ -16,6 +16,7 @@
 #include <nanobind/ndarray.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "interop_bench/element_type.hpp"
@@ -32,8 +33,7 @@ namespace binding = interop_bench::binding;
 
 namespace {
 
-using binding::ElementTag;
-using binding::ElementType;
+using interop_bench::DType;
 
 // Any dtype (checked by element_type): one function per op, see above.
 // nb::ro: read-only arrays are accepted; square's mutable one refuses them.
@@ -79,18 +79,19 @@ std::string dtype_name(const nb::dlpack::dtype& dtype) {
 
 // The element type of `a`, or a TypeError naming its dtype: never a conversion.
 template <class Array>
-ElementType element_type(const Array& a, const char* what) {
+DType element_type(const Array& a, const char* what) {
   const nb::dlpack::dtype dtype = a.dtype();
   if (dtype == nb::dtype<double>()) [[likely]] {
-    return ElementType::float64;
+    return DType::float64;
   }
-  if (dtype == nb::dtype<float>()) return ElementType::float32;
-  if (dtype == nb::dtype<std::int32_t>()) return ElementType::int32;
-  if (dtype == nb::dtype<std::int16_t>()) return ElementType::int16;
-  if (dtype == nb::dtype<std::uint8_t>()) return ElementType::uint8;
-  throw nb::type_error((std::string(what) +
-                        ": expected dtype float64, float32, int32, int16 or uint8, got " +
-                        dtype_name(dtype) + " (convert explicitly, e.g. a.astype(np.float64))")
+  std::optional<DType> type;
+  interop_bench::for_each_dtype([&]<class T>(std::type_identity<T>) {
+    if (dtype == nb::dtype<T>()) type = interop_bench::dtype_of<T>();
+  });
+  if (type) return *type;
+  throw nb::type_error((std::string(what) + ": expected dtype " +
+                        interop_bench::dtype_names_text() + ", got " + dtype_name(dtype) +
+                        " (convert explicitly, e.g. a.astype(np.float64))")
                            .c_str());
 }
 
@@ -100,14 +101,14 @@ kernels::span<T> values(const Array& a) {
 }
 
 nb::object sum(const Vector& a) {
-  return binding::visit_element_type(element_type(a, "sum"), [&a]<class T>(ElementTag<T>) {
+  return interop_bench::visit_dtype(element_type(a, "sum"), [&a]<class T>(std::type_identity<T>) {
     const kernels::span<const T> in = values<const T>(a);
     return nb::cast(run(in.size(), [in] { return kernels::sum(in); }));
   });
 }
 
 void square(const MutableVector& a) {
-  binding::visit_element_type(element_type(a, "square"), [&a]<class T>(ElementTag<T>) {
+  interop_bench::visit_dtype(element_type(a, "square"), [&a]<class T>(std::type_identity<T>) {
     const kernels::span<T> inout = values<T>(a);
     run(inout.size(), [inout] { kernels::square_inplace(inout); });
   });
@@ -121,15 +122,16 @@ void square_read_only(const Vector&) {
 }
 
 nb::object matrix_sum(const Matrix& m) {
-  return binding::visit_element_type(element_type(m, "matrix_sum"), [&m]<class T>(ElementTag<T>) {
-    // nanobind gives strides in elements; the shared layout code takes bytes.
-    constexpr std::int64_t kItemBytes = sizeof(T);
-    const binding::StridedMatrixOf<T> view{values<const T>(m).data(),
-                                           static_cast<std::ptrdiff_t>(m.shape(0)),
-                                           static_cast<std::ptrdiff_t>(m.shape(1)),
-                                           m.stride(0) * kItemBytes, m.stride(1) * kItemBytes};
-    return nb::cast(run(m.size(), [&view] { return binding::matrix_sum(view); }));
-  });
+  return interop_bench::visit_dtype(
+      element_type(m, "matrix_sum"), [&m]<class T>(std::type_identity<T>) {
+        // nanobind gives strides in elements; the shared layout code takes bytes.
+        constexpr std::int64_t kItemBytes = sizeof(T);
+        const binding::StridedMatrixOf<T> view{values<const T>(m).data(),
+                                               static_cast<std::ptrdiff_t>(m.shape(0)),
+                                               static_cast<std::ptrdiff_t>(m.shape(1)),
+                                               m.stride(0) * kItemBytes, m.stride(1) * kItemBytes};
+        return nb::cast(run(m.size(), [&view] { return binding::matrix_sum(view); }));
+      });
 }
 
 // Room for `elements` values of T in a C++ buffer, and the capsule that owns it.
@@ -144,8 +146,8 @@ std::pair<T*, nb::capsule> new_result(std::size_t elements) {
 // the result wraps the capsule-owned buffer (nb::cast copies only an ndarray
 // without an owner).
 nb::object scale(const Vector& a, nb::handle factor) {
-  return binding::visit_element_type(
-      element_type(a, "scale"), [&a, factor]<class T>(ElementTag<T>) {
+  return interop_bench::visit_dtype(
+      element_type(a, "scale"), [&a, factor]<class T>(std::type_identity<T>) {
         T k{};
         if (!binding::factor_of(factor.ptr(), &k)) throw nb::python_error();
         const kernels::span<const T> in = values<const T>(a);

@@ -20,7 +20,7 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little,
               "the data field carries little-endian values, read as they are");
-// The .proto's DType codes are the bridge's (dtype_from_code reads them).
+// The .proto's DType codes are the bridge's (checked_dtype reads them).
 static_assert(pb::FLOAT64 == static_cast<int>(DType::float64) &&
               pb::FLOAT32 == static_cast<int>(DType::float32) &&
               pb::INT32 == static_cast<int>(DType::int32) &&
@@ -87,7 +87,7 @@ void require_under_2_gib(std::size_t reply_bytes) {
 
 DType dtype_of_code(int code) {
   if (code < 0) throw MessageError("protobuf: unknown dtype " + std::to_string(code));
-  return dtype_from_code(static_cast<std::uint64_t>(code));
+  return checked_dtype(static_cast<std::uint64_t>(code));
 }
 
 Op op_of(pb::Op op) {
@@ -158,7 +158,7 @@ void require_values_in(const pb::PackedRequest& parsed, DType dtype) {
   for (std::size_t code = 0; code < dtype_count; ++code) {
     if (code != static_cast<std::size_t>(dtype) && counts[code] != 0) {
       throw MessageError(std::string("protobuf: a message of dtype ") +
-                         std::string(name_of(dtype)) + " holds values in " +
+                         std::string(dtype_name(dtype)) + " holds values in " +
                          packed_request_fields[code]);
     }
   }
@@ -186,7 +186,7 @@ void narrow_field(const RepeatedField<Wire>& field, const char* name, Request& r
       if (!std::in_range<T>(field[i])) {
         throw MessageError(std::string("protobuf: ") + name + "[" + std::to_string(i) +
                            "] = " + std::to_string(field[i]) + " does not fit " +
-                           std::string(name_of(dtype_of<T>())));
+                           std::string(dtype_name(dtype_of<T>())));
       }
     }
   }

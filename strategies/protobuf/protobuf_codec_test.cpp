@@ -234,7 +234,7 @@ pb::PackedReply packed_reply(const Bytes& message) {
 TEST(ProtobufBytes, ReadsEveryDtypeInPlaceAndRunsItsKernel) {
   const Bytes squares = bytes_request<std::int16_t>(pb::SQUARE, {2}, {300, -3}, pb::INT16);
   ib::Request decoded = ib::ProtobufBytes::decode(span_of(squares));
-  EXPECT_EQ(decoded.dtype, ib::DType::int16);
+  EXPECT_EQ(decoded.dtype, interop_bench::DType::int16);
   EXPECT_TRUE(decoded.owned_values().empty());
   EXPECT_NE(decoded.decoded, nullptr);
   // int16 wraps around like NumPy: 300 * 300 = 24464 (mod 2^16); a float kernel would not.
@@ -274,7 +274,7 @@ TEST(ProtobufPacked, ReadsInt32InPlaceAndNarrowsInt16AndUint8) {
   ints.add_int32_values(-7);
   ints.add_int32_values(3);
   ib::Request in_place = ib::ProtobufPacked::decode(span_of(ints.SerializeAsString()));
-  EXPECT_EQ(in_place.dtype, ib::DType::int32);
+  EXPECT_EQ(in_place.dtype, interop_bench::DType::int32);
   EXPECT_TRUE(in_place.owned_values().empty());  // in the parser's RepeatedField<int32>
   EXPECT_EQ(packed_reply<ib::ProtobufPacked>(ints.SerializeAsString()).int_value(), -4);
   pb::PackedRequest shorts = ints;
@@ -283,7 +283,7 @@ TEST(ProtobufPacked, ReadsInt32InPlaceAndNarrowsInt16AndUint8) {
   shorts.add_int16_values(-32768);
   shorts.add_int16_values(32767);
   ib::Request narrowed = ib::ProtobufPacked::decode(span_of(shorts.SerializeAsString()));
-  EXPECT_EQ(narrowed.dtype, ib::DType::int16);
+  EXPECT_EQ(narrowed.dtype, interop_bench::DType::int16);
   ASSERT_FALSE(narrowed.owned_values().empty());
   EXPECT_EQ(narrowed.values<std::int16_t>()[0], -32768);
   shorts.add_int16_values(32768);

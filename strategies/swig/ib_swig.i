@@ -30,14 +30,14 @@ namespace ib_swig = interop_bench::swig_adapter;
 
 // The typemaps' views of an acquired buffer.
 static ib_swig::Vector ib_vector(const ib_binding::ArrayBuffer& buffer) {
-  return ib_binding::visit_element_type(buffer.type(), [&buffer]<class T>(ib_binding::ElementTag<T>) {
+  return interop_bench::visit_dtype(buffer.type(), [&buffer]<class T>(std::type_identity<T>) {
     const interop_bench::kernels::span<T> values = buffer.values<T>();
     return ib_swig::Vector{buffer.type(), values.data(), values.size()};
   });
 }
 
 static ib_swig::Matrix ib_matrix(const ib_binding::ArrayBuffer& buffer) {
-  return ib_binding::visit_element_type(buffer.type(), [&buffer]<class T>(ib_binding::ElementTag<T>) {
+  return interop_bench::visit_dtype(buffer.type(), [&buffer]<class T>(std::type_identity<T>) {
     const ib_binding::StridedMatrixOf<T> m = buffer.matrix<T>();
     return ib_swig::Matrix{buffer.type(), m.data, m.rows, m.cols, m.row_stride_bytes,
                            m.col_stride_bytes};
@@ -45,8 +45,8 @@ static ib_swig::Matrix ib_matrix(const ib_binding::ArrayBuffer& buffer) {
 }
 
 // A new NumPy array of `type` and `shape` (NULL with an exception).
-static PyObject* ib_new_array(ib_binding::ElementType type, int ndim, npy_intp* shape) {
-  return ib_binding::visit_element_type(type, [ndim, shape]<class T>(ib_binding::ElementTag<T>) {
+static PyObject* ib_new_array(interop_bench::DType type, int ndim, npy_intp* shape) {
+  return interop_bench::visit_dtype(type, [ndim, shape]<class T>(std::type_identity<T>) {
     return PyArray_EMPTY(ndim, shape, ib_binding::numpy_typenum_v<T>, 0);
   });
 }

@@ -13,7 +13,6 @@ namespace interop_bench::swig_adapter {
 
 namespace binding = interop_bench::binding;
 namespace kernels = interop_bench::kernels;
-using binding::ElementTag;
 
 namespace {
 
@@ -44,14 +43,14 @@ Sum to_sum(std::uint64_t value) {
 }  // namespace
 
 Sum sum(Vector values) {
-  return binding::visit_element_type(values.type, [&values]<class T>(ElementTag<T>) {
+  return interop_bench::visit_dtype(values.type, [&values]<class T>(std::type_identity<T>) {
     const kernels::span<const T> in = typed<T>(values);
     return to_sum(binding::run_releasing_gil(in.size(), [in] { return kernels::sum(in); }));
   });
 }
 
 void square(Vector inout) {
-  binding::visit_element_type(inout.type, [&inout]<class T>(ElementTag<T>) {
+  interop_bench::visit_dtype(inout.type, [&inout]<class T>(std::type_identity<T>) {
     const kernels::span<T> values = typed<T>(inout);
     binding::run_releasing_gil(values.size(), [values] { kernels::square_inplace(values); });
   });
@@ -59,18 +58,19 @@ void square(Vector inout) {
 
 Sum matrix_sum(Matrix matrix) {
   const auto elements = static_cast<std::size_t>(matrix.rows * matrix.cols);
-  return binding::visit_element_type(matrix.type, [&matrix, elements]<class T>(ElementTag<T>) {
-    const binding::StridedMatrixOf<T> view{static_cast<const T*>(matrix.data), matrix.rows,
-                                           matrix.cols, matrix.row_stride_bytes,
-                                           matrix.col_stride_bytes};
-    return to_sum(
-        binding::run_releasing_gil(elements, [&view] { return binding::matrix_sum(view); }));
-  });
+  return interop_bench::visit_dtype(
+      matrix.type, [&matrix, elements]<class T>(std::type_identity<T>) {
+        const binding::StridedMatrixOf<T> view{static_cast<const T*>(matrix.data), matrix.rows,
+                                               matrix.cols, matrix.row_stride_bytes,
+                                               matrix.col_stride_bytes};
+        return to_sum(
+            binding::run_releasing_gil(elements, [&view] { return binding::matrix_sum(view); }));
+      });
 }
 
 void scale(Vector in, Vector out, binding::Factor k) {
   binding::note_result(out.data);
-  binding::visit_element_type(in.type, [&in, &out, &k]<class T>(ElementTag<T>) {
+  interop_bench::visit_dtype(in.type, [&in, &out, &k]<class T>(std::type_identity<T>) {
     T factor{};
     bool type_error = false;
     if (const char* problem = binding::factor_problem(k, &factor, &type_error)) {

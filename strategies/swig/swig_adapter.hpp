@@ -19,14 +19,14 @@ namespace interop_bench::swig_adapter {
 
 // A C-contiguous 1-D array of `type`: `size` elements at `data`.
 struct Vector {
-  interop_bench::binding::ElementType type;
+  interop_bench::DType type;
   void* data;
   std::size_t size;
 };
 
 // A 2-D view of `type`, strides in bytes (matrix_layout.hpp reads it).
 struct Matrix {
-  interop_bench::binding::ElementType type;
+  interop_bench::DType type;
   const void* data;
   std::ptrdiff_t rows;
   std::ptrdiff_t cols;

@@ -123,7 +123,7 @@ Reply ZmqServer::answer(std::span<zmq::message_t> frames, std::size_t frame_coun
 
 Reply ZmqServer::run(const ipc::PipeRequest& request, const ipc::CheckedRequest& checked,
                      zmq::message_t& payload) {
-  void* in = aligned_elements(payload, ipc::element_bytes(checked.dtype_code()));
+  void* in = aligned_elements(payload, interop_bench::item_bytes(checked.dtype));
   const bool in_place = in != nullptr;
   if (!in_place && payload.size() > 0) {
     in = scratch(payload.size());

@@ -2,7 +2,7 @@
 // one message of two frames (a PipeRequest header, then the payload of its dtype)
 // on a REP socket, each reply one message of two frames (a PipeResponse header,
 // then the reply payload). The header and its checks are the pipe protocol's
-// (strategies/ipc/frames.hpp); only the framing is zmq's.
+// (strategies/_ipc_core/frames.hpp); only the framing is zmq's.
 #pragma once
 
 #include <cstddef>

@@ -145,7 +145,7 @@ std::vector<zmq::message_t> typed_frames(const ipc::PipeRequest& request,
   return frames;
 }
 
-ipc::PipeRequest typed_header(ipc::Op op, ipc::DType dtype, std::uint64_t count,
+ipc::PipeRequest typed_header(ipc::Op op, interop_bench::DType dtype, std::uint64_t count,
                               std::uint64_t payload_bytes) {
   ipc::PipeRequest request = header_for(op, count, payload_bytes);
   request.dtype = static_cast<std::uint32_t>(dtype);
@@ -155,7 +155,8 @@ ipc::PipeRequest typed_header(ipc::Op op, ipc::DType dtype, std::uint64_t count,
 TEST_F(ZmqServerTest, SumsAnIntegerPayloadAsIntegersExactly) {
   // Two int32 maxima and a one: 4294967295 exactly, in integer_result (int64).
   const std::vector<std::int32_t> values{2147483647, 2147483647, 1};
-  auto frames = typed_frames(typed_header(ipc::Op::kSum, ipc::DType::kInt32, 3, 12), values);
+  auto frames =
+      typed_frames(typed_header(ipc::Op::kSum, interop_bench::DType::int32, 3, 12), values);
   const ipc::PipeResponse response = response_of(server_.answer(frames, 2));
   EXPECT_EQ(response.status, static_cast<std::uint32_t>(ipc::Status::kOk)) << response.error_text;
   EXPECT_EQ(response.integer_result, 4294967295u);
@@ -163,14 +164,15 @@ TEST_F(ZmqServerTest, SumsAnIntegerPayloadAsIntegersExactly) {
 
 TEST_F(ZmqServerTest, SquaresAndScalesInTheArraysOwnType) {
   const std::vector<std::int16_t> values{300, -2, 7};
-  auto squares = typed_frames(typed_header(ipc::Op::kSquare, ipc::DType::kInt16, 3, 6), values);
+  auto squares =
+      typed_frames(typed_header(ipc::Op::kSquare, interop_bench::DType::int16, 3, 6), values);
   const zmq_ipc::Reply squared = server_.answer(squares, 2);
   ASSERT_EQ(squared.payload.size(), 6u);
   std::int16_t out[3];
   std::memcpy(out, squared.payload.data(), sizeof out);
   EXPECT_EQ(out[0], static_cast<std::int16_t>(90000 - 65536 * 1));  // wraps like NumPy
   EXPECT_EQ(out[1], 4);
-  ipc::PipeRequest scale = typed_header(ipc::Op::kScale, ipc::DType::kUInt8, 2, 2);
+  ipc::PipeRequest scale = typed_header(ipc::Op::kScale, interop_bench::DType::uint8, 2, 2);
   scale.factor = 3.0;
   auto scales = typed_frames(scale, std::vector<std::uint8_t>{100, 5});
   const zmq_ipc::Reply scaled = server_.answer(scales, 2);
@@ -182,7 +184,7 @@ TEST_F(ZmqServerTest, SquaresAndScalesInTheArraysOwnType) {
 TEST_F(ZmqServerTest, TurnsAPaddedFrameToGrayInPlace) {
   // 2 x 1 pixels, rows 4 bytes apart (one byte of padding each).
   const std::vector<std::uint8_t> rgb{255, 255, 255, 9, 0, 0, 0};
-  ipc::PipeRequest request = typed_header(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 7);
+  ipc::PipeRequest request = typed_header(ipc::Op::kFrame, interop_bench::DType::uint8, 0, 7);
   request.rows = 2;
   request.cols = 1;
   request.row_stride = 4;
@@ -196,15 +198,16 @@ TEST_F(ZmqServerTest, TurnsAPaddedFrameToGrayInPlace) {
 }
 
 TEST_F(ZmqServerTest, RefusesAnUnknownDTypeAndAFrameThatLies) {
-  expect_refused(typed_frames(typed_header(ipc::Op::kSum, static_cast<ipc::DType>(9), 1, 8),
-                              std::vector<double>{1.0}),
-                 "dtype");
-  ipc::PipeRequest frame = typed_header(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 6);
+  expect_refused(
+      typed_frames(typed_header(ipc::Op::kSum, static_cast<interop_bench::DType>(9), 1, 8),
+                   std::vector<double>{1.0}),
+      "dtype");
+  ipc::PipeRequest frame = typed_header(ipc::Op::kFrame, interop_bench::DType::uint8, 0, 6);
   frame.rows = 2;
   frame.cols = 1;
   frame.row_stride = 2;  // shorter than a row of 3 bytes
   expect_refused(typed_frames(frame, std::vector<std::uint8_t>(6)), "stride");
-  ipc::PipeRequest scale = typed_header(ipc::Op::kScale, ipc::DType::kInt16, 1, 2);
+  ipc::PipeRequest scale = typed_header(ipc::Op::kScale, interop_bench::DType::int16, 1, 2);
   scale.factor = 1.5;  // not an integer
   expect_refused(typed_frames(scale, std::vector<std::int16_t>{1}), "factor");
 }

@@ -156,8 +156,8 @@ class ArrowFlightStrategy(Strategy):
         "strategies/arrow_flight/flight_exchange.cpp",
         "strategies/arrow_flight/flight_peer.cpp",
         "strategies/arrow_flight/flight_auth.cpp",
-        "strategies/ipc/peer_auth.cpp",
-        "strategies/ipc/net_listen.cpp",
+        "strategies/_net_peer/peer_auth.cpp",
+        "strategies/_net_peer/net_listen.cpp",
     )
     packages: ClassVar[tuple[str, ...]] = ("pyarrow",)
     uncountable = UNCOUNTABLE

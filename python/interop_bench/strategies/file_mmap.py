@@ -2,7 +2,7 @@
 
 Each call np.save's its input into the strategy's private directory on tmpfs
 (/dev/shm/ib_npy_<pid>_<random>/, _transport/npy_directory.py), names the file to a C++
-worker over a pipe (the pipe frames of strategies/ipc/protocol.hpp, the file
+worker over a pipe (the pipe frames of strategies/_ipc_core/protocol.hpp, the file
 names as payload), and waits for its answer. The worker
 (strategies/file_mmap/) maps the file, checks its .npy header as hostile input,
 runs the kernel of the file's dtype (every dtype of ops.DTYPES; the request
@@ -70,7 +70,7 @@ class FileMmapStrategy(PipeStreamStrategy):
         "strategies/file_mmap/npy_header.cpp",
         "strategies/file_mmap/mapped_file.cpp",
         "strategies/file_mmap/worker.cpp",
-        "strategies/ipc/stream_io.cpp",
+        "strategies/_ipc_core/stream_io.cpp",
     )
     description = (
         "np.save into a private tmpfs directory (/dev/shm), a C++ worker told over a pipe "

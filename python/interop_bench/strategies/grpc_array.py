@@ -69,7 +69,7 @@ class GrpcStrategy(WorkerStrategy):
         "strategies/grpc/grpc_service.cpp",
         "strategies/grpc/grpc_auth.cpp",
         "strategies/grpc/grpc_peer.cpp",
-        "strategies/ipc/net_listen.cpp",
+        "strategies/_net_peer/net_listen.cpp",
         "strategies/grpc/grpc_array.proto",
     )
     description = (

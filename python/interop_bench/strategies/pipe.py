@@ -1,6 +1,6 @@
 """`pipe`: the ib_worker over its stdin/stdout, what many subprocess users do.
 
-Each request is a fixed header (strategies/ipc/protocol.hpp) carrying the
+Each request is a fixed header (strategies/_ipc_core/protocol.hpp) carrying the
 array's dtype code, followed by its raw little-endian bytes (any dtype of
 ops.DTYPES; the worker runs the kernel of that element type); each response a
 header (an integer dtype's sum exact, in its own field) followed by the result
@@ -27,10 +27,10 @@ from interop_bench.strategies._transport.worker import WorkerProcess, enlarge_pi
 class PipeStrategy(PipeStreamStrategy):
     name = "pipe"
     sources: ClassVar[tuple[str, ...]] = (
-        "strategies/ipc/pipe_server.cpp",
-        "strategies/ipc/frames.cpp",
-        "strategies/ipc/requests.cpp",
-        "strategies/ipc/stream_io.cpp",
+        "strategies/_ipc_core/pipe_server.cpp",
+        "strategies/_ipc_core/frames.cpp",
+        "strategies/_ipc_core/requests.cpp",
+        "strategies/_ipc_core/stream_io.cpp",
     )
     description = "worker process over stdin/stdout pipes: length-prefixed raw typed bytes"
     copies_note = (

@@ -1,6 +1,6 @@
 """`tcp`: the ib_worker as a network peer, over a TCP stream socket.
 
-The same length-prefixed protocol as `pipe` and `uds` (strategies/ipc/protocol.hpp)
+The same length-prefixed protocol as `pipe` and `uds` (strategies/_ipc_core/protocol.hpp)
 after a handshake that proves both ends hold a shared secret (_transport/net_peer.py).
 Best honest use: TCP_NODELAY on both ends (a request's header never waits for
 the previous segment's ACK), header and array go out in one sendmsg of a
@@ -41,11 +41,11 @@ class TcpStrategy(SocketStreamStrategy):
         "(in place unless its padding outweighs its pixels)"
     )
     sources: ClassVar[tuple[str, ...]] = (
-        "strategies/ipc/tcp_peer.cpp",
-        "strategies/ipc/net_listen.cpp",
-        "strategies/ipc/peer_auth.cpp",
-        "strategies/ipc/pipe_server.cpp",
-        "strategies/ipc/requests.cpp",
+        "strategies/_net_peer/tcp_peer.cpp",
+        "strategies/_net_peer/net_listen.cpp",
+        "strategies/_net_peer/peer_auth.cpp",
+        "strategies/_ipc_core/pipe_server.cpp",
+        "strategies/_ipc_core/requests.cpp",
     )
 
     def __init__(

@@ -1,6 +1,6 @@
 """`uds`: the ib_worker over a Unix domain stream socket, what a local service does.
 
-The same length-prefixed protocol as `pipe` (strategies/ipc/protocol.hpp), and
+The same length-prefixed protocol as `pipe` (strategies/_ipc_core/protocol.hpp), and
 the same worker loop: its stdin and stdout are one end of a socketpair
 (AF_UNIX, SOCK_STREAM), so no socket file exists and none can be left behind.
 Best honest use: header and array go out in one sendmsg (the rest with
@@ -38,10 +38,10 @@ def enlarge_buffers(*ends: socket.socket) -> None:
 class UdsStrategy(SocketStreamStrategy):
     name = "uds"
     sources: ClassVar[tuple[str, ...]] = (
-        "strategies/ipc/pipe_server.cpp",
-        "strategies/ipc/frames.cpp",
-        "strategies/ipc/requests.cpp",
-        "strategies/ipc/stream_io.cpp",
+        "strategies/_ipc_core/pipe_server.cpp",
+        "strategies/_ipc_core/frames.cpp",
+        "strategies/_ipc_core/requests.cpp",
+        "strategies/_ipc_core/stream_io.cpp",
     )
     description = (
         "worker process over a Unix domain stream socket (socketpair): one sendmsg of "

@@ -2,11 +2,11 @@
 ZeroMQ REQ/REP pair on ipc:// in Linux's abstract namespace, what a service
 built on ZeroMQ does.
 
-The requests and replies are the pipe protocol's (strategies/ipc/protocol.hpp)
+The requests and replies are the pipe protocol's (strategies/_ipc_core/protocol.hpp)
 framed by zmq: a request is one message of two frames (the header, with the
 array's dtype code, and the array's bytes), a reply one of two (the header,
 the result's bytes), and the worker checks them with the pipe server's code
-(strategies/ipc/frames.cpp) and runs the kernel of the array's own type. A
+(strategies/_ipc_core/frames.cpp) and runs the kernel of the array's own type. A
 frame goes out as its rows where they lie (padding included while it is no
 larger than the pixels, with the row stride in the header: worker_strategy.frame_payload),
 so zmq hands libzmq a padded or cropped image's own memory too.
@@ -42,8 +42,8 @@ class ZmqStrategy(ZmqExchangeStrategy):
     sources: ClassVar[tuple[str, ...]] = (
         "strategies/zmq/zmq_server.cpp",
         "strategies/zmq/zmq_worker.cpp",
-        "strategies/ipc/frames.cpp",
-        "strategies/ipc/requests.cpp",
+        "strategies/_ipc_core/frames.cpp",
+        "strategies/_ipc_core/requests.cpp",
     )
     description = (
         "C++ worker (cppzmq) over a ZeroMQ REQ/REP pair on ipc:// (abstract namespace): "

@@ -38,12 +38,12 @@ class ZmqTcpStrategy(ZmqExchangeStrategy):
     family: ClassVar[Family] = "network"
     sources: ClassVar[tuple[str, ...]] = (
         "strategies/zmq/zmq_peer.cpp",
-        "strategies/ipc/net_listen.cpp",
+        "strategies/_net_peer/net_listen.cpp",
         "strategies/zmq/curve_keys.cpp",
         "strategies/zmq/zmq_server.cpp",
         "strategies/zmq/zmq_worker.cpp",
-        "strategies/ipc/frames.cpp",
-        "strategies/ipc/requests.cpp",
+        "strategies/_ipc_core/frames.cpp",
+        "strategies/_ipc_core/requests.cpp",
     )
     description = (
         "C++ peer (cppzmq) over a ZeroMQ REQ/REP pair on tcp:// (loopback, or --peer "

@@ -6,14 +6,6 @@
 #include <limits>
 
 namespace interop_bench::serialization {
-namespace {
-
-constexpr std::string_view dtype_names[dtype_count] = {"float64", "float32", "int32", "int16",
-                                                       "uint8"};
-constexpr std::size_t dtype_bytes[dtype_count] = {8, 4, 4, 2, 1};
-
-}  // namespace
-
 std::optional<Op> op_from_name(std::string_view name) noexcept {
   if (name == "sum") return Op::sum;
   if (name == "square") return Op::square;
@@ -23,28 +15,13 @@ std::optional<Op> op_from_name(std::string_view name) noexcept {
   return std::nullopt;
 }
 
-std::optional<DType> dtype_from_name(std::string_view name) noexcept {
-  for (std::size_t i = 0; i < dtype_count; ++i) {
-    if (name == dtype_names[i]) return static_cast<DType>(i);
-  }
-  return std::nullopt;
-}
-
-std::string_view name_of(DType dtype) noexcept {
-  return dtype_names[static_cast<std::size_t>(dtype)];
-}
-
-DType dtype_from_code(std::uint64_t code) {
-  if (code < dtype_count) return static_cast<DType>(code);
+DType checked_dtype(std::uint64_t code) {
+  if (const std::optional<DType> dtype = dtype_from_code(code)) return *dtype;
   std::string known;
   for (std::size_t i = 0; i < dtype_count; ++i) {
-    known += (i ? ", " : "") + std::to_string(i) + " " + std::string(dtype_names[i]);
+    known += (i ? ", " : "") + std::to_string(i) + " " + dtype_name(static_cast<DType>(i));
   }
   throw MessageError("unknown dtype code " + std::to_string(code) + " (known: " + known + ")");
-}
-
-std::size_t item_bytes(DType dtype) noexcept {
-  return dtype_bytes[static_cast<std::size_t>(dtype)];
 }
 
 std::string to_string(const Number& number) {
@@ -76,8 +53,8 @@ void Request::view_bytes(DType of, std::span<const std::uint8_t> bytes) {
   const std::size_t item = item_bytes(of);
   if (bytes.size() % item != 0) {
     throw MessageError("the data holds " + std::to_string(bytes.size()) +
-                       " bytes, not a whole number of " + std::string(name_of(of)) + " values (" +
-                       std::to_string(item) + " bytes each)");
+                       " bytes, not a whole number of " + std::string(dtype_name(of)) +
+                       " values (" + std::to_string(item) + " bytes each)");
   }
   dtype = of;
   if (reinterpret_cast<std::uintptr_t>(bytes.data()) % item == 0) {
@@ -128,7 +105,7 @@ void check_request(Request& request, const Shape& shape, bool has_k) {
                        std::to_string(want_ndim));
   }
   if (request.op == Op::frame && request.dtype != DType::uint8) {
-    throw MessageError("frame takes uint8 pixels, not " + std::string(name_of(request.dtype)));
+    throw MessageError("frame takes uint8 pixels, not " + std::string(dtype_name(request.dtype)));
   }
   const std::uint64_t rows = is_matrix ? shape.dims[0] : 1;
   const std::uint64_t cols = is_matrix ? shape.dims[1] : shape.dims[0];
@@ -150,7 +127,7 @@ void check_request(Request& request, const Shape& shape, bool has_k) {
       })) {
     const bool integers = request.dtype != DType::float64 && request.dtype != DType::float32;
     throw MessageError("k = " + to_string(request.k) + " does not fit " +
-                       std::string(name_of(request.dtype)) +
+                       std::string(dtype_name(request.dtype)) +
                        (integers ? " (an integer array is scaled by an integer within its range)"
                                  : " (a float32 array is scaled within float32's range)"));
   }

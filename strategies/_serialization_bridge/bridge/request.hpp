@@ -3,10 +3,10 @@
 // message means the same thing in every format and a hostile one is refused
 // the same way.
 //
-// A request carries its element type (DType): the values travel as that type,
-// and execute.hpp runs the kernel of that type. The frame op carries an image's
-// rows packed (rows x cols pixels of 3 uint8 channels) and answers rows x cols
-// uint8 gray values.
+// A request carries its element type (DType, interop_bench/dtype.hpp): the
+// values travel as that type, and execute.hpp runs the kernel of that type. The frame op carries an
+// image's rows packed (rows x cols pixels of 3 uint8 channels) and answers rows x cols uint8 gray
+// values.
 #pragma once
 
 #include <cmath>
@@ -24,6 +24,8 @@
 #include <variant>
 #include <vector>
 
+#include "interop_bench/dtype.hpp"
+
 namespace interop_bench::serialization {
 
 // Any refusal of a message (malformed, wrong shape, unencodable result). The
@@ -40,47 +42,9 @@ inline constexpr std::size_t frame_channels = 3;
 // "sum" -> Op::sum; nullopt for anything else.
 std::optional<Op> op_from_name(std::string_view name) noexcept;
 
-// The element types of ops.DTYPES, in that order (a format's dtype code may be
-// this enum's value). Values travel little-endian, as the machines measured are.
-enum class DType : std::uint8_t { float64, float32, int32, int16, uint8 };
-inline constexpr std::size_t dtype_count = 5;
-
-// NumPy's names: "float64" -> DType::float64; nullopt for anything else.
-std::optional<DType> dtype_from_name(std::string_view name) noexcept;
-// DType::float64 -> "float64".
-std::string_view name_of(DType dtype) noexcept;
-// A format's numeric dtype code (the enum's value) as a DType; MessageError
-// naming `code` and the known codes for anything else.
-DType dtype_from_code(std::uint64_t code);
-std::size_t item_bytes(DType dtype) noexcept;
-
-template <class T>
-constexpr DType dtype_of() noexcept {
-  if constexpr (std::is_same_v<T, double>) return DType::float64;
-  if constexpr (std::is_same_v<T, float>) return DType::float32;
-  if constexpr (std::is_same_v<T, std::int32_t>) return DType::int32;
-  if constexpr (std::is_same_v<T, std::int16_t>) return DType::int16;
-  if constexpr (std::is_same_v<T, std::uint8_t>) return DType::uint8;
-}
-
-// Calls visit(std::type_identity<T>{}) for the C++ type T of `dtype`, once:
-// the dispatch from a message's dtype to typed code.
-template <class Visit>
-decltype(auto) visit_dtype(DType dtype, Visit&& visit) {
-  switch (dtype) {
-    case DType::float32:
-      return visit(std::type_identity<float>{});
-    case DType::int32:
-      return visit(std::type_identity<std::int32_t>{});
-    case DType::int16:
-      return visit(std::type_identity<std::int16_t>{});
-    case DType::uint8:
-      return visit(std::type_identity<std::uint8_t>{});
-    case DType::float64:
-      break;
-  }
-  return visit(std::type_identity<double>{});
-}
+// A format's numeric dtype code (dtype.hpp's wire code) as a DType;
+// MessageError naming `code` and the known codes for anything else.
+DType checked_dtype(std::uint64_t code);
 
 // A number as a message holds it (JSON and MessagePack tell integers from
 // floats): scale's factor as received, or a sum as the kernel returns it

@@ -3,7 +3,7 @@ share, whichever family they belong to.
 
 - worker.py: a worker process's life cycle (start, alive, stop, dies with its
   parent), the Peer protocol and the errors a caller sees;
-- protocol.py: the pipe protocol's frames (strategies/ipc/protocol.hpp);
+- protocol.py: the pipe protocol's frames (strategies/_ipc_core/protocol.hpp);
 - worker_strategy.py: WorkerStrategy, the base of a strategy whose work runs in
   another process and speaks that protocol; stream_strategy.py and
   socket_stream.py frame it over pipes and stream sockets, zmq_strategy.py over

@@ -13,7 +13,7 @@ host, instead:
     INTEROP_BENCH_PEER_SECRET_FILE=/path/to/secret          the shared secret
 
 Every peer serves only clients that prove they hold its secret
-(strategies/ipc/protocol.hpp, "handshake"); the secret never crosses the
+(strategies/_ipc_core/protocol.hpp, "handshake"); the secret never crosses the
 network. That authenticates the connection; it does not encrypt the arrays or
 protect them from someone on the path, so over a network you do not trust, run
 the peer behind a tunnel (ssh -L, WireGuard) and give the tunnel's address.
@@ -45,7 +45,7 @@ SECRET_VARIABLE = "INTEROP_BENCH_PEER_SECRET_FILE"
 CONNECT_TIMEOUT_S = 10.0
 START_TIMEOUT_S = 10.0
 IO_TIMEOUT_S = 30.0
-# A secret's length bounds, as the peer's (strategies/ipc/peer_auth.hpp).
+# A secret's length bounds, as the peer's (strategies/_net_peer/peer_auth.hpp).
 MIN_SECRET_BYTES = 16
 MAX_SECRET_BYTES = 4096
 _LOCAL_SECRET_BYTES = 32

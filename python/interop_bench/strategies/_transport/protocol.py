@@ -1,4 +1,4 @@
-"""The Python mirror of strategies/ipc/protocol.hpp: constants, ops and the byte
+"""The Python mirror of strategies/_ipc_core/protocol.hpp: constants, ops and the byte
 layout of the shared control block and of the pipe frames.
 
 The layouts are NumPy structured dtypes with explicit offsets (readable, and
@@ -167,7 +167,7 @@ def text(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
 
 
-# -- the network peer's handshake (strategies/ipc/peer_auth.cpp) --------------
+# -- the network peer's handshake (strategies/_net_peer/peer_auth.cpp) --------------
 PEER_MAGIC = 0x504E4249  # the bytes "IBNP"
 PEER_VERSION = 1
 NONCE_BYTES = 32

@@ -72,11 +72,11 @@ COPYING_NOTE = (
 
 class ShmStrategyBase(Strategy):
     sources: ClassVar[tuple[str, ...]] = (
-        "strategies/ipc/shm_server.cpp",
-        "strategies/ipc/requests.cpp",
+        "strategies/_ipc_core/shm_server.cpp",
+        "strategies/_ipc_core/requests.cpp",
         "strategies/ipc/shm_client_module.cpp",
         "strategies/ipc/shm_client_call.cpp",
-        "strategies/ipc/sync.cpp",
+        "strategies/_ipc_core/sync.cpp",
     )
     family = "ipc"
     releases_gil = "large"  # spins with it a few µs, then sleeps on the futex without it

@@ -3,7 +3,7 @@ file-mmap's ib_file_mmap_worker, zmq's ib_zmq_worker): starting it, asking wheth
 lives, stopping it, and the error a caller sees when it fails.
 
 The worker dies with this process (it asks the kernel for SIGKILL when its
-parent goes, see strategies/ipc/worker.cpp), so a killed benchmark leaves no
+parent goes, see strategies/_ipc_worker/worker.cpp), so a killed benchmark leaves no
 worker behind. PR_SET_PDEATHSIG follows the *thread* that started the worker:
 open a strategy from a thread that outlives it (the main thread, normally).
 """

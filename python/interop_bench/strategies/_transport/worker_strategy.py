@@ -1,5 +1,5 @@
 """The base of the strategies whose work runs in another process and that speak
-the pipe protocol's requests and replies to it (strategies/ipc/protocol.hpp):
+the pipe protocol's requests and replies to it (strategies/_ipc_core/protocol.hpp):
 `pipe`, `uds`, `tcp` and `file-mmap` over a byte stream (stream_strategy.py,
 socket_stream.py), `zmq*` over ZeroMQ frames, `grpc*` over gRPC calls.
 

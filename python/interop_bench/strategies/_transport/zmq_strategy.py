@@ -1,5 +1,5 @@
 """What `zmq`, `zmq-copy` and `zmq-tcp*` share: the pipe protocol's requests
-and replies (strategies/ipc/protocol.hpp) framed by ZeroMQ, a request one
+and replies (strategies/_ipc_core/protocol.hpp) framed by ZeroMQ, a request one
 message of two frames (the header, the array's bytes), a reply one of two (the
 header, the result's bytes), over a ZmqRequester (zmq_channel.py on ipc://,
 zmq_tcp_channel.py on tcp://). With copy=False a reply is kept as a Frame over

@@ -1,11 +1,11 @@
 // An array argument taken through the buffer protocol (PEP 3118), the same for
-// every module that asks for buffers itself (capi, swig's typemaps): exactly the
-// flags the kernel needs (C-contiguous with its format, writable for square,
-// strides for a matrix or a frame), the element type read from the buffer's
-// format and item size (element_type.hpp: float64, float32, int32, int16,
-// uint8; any other is a TypeError naming the format, never converted), a
-// TypeError or ValueError naming the operation and the problem, and the buffer
-// released on every path by the destructor.
+// every module that asks for buffers itself (capi, swig's typemaps, the floor
+// timer): exactly the flags the kernel needs (C-contiguous with its format,
+// writable for square, strides for a matrix or a frame), the element type read
+// from the buffer's format and item size (element_type.hpp: a format outside
+// dtype.hpp's list is a TypeError naming it, never converted), a TypeError or
+// ValueError naming the operation and the problem, and the buffer released on
+// every path by the destructor.
 #pragma once
 
 #define PY_SSIZE_T_CLEAN
@@ -41,13 +41,11 @@ class ArrayBuffer {
   }
 
   // False, with a TypeError or ValueError naming the problem, unless `object`
-  // exports an `ndim`-D (or kAnyNdim) buffer of one of the five element types under `flags`.
+  // exports an `ndim`-D (or kAnyNdim) buffer of a dtype (dtype.hpp) under `flags`.
   bool acquire(PyObject* object, int flags, int ndim, const char* what) {
     if (!PyObject_CheckBuffer(object)) {
-      PyErr_Format(PyExc_TypeError,
-                   "%s: expected a numpy.ndarray (float64, float32, int32, int16 or uint8), "
-                   "got %.200s",
-                   what, Py_TYPE(object)->tp_name);
+      PyErr_Format(PyExc_TypeError, "%s: expected a numpy.ndarray (%s), got %.200s", what,
+                   dtype_names_text().c_str(), Py_TYPE(object)->tp_name);
       return false;
     }
     if (PyObject_GetBuffer(object, &view_, flags) != 0) {
@@ -62,13 +60,12 @@ class ArrayBuffer {
       return false;
     }
     held_ = true;
-    const std::optional<ElementType> type =
+    const std::optional<DType> type =
         element_type_from_format(view_.format, static_cast<std::size_t>(view_.itemsize));
     if (!type) {
-      PyErr_Format(PyExc_TypeError,
-                   "%s: expected dtype float64, float32, int32, int16 or uint8, got buffer "
-                   "format '%s' (item size %zd)",
-                   what, view_.format != nullptr ? view_.format : "B", view_.itemsize);
+      PyErr_Format(PyExc_TypeError, "%s: expected dtype %s, got buffer format '%s' (item size %zd)",
+                   what, dtype_names_text().c_str(), view_.format != nullptr ? view_.format : "B",
+                   view_.itemsize);
       return false;
     }
     type_ = *type;
@@ -76,6 +73,19 @@ class ArrayBuffer {
       PyErr_Format(PyExc_ValueError, "%s: expected a %d-D array, got %d-D", what, ndim, view_.ndim);
       return false;
     }
+    return true;
+  }
+
+  // acquire() for memory read as raw bytes (the bandwidth probes): any buffer
+  // that is C-contiguous under `flags`, whatever its element type.
+  bool acquire_bytes(PyObject* object, int flags, const char* what) {
+    if (PyObject_GetBuffer(object, &view_, flags) != 0) {
+      PyErr_Clear();
+      PyErr_Format(PyExc_TypeError, "%s: expected a contiguous buffer, got %.200s", what,
+                   Py_TYPE(object)->tp_name);
+      return false;
+    }
+    held_ = true;
     return true;
   }
 
@@ -89,11 +99,11 @@ class ArrayBuffer {
       return false;
     }
     if (!acquire(object, kMatrixFlags, kAnyNdim, "frame")) return false;
-    if (type_ != ElementType::uint8) {
+    if (type_ != DType::uint8) {
       PyErr_Format(PyExc_TypeError,
                    "frame: expected dtype uint8 (an 8-bit RGB image), got %s (convert "
                    "explicitly, e.g. a.astype(np.uint8))",
-                   element_name(type_));
+                   dtype_name(type_));
       return false;
     }
     if (const char* problem =
@@ -104,7 +114,7 @@ class ArrayBuffer {
     return true;
   }
 
-  ElementType type() const { return type_; }
+  DType type() const { return type_; }
 
   // The values as T, which must be type()'s C++ type.
   template <class T>
@@ -119,11 +129,14 @@ class ArrayBuffer {
   }
 
   const void* data() const { return view_.buf; }
+  std::size_t bytes() const { return static_cast<std::size_t>(view_.len); }
+  // The buffer as acquired (shape and strides under kMatrixFlags).
+  const Py_buffer& view() const { return view_; }
 
  private:
   Py_buffer view_{};
   bool held_ = false;
-  ElementType type_ = ElementType::float64;
+  DType type_ = DType::float64;
 };
 
 }  // namespace interop_bench::binding

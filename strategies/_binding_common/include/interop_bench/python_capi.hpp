@@ -161,7 +161,7 @@ bool factor_of(PyObject* k, T* out) {
     bool type_error = false;
     if (const char* problem = factor_problem(factor, out, &type_error)) {
       PyErr_Format(type_error ? PyExc_TypeError : PyExc_ValueError, "%s (an array of %s, got %R)",
-                   problem, element_name(element_type_v<T>), k);
+                   problem, dtype_name(dtype_of<T>()), k);
       return false;
     }
     return true;

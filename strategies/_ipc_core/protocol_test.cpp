@@ -144,7 +144,7 @@ class TypedShmServerTest : public ShmServerTest {
   }
 
   // As request(), over `dtype`, with the output (scale's, frame's) at `out_offset`.
-  void typed(ipc::Op op, ipc::DType dtype, std::uint64_t count, std::uint64_t offset,
+  void typed(ipc::Op op, interop_bench::DType dtype, std::uint64_t count, std::uint64_t offset,
              std::uint64_t out_offset = 0) {
     control_.dtype = static_cast<std::uint32_t>(dtype);
     control_.op = static_cast<std::uint32_t>(op);
@@ -165,19 +165,19 @@ class TypedShmServerTest : public ShmServerTest {
 TEST_F(TypedShmServerTest, SumsEachDtypeWithItsOwnKernelAndExactIntegers) {
   const std::int32_t ints[3] = {2'000'000'000, 2'000'000'000, -7};  // over int32: summed in 64 bits
   std::memcpy(at<std::int32_t>(0), ints, sizeof ints);
-  typed(ipc::Op::kSum, ipc::DType::kInt32, 3, 0);
+  typed(ipc::Op::kSum, interop_bench::DType::int32, 3, 0);
   ASSERT_TRUE(ok()) << error();
   EXPECT_EQ(static_cast<std::int64_t>(control_.integer_result), 3'999'999'993);
   const std::int16_t shorts[2] = {-5, -6};
   std::memcpy(at<std::int16_t>(64), shorts, sizeof shorts);
-  typed(ipc::Op::kSum, ipc::DType::kInt16, 2, 64);
+  typed(ipc::Op::kSum, interop_bench::DType::int16, 2, 64);
   EXPECT_EQ(static_cast<std::int64_t>(control_.integer_result), -11);
   std::memset(at<std::uint8_t>(128), 255, 10);
-  typed(ipc::Op::kSum, ipc::DType::kUInt8, 10, 128);
+  typed(ipc::Op::kSum, interop_bench::DType::uint8, 10, 128);
   EXPECT_EQ(control_.integer_result, 2550u);
   const float floats[2] = {0.5F, 0.25F};
   std::memcpy(at<float>(256), floats, sizeof floats);
-  typed(ipc::Op::kSum, ipc::DType::kFloat32, 2, 256);
+  typed(ipc::Op::kSum, interop_bench::DType::float32, 2, 256);
   EXPECT_EQ(control_.result, 0.75);
 }
 
@@ -185,7 +185,7 @@ TEST_F(TypedShmServerTest, ScalesIntegersByIntegersOnly) {
   const std::int16_t shorts[2] = {300, -2};
   std::memcpy(at<std::int16_t>(0), shorts, sizeof shorts);
   control_.factor = 300.0;  // 300 * 300 wraps around in int16, as NumPy's does
-  typed(ipc::Op::kScale, ipc::DType::kInt16, 2, 0, 64);
+  typed(ipc::Op::kScale, interop_bench::DType::int16, 2, 0, 64);
   ASSERT_TRUE(ok()) << error();
   EXPECT_EQ(at<std::int16_t>(64)[0], static_cast<std::int16_t>(90000 - 65536 * 1));
   EXPECT_EQ(at<std::int16_t>(64)[1], -600);
@@ -198,19 +198,19 @@ TEST_F(TypedShmServerTest, ScalesIntegersByIntegersOnly) {
 }
 
 TEST_F(TypedShmServerTest, RefusesUnknownDtypesAndOffsetsMisalignedForTheDtype) {
-  typed(ipc::Op::kSum, static_cast<ipc::DType>(5), 1, 0);
+  typed(ipc::Op::kSum, static_cast<interop_bench::DType>(5), 1, 0);
   EXPECT_FALSE(ok());
   EXPECT_EQ(error(), "unknown dtype code 5");
   control_.dtype = 0xFFFFFFFF;
   request(ipc::Op::kSum, 1, 0);
   EXPECT_FALSE(ok());
-  typed(ipc::Op::kSum, ipc::DType::kFloat32, 1, 2);  // a float at an odd half-word
+  typed(ipc::Op::kSum, interop_bench::DType::float32, 1, 2);  // a float at an odd half-word
   EXPECT_FALSE(ok());
-  typed(ipc::Op::kSum, ipc::DType::kInt16, 1, 2);  // fine for an int16
+  typed(ipc::Op::kSum, interop_bench::DType::int16, 1, 2);  // fine for an int16
   EXPECT_TRUE(ok()) << error();
-  typed(ipc::Op::kSum, ipc::DType::kUInt8, 4096, 1);  // one byte past the arena
+  typed(ipc::Op::kSum, interop_bench::DType::uint8, 4096, 1);  // one byte past the arena
   EXPECT_FALSE(ok());
-  typed(ipc::Op::kSum, ipc::DType::kInt32, kMax / 2, 0);  // bytes overflow 64 bits
+  typed(ipc::Op::kSum, interop_bench::DType::int32, kMax / 2, 0);  // bytes overflow 64 bits
   EXPECT_FALSE(ok());
 }
 
@@ -221,7 +221,7 @@ TEST_F(TypedShmServerTest, ConvertsAPaddedFrameInPlace) {
   control_.rows = 2;
   control_.cols = 2;
   control_.row_stride = 8;
-  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0, 100);
+  typed(ipc::Op::kFrame, interop_bench::DType::uint8, 0, 0, 100);
   ASSERT_TRUE(ok()) << error();
   const std::uint8_t* gray = at<std::uint8_t>(100);
   EXPECT_EQ(gray[0], 255);
@@ -234,31 +234,32 @@ TEST_F(TypedShmServerTest, RefusesImpossibleFrames) {
   control_.rows = 2;
   control_.cols = 4;
   control_.row_stride = 11;  // shorter than 4 pixels
-  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0);
+  typed(ipc::Op::kFrame, interop_bench::DType::uint8, 0, 0);
   EXPECT_FALSE(ok());
   EXPECT_NE(error().find("row stride"), std::string::npos) << error();
   control_.row_stride = 12;
-  typed(ipc::Op::kFrame, ipc::DType::kFloat64, 0, 0);  // frames are bytes
+  typed(ipc::Op::kFrame, interop_bench::DType::float64, 0, 0);  // frames are bytes
   EXPECT_FALSE(ok());
   EXPECT_NE(error().find("a frame is uint8"), std::string::npos) << error();
   control_.cols = kMax / 2;  // 3 bytes per pixel overflow
-  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0);
+  typed(ipc::Op::kFrame, interop_bench::DType::uint8, 0, 0);
   EXPECT_FALSE(ok());
   control_.rows = 1u << 20;
   control_.cols = 1u << 20;
   control_.row_stride = 3u << 20;  // fits 64 bits, not the arena
-  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0);
+  typed(ipc::Op::kFrame, interop_bench::DType::uint8, 0, 0);
   EXPECT_FALSE(ok());
   EXPECT_NE(error().find("outside the mapped arenas"), std::string::npos) << error();
   control_.rows = kMax;
   control_.cols = kMax / 3;
   control_.row_stride = kMax;  // rows * cols overflows
-  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0);
+  typed(ipc::Op::kFrame, interop_bench::DType::uint8, 0, 0);
   EXPECT_FALSE(ok());
   control_.rows = 4;
   control_.cols = 2;
   control_.row_stride = 6;
-  typed(ipc::Op::kFrame, ipc::DType::kUInt8, 0, 0, 4090);  // the gray image runs past the arena
+  typed(ipc::Op::kFrame, interop_bench::DType::uint8, 0, 0,
+        4090);  // the gray image runs past the arena
   EXPECT_FALSE(ok());
   EXPECT_NE(error().find("output"), std::string::npos) << error();
 }
@@ -382,11 +383,11 @@ TEST_F(PipeServerTest, CarriesTypedArraysAndPackedFramesAndChecksTheirBytes) {
   std::vector<std::byte> bytes;
   const std::uint8_t values[3] = {200, 100, 250};
   auto sum = header(ipc::Op::kSum, 3, sizeof values);
-  sum.dtype = static_cast<std::uint32_t>(ipc::DType::kUInt8);
+  sum.dtype = static_cast<std::uint32_t>(interop_bench::DType::uint8);
   append(bytes, &sum, sizeof sum);
   append(bytes, values, sizeof values);
   auto frame = header(ipc::Op::kFrame, 0, 6);  // 1 x 2 pixels, packed (row_stride 0)
-  frame.dtype = static_cast<std::uint32_t>(ipc::DType::kUInt8);
+  frame.dtype = static_cast<std::uint32_t>(interop_bench::DType::uint8);
   frame.rows = 1;
   frame.cols = 2;
   const std::uint8_t rgb[6] = {0, 255, 0, 0, 0, 0};
@@ -397,7 +398,7 @@ TEST_F(PipeServerTest, CarriesTypedArraysAndPackedFramesAndChecksTheirBytes) {
   append(bytes, &short_frame, sizeof short_frame);
   append(bytes, rgb, sizeof rgb);
   auto as_int32 = sum;  // 3 bytes hold no whole int32
-  as_int32.dtype = static_cast<std::uint32_t>(ipc::DType::kInt32);
+  as_int32.dtype = static_cast<std::uint32_t>(interop_bench::DType::int32);
   append(bytes, &as_int32, sizeof as_int32);
   append(bytes, values, sizeof values);
   EXPECT_EQ(serve(bytes), 0);

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "interop_bench/dtype.hpp"
+
 namespace interop_bench::ipc {
 
 inline constexpr std::uint32_t kMagic = 0x48534249;       // the bytes "IBSH"
@@ -36,17 +38,6 @@ enum class Op : std::uint32_t {
   kFrame = 9,       // rows x cols RGB pixels (uint8, row_stride bytes apart) to gray
 };
 
-// The element type of a request's arrays. 0 is float64, so that a zero-filled
-// request means what every request meant before dtypes existed. kFrame's
-// arrays are bytes: its dtype is kUInt8.
-enum class DType : std::uint32_t {
-  kFloat64 = 0,
-  kFloat32 = 1,
-  kInt32 = 2,
-  kInt16 = 3,
-  kUInt8 = 4,
-};
-
 enum class Status : std::uint32_t { kOk = 0, kError = 1 };
 
 // The control block at offset 0 of the control segment. The request and the
@@ -68,7 +59,7 @@ struct Control {
   std::uint32_t op;
   std::uint32_t in_arena;   // data arena of the input (and of kMap/kUnmapArena)
   std::uint32_t out_arena;  // data arena of scale's and frame's output
-  std::uint32_t dtype;      // a DType: the element type of input and output
+  std::uint32_t dtype;      // a DType code (dtype.hpp), of input and output (kFrame: uint8)
   std::uint64_t count;      // elements of a vector
   std::uint64_t rows;       // matrix_sum's and frame's shape ...
   std::uint64_t cols;
@@ -85,7 +76,7 @@ struct Control {
   std::uint32_t reserved1;
   double result;                 // sum / matrix_sum of a float dtype (float32's widened)
   std::uint64_t detail;          // kProbe: the byte offset the input was read at
-  std::uint64_t integer_result;  // ... of an integer dtype: int64 bits, uint64 for kUInt8
+  std::uint64_t integer_result;  // ... of an integer dtype: int64 bits, uint64 for uint8
   char error_text[kErrorTextBytes];
 };
 
@@ -103,7 +94,7 @@ struct PipeRequest {
   std::uint64_t cols;
   double factor;
   std::uint64_t payload_bytes;
-  std::uint32_t dtype;       // a DType
+  std::uint32_t dtype;       // a DType code (dtype.hpp)
   std::uint32_t reserved;    // 0
   std::uint64_t row_stride;  // elements (frame: bytes) between row starts; 0: packed
 };
@@ -118,7 +109,7 @@ struct PipeResponse {
   double result;         // a float dtype's sum (float32's widened)
   std::uint64_t detail;  // kProbe: the worker's own address of the data it read
   std::uint64_t payload_bytes;
-  std::uint64_t integer_result;  // an integer dtype's sum: int64 bits, uint64 for kUInt8
+  std::uint64_t integer_result;  // an integer dtype's sum: int64 bits, uint64 for uint8
   char error_text[kErrorTextBytes];
 };
 

@@ -17,7 +17,7 @@ namespace interop_bench::ipc {
 inline constexpr std::uint64_t kElementBytes = sizeof(double);
 inline constexpr std::uint64_t kPixelBytes = 3;  // a frame's R, G, B
 
-// Bytes of one element of dtype code `dtype`, or 0 when it names no DType.
+// Bytes of one element of wire code `dtype`, or 0 when it names no DType.
 std::uint64_t element_bytes(std::uint32_t dtype) noexcept;
 
 // The shape part of a request, copied out of shared memory before it is checked
@@ -35,13 +35,13 @@ struct Shape {
 // writes to a separate output (scale's result, frame's gray image).
 struct CheckedRequest {
   Op op = Op::kSum;
-  DType dtype = DType::kFloat64;
+  DType dtype = DType::float64;
   Shape shape;
   std::uint64_t in_elements = 0;
   std::uint64_t out_elements = 0;
 
-  std::uint64_t in_bytes() const noexcept { return in_elements * element_bytes(dtype_code()); }
-  std::uint64_t out_bytes() const noexcept { return out_elements * element_bytes(dtype_code()); }
+  std::uint64_t in_bytes() const noexcept { return in_elements * item_bytes(dtype); }
+  std::uint64_t out_bytes() const noexcept { return out_elements * item_bytes(dtype); }
   std::uint32_t dtype_code() const noexcept { return static_cast<std::uint32_t>(dtype); }
 };
 

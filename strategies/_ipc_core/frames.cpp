@@ -5,7 +5,7 @@ namespace interop_bench::ipc {
 std::optional<CheckedRequest> check_request(const PipeRequest& request, std::string& error,
                                             Carries carries) {
   if (carries == Carries::kFloat64Only && is_kernel_op(request.op) &&
-      (request.dtype != static_cast<std::uint32_t>(DType::kFloat64) ||
+      (request.dtype != static_cast<std::uint32_t>(DType::float64) ||
        request.op == static_cast<std::uint32_t>(Op::kFrame))) {
     error = "this worker carries float64 vectors and matrices only (dtype code " +
             std::to_string(request.dtype) + ", op " + std::to_string(request.op) + ")";

@@ -122,11 +122,14 @@ void print_layout(std::FILE* out) {
   std::fprintf(out, "\"unmap_arena\": %u, \"stop\": %u, \"frame\": %u}, ",
                static_cast<unsigned>(Op::kUnmapArena), static_cast<unsigned>(Op::kStop),
                static_cast<unsigned>(Op::kFrame));
-  std::fprintf(out, "\"dtypes\": {\"float64\": %u, \"float32\": %u, \"int32\": %u, ",
-               static_cast<unsigned>(DType::kFloat64), static_cast<unsigned>(DType::kFloat32),
-               static_cast<unsigned>(DType::kInt32));
-  std::fprintf(out, "\"int16\": %u, \"uint8\": %u}},\n", static_cast<unsigned>(DType::kInt16),
-               static_cast<unsigned>(DType::kUInt8));
+  std::fprintf(out, "\"dtypes\": {");
+  const char* separator = "";
+  for_each_dtype([&]<class T>(std::type_identity<T>) {
+    std::fprintf(out, "%s\"%s\": %u", separator, DTypeTraits<T>::name,
+                 static_cast<unsigned>(dtype_of<T>()));
+    separator = ", ";
+  });
+  std::fprintf(out, "}},\n");
   std::fprintf(out, "  \"structs\": {\n");
   print_control(out);
   print_pipe_request(out);

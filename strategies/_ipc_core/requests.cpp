@@ -129,19 +129,8 @@ Answer run_frame(const CheckedRequest& r, const void* in, void* out) {
 }  // namespace
 
 std::uint64_t element_bytes(std::uint32_t dtype) noexcept {
-  switch (static_cast<DType>(dtype)) {
-    case DType::kFloat64:
-      return sizeof(double);
-    case DType::kFloat32:
-      return sizeof(float);
-    case DType::kInt32:
-      return sizeof(std::int32_t);
-    case DType::kInt16:
-      return sizeof(std::int16_t);
-    case DType::kUInt8:
-      return sizeof(std::uint8_t);
-  }
-  return 0;
+  const std::optional<DType> type = dtype_from_code(dtype);
+  return type ? item_bytes(*type) : 0;
 }
 
 Answer error_answer(std::string text) {
@@ -181,7 +170,7 @@ std::optional<CheckedRequest> check_kernel(std::uint32_t op, std::uint32_t dtype
   checked.dtype = static_cast<DType>(dtype);
   checked.shape = shape;
   if (checked.op == Op::kFrame) {
-    if (checked.dtype != DType::kUInt8) {
+    if (checked.dtype != DType::uint8) {
       error = "a frame is uint8 (dtype code " + std::to_string(dtype) + " given)";
       return std::nullopt;
     }
@@ -215,25 +204,12 @@ bool fits(std::uint64_t offset_bytes, std::uint64_t bytes, std::uint64_t alignme
 }
 
 Answer run_kernel(const CheckedRequest& request, double factor, void* in, void* out) {
-  switch (request.dtype) {
-    case DType::kFloat64:
-      return run_typed(request, factor, static_cast<double*>(in), static_cast<double*>(out));
-    case DType::kFloat32:
-      return run_typed(request, factor, static_cast<float*>(in), static_cast<float*>(out));
-    case DType::kInt32:
-      return run_typed(request, factor, static_cast<std::int32_t*>(in),
-                       static_cast<std::int32_t*>(out));
-    case DType::kInt16:
-      return run_typed(request, factor, static_cast<std::int16_t*>(in),
-                       static_cast<std::int16_t*>(out));
-    case DType::kUInt8:
-      if (request.op == Op::kFrame) {
-        return run_frame(request, in, out);
-      }
-      return run_typed(request, factor, static_cast<std::uint8_t*>(in),
-                       static_cast<std::uint8_t*>(out));
+  if (request.op == Op::kFrame && request.dtype == DType::uint8) {
+    return run_frame(request, in, out);
   }
-  return error_answer("unknown dtype code " + std::to_string(request.dtype_code()));
+  return visit_dtype(request.dtype, [&]<class T>(std::type_identity<T>) {
+    return run_typed(request, factor, static_cast<T*>(in), static_cast<T*>(out));
+  });
 }
 
 Answer run_kernel(Op op, const Shape& shape, double factor, std::span<double> in,
