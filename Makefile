@@ -85,7 +85,7 @@ bench: $(STAMPS)/build ## measure every strategy (PROFILE=quick|default|full) an
 	@$(MAKE) --no-print-directory report
 
 # The newest results file of `interop-bench run` (not native floors, not pytest-benchmark's).
-NEWEST_RESULTS := ls -t results/*.json 2>/dev/null | grep -Ev '/(native|pytest-bench)-' | head -n 1
+NEWEST_RESULTS := ls -t results/*.json 2>/dev/null | grep -Ev '/(native|pytest-bench|stream)-' | head -n 1
 define newest_results
 results=$$($(NEWEST_RESULTS)); \
   test -n "$$results" || { echo "no results/*.json yet: run make bench first" >&2; exit 1; }
