@@ -160,3 +160,14 @@ def test_a_strategy_failing_mid_stream_is_an_error_and_the_run_goes_on(tmp_path:
     assert cells["numpy"]["status"] == "ok"
     assert len(cells["numpy"]["processes"]) == 2
     assert cells["kernel"]["status"] == "ok"
+    summary = subprocess.run(
+        [sys.executable, "-m", "interop_bench", "summary", str(out), "--format", "markdown"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert summary.returncode == 0, summary.stderr
+    rows = {line.split("|")[1].strip(): line for line in summary.stdout.splitlines()[2:]}
+    assert "error: pass 0: warm-up frame 4: ConnectionError" in rows["frame-worker-dies"]
+    assert rows["numpy"].rstrip(" |").endswith(("carries it", "%", "cannot keep up"))

@@ -118,7 +118,11 @@ def measure(strategy: Strategy, spec: CellSpec, seed: int) -> dict[str, Any]:
 
     clock = schedule.MonotonicClock()
     warmup = max(2 * spec.depth, round(WARMUP_S * spec.fps))
-    schedule.run(lambda i: fn(frames.placed[i % IMAGES]), warmup, spec.period_ns, spec.depth, clock)
+    warm = schedule.run(
+        lambda i: fn(frames.placed[i % IMAGES]), warmup, spec.period_ns, spec.depth, clock
+    )
+    if warm.errors:
+        return {"status": "error", "reason": f"warm-up {warm.errors[0]}"}
     workers_before = _workers_cpu_ns(strategy)
     outcome = schedule.run(call, spec.frames, spec.period_ns, spec.depth, clock)
     caller_ns = sum(call_cpu_ns)

@@ -24,9 +24,9 @@ from typing import Any
 
 from interop_bench import __version__, ops, results_file, strategies
 from interop_bench.stream.figures import KEEPS_UP_SHARE, summarize
+from interop_bench.stream.files import KIND
 from interop_bench.stream.pipelining import KERNEL, depth_limit
 
-KIND = "interop-bench stream"
 SCHEMA_VERSION = 1
 INTERRUPTED = 130
 
