@@ -50,15 +50,14 @@ def resolvable(percentile: float, frames: int) -> bool:
 
 def summarize(processes: list[dict[str, Any]], fps: float) -> dict[str, Any]:
     """The figures of a cell's ok processes."""
-    pooled = new_histogram()
-    for process in processes:
-        pooled.add(decode(process["latency_histogram"]))
-    lateness = new_histogram()
-    for process in processes:
+    latencies = [decode(p["latency_histogram"]) for p in processes]
+    pooled, lateness = new_histogram(), new_histogram()
+    for process, latency in zip(processes, latencies, strict=True):
+        pooled.add(latency)
         lateness.add(decode(process["start_lateness_histogram"]))
     frames = sum(int(p["done"]) for p in processes)
     shares = [(p["missed"]) / max(p["frames"], 1) for p in processes]
-    p99s = [float(decode(p["latency_histogram"]).get_value_at_percentile(99.0)) for p in processes]
+    p99s = [float(latency.get_value_at_percentile(99.0)) for latency in latencies]
     achieved = [float(p["achieved_fps"]) for p in processes if p.get("achieved_fps")]
     missed_share = sum(p["missed"] for p in processes) / max(sum(p["frames"] for p in processes), 1)
     figures: dict[str, Any] = {
