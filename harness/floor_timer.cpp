@@ -10,6 +10,8 @@
 // the answer before timing, as it does for every strategy. The vector ops take
 // every element type of the dtype axis (interop_bench/dtype.hpp)
 // and run that type's kernel, dispatched once per call outside the timed loop.
+// paced_frames is the floor of a stream (interop-bench stream): the frame
+// kernel alone at a fixed rate, driven by a native loop.
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -17,12 +19,15 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <span>
 #include <type_traits>
 
 #include "bandwidth.hpp"
 #include "interop_bench/buffer_argument.hpp"
 #include "interop_bench/dtype.hpp"
 #include "interop_bench/kernels.hpp"
+#include "paced_loop.hpp"
 
 namespace kernels = interop_bench::kernels;
 
@@ -335,6 +340,86 @@ PyObject* time_memcpy(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return PyLong_FromLongLong(now_ns() - begin);
 }
 
+// -- the floor of a stream -------------------------------------------------------
+
+// The ring of frames of a paced stream: image i and its gray output.
+struct FrameRing {
+  std::size_t size = 0;
+  std::unique_ptr<ArrayBuffer[]> images, grays;
+  std::unique_ptr<Frame[]> frames;
+
+  bool acquire(PyObject* image_list, PyObject* gray_list) {
+    if (!PyTuple_Check(image_list) || !PyTuple_Check(gray_list) ||
+        PyTuple_GET_SIZE(image_list) != PyTuple_GET_SIZE(gray_list) ||
+        PyTuple_GET_SIZE(image_list) < 1) {
+      PyErr_SetString(PyExc_TypeError,
+                      "paced_frames: images and grays must be tuples of one length, at least 1");
+      return false;
+    }
+    size = static_cast<std::size_t>(PyTuple_GET_SIZE(image_list));
+    images = std::make_unique<ArrayBuffer[]>(size);
+    grays = std::make_unique<ArrayBuffer[]>(size);
+    frames = std::make_unique<Frame[]>(size);
+    for (std::size_t i = 0; i < size; ++i) {
+      const auto at = static_cast<Py_ssize_t>(i);
+      if (!frame_args(PyTuple_GET_ITEM(image_list, at), PyTuple_GET_ITEM(gray_list, at), &images[i],
+                      &grays[i], &frames[i], "paced_frames"))
+        return false;
+    }
+    return true;
+  }
+
+  void gray(std::size_t frame) {
+    const Frame& f = frames[frame % size];
+    kernels::frame_to_gray(f.rgb, f.rows, f.cols, f.row_stride,
+                           grays[frame % size].values<std::uint8_t>().data());
+  }
+};
+
+// The times array: one (due, started, done) row of int64 nanoseconds per frame,
+// writable and C-contiguous (numpy.empty((frames, 3), numpy.int64)).
+bool times_of(PyObject* object, ArrayBuffer* times,
+              std::span<interop_bench::harness::PacedTimes>* rows) {
+  using interop_bench::harness::PacedTimes;
+  static_assert(sizeof(PacedTimes) == 3 * sizeof(std::int64_t));
+  if (!times->acquire_bytes(object, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT,
+                            "paced_frames"))
+    return false;
+  const Py_buffer& v = times->view();
+  if (v.itemsize != sizeof(std::int64_t) || v.format == nullptr ||
+      (std::strcmp(v.format, "l") != 0 && std::strcmp(v.format, "q") != 0) || v.ndim != 2 ||
+      v.shape[1] != 3 || v.shape[0] < 1) {
+    PyErr_SetString(PyExc_ValueError, "paced_frames: times must be an N x 3 int64 array, N >= 1");
+    return false;
+  }
+  *rows = {static_cast<PacedTimes*>(v.buf), static_cast<std::size_t>(v.shape[0])};
+  return true;
+}
+
+// paced_frames(images, grays, start_ns, period_ns, times): frame i (image
+// i mod len(images)) is due at start_ns + i x period_ns on CLOCK_MONOTONIC and
+// turned gray by the kernel alone in a native loop (harness/paced_loop.hpp),
+// with the GIL released; times[i] gets its due, start and end times.
+PyObject* paced_frames(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  FrameRing ring;
+  ArrayBuffer times;
+  std::span<interop_bench::harness::PacedTimes> rows;
+  if (!arity(nargs, 5, "paced_frames") || !ring.acquire(args[0], args[1]) ||
+      !times_of(args[4], &times, &rows))
+    return nullptr;
+  const long long start_ns = PyLong_AsLongLong(args[2]);
+  const long long period_ns = PyLong_AsLongLong(args[3]);
+  if (PyErr_Occurred()) return nullptr;
+  if (start_ns < 0 || period_ns < 1)
+    return PyErr_Format(PyExc_ValueError, "paced_frames: start_ns >= 0 and period_ns >= 1");
+  interop_bench::harness::MonotonicClock clock;
+  Py_BEGIN_ALLOW_THREADS;
+  interop_bench::harness::paced_loop(clock, start_ns, period_ns, rows,
+                                     [&](std::size_t i) { ring.gray(i); });
+  Py_END_ALLOW_THREADS;
+  Py_RETURN_NONE;
+}
+
 constexpr auto fastcall =
     interop_bench::binding::as_py_cfunction<PyObject*(PyObject*, PyObject* const*, Py_ssize_t)>;
 
@@ -355,6 +440,8 @@ PyMethodDef methods[] = {
     {"time_frame", fastcall(time_frame), METH_FASTCALL, "time_frame(image, gray, calls) -> ns"},
     {"time_read", fastcall(time_read), METH_FASTCALL, "time_read(words, calls) -> ns"},
     {"time_memcpy", fastcall(time_memcpy), METH_FASTCALL, "time_memcpy(src, dst, calls) -> ns"},
+    {"paced_frames", fastcall(paced_frames), METH_FASTCALL,
+     "paced_frames(images, grays, start_ns, period_ns, times): the kernel alone, paced natively"},
     {nullptr, nullptr, 0, nullptr},
 };
 

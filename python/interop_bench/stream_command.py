@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from interop_bench import ops, results_file, strategies
+from interop_bench.stream import choice
 from interop_bench.stream.figures import resolvable
 from interop_bench.stream.run import INTERRUPTED, StreamRequest, StreamRun
 from interop_bench.stream.table import stream_table
@@ -37,7 +38,15 @@ MIN_FRAMES = 100
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--strategies", metavar="A,B", help="strategies (default: all)")
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument("--strategies", metavar="A,B", help="strategies (default: all)")
+    chosen.add_argument(
+        "--best-of",
+        metavar="RESULTS",
+        type=Path,
+        help="stream ctypes and the best strategy of each family for frames in this "
+        "results file of `interop-bench run` (at the first of --resolutions)",
+    )
     parser.add_argument("--resolutions", default=DEFAULT_RESOLUTIONS, help="(default %(default)s)")
     parser.add_argument("--fps", default=DEFAULT_FPS, help="frame rates (default %(default)s)")
     parser.add_argument(
@@ -72,18 +81,35 @@ def _numbers(text: str, flag: str, kind: type[float] | type[int]) -> tuple[float
     return values
 
 
-def request_of(args: argparse.Namespace) -> StreamRequest:
+def _best_of(path: Path, resolution: str, known: list[str]) -> tuple[str, ...]:
+    try:
+        document = results_file.load(path)
+        return tuple(choice.best_of_families(document, resolution, set(known)))
+    except (OSError, results_file.ResultsError, choice.NoFrameCellsError, KeyError) as error:
+        raise UsageError(f"--best-of {path}: {error}") from None
+
+
+def _strategies(args: argparse.Namespace, resolution: str) -> tuple[str, ...]:
     known = strategies.names()
+    if args.best_of is not None:
+        return _best_of(args.best_of, resolution, known)
     names = tuple(n.strip() for n in (args.strategies or ",".join(known)).split(",") if n.strip())
     for name in names:
         if name not in known:
             raise UsageError(f"unknown strategy {name!r}; `interop-bench list` names them")
+    return names
+
+
+def request_of(args: argparse.Namespace) -> StreamRequest:
     resolutions = tuple(r.strip().lower() for r in args.resolutions.split(",") if r.strip())
     for resolution in resolutions:
         if resolution not in ops.RESOLUTIONS:
             raise UsageError(
                 f"unknown resolution {resolution!r}; known: {', '.join(ops.RESOLUTIONS)}"
             )
+    if not resolutions:
+        raise UsageError("--resolutions: name at least one")
+    names = _strategies(args, resolutions[0])
     fps = _numbers(args.fps, "--fps", float)
     depths = tuple(int(d) for d in _numbers(args.depth, "--depth", int))
     if args.duration <= 0 or args.processes < 1:

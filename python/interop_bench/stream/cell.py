@@ -131,16 +131,17 @@ def measure(strategy: Strategy, spec: CellSpec, seed: int) -> dict[str, Any]:
     problem = outcome.errors[0] if outcome.errors else frames.check()
     if problem is not None:
         record.update(status="error" if outcome.errors else "incorrect", reason=problem)
-    return record | _figures(spec, outcome, caller_ns, workers_before, workers_after)
+    return record | figures(spec, outcome, caller_ns, workers_before, workers_after)
 
 
-def _figures(
+def figures(
     spec: CellSpec,
     outcome: schedule.StreamOutcome,
     caller_ns: int,
     workers_before: int | None,
     workers_after: int | None,
 ) -> dict[str, Any]:
+    """A cell's figures from its frames' times (stream/floor.py's too)."""
     latency, lateness = new_histogram(), new_histogram()
     for frame in outcome.frames:
         latency.record_value(min(max(frame.latency_ns, 1), HISTOGRAM_RANGE_NS[1]))

@@ -12,40 +12,14 @@ import json
 import sys
 from typing import Any
 
-import numpy as np
-
-from interop_bench import native, strategies
+from interop_bench import strategies
 from interop_bench.strategies import Strategy
+from interop_bench.stream import floor
 from interop_bench.stream.cell import CellSpec, measure
 from interop_bench.stream.pipelining import KERNEL
 
 
-class KernelAlone:
-    """The stream floor: kernels::frame_to_gray through ib_floor_timer, no strategy."""
-
-    name = KERNEL
-
-    def __init__(self) -> None:
-        self._timer = native.extension("ib_floor_timer")
-
-    def frame(self, image: np.ndarray) -> np.ndarray:
-        gray = np.empty(image.shape[:2], np.uint8)
-        self._timer.frame(image, gray)
-        return gray
-
-    def prepare(self, image: np.ndarray) -> np.ndarray:
-        return image
-
-    def worker_pids(self) -> list[int]:
-        return []
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
-def _open(name: str) -> Strategy | KernelAlone:
-    if name == KERNEL:
-        return KernelAlone()
+def _open(name: str) -> Strategy:
     strategy = strategies.get(name)
     strategy.open()
     return strategy
@@ -55,6 +29,8 @@ def _cell(opened: dict[str, Any], raw: dict[str, Any], seed: int) -> dict[str, A
     spec = CellSpec(**raw)
     identity = {"pass_seed": seed, **raw}
     try:
+        if spec.strategy == KERNEL:
+            return identity | floor.measure(spec, seed)
         if spec.strategy not in opened:
             opened[spec.strategy] = _open(spec.strategy)
         opened_strategy = opened[spec.strategy]

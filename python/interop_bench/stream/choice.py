@@ -1,0 +1,48 @@
+"""Which strategies a short stream section streams: the best of each family for
+frames in a matrix results file, and the classic ctypes recipe.
+
+`make bench` streams only a few strategies after its matrix run (it must end
+within minutes); the matrix run has just measured every strategy's frame op in
+isolated calls, so it names the candidates: in each family, the strategy with
+the least median frame time at the stream's resolution (or, where the file did
+not measure that one, at the largest resolution it did).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from interop_bench import ops
+
+CLASSIC = "ctypes"  # the recipe most users start from, always streamed beside the best
+
+
+class NoFrameCellsError(ValueError):
+    """The file has no measured frame cell to choose from."""
+
+
+def _frame_bytes(resolution: str) -> int:
+    height, width = ops.RESOLUTIONS[resolution]
+    return height * width * 3
+
+
+def best_of_families(document: dict[str, Any], resolution: str, known: set[str]) -> list[str]:
+    """CLASSIC, then the best strategy of each family (in the file's order of families)."""
+    cells = [
+        c
+        for c in document.get("cells", [])
+        if c["op"] == "frame" and c["status"] == "ok" and c["strategy"] in known
+    ]
+    if not cells:
+        raise NoFrameCellsError("the results file has no measured frame cell")
+    sizes = {c["size"] for c in cells}
+    wanted = _frame_bytes(resolution)
+    size = wanted if wanted in sizes else max(sizes)
+    families = {name: meta["family"] for name, meta in document["strategies"].items()}
+    best: dict[str, dict[str, Any]] = {}
+    for cell in (c for c in cells if c["size"] == size):
+        family = families[cell["strategy"]]
+        if family not in best or cell["stats"]["median_ns"] < best[family]["stats"]["median_ns"]:
+            best[family] = cell
+    chosen = [CLASSIC] if CLASSIC in known else []
+    return chosen + [c["strategy"] for c in best.values() if c["strategy"] not in chosen]
