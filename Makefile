@@ -80,8 +80,15 @@ pytest: $(STAMPS)/build
 
 test: ctest lint pytest ## install what is missing, build, run CTest, lint and pytest
 
-bench: $(STAMPS)/build ## measure every strategy (PROFILE=quick|default|full) and write the report
+# The stream section of `make bench`: ctypes and the best strategy of each family
+# for frames in the run just made, streamed at 1080p and 60 fps, depth 1 and 2, in
+# two processes of a few seconds each (a run without frames streams nothing).
+BENCH_STREAM_ARGS ?= --resolutions 1080p --fps 60 --depth 1,2 --duration 2.5 --processes 2
+bench: $(STAMPS)/build ## measure every strategy (PROFILE=quick|default|full), stream the best, write the report
 	$(PY) -m interop_bench run $(RUN_ARGS)
+	@$(newest_results); \
+	  $(PY) -m interop_bench stream --best-of "$$results" $(BENCH_STREAM_ARGS) --quiet \
+	    --out "$$(dirname "$$results")/stream-$$(basename "$$results")"
 	@$(MAKE) --no-print-directory report
 
 # The newest results file of `interop-bench run` (not native floors, not pytest-benchmark's).
@@ -91,14 +98,19 @@ results=$$($(NEWEST_RESULTS)); \
   test -n "$$results" || { echo "no results/*.json yet: run make bench first" >&2; exit 1; }
 endef
 
-report: $(STAMPS)/build ## HTML report of the newest results file: reports/index.html + a copy beside it
+# A run's stream section is results/stream-<the run's file name>.
+report: $(STAMPS)/build ## HTML report of the newest results file (and its stream section): reports/index.html
 	@$(newest_results); \
-	  $(PY) -m interop_bench report "$$results" -o reports/index.html >/dev/null && \
+	  stream="$$(dirname "$$results")/stream-$$(basename "$$results")"; \
+	  $(PY) -m interop_bench report "$$results" $$(test -e "$$stream" && echo "$$stream") \
+	    -o reports/index.html >/dev/null && \
 	  cp reports/index.html "$${results%.json}.html" && \
 	  echo "report: $(CURDIR)/reports/index.html (copy: $${results%.json}.html)"
 
-summary: $(STAMPS)/build ## Markdown ranking of the strategies of the newest results file
-	@$(newest_results); $(PY) -m interop_bench summary "$$results" --format markdown
+summary: $(STAMPS)/build ## Markdown ranking of the strategies of the newest results file (and its streams)
+	@$(newest_results); $(PY) -m interop_bench summary "$$results" --format markdown; \
+	  stream="$$(dirname "$$results")/stream-$$(basename "$$results")"; \
+	  if test -e "$$stream"; then $(PY) -m interop_bench summary "$$stream" --format markdown; fi
 
 compare-reference: $(STAMPS)/build ## compare the newest results with results/reference/*.json (report only)
 	@$(newest_results); \

@@ -45,7 +45,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="RESULTS",
         type=Path,
         help="stream ctypes and the best strategy of each family for frames in this "
-        "results file of `interop-bench run` (at the first of --resolutions)",
+        "results file of `interop-bench run` (at the first of --resolutions); a file "
+        "without frame cells leaves nothing to stream (exit 0, as `make bench` of sums only)",
     )
     parser.add_argument("--resolutions", default=DEFAULT_RESOLUTIONS, help="(default %(default)s)")
     parser.add_argument("--fps", default=DEFAULT_FPS, help="frame rates (default %(default)s)")
@@ -81,11 +82,17 @@ def _numbers(text: str, flag: str, kind: type[float] | type[int]) -> tuple[float
     return values
 
 
+class NothingToStreamError(Exception):
+    """--best-of named a results file without frame cells: exit 0 with the message."""
+
+
 def _best_of(path: Path, resolution: str, known: list[str]) -> tuple[str, ...]:
     try:
         document = results_file.load(path)
         return tuple(choice.best_of_families(document, resolution, set(known)))
-    except (OSError, results_file.ResultsError, choice.NoFrameCellsError, KeyError) as error:
+    except choice.NoFrameCellsError as error:
+        raise NothingToStreamError(f"{path}: {error}: nothing to stream") from None
+    except (OSError, results_file.ResultsError, KeyError) as error:
         raise UsageError(f"--best-of {path}: {error}") from None
 
 
@@ -129,6 +136,9 @@ def main(args: argparse.Namespace) -> int:
     except UsageError as error:
         print(f"interop-bench stream: {error}", file=sys.stderr)
         return 2
+    except NothingToStreamError as nothing:
+        print(f"interop-bench stream: {nothing}", file=sys.stderr)
+        return 0
     stamp = results_file.utc_stamp(datetime.now(timezone.utc))
     path = args.out or Path("results") / f"stream-{stamp}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +147,7 @@ def main(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(text, file=sys.stderr, flush=True)
 
-    run = StreamRun(request, path, say)
+    run = StreamRun(request, path, say, progress=not args.quiet)
     status = run.run()
     print(stream_table(run.document, args.format))
     if status == INTERRUPTED:

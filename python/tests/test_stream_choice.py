@@ -40,6 +40,10 @@ def test_the_best_of_each_family_is_the_least_median_at_the_resolution() -> None
     }
     chosen = choice.best_of_families(document, "1080p", set(FRAMERS))
     assert chosen[0] == "ctypes"
+    without_ctypes = make_results(
+        strategies=FRAMERS[1:], ops=["frame"], frame_sizes=[FULL_HD, FOUR_K]
+    )
+    assert "ctypes" not in choice.best_of_families(without_ctypes, "1080p", set(FRAMERS))
     assert set(chosen) == {"ctypes", *expected.values()}
     assert len(chosen) == len(set(chosen))
 
@@ -54,16 +58,16 @@ def test_a_slower_strategy_loses_its_family_and_another_resolution_falls_back() 
     assert "pybind11" in choice.best_of_families(slowed, "720p", set(FRAMERS))
 
 
-def test_a_file_without_frames_or_a_missing_file_exits_2(
+def test_a_file_without_frames_leaves_nothing_to_stream_and_a_missing_one_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     no_frames = write_results(tmp_path / "sums.json", make_results(strategies=["ctypes"]))
-    for path, message in (
-        (no_frames, "no measured frame cell"),
-        (tmp_path / "missing.json", "cannot read results file"),
-    ):
-        assert cli.main(["stream", "--best-of", str(path)]) == 2
-        assert message in capsys.readouterr().err
+    out = tmp_path / "stream.json"
+    assert cli.main(["stream", "--best-of", str(no_frames), "--out", str(out)]) == 0
+    assert "no measured frame cell: nothing to stream" in capsys.readouterr().err
+    assert not out.exists()
+    assert cli.main(["stream", "--best-of", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read results file" in capsys.readouterr().err
 
 
 def test_best_of_and_strategies_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,7 +27,8 @@ def _frame_bytes(resolution: str) -> int:
 
 
 def best_of_families(document: dict[str, Any], resolution: str, known: set[str]) -> list[str]:
-    """CLASSIC, then the best strategy of each family (in the file's order of families)."""
+    """CLASSIC (where the file measured its frames), then the best strategy of each
+    family, among the `known` strategies."""
     cells = [
         c
         for c in document.get("cells", [])
@@ -44,5 +45,5 @@ def best_of_families(document: dict[str, Any], resolution: str, known: set[str])
         family = families[cell["strategy"]]
         if family not in best or cell["stats"]["median_ns"] < best[family]["stats"]["median_ns"]:
             best[family] = cell
-    chosen = [CLASSIC] if CLASSIC in known else []
+    chosen = [CLASSIC] if any(c["strategy"] == CLASSIC for c in cells) else []
     return chosen + [c["strategy"] for c in best.values() if c["strategy"] not in chosen]

@@ -1,9 +1,11 @@
 """One measuring process of a stream run: `python -m interop_bench.stream.process`.
 
-Reads its spec (JSON on stdin: `cells`, `seed`, `out`), opens each strategy
-once, streams its cells in the given order and appends one JSON record a cell
-to `out` as soon as the cell ends, so a killed process loses only the cell it
-was in. Exit status 0 done, 130 interrupted.
+Reads its spec (JSON on stdin: `cells`, `seed`, `out`, `prune`), opens each
+strategy once, streams its cells in the given order and appends one JSON record
+a cell to `out` as soon as the cell ends, so a killed process loses only the
+cell it was in. With `prune` (pass 0, cells lightest first), a cell that a
+lighter one shows the strategy cannot carry is recorded `skipped` instead
+(stream/pruning.py). Exit status 0 done, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from interop_bench.strategies import Strategy
 from interop_bench.stream import floor
 from interop_bench.stream.cell import CellSpec, measure
 from interop_bench.stream.pipelining import KERNEL
+from interop_bench.stream.pruning import Pruner
 
 
 def _open(name: str) -> Strategy:
@@ -47,16 +50,26 @@ def _cell(opened: dict[str, Any], raw: dict[str, Any], seed: int) -> dict[str, A
 def main() -> int:
     spec = json.loads(sys.stdin.read())
     opened: dict[str, Any] = {}
+    pruner = Pruner() if spec.get("prune") else None
     try:
         with open(spec["out"], "a") as out:
             for index, raw in enumerate(spec["cells"]):
-                print(
-                    f"stream: cell {index + 1}/{len(spec['cells'])}: {raw['strategy']} "
-                    f"{raw['resolution']} {raw['fps']:g} fps depth {raw['depth']}",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                out.write(json.dumps(_cell(opened, raw, int(spec["seed"]))) + "\n")
+                if spec.get("progress"):
+                    print(
+                        f"stream: cell {index + 1}/{len(spec['cells'])} of this process: "
+                        f"{raw['strategy']} {raw['resolution']} {raw['fps']:g} fps "
+                        f"depth {raw['depth']}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                why = pruner.reason(raw) if pruner else None
+                if why is not None:
+                    record = {"pass_seed": spec["seed"], **raw, "status": "skipped", "reason": why}
+                else:
+                    record = _cell(opened, raw, int(spec["seed"]))
+                    if pruner:
+                        pruner.note(record)
+                out.write(json.dumps(record) + "\n")
                 out.flush()
     except KeyboardInterrupt:
         return 130

@@ -1,12 +1,15 @@
 """A stream run: its cells, its processes one after the other, its results file.
 
-Each cell of each pass streams in a fresh process. Pass 0 goes lightest
-first (resolution, then rate), and a strategy that cannot keep up with a rate
-at some depth is not run at a heavier load of that depth: the cell is recorded
-`skipped`, naming the measurement that shows it. Later passes stream the cells
-pass 0 measured, in a new shuffled order. The file is rewritten atomically
-after every cell, so an interrupted run keeps every finished cell; a process
-that dies makes its cell an error naming its exit status, and the run goes on.
+Each pass streams each strategy's cells in a fresh process (its own heap and
+page layout, as the matrix's passes; one start-up and one open of the strategy
+for all its cells). Pass 0 goes lightest first (resolution, then rate), and a
+strategy that cannot keep up with a rate at some depth is not run at a heavier
+load of that depth: the cell is recorded `skipped`, naming the measurement that
+shows it (stream/pruning.py). Later passes stream the cells pass 0 measured, in
+a new shuffled order. The file is rewritten atomically after every process, so
+an interrupted run keeps every finished cell; a process that dies makes the
+cell it was in an error naming its exit status, and the run goes on with the
+strategy's next cell in a new process.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from interop_bench import __version__, ops, results_file, strategies
-from interop_bench.stream.figures import KEEPS_UP_SHARE, summarize
+from interop_bench.stream.figures import summarize
 from interop_bench.stream.files import KIND
 from interop_bench.stream.pipelining import KERNEL, depth_limit
+from interop_bench.stream.pruning import Pruner
 
 SCHEMA_VERSION = 1
 INTERRUPTED = 130
@@ -69,25 +73,20 @@ def _refusal(cell: dict[str, Any]) -> str | None:
     return None
 
 
-def _heavier(cell: dict[str, Any], than: dict[str, Any]) -> bool:
-    order = list(ops.RESOLUTIONS)
-    return (
-        cell["strategy"] == than["strategy"]
-        and cell["depth"] == than["depth"]
-        and order.index(cell["resolution"]) >= order.index(than["resolution"])
-        and cell["fps"] >= than["fps"]
-    )
-
-
 class StreamRun:
     """Measures a request into `path`."""
 
     def __init__(
-        self, request: StreamRequest, path: Path, say: Callable[[str], None] = lambda _: None
+        self,
+        request: StreamRequest,
+        path: Path,
+        say: Callable[[str], None] = lambda _: None,
+        progress: bool = False,
     ) -> None:
         self.request = request
         self.path = path
         self.say = say
+        self.progress = progress  # the measuring processes' own lines
         self.document: dict[str, Any] = {
             "kind": KIND,
             "schema_version": SCHEMA_VERSION,
@@ -98,8 +97,6 @@ class StreamRun:
             "cells": [],
         }
         self.cells: dict[tuple[str, str, float, int], dict[str, Any]] = {}
-        # Pass 0's cells that could not keep up (or failed), and how it showed.
-        self.lost: dict[tuple[str, str, float, int], str] = {}
 
     def run(self) -> int:
         """0 done, 130 interrupted (what was measured is in the file)."""
@@ -122,37 +119,32 @@ class StreamRun:
         return 0
 
     def _pass(self, pass_index: int, todo: list[dict[str, Any]]) -> int:
-        """Each cell in a fresh process (its own heap and page layout, as the matrix's
-        passes); in pass 0, a heavier load of a rate that was lost is skipped."""
+        """Each strategy's cells in a fresh process (pass 0 prunes, lightest first)."""
+        by_strategy: dict[str, list[dict[str, Any]]] = {}
         for cell in todo:
-            lost = self._lighter_lost(cell) if pass_index == 0 else None
-            if lost is not None:
-                cell.update(status="skipped", reason=lost)
-                continue
-            status = self._launch(pass_index, cell)
-            self._write()
-            if status == INTERRUPTED:
-                return INTERRUPTED
+            by_strategy.setdefault(cell["strategy"], []).append(cell)
+        for cells in by_strategy.values():
+            left = cells
+            while left:
+                status, left = self._launch(pass_index, left)
+                self._write()
+                if status == INTERRUPTED:
+                    return INTERRUPTED
         return 0
 
-    def _lighter_lost(self, cell: dict[str, Any]) -> str | None:
-        for other_key, why in self.lost.items():
-            other = self.cells[other_key]
-            if other is not cell and _heavier(cell, other):
-                return (
-                    f"not run: it cannot keep up at {other['resolution']} {other['fps']:g} fps "
-                    f"depth {other['depth']} ({why})"
-                )
-        return None
-
-    def _launch(self, pass_index: int, cell: dict[str, Any]) -> int:
+    def _launch(
+        self, pass_index: int, cells: list[dict[str, Any]]
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Streams `cells` in one process: its exit status and the cells it left."""
         with tempfile.NamedTemporaryFile("r", suffix=".jsonl", delete=False) as out:
             out_path = Path(out.name)
         fields = ("strategy", "resolution", "fps", "depth", "duration_s")
         spec = {
-            "cells": [{name: cell[name] for name in fields}],
+            "cells": [{name: cell[name] for name in fields} for cell in cells],
             "seed": self.request.seed + pass_index,
             "out": str(out_path),
+            "prune": pass_index == 0,
+            "progress": self.progress,
         }
         command = [sys.executable, "-m", "interop_bench.stream.process"]
         try:
@@ -164,12 +156,29 @@ class StreamRun:
         out_path.unlink(missing_ok=True)
         for line in lines:
             self._merge(pass_index, json.loads(line))
-        if status not in (0, INTERRUPTED) and not lines:
-            self._fail(cell, f"pass {pass_index}: the measuring process died (exit {status})")
-        return status
+        left = cells[len(lines) :]
+        if status in (0, INTERRUPTED) or not left:
+            return status, []
+        died = left[0]
+        self._fail(died, f"pass {pass_index}: the measuring process died (exit {status})")
+        if pass_index:
+            return status, left[1:]
+        pruner = Pruner()
+        pruner.note(died)
+        rest = []
+        for cell in left[1:]:
+            why = pruner.reason(cell)
+            if why is None:
+                rest.append(cell)
+            else:
+                cell.update(status="skipped", reason=why)
+        return status, rest
 
     def _merge(self, pass_index: int, record: dict[str, Any]) -> None:
         cell = self.cells[key(record)]
+        if record["status"] == "skipped":
+            cell.update(status="skipped", reason=record["reason"])
+            return
         if record["status"] != "ok":
             self._fail(cell, f"pass {pass_index}: {record['reason']}", record["status"])
             return
@@ -177,9 +186,6 @@ class StreamRun:
         cell["processes"].append(process | {"pass": pass_index})
         cell["status"] = "ok"
         cell["stats"] = summarize(cell["processes"], float(cell["fps"]))
-        achieved = cell["stats"]["achieved_fps"]
-        if pass_index == 0 and achieved is not None and achieved < KEEPS_UP_SHARE * cell["fps"]:
-            self.lost[key(cell)] = f"{achieved:.1f} fps achieved"
         self.say(
             f"stream: {cell['strategy']} {cell['resolution']} {cell['fps']:g} fps depth "
             f"{cell['depth']}: {cell['stats']['verdict']}"
@@ -187,7 +193,6 @@ class StreamRun:
 
     def _fail(self, cell: dict[str, Any], reason: str, status: str = "error") -> None:
         cell.update(status=status, reason=reason, processes=[], stats=None)
-        self.lost[key(cell)] = reason  # an error at a light load: heavier loads are not tried
 
     def _write(self) -> None:
         results_file.write_atomic(self.path, self.document)
