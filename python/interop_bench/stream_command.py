@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from interop_bench import ops, results_file, strategies
 from interop_bench.stream import choice
@@ -86,25 +87,30 @@ class NothingToStreamError(Exception):
     """--best-of named a results file without frame cells: exit 0 with the message."""
 
 
-def _best_of(path: Path, resolution: str, known: list[str]) -> tuple[str, ...]:
+def _best_of(path: Path, resolution: str) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The chosen strategies and the request fields of the file's evidence."""
     try:
         document = results_file.load(path)
-        return tuple(choice.best_of_families(document, resolution, set(known)))
+        names = tuple(choice.best_of_families(document, resolution, set(strategies.names())))
+        medians = choice.frame_medians(document, set(names))
+        return names, {"matrix_medians": medians, "matrix_file": path.name}
     except choice.NoFrameCellsError as error:
         raise NothingToStreamError(f"{path}: {error}: nothing to stream") from None
     except (OSError, results_file.ResultsError, KeyError) as error:
         raise UsageError(f"--best-of {path}: {error}") from None
 
 
-def _strategies(args: argparse.Namespace, resolution: str) -> tuple[str, ...]:
+def _strategies(
+    args: argparse.Namespace, resolution: str
+) -> tuple[tuple[str, ...], dict[str, Any]]:
     known = strategies.names()
     if args.best_of is not None:
-        return _best_of(args.best_of, resolution, known)
+        return _best_of(args.best_of, resolution)
     names = tuple(n.strip() for n in (args.strategies or ",".join(known)).split(",") if n.strip())
     for name in names:
         if name not in known:
             raise UsageError(f"unknown strategy {name!r}; `interop-bench list` names them")
-    return names
+    return names, {}
 
 
 def request_of(args: argparse.Namespace) -> StreamRequest:
@@ -116,7 +122,7 @@ def request_of(args: argparse.Namespace) -> StreamRequest:
             )
     if not resolutions:
         raise UsageError("--resolutions: name at least one")
-    names = _strategies(args, resolutions[0])
+    names, evidence = _strategies(args, resolutions[0])
     fps = _numbers(args.fps, "--fps", float)
     depths = tuple(int(d) for d in _numbers(args.depth, "--depth", int))
     if args.duration <= 0 or args.processes < 1:
@@ -127,7 +133,9 @@ def request_of(args: argparse.Namespace) -> StreamRequest:
             f"--duration {args.duration:g} s at {min(fps):g} fps in {args.processes} processes is "
             f"{frames} frames: too few to tell even p90 from the maximum (at least {MIN_FRAMES})"
         )
-    return StreamRequest(names, resolutions, fps, depths, args.duration, args.processes, args.seed)
+    return StreamRequest(
+        names, resolutions, fps, depths, args.duration, args.processes, args.seed, **evidence
+    )
 
 
 def main(args: argparse.Namespace) -> int:

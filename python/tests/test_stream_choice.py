@@ -10,6 +10,8 @@ from results_factory import make_results, write_results
 
 from interop_bench import cli, ops, strategies
 from interop_bench.stream import choice
+from interop_bench.stream.run import StreamRequest, refusal
+from interop_bench.stream_command import request_of
 
 FULL_HD = ops.RESOLUTIONS["1080p"][0] * ops.RESOLUTIONS["1080p"][1] * 3
 FOUR_K = ops.RESOLUTIONS["4k"][0] * ops.RESOLUTIONS["4k"][1] * 3
@@ -79,3 +81,36 @@ def test_best_of_and_strategies_exclude_each_other(capsys: pytest.CaptureFixture
 
 def test_every_registered_framer_is_eligible() -> None:
     assert set(FRAMERS) <= set(strategies.names())
+
+
+def test_a_matrix_median_over_its_periods_skips_the_cell_with_the_evidence() -> None:
+    request = StreamRequest(
+        ("ctypes", "numpy"),
+        ("1080p",),
+        (60.0,),
+        (1, 2),
+        1.0,
+        2,
+        matrix_medians=(("numpy", "1080p", 20.4e6), ("ctypes", "1080p", 1.5e6)),
+        matrix_file="run.json",
+    )
+    cells = {(c["strategy"], c["depth"]): c for c in request.cells()}
+    assert refusal(cells["ctypes", 1], request) is None
+    assert refusal(cells["numpy", 1], request) == (
+        "not run: its median frame time in run.json is 20.4 ms, over 1 period(s) of "
+        "16.7 ms at 60 fps: it cannot keep up"
+    )
+    # Two frames in flight can hide up to two periods: 20.4 ms is not over 33.3.
+    assert refusal(cells["numpy", 2], request) is None
+
+
+def test_best_of_carries_the_files_frame_medians_into_the_request(tmp_path: Path) -> None:
+    path = write_results(tmp_path / "run.json", _document())
+    args = cli.build_parser().parse_args(
+        ["stream", "--best-of", str(path), "--resolutions", "1080p"]
+    )
+    request = request_of(args)
+    assert request.matrix_file == "run.json"
+    medians = {(s, r): m for s, r, m in request.matrix_medians}
+    assert set(s for s, _ in medians) == set(request.strategies)
+    assert medians["ctypes", "1080p"] == _medians(_document(), FULL_HD)["ctypes"]

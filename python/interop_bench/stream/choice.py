@@ -47,3 +47,16 @@ def best_of_families(document: dict[str, Any], resolution: str, known: set[str])
             best[family] = cell
     chosen = [CLASSIC] if any(c["strategy"] == CLASSIC for c in cells) else []
     return chosen + [c["strategy"] for c in best.values() if c["strategy"] not in chosen]
+
+
+def frame_medians(document: dict[str, Any], names: set[str]) -> tuple[tuple[str, str, float], ...]:
+    """(strategy, resolution, median ns) of the measured frame cells of `names`."""
+    by_bytes = {_frame_bytes(r): r for r in ops.RESOLUTIONS}
+    return tuple(
+        (c["strategy"], by_bytes[c["size"]], float(c["stats"]["median_ns"]))
+        for c in document.get("cells", [])
+        if c["op"] == "frame"
+        and c["status"] == "ok"
+        and c["strategy"] in names
+        and c["size"] in by_bytes
+    )

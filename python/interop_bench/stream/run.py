@@ -44,6 +44,10 @@ class StreamRequest:
     duration_s: float
     processes: int
     seed: int = 0
+    # Isolated-call medians of frames from a matrix run (strategy, resolution, ns),
+    # with the file they come from: a cell they show cannot keep up is not run.
+    matrix_medians: tuple[tuple[str, str, float], ...] = ()
+    matrix_file: str | None = None
 
     def cells(self) -> list[dict[str, Any]]:
         """Every (strategy, resolution, fps, depth), the kernel alone first, lightest first."""
@@ -63,13 +67,28 @@ def key(cell: dict[str, Any]) -> tuple[str, str, float, int]:
     return (cell["strategy"], cell["resolution"], float(cell["fps"]), int(cell["depth"]))
 
 
-def _refusal(cell: dict[str, Any]) -> str | None:
-    """Why a cell is not run at all (a depth the strategy cannot pipeline), or None."""
+def refusal(cell: dict[str, Any], request: StreamRequest) -> str | None:
+    """Why a cell is not run at all (a depth the strategy cannot pipeline, or a
+    matrix median over what its depth can hide), or None."""
     if cell["strategy"] == KERNEL:
         return None
     limit, why = depth_limit(strategies.strategy_class(cell["strategy"]))
     if cell["depth"] > limit:
         return f"depth {cell['depth']} not run: {why}"
+    return _over_its_periods(cell, request)
+
+
+def _over_its_periods(cell: dict[str, Any], request: StreamRequest) -> str | None:
+    """A matrix median longer than `depth` periods: even perfect overlap cannot keep up."""
+    period_ns = 1e9 / cell["fps"]
+    for strategy, resolution, median_ns in request.matrix_medians:
+        mine = (strategy, resolution) == (cell["strategy"], cell["resolution"])
+        if mine and median_ns > cell["depth"] * period_ns:
+            return (
+                f"not run: its median frame time in {request.matrix_file} is "
+                f"{median_ns / 1e6:.3g} ms, over {cell['depth']} period(s) of "
+                f"{period_ns / 1e6:.3g} ms at {cell['fps']:g} fps: it cannot keep up"
+            )
     return None
 
 
@@ -101,7 +120,11 @@ class StreamRun:
     def run(self) -> int:
         """0 done, 130 interrupted (what was measured is in the file)."""
         for cell in self.request.cells():
-            entry = cell | {"status": "pending", "reason": _refusal(cell), "processes": []}
+            entry = cell | {
+                "status": "pending",
+                "reason": refusal(cell, self.request),
+                "processes": [],
+            }
             if entry["reason"]:
                 entry["status"] = "skipped"
             self.cells[key(cell)] = entry
