@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "test_hook.hpp"
+
 // Each kernel is compiled twice, for AVX2 and for the x86-64 baseline (SSE2),
 // and the loader picks the clone the CPU runs (an ifunc), as NumPy dispatches
 // its own loops at run time: without it NumPy's AVX2 loops would beat the
@@ -142,16 +144,20 @@ inline void scale_of(span<const T> in, T k, span<T> out) noexcept {
 // be put on a template).
 #define IB_VECTOR_KERNELS(T)                                                       \
   IB_KERNEL sum_t<T> sum(span<const T> values) noexcept {                          \
+    announce_entry();                                                              \
     return sum_of<T>(values);                                                      \
   }                                                                                \
   IB_KERNEL void square_inplace(span<T> values) noexcept {                         \
+    announce_entry();                                                              \
     square_of<T>(values);                                                          \
   }                                                                                \
   IB_KERNEL sum_t<T> matrix_sum(const T* data, std::size_t rows, std::size_t cols, \
                                 std::size_t row_stride_elems) noexcept {           \
+    announce_entry();                                                              \
     return matrix_sum_of<T>(data, rows, cols, row_stride_elems);                   \
   }                                                                                \
   IB_KERNEL void scale(span<const T> in, T k, span<T> out) noexcept {              \
+    announce_entry();                                                              \
     scale_of<T>(in, k, out);                                                       \
   }
 
@@ -167,6 +173,7 @@ IB_VECTOR_KERNELS(std::uint8_t)
 // the compiler can work on eight or sixteen pixels per vector.
 IB_KERNEL void frame_to_gray(const std::uint8_t* rgb, std::size_t rows, std::size_t cols,
                              std::size_t row_stride_bytes, std::uint8_t* gray) noexcept {
+  announce_entry();
   for (std::size_t r = 0; r < rows; ++r) {
     const std::uint8_t* pixel = rgb + r * row_stride_bytes;
     std::uint8_t* out = gray + r * cols;

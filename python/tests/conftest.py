@@ -8,11 +8,16 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import gil_gate
 import pytest
 from peer_secret import write_secret_file
 
 from interop_bench import cli, strategies
 from interop_bench.strategies import Strategy
+
+# Before any module that links the kernel core is loaded, or its weak reference
+# to the GIL tests' hook stays null (gil_gate.py; it refuses to come later).
+gil_gate.load()
 
 # A shell's background job starts with SIGINT ignored; Python leaves it so, and
 # so do the processes it starts. The Ctrl-C tests (in-process and of child

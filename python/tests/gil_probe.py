@@ -1,24 +1,30 @@
 """Whether a call lets other Python threads run, decided by events.
 
-An observer thread needs the GIL for a line of Python. The interpreter's
-switch interval is raised far above any test's length, so the GIL changes
-hands only where the caller releases it on purpose.
+An observer thread needs the GIL for a line of Python; the call makes it
+possible or not, and a bounded wait on an event tells which.
 
 - A call whose work runs in another process (`released_while_the_worker_waits`):
-  the worker is stopped (SIGSTOP) before the call, so the call cannot end until
-  it is continued, and only the observer continues it, through a watchdog
+  the interpreter's switch interval is raised far above any test's length, so
+  the GIL changes hands only where the caller releases it on purpose. The
+  worker is stopped (SIGSTOP) before the call, so the call cannot end until it
+  is continued, and only the observer continues it, through a watchdog
   process: the observer writes one byte to the watchdog, which continues the
   worker. If the call holds the GIL, the observer never runs, the watchdog's
   bounded wait for that byte times out, it continues the worker itself and
   says so: a held GIL is a timeout, never a lost race.
-- A call in this process (`released_during_one_of`): calls are repeated until
-  the observer has run during one of them, or a bounded number of calls has
-  passed. Nothing here can make an in-process kernel wait, so the event is
-  the observer running while a call is under way, whichever call that is.
+- A call in this process (`released_at_kernel_entry`): the kernel core's
+  entry hook stops the call's first kernel at a gate (gil_gate.py) until the
+  observer has run; the observer waits for that entry without the GIL, then
+  needs the GIL back to say it ran. If the caller holds the GIL, the gate's
+  bounded wait times out. The switch interval plays no part: the only GIL
+  hand-over that counts happens while the calling thread waits in the kernel.
+  A call that never enters the kernel core (`released_at_first_read`) stops
+  the same way where it first reads a protected page of its input.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -27,12 +33,14 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+import gil_gate
+
 # Far above any test's length: a thread switch needs a blocking call to release the GIL.
 SWITCH_INTERVAL_S = 1000.0
 # How long the watchdog waits for the observer before it continues the worker itself.
 WATCHDOG_TIMEOUT_S = 60.0
-# The calls an in-process probe makes at the most before it says "held".
-MAX_CALLS = 200
+# How long a kernel waits at the gate for the observer before it says "held".
+GATE_TIMEOUT_S = 60.0
 
 # The watchdog: waits (bounded) for a byte on stdin, continues the stopped
 # worker either way, and prints whether the byte came.
@@ -96,29 +104,43 @@ def released_while_the_worker_waits(
     return verdict == "released"
 
 
-def released_during_one_of(call: Callable[[], object], max_calls: int = MAX_CALLS) -> bool:
-    """Whether the observer ran while one of up to `max_calls` calls was under way."""
-    in_call = False
-    stop = False
-    seen = threading.Event()
-    go = threading.Event()
+def released_at_kernel_entry(call: Callable[[], object], timeout_s: float = GATE_TIMEOUT_S) -> bool:
+    """Whether the GIL was free while `call`'s first kernel call waited at the gate.
 
+    Raises if `call` never entered a kernel of the core through the gate: a
+    module that does not bind the hook must fail here, not pass."""
+    gate = gil_gate.load()
+    gate.gil_gate_arm(timeout_s)
+    return _released_at_the_gate(gate, call, "the kernel core's entry hook")
+
+
+def released_at_first_read(
+    call: Callable[[], object], address: int, timeout_s: float = GATE_TIMEOUT_S
+) -> bool:
+    """Whether the GIL was free when `call` first read the memory page at `address`
+    (a call that never enters the kernel core). The page is one of the call's
+    input only, and not its first: a library may read a first value before it
+    releases the GIL for the loop over the rest."""
+    gate = gil_gate.load()
+    if gate.gil_gate_arm_page(address, timeout_s) != 0:
+        raise OSError(ctypes.get_errno(), "cannot protect the page to probe")
+    return _released_at_the_gate(gate, call, "the protected page")
+
+
+def _released_at_the_gate(gate: ctypes.CDLL, call: Callable[[], object], gate_name: str) -> bool:
     def observe() -> None:
-        go.wait()  # then it needs the GIL, which only a releasing call gives up
-        if not stop and in_call:
-            seen.set()
+        if gate.gil_gate_await_entry():  # through ctypes: waits without the GIL
+            gate.gil_gate_observer_ran()  # needs the GIL back first
 
     observer = threading.Thread(target=observe, daemon=True)
-    with _high_switch_interval():
-        observer.start()
-        in_call = True
-        go.set()
-        try:
-            for _ in range(max_calls):
-                call()
-                if seen.is_set():
-                    break
-        finally:
-            in_call, stop = False, True
-            observer.join()
-    return seen.is_set()
+    observer.start()
+    try:
+        call()
+    finally:
+        outcome = gil_gate.Outcome(gate.gil_gate_disarm())
+        observer.join()
+    assert outcome is not gil_gate.Outcome.NEVER_ENTERED, (
+        f"the call never stopped at {gate_name}: a module that does not bind "
+        "ib_test_kernel_entered (loaded before the gate?), or a call that never gets there"
+    )
+    return outcome is gil_gate.Outcome.OBSERVED

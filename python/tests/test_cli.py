@@ -30,22 +30,26 @@ def test_help_lists_the_commands() -> None:
         assert command in done.stdout
 
 
-def test_list_shows_every_strategy_with_its_copies() -> None:
+@pytest.fixture(scope="module")
+def listed() -> str:
+    """What `list` prints (one process for the tests that read it)."""
     done = run_cli("list")
     assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_list_shows_every_strategy_with_its_copies(listed: str) -> None:
     for name in strategies.names():
-        line = next(line for line in done.stdout.splitlines() if line.startswith(name + " "))
+        line = next(line for line in listed.splitlines() if line.startswith(name + " "))
         cls = strategies.strategy_class(name)
         assert f"in: {cls.copies_in}, out: {cls.copies_out}" in line
 
 
-def test_list_shows_the_release_of_each_strategys_packages() -> None:
-    done = run_cli("list")
-    assert done.returncode == 0, done.stderr
+def test_list_shows_the_release_of_each_strategys_packages(listed: str) -> None:
     found = list_command.package_versions()
     assert found["nanobind"] == metadata.version("nanobind")
     for name in strategies.names():
-        line = next(line for line in done.stdout.splitlines() if line.startswith(name + " "))
+        line = next(line for line in listed.splitlines() if line.startswith(name + " "))
         for package in strategies.strategy_class(name).packages:
             assert package in found, f"{name} names {package!r}, which list cannot find"
             assert f"{package} {found[package]}" in line

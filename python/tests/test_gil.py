@@ -3,8 +3,9 @@
 
 Decided by events (gil_probe.py): a strategy whose work runs in a worker
 process is called with its worker stopped, and only a thread that needs the
-GIL can have it continued; a call that holds the GIL times out a bounded wait.
-An in-process call is repeated until another thread has run during one."""
+GIL can have it continued; an in-process call stops at the kernel core's entry
+until a thread that needs the GIL has run. A call that holds the GIL times out
+a bounded wait in both."""
 
 from __future__ import annotations
 
@@ -14,21 +15,34 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from gil_probe import released_during_one_of, released_while_the_worker_waits
+from gil_probe import (
+    released_at_first_read,
+    released_at_kernel_entry,
+    released_while_the_worker_waits,
+)
 
 from interop_bench import ops, strategies
 from interop_bench.strategies._c_abi import library_path
+from interop_bench.strategies.gil import release_threshold_elements
 
-# Long calls: far above gil_policy.hpp's threshold, milliseconds of work. The
-# serializing strategies take a smaller array (a JSON encode of 1e7 values
-# holds the GIL for seconds before its native call releases it).
-LARGE_ELEMENTS = 10_000_000
-OTHER_ELEMENTS = 1_000_000
+# Large: four times gil_policy.hpp's threshold (checked below). A call's length
+# plays no part in a verdict, since the probed call waits for the observer.
+LARGE_ELEMENTS = 1 << 17
+SHORT_ELEMENTS = 1000
 OUT_OF_PROCESS = ("ipc", "network")
-# What the controls' watchdog waits: they hold the GIL, so it always runs out.
+# NumPy's own loops: no kernel of the core, so the probe stops the call where it reads.
+NO_KERNEL_CORE = ("reference",)
+# What the controls' gate and watchdog wait: they hold the GIL, so it always runs out.
 CONTROL_TIMEOUT_S = 1.0
 
 RELEASING = [n for n in strategies.names() if strategies.strategy_class(n).releases_gil != "never"]
+# In-process strategies that release the GIL from the threshold on only.
+RELEASING_LARGE = [
+    n
+    for n in RELEASING
+    if strategies.strategy_class(n).releases_gil == "large"
+    and strategies.strategy_class(n).family not in (*OUT_OF_PROCESS, *NO_KERNEL_CORE)
+]
 
 
 def gil_holding_sum() -> Callable[[np.ndarray], float]:
@@ -44,10 +58,35 @@ def gil_holding_sum() -> Callable[[np.ndarray], float]:
     return held_sum
 
 
+def test_the_probed_calls_are_large_enough_to_release_the_gil() -> None:
+    threshold = release_threshold_elements()
+    assert threshold is not None
+    assert threshold <= LARGE_ELEMENTS
+
+
+def test_a_call_that_never_enters_a_kernel_fails_the_probe() -> None:
+    with pytest.raises(AssertionError, match="never stopped at the kernel core's entry hook"):
+        released_at_kernel_entry(lambda: None)
+
+
 def test_the_in_process_control_keeps_the_gil() -> None:
     large = ops.make_vector(LARGE_ELEMENTS, seed=5)
     held_sum = gil_holding_sum()
-    assert not released_during_one_of(lambda: held_sum(large), max_calls=20)
+    assert not released_at_kernel_entry(lambda: held_sum(large), CONTROL_TIMEOUT_S)
+
+
+def test_the_page_control_keeps_the_gil() -> None:
+    """ctypes.string_at reads memory with the GIL held (a PYFUNCTYPE call)."""
+    large = ops.make_vector(LARGE_ELEMENTS, seed=5)
+    middle = _middle_address(large)
+    assert not released_at_first_read(
+        lambda: ctypes.string_at(middle, 8), middle, CONTROL_TIMEOUT_S
+    )
+
+
+def _middle_address(a: np.ndarray) -> int:
+    """An address inside `a` whose page holds none of a library's first reads."""
+    return int(a.ctypes.data) + a.nbytes // 2
 
 
 def test_the_worker_control_keeps_the_gil() -> None:
@@ -83,13 +122,23 @@ def test_the_worker_control_keeps_the_gil() -> None:
 @pytest.mark.parametrize("name", RELEASING)
 def test_a_long_call_lets_other_threads_run(name: str) -> None:
     cls = strategies.strategy_class(name)
-    in_process = cls.family not in OUT_OF_PROCESS
-    a = ops.make_vector(OTHER_ELEMENTS if cls.family == "serialization" else LARGE_ELEMENTS, seed=5)
+    a = ops.make_vector(LARGE_ELEMENTS, seed=5)
     with strategies.get(name) as s:
         a = s.prepare(a)
         ops.check_sum(s.sum(a), a)
-        if in_process:
-            released = released_during_one_of(lambda: s.sum(a))
-        else:
+        if cls.family in OUT_OF_PROCESS:
             released = released_while_the_worker_waits(lambda: s.sum(a), s.worker_pids())
-    assert released, f"{name}: no other thread ran during its calls"
+        elif cls.family in NO_KERNEL_CORE:
+            released = released_at_first_read(lambda: s.sum(a), _middle_address(a))
+        else:
+            released = released_at_kernel_entry(lambda: s.sum(a))
+    assert released, f"{name}: no other thread ran during its kernel"
+
+
+@pytest.mark.parametrize("name", RELEASING_LARGE)
+def test_a_short_call_keeps_the_gil(name: str) -> None:
+    """Below the threshold the module keeps the GIL (gil_policy.hpp): the probe,
+    the same module's hook and all, sees the difference."""
+    with strategies.get(name) as s:
+        a = s.prepare(ops.make_vector(SHORT_ELEMENTS, seed=5))
+        assert not released_at_kernel_entry(lambda: s.sum(a), CONTROL_TIMEOUT_S)
