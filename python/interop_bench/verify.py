@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 from interop_bench import ops, results_file, strategies
 from interop_bench.analysis.load import Cell, Results
@@ -90,13 +89,23 @@ class Check:
         return "agrees"
 
 
+def _half_binomial_quantile(q: float, count: int) -> int:
+    """The least k with P(Binomial(count, 1/2) <= k) >= q (scipy's binom.ppf, exactly)."""
+    total = 0
+    for k in range(count + 1):
+        total += math.comb(count, k)
+        if total >= q * 2**count:
+            return k
+    return count
+
+
 def median_interval(values: Sequence[float]) -> tuple[float, float, float]:
     """The median and its distribution-free 95% interval (binomial order statistics)."""
     ordered = sorted(values)
     count = len(ordered)
     if count == 0:
         return math.nan, math.nan, math.nan
-    rank = int(scipy_stats.binom.ppf((1 - _CONFIDENCE) / 2, count, 0.5))
+    rank = _half_binomial_quantile((1 - _CONFIDENCE) / 2, count)
     low = ordered[max(rank - 1, 0)]
     high = ordered[min(count - rank, count - 1)]
     return float(np.median(ordered)), float(low), float(high)

@@ -239,3 +239,13 @@ def test_the_median_interval_is_distribution_free() -> None:
     center, low, high = verify.median_interval([float(v) for v in range(1, 16)])
     assert center == 8.0
     assert (low, high) == (4.0, 12.0)  # ranks 4 and 12 of 15: binomial 95%
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 15, 16, 60, 61, 199])
+def test_the_median_interval_ranks_are_binomial_quantiles(count: int) -> None:
+    from scipy import stats
+
+    ordered = [float(v) for v in range(1, count + 1)]
+    _, low, _ = verify.median_interval(ordered)
+    rank = int(stats.binom.ppf(0.025, count, 0.5))
+    assert low == ordered[max(rank - 1, 0)]
