@@ -27,8 +27,10 @@ _WHY_NOT_SPLIT = {
         "one exchange; the pipe under it would pipeline as `pipe` does, the files' life "
         "cycle across submit and collect is not built"
     ),
-    "zmq": "a REQ socket refuses a second request before the reply (strict send/receive "
-    "alternation); a DEALER socket to the worker's ROUTER would allow it, not built",
+    "zmq": "its REQ socket refuses a second request before the reply (strict send/receive "
+    "alternation); a DEALER socket would allow it (the worker's REP answers in order), but "
+    "a zmq socket may not be used by the submitting and the collecting thread at once, so "
+    "it needs one I/O thread owning the socket: not built",
     "grpc": "one blocking unary call per frame; two in flight need grpcio's future API "
     "and a server that answers a call while another runs, not built",
     "grpc-stream": "one client stream per frame, ended before its answers are read; "
