@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from worker_faults import gone, stall_fifo, when_stalled
+from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 
 from interop_bench import ops
 from interop_bench.strategies._transport.worker import WorkerError
@@ -129,3 +129,16 @@ def test_a_worker_killed_with_frames_in_flight_raises(name: str, tmp_path: Path)
         assert not strategy.is_open
         with pytest.raises(RuntimeError, match="not open"):
             strategy.frame_submit(image)
+
+
+@each
+def test_a_frame_sent_to_a_dead_worker_raises(name: str) -> None:
+    """Submitting to a worker already gone: over a pipe the write fails at once, over
+    other transports the collect finds it gone; either way a WorkerError naming its death."""
+    with PIPELINED[name]() as strategy:
+        pid = strategy.worker_pids()[0]
+        os.kill(pid, signal.SIGKILL)
+        assert wait_gone(pid)
+        with pytest.raises(WorkerError, match="SIGKILL"):
+            strategy.frame_collect(strategy.frame_submit(_images(1)[0]))
+        assert not strategy.is_open

@@ -88,12 +88,16 @@ class StreamStrategy(WorkerStrategy):
             proto.Op.FRAME, payload=payload, reply=array_bytes(gray), rows=rows, cols=cols,
             row_stride=row_stride, dtype=proto.FRAME_DTYPE_CODE,
         )  # fmt: skip
-        self._peer()
+        worker = self._peer()
         seq, header = self._request(request)
         ticket = self._in_flight.admit((seq, gray))
         try:
             with self._writing:
                 self._write_all(header, payload)
+        except OSError as error:  # a pipe's EPIPE (a socket's errors are WorkerErrors)
+            ended = f"{worker.ended()} while the request was sent ({error.strerror or error})"
+            self._break()
+            raise WorkerError(ended) from error
         except BaseException:
             self._break()
             raise
