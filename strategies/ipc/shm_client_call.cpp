@@ -76,6 +76,7 @@ void detach_arena(Client* self, std::uint32_t index) {
 void release_all(Client* self) {
   for (std::uint32_t i = 0; i < ipc::kMaxArenas; ++i) detach_arena(self, i);
   self->scratch_bytes = 0;
+  self->in_flight = false;
   if (self->control != nullptr) {
     self->control = nullptr;
     PyBuffer_Release(&self->control_view);
@@ -89,21 +90,23 @@ bool idle(Client* self) {
   return static_cast<bool>(busy);
 }
 
-// One exchange, made while `Busy`; the result, or nullopt with an exception
-// set. Every failure but a clean refusal abandons the worker.
-std::optional<ipc::Response> exchange(Client* self, const ipc::Request& request) {
+std::optional<std::uint32_t> publish_request(Client* self, const ipc::Request& request) {
   ipc::Control* control = self->control;
   if (control == nullptr) {
     closed_error();
     return std::nullopt;
   }
   if (self->timing) self->sent_ns = monotonic_ns();
-  const std::uint32_t seq = ++self->seq;
-  const std::uint32_t last = ipc::send(control, request, seq);
-  if (!await_response(self, last, op_name(request.op))) {
+  return ipc::send(control, request, ++self->seq);
+}
+
+std::optional<ipc::Response> await_answer(Client* self, std::uint32_t last, std::uint32_t op) {
+  const std::uint32_t seq = self->seq;
+  if (!await_response(self, last, op_name(op))) {
     abandon(self);
     return std::nullopt;
   }
+  ipc::Control* control = self->control;
   if (self->timing) self->answered_ns = monotonic_ns();
   const ipc::Response response = ipc::read_response(control);
   const auto status = static_cast<ipc::Status>(response.status);
@@ -130,6 +133,12 @@ std::optional<ipc::Response> exchange(Client* self, const ipc::Request& request)
     return std::nullopt;
   }
   return response;
+}
+
+std::optional<ipc::Response> exchange(Client* self, const ipc::Request& request) {
+  const std::optional<std::uint32_t> last = publish_request(self, request);
+  if (!last) return std::nullopt;
+  return await_answer(self, *last, request.op);
 }
 
 PyObject* result_object(const ipc::Response& response, std::uint32_t dtype) {

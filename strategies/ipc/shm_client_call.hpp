@@ -38,6 +38,12 @@ struct Client {
   // segment mapped until it ends.
   bool busy;
   bool release_pending;
+  // A request published by send() and not yet received: until receive() sees
+  // its answer, no other exchange may start (the control block holds one).
+  bool in_flight;
+  std::uint32_t in_flight_last;  // response_seq before its publish
+  std::uint32_t in_flight_op;
+  std::uint32_t in_flight_dtype;
   bool zero_copy;               // use arrays that lie in an arena in place
   ipc::Place scratch;           // where ordinary arrays are copied ...
   std::uint64_t scratch_bytes;  // ... and how many bytes fit (0: no block yet)
@@ -63,17 +69,26 @@ PyObject* closed_error();
 void detach_arena(Client* self, std::uint32_t index);
 void release_all(Client* self);
 
-// Marks the client busy for one call (refusing a second, concurrent one) and
-// carries out a release() that came while it was.
+// Marks the client busy for one call (refusing a second, concurrent one, and
+// any but the receive of a request in flight) and carries out a release()
+// that came while it was.
 class Busy {
  public:
-  explicit Busy(Client* self) : self_(self->busy ? nullptr : self) {
+  enum class For { kExchange, kReceive };
+  explicit Busy(Client* self, For what = For::kExchange)
+      : self_(!self->busy && self->in_flight == (what == For::kReceive) ? self : nullptr) {
     if (self_ != nullptr) {
       self_->busy = true;
-    } else {
+    } else if (self->busy) {
       PyErr_SetString(PyExc_RuntimeError,
                       "another thread is in a call on this shared-memory strategy: calls on one "
                       "strategy must not overlap");
+    } else {
+      PyErr_SetString(PyExc_RuntimeError,
+                      self->in_flight
+                          ? "a request is in flight on this shared-memory strategy: receive its "
+                            "answer first"
+                          : "no request is in flight on this shared-memory strategy");
     }
   }
   ~Busy() {
@@ -92,9 +107,17 @@ class Busy {
 // True when no call is in progress; else false with the error Busy raises.
 bool idle(Client* self);
 
-// One exchange, made while `Busy`; the response, or nullopt with an exception
-// set. Every failure but a clean refusal abandons the worker.
-std::optional<ipc::Response> exchange(Client* self, const Request& request);
+// Publish `request` as the next sequence number, made while `Busy`; the
+// response_seq to wait past, or nullopt with an exception set (closed client).
+std::optional<std::uint32_t> publish_request(Client* self, const ipc::Request& request);
+
+// Wait for the answer to the last request published (past `last`, of `op`) and
+// check it, made while `Busy`; nullopt with an exception set on failure. Every
+// failure but a clean refusal abandons the worker.
+std::optional<ipc::Response> await_answer(Client* self, std::uint32_t last, std::uint32_t op);
+
+// One exchange (publish_request, then await_answer), made while `Busy`.
+std::optional<ipc::Response> exchange(Client* self, const ipc::Request& request);
 
 // The response's result as the Python number a strategy returns for `dtype`:
 // a float for the float dtypes, an exact int for the integer ones.

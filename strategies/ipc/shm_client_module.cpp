@@ -127,12 +127,14 @@ bool as_u32(PyObject* object, std::uint32_t* value) {
   return true;
 }
 
-// request(op, count, in_arena, in_offset, out_arena, out_offset, factor, rows,
-//         cols, row_stride, arena_bytes, dtype) -> float | int
-PyObject* client_request(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+// The request that request() and send() take as their 12 arguments: op, count,
+// in_arena, in_offset, out_arena, out_offset, factor, rows, cols, row_stride,
+// arena_bytes, dtype. nullopt with an exception set when one is not a number.
+std::optional<ipc::Request> parse_request(const char* what, PyObject* const* args,
+                                          Py_ssize_t nargs) {
   if (nargs != 12) {
-    PyErr_Format(PyExc_TypeError, "request() takes 12 arguments, got %zd", nargs);
-    return nullptr;
+    PyErr_Format(PyExc_TypeError, "%s() takes 12 arguments, got %zd", what, nargs);
+    return std::nullopt;
   }
   ipc::Request r;
   r.factor = PyFloat_AsDouble(args[6]);
@@ -142,12 +144,46 @@ PyObject* client_request(PyObject* self, PyObject* const* args, Py_ssize_t nargs
                   !(r.factor == -1.0 && PyErr_Occurred()) && as_u64(args[7], &r.rows) &&
                   as_u64(args[8], &r.cols) && as_u64(args[9], &r.row_stride) &&
                   as_u64(args[10], &r.arena_bytes) && as_u32(args[11], &r.dtype);
-  if (!ok) return nullptr;
+  return ok ? std::optional(r) : std::nullopt;
+}
+
+// request(<the 12 fields of parse_request>) -> float | int
+PyObject* client_request(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  const std::optional<ipc::Request> r = parse_request("request", args, nargs);
+  if (!r) return nullptr;
   auto* client = reinterpret_cast<Client*>(self);
   const Busy busy(client);
   if (!busy) return nullptr;
-  const std::optional<ipc::Response> response = exchange(client, r);
-  return response ? result_object(*response, r.dtype) : nullptr;
+  const std::optional<ipc::Response> response = exchange(client, *r);
+  return response ? result_object(*response, r->dtype) : nullptr;
+}
+
+// send(<the 12 fields of parse_request>): publish the request and return at
+// once; receive() waits for its answer, and no other exchange starts before.
+PyObject* client_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
+  const std::optional<ipc::Request> r = parse_request("send", args, nargs);
+  if (!r) return nullptr;
+  auto* client = reinterpret_cast<Client*>(self);
+  const Busy busy(client);
+  if (!busy) return nullptr;
+  const std::optional<std::uint32_t> last = publish_request(client, *r);
+  if (!last) return nullptr;
+  client->in_flight = true;
+  client->in_flight_last = *last;
+  client->in_flight_op = r->op;
+  client->in_flight_dtype = r->dtype;
+  Py_RETURN_NONE;
+}
+
+// receive() -> float | int: the answer to the request send() published.
+PyObject* client_receive(PyObject* self, PyObject*) {
+  auto* client = reinterpret_cast<Client*>(self);
+  const Busy busy(client, Busy::For::kReceive);
+  if (!busy) return nullptr;
+  const std::optional<ipc::Response> response =
+      await_answer(client, client->in_flight_last, client->in_flight_op);
+  client->in_flight = false;  // answered, refused, or its worker abandoned
+  return response ? result_object(*response, client->in_flight_dtype) : nullptr;
 }
 
 // wait(last, what): wait for the first response (the worker's handshake).
@@ -381,6 +417,10 @@ PyMethodDef client_methods[] = {
     {"request", binding::as_py_cfunction(client_request), METH_FASTCALL,
      "request(op, count, in_arena, in_offset, out_arena, out_offset, factor, rows, cols, "
      "row_stride, arena_bytes, dtype) -> float | int: one exchange"},
+    {"send", binding::as_py_cfunction(client_send), METH_FASTCALL,
+     "send(<request's arguments>): publish a request without waiting for its answer"},
+    {"receive", client_receive, METH_NOARGS,
+     "receive() -> float | int: the answer to the request send() published"},
     {"wait", client_wait, METH_VARARGS, "wait(last, what): until response_seq moves past last"},
     {"attach", binding::as_py_cfunction(client_attach), METH_FASTCALL,
      "attach(index, segment): the worker's arena `index` is this buffer"},

@@ -173,6 +173,23 @@ class Strategy(ABC):
         """Processes (other than this one) whose memory a call uses."""
         return []
 
+    # -- pipelined frames: an optional capability ------------------------------
+    # How many frames `frame_submit` may have in flight before their `frame_collect`:
+    # 1 for a strategy that has no submit/collect split (stream/pipelining.py
+    # says why). One thread submits and one collects; the two may run at once.
+    frames_in_flight: ClassVar[int] = 1
+
+    def frame_submit(self, image: np.ndarray) -> int:
+        """Send `image` (as `frame` takes it) towards its gray image without waiting
+        for it; a ticket for `frame_collect`. A submit beyond `frames_in_flight`
+        frames not yet collected raises RuntimeError."""
+        raise NotImplementedError(f"{self.name} has no submit/collect split of frame")
+
+    def frame_collect(self, ticket: int) -> np.ndarray:
+        """The gray image of the oldest frame in flight, which must be `ticket`
+        (frames are collected in the order they were submitted)."""
+        raise NotImplementedError(f"{self.name} has no submit/collect split of frame")
+
     def prepare(self, a: np.ndarray) -> np.ndarray:
         """Place an input where this strategy reads it best (e.g. in its shared
         memory segment) and return it; the runner and the conformance suite call

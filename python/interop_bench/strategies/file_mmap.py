@@ -44,7 +44,7 @@ from interop_bench.strategies._transport.worker import (
     WorkerProcess,
     WorkerRefusedError,
 )
-from interop_bench.strategies.base import not_open_error
+from interop_bench.strategies.base import Strategy, not_open_error
 
 WORKER = "ib_file_mmap_worker"
 INPUT_NAME = "in.npy"  # one call at a time: each call's files are gone before the next
@@ -88,6 +88,12 @@ class FileMmapStrategy(PipeStreamStrategy):
         "copied into the caller's array; every call also creates, maps and unlinks files and "
         "pays a pipe round trip to notify the worker"
     )
+
+    # Its frame names files rather than carrying pixels, so the pipe's submit/collect
+    # split does not apply (stream/pipelining.py says why it streams at depth 1).
+    frames_in_flight = 1
+    frame_submit = Strategy.frame_submit
+    frame_collect = Strategy.frame_collect
 
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__(worker_flags)

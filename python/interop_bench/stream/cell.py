@@ -4,7 +4,9 @@ Frames come from a small ring of distinct images (so a result given to the
 wrong frame is caught), are sent by stream/schedule.py for the cell's
 duration after a short warm-up stream, and a sample of the results (kept by
 reference, checked after the stream so the check costs no frame its time) is
-compared bit for bit with NumPy's gray image. Latencies go into an HDR
+compared bit for bit with NumPy's gray image. At depth 2 a strategy that
+splits its call into submit and collect is driven that way
+(schedule.run_pipelined), any other by two calling threads. Latencies go into an HDR
 histogram (HdrHistogram's algorithm, 3 significant digits); so do the
 pacer's start lateness, the floor of what any strategy could show here.
 """
@@ -14,9 +16,10 @@ from __future__ import annotations
 import base64
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from hdrh.histogram import HdrHistogram
@@ -102,30 +105,71 @@ class _Frames:
         return None
 
 
+def run_frames(
+    strategy: Strategy,
+    inputs: Sequence[Any],
+    count: int,
+    period_ns: int,
+    depth: int,
+    *,
+    clock: schedule.Clock,
+    keep: Callable[[int, Any], None] = lambda index, gray: None,
+) -> tuple[schedule.StreamOutcome, int]:
+    """`count` frames (frame i is inputs[i % len(inputs)]) through `strategy` at
+    `depth`: submitted and collected (schedule.run_pipelined) where the strategy
+    splits its call and depth > 1, else through `depth` calling threads. Each
+    result goes to `keep(index, gray)`. The outcome and the CPU time the calls
+    (or submits and collects) took on their threads."""
+    cpu_ns: list[int] = []  # each call's, submit's or collect's CPU time on its thread
+
+    def timed(work: Callable[[], Any]) -> Any:
+        cpu_before = time.thread_time_ns()
+        result = work()
+        cpu_ns.append(time.thread_time_ns() - cpu_before)
+        return result
+
+    rounds = len(inputs)
+    if depth > 1 and getattr(strategy, "frames_in_flight", 1) >= depth:
+        submit, collect = strategy.frame_submit, strategy.frame_collect
+
+        def submit_frame(index: int) -> int:
+            ticket: int = timed(lambda: submit(inputs[index % rounds]))
+            return ticket
+
+        def collect_frame(index: int, ticket: object) -> None:
+            keep(index, timed(lambda: collect(cast(int, ticket))))
+
+        outcome = schedule.run_pipelined(
+            submit_frame, collect_frame, count, period_ns, depth, clock=clock
+        )
+    else:
+        frame = strategy.frame
+
+        def call(index: int) -> None:
+            keep(index, timed(lambda: frame(inputs[index % rounds])))
+
+        outcome = schedule.run(call, count, period_ns, depth, clock)
+    return outcome, sum(cpu_ns)
+
+
 def measure(strategy: Strategy, spec: CellSpec, seed: int) -> dict[str, Any]:
     """The record of one cell in this process (status ok, incorrect or error)."""
     frames = _Frames(strategy, spec.resolution, seed)
     keep_every = max(1, spec.frames // CHECKED_FRAMES)
-    fn = strategy.frame
-    call_cpu_ns: list[int] = []  # each call's CPU time on its own thread
 
-    def call(index: int) -> None:
-        cpu_before = time.thread_time_ns()
-        gray = fn(frames.placed[index % IMAGES])
-        call_cpu_ns.append(time.thread_time_ns() - cpu_before)
+    def keep(index: int, gray: Any) -> None:
         if index % keep_every == 0 or index == spec.frames - 1:
             frames.kept[index] = gray
 
     clock = schedule.MonotonicClock()
     warmup = max(2 * spec.depth, round(WARMUP_S * spec.fps))
-    warm = schedule.run(
-        lambda i: fn(frames.placed[i % IMAGES]), warmup, spec.period_ns, spec.depth, clock
-    )
+    warm, _ = run_frames(strategy, frames.placed, warmup, spec.period_ns, spec.depth, clock=clock)
     if warm.errors:
         return {"status": "error", "reason": f"warm-up {warm.errors[0]}"}
     workers_before = _workers_cpu_ns(strategy)
-    outcome = schedule.run(call, spec.frames, spec.period_ns, spec.depth, clock)
-    caller_ns = sum(call_cpu_ns)
+    outcome, caller_ns = run_frames(
+        strategy, frames.placed, spec.frames, spec.period_ns, spec.depth, clock=clock, keep=keep
+    )
     workers_after = _workers_cpu_ns(strategy)
     record: dict[str, Any] = {"status": "ok", "reason": None}
     problem = outcome.errors[0] if outcome.errors else frames.check()

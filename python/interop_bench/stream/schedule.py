@@ -9,6 +9,13 @@ callers in threads, the second taking frame N+1 while the first still works on
 frame N (double buffering). A frame that has waited longer than `drop_after_ns`
 when its slot frees is dropped, as a camera's ring buffer overwrites it.
 
+`run_pipelined` drives a strategy that splits its call into submit and
+collect (a cross-process transport, which one channel serves in order): this
+thread submits each frame when it is due, a collector thread collects them in
+order, and at most `depth` are in flight. A frame due while `depth` are in
+flight waits for the oldest to be collected, and that wait counts in its
+latency; latency still runs from the scheduled time to the collect's return.
+
 The clock is injected, so pacing and the latency rule are tested on a fake one.
 """
 
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -93,6 +101,13 @@ class _Dispenser:
             return self.next_index - 1
 
 
+def _start(frames: int, period_ns: int, depth: int, clock: Clock, start_ns: int | None) -> int:
+    """When frame 0 is due (now unless given); ValueError for a stream of nothing."""
+    if frames < 1 or period_ns < 1 or depth < 1:
+        raise ValueError("frames, period and depth must be at least 1")
+    return clock.now_ns() if start_ns is None else start_ns
+
+
 def run(
     call: Call,
     frames: int,
@@ -104,9 +119,7 @@ def run(
     drop_after_ns: int | None = None,
 ) -> StreamOutcome:
     """Send `frames` frames at one per `period_ns` through `depth` slots."""
-    if frames < 1 or period_ns < 1 or depth < 1:
-        raise ValueError("frames, period and depth must be at least 1")
-    start = clock.now_ns() if start_ns is None else start_ns
+    start = _start(frames, period_ns, depth, clock, start_ns)
     outcome = StreamOutcome()
     dispenser = _Dispenser(frames)
     record_lock = threading.Lock()
@@ -138,4 +151,124 @@ def run(
             thread.start()
         for thread in threads:
             thread.join()
+    return outcome
+
+
+Submit = Callable[[int], object]  # frame index -> a ticket for its collect
+Collect = Callable[[int, object], object]  # frame index, ticket -> the frame's result
+_InFlight = tuple[int, int, int, object]  # index, scheduled_ns, started_ns, ticket
+
+
+class _Lane:
+    """Between the submitting thread and the collector: the frames in flight in
+    order, and the free places (each with the time it was freed). Every wait
+    ends when the other side stops, so an error on either side ends both."""
+
+    def __init__(self, depth: int) -> None:
+        self._condition = threading.Condition()
+        self._in_flight: deque[_InFlight] = deque()
+        self._free_since_ns: deque[int] = deque([0] * depth)  # one per free place
+        self._closed = False  # no more frames will be submitted
+        self._stopped = False  # the collector failed: submit no more
+
+    def take_place(self) -> int | None:
+        """Wait for a free place; the time it was freed, or None once stopped."""
+        with self._condition:
+            while not self._free_since_ns and not self._stopped:
+                self._condition.wait()
+            return None if self._stopped else self._free_since_ns.popleft()
+
+    def give_back(self, freed_ns: int) -> None:
+        with self._condition:
+            self._free_since_ns.append(freed_ns)
+            self._condition.notify_all()
+
+    def put(self, frame: _InFlight) -> None:
+        with self._condition:
+            self._in_flight.append(frame)
+            self._condition.notify_all()
+
+    def next(self) -> _InFlight | None:
+        """The oldest frame in flight, waiting for one; None once closed and empty."""
+        with self._condition:
+            while not self._in_flight and not self._closed:
+                self._condition.wait()
+            return self._in_flight.popleft() if self._in_flight else None
+
+    def close(self) -> None:
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopped = True
+            self._condition.notify_all()
+
+
+def _collect_all(lane: _Lane, collect: Collect, clock: Clock, outcome: StreamOutcome) -> None:
+    """Collect every frame submitted, in order. After a failure the frames still
+    in flight are collected too, unrecorded, so that the strategy is left in step."""
+    failed = False
+    while (frame := lane.next()) is not None:
+        index, scheduled, began, ticket = frame
+        try:
+            collect(index, ticket)
+        except Exception as error:
+            if not failed:
+                outcome.errors.append(f"frame {index}: {type(error).__name__}: {error}")
+                failed = True
+                lane.stop()
+            continue
+        if failed:
+            continue
+        done = clock.now_ns()
+        outcome.frames.append(FrameTimes(index, scheduled, began, done))
+        lane.give_back(done)
+
+
+def run_pipelined(
+    submit: Submit,
+    collect: Collect,
+    frames: int,
+    period_ns: int,
+    depth: int,
+    *,
+    clock: Clock,
+    start_ns: int | None = None,
+    drop_after_ns: int | None = None,
+) -> StreamOutcome:
+    """Submit `frames` frames at one per `period_ns`, at most `depth` in flight,
+    and collect them in order on a second thread."""
+    start = _start(frames, period_ns, depth, clock, start_ns)
+    outcome = StreamOutcome()
+    lane = _Lane(depth)
+    collector = threading.Thread(
+        target=_collect_all, args=(lane, collect, clock, outcome), name="stream-collector"
+    )
+    collector.start()
+    try:
+        for index in range(frames):
+            scheduled = start + index * period_ns
+            clock.sleep_until(scheduled)
+            freed_ns = lane.take_place()
+            if freed_ns is None:
+                break
+            # The wait for the place took the time on the real clock; a fake
+            # clock kept per thread learns here when the place was freed.
+            clock.sleep_until(freed_ns)
+            began = clock.now_ns()
+            if drop_after_ns is not None and began - scheduled > drop_after_ns:
+                outcome.dropped.append(index)
+                lane.give_back(began)
+                continue
+            try:
+                ticket = submit(index)
+            except Exception as error:
+                outcome.errors.append(f"frame {index}: {type(error).__name__}: {error}")
+                break
+            lane.put((index, scheduled, began, ticket))
+    finally:
+        lane.close()
+        collector.join()
     return outcome

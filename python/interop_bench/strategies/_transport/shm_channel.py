@@ -107,6 +107,18 @@ class ShmChannel:
         )  # fmt: skip
         return result
 
+    def send_frame(self, place: Place, out: Place, rows: int, cols: int, row_stride: int) -> None:
+        """Publish a frame request and return at once: `receive` waits for its answer,
+        and no other request may be made before it."""
+        self.client.send(
+            proto.Op.FRAME, 0, place[0], place[1], out[0], out[1], 0.0, rows, cols, row_stride,
+            0, proto.FRAME_DTYPE_CODE,
+        )  # fmt: skip
+
+    def receive(self) -> None:
+        """Wait for the answer to the request `send_frame` published; WorkerError as `request`."""
+        self.client.receive()
+
     @property
     def seq(self) -> int:
         """The last request's sequence number."""
@@ -136,6 +148,16 @@ class ShmChannel:
         """Where `a`'s `nbytes` from its first element live in an arena, if they do."""
         place: Place | None = self.client.place(a, nbytes)
         return place
+
+    def new_array_in_mapped(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
+        """As new_array, in the arenas already mapped (so without a request to the
+        worker), or None when none of them has room."""
+        nbytes = math.prod(shape) * dtype.itemsize
+        for arena in self.arenas.values():
+            offset = arena.allocate(nbytes)
+            if offset is not None:
+                return arena.array(offset, math.prod(shape), dtype).reshape(shape)
+        return None
 
     def allocate(self, nbytes: int) -> tuple[Arena, int]:
         """A block of `nbytes` in some arena; maps a new arena when none has room."""

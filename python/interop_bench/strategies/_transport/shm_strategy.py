@@ -12,7 +12,8 @@ the worker reads its rows where they lie); scale's result and frame's gray
 image are made in the segment and returned as views of it. An
 ordinary array passed to a zero-copy strategy is copied in (and, for square,
 back out): `data_address` then reports the scratch copy, not the caller's
-memory, so the declaration stays honest for every array.
+memory, so the declaration stays honest for every array. Frames also pipeline,
+two in flight (frame_submit, frame_collect: shm_frames.py).
 
 While a strategy is open, `sum` and `square` are the native client's own
 methods (instance attributes, see base.py): one C call checks the array, finds
@@ -41,6 +42,7 @@ from interop_bench.strategies._transport.protocol import (
 )
 from interop_bench.strategies._transport.segments import Arena
 from interop_bench.strategies._transport.shm_channel import Place, ShmChannel
+from interop_bench.strategies._transport.shm_frames import ShmFrameSlots
 from interop_bench.strategies._transport.worker import UNCOUNTABLE, pids
 from interop_bench.strategies.base import Strategy, not_open_error
 
@@ -88,10 +90,13 @@ class ShmStrategyBase(Strategy):
     # How the data segments are made.
     arena_type: ClassVar[type[Arena]] = Arena
 
+    frames_in_flight = 2  # two slots in the segment (shm_frames.py)
+
     def __init__(self, worker_flags: Sequence[str] = ()) -> None:
         super().__init__()
         self._worker_flags = tuple(worker_flags)  # tests only: e.g. ("--fault=slow",)
         self._channel: ShmChannel | None = None
+        self._frames: ShmFrameSlots | None = None
         self._scratch: dict[str, tuple[np.ndarray, Place]] = {}
         self._last_result: Place = _NOWHERE  # where the worker last wrote scale's result
 
@@ -99,6 +104,7 @@ class ShmStrategyBase(Strategy):
         self._channel = ShmChannel(
             self.spin_ns, self._worker_flags, on_failure=self.close, arena_type=self.arena_type
         )
+        self._frames = ShmFrameSlots(self._channel, self.zero_copy, self.frames_in_flight)
         client = self._channel.client
         client.set_fallbacks(self.sum, self.square, self.zero_copy)
         vars(self).update(sum=client.sum, square=client.square)
@@ -107,6 +113,7 @@ class ShmStrategyBase(Strategy):
         for name in _FAST_METHODS:
             vars(self).pop(name, None)
         channel, self._channel = self._channel, None
+        self._frames = None
         self._scratch.clear()
         if channel is not None:
             channel.close()
@@ -215,6 +222,17 @@ class ShmStrategyBase(Strategy):
             dtype=FRAME_DTYPE_CODE,
         )  # fmt: skip
         return gray if self.zero_copy else gray.reshape(rows, cols).copy()
+
+    def frame_submit(self, image: np.ndarray) -> int:
+        return self._slots().submit(image)
+
+    def frame_collect(self, ticket: int) -> np.ndarray:
+        return self._slots().collect(ticket)
+
+    def _slots(self) -> ShmFrameSlots:
+        if self._frames is None:
+            raise not_open_error(self.name)
+        return self._frames
 
     def call_with_phases(self, op: str, *args: object) -> tuple[object, dict[str, int]]:
         """The op as `getattr(self, op)` runs it, split at the publish of its

@@ -230,9 +230,16 @@ class WorkerStrategy(Strategy):
             )
         if self._worker is None:
             raise not_open_error(self.name)
+        if self._frames_pending():
+            raise RuntimeError(f"{self.name}: frames are in flight: collect them first")
         request = Request(op, elements, factor, payload, reply, rows, cols, row_stride, dtype)
         with out_of_step_closes(self._worker.kill, self.close):
             return self._exchange(self._worker, request)
+
+    def _frames_pending(self) -> int:
+        """How many pipelined frames await their collect (a call meanwhile would
+        take one's reply): none unless the subclass splits its frame call."""
+        return 0
 
     @abstractmethod
     def _exchange(self, worker: Peer, request: Request) -> float | int:
