@@ -79,10 +79,12 @@ const EMBED = { actions: false, renderer: "svg",
 async function draw(figureId) {
   const target = document.getElementById("vl-" + figureId);
   const spec = structuredClone(SPECS[figureId][state.split ? "split" : "combined"]);
-  spec.datasets = { cells: DATA.cells, floors: DATA.floors, phases: DATA.phases };
+  spec.datasets = { cells: DATA.cells, floors: DATA.floors, phases: DATA.phases,
+                    streams: DATA.streams.points, deadlines: DATA.streams.deadlines };
   // Drawn in the panel's state at once: a figure sized for every strategy would keep that size.
+  // A figure's own parameters (the stream's select) keep their values.
   const now = { op: state.op, hidden: [...state.hidden], hl: state.hl };
-  spec.params = spec.params.map((p) => ({ ...p, value: now[p.name] }));
+  spec.params = spec.params.map((p) => (p.name in now ? { ...p, value: now[p.name] } : p));
   if (views[figureId]) views[figureId].finalize();
   const result = await vegaEmbed(target, spec, EMBED);
   const view = result.view;
