@@ -56,7 +56,13 @@ SIGMA_PROCESS = 0.03
 
 
 def _process(
-    model: StreamModel, resolution: str, fps: float, frames: int, rng: np.random.Generator, slow: float
+    model: StreamModel,
+    *,
+    resolution: str,
+    fps: float,
+    frames: int,
+    rng: np.random.Generator,
+    slow: float,
 ) -> dict[str, Any]:
     height, width = ops.RESOLUTIONS[resolution]
     period_ns = 1e9 / fps
@@ -113,7 +119,14 @@ def make_stream(
                     frames = round(duration_s * rate)
                     slow = (slowdown or {}).get(name, 1.0) / depth
                     runs = [
-                        _process(table[name], resolution, rate, frames, rng, slow)
+                        _process(
+                            table[name],
+                            resolution=resolution,
+                            fps=rate,
+                            frames=frames,
+                            rng=rng,
+                            slow=slow,
+                        )
                         | {"pass": n, "pass_seed": seed + n}
                         for n in range(processes)
                     ]

@@ -41,7 +41,9 @@ def test_two_runs_of_the_same_streams_flag_nothing(
 def test_a_slower_strategy_is_a_regression_of_its_p99(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, found = verdicts(tmp_path, capsys, stream(seed=0), stream(seed=1, slowdown={"shm": 3.0}))
+    status, found = verdicts(
+        tmp_path, capsys, stream(seed=0), stream(seed=1, slowdown={"shm": 3.0})
+    )
     assert status == 1
     assert found["shm"] == "regression: p99"
     assert not found["capi"].startswith("regression")
@@ -51,7 +53,9 @@ def test_a_stream_that_misses_frames_now_regresses_on_its_missed_share(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # tcp at 12 times its time: 72 ms a frame against a 33 ms period, every frame late
-    status, found = verdicts(tmp_path, capsys, stream(seed=0), stream(seed=1, slowdown={"tcp": 12.0}))
+    status, found = verdicts(
+        tmp_path, capsys, stream(seed=0), stream(seed=1, slowdown={"tcp": 12.0})
+    )
     assert status == 1
     assert found["tcp"] == "regression: p99 and missed share"
 
@@ -112,4 +116,6 @@ def test_a_matrix_file_against_a_stream_file_is_refused_naming_the_kinds(
     streamed = write_stream(tmp_path / "results.json", stream())
     assert cli.main(["compare", str(matrix), str(streamed)]) == 2
     error = capsys.readouterr().err
-    assert "a matrix results file" in error and "a stream file (kind 'interop-bench stream')" in error
+    assert (
+        "a matrix results file" in error and "a stream file (kind 'interop-bench stream')" in error
+    )

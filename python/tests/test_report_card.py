@@ -311,16 +311,17 @@ def stream_ranked(
         kind = 0 if verdict == "carries it" else 2 if verdict == "cannot keep up" else 1
         return kind, cell["stats"]["missed_share"], cell["stats"]["percentiles_ns"]["p99"]
 
+    wanted = [
+        cell
+        for cell in stream["cells"]
+        if cell["status"] == "ok"
+        and cell["resolution"] == resolution
+        and cell["fps"] == fps
+        and family.get(cell["strategy"]) in PLACES[place]
+    ]
     best: dict[str, dict[str, Any]] = {}
-    for cell in stream["cells"]:
-        if (
-            cell["status"] == "ok"
-            and cell["resolution"] == resolution
-            and cell["fps"] == fps
-            and family.get(cell["strategy"]) in PLACES[place]
-        ):
-            if cell["strategy"] not in best or order(cell) < order(best[cell["strategy"]]):
-                best[cell["strategy"]] = cell
+    for cell in sorted(wanted, key=order):
+        best.setdefault(cell["strategy"], cell)
     return sorted(best.values(), key=lambda c: (order(c), c["strategy"]))
 
 
@@ -337,7 +338,11 @@ def ask_frame(page: Any, place: str, resolution: str, fps: float) -> dict[str, s
 
 @pytest.mark.parametrize(
     ("place", "resolution", "fps"),
-    [("same process", "4k", 60.0), ("another process", "4k", 60.0), ("another host", "1080p", 30.0)],
+    [
+        ("same process", "4k", 60.0),
+        ("another process", "4k", 60.0),
+        ("another host", "1080p", 30.0),
+    ],
 )
 def test_for_frames_the_card_answers_from_the_stream(
     browser: Any,

@@ -6,6 +6,7 @@ the two files, without the report's code)."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,11 @@ from results_factory import make_results, write_results
 from stream_factory import make_stream, write_stream
 
 from interop_bench import cli, ops
+from interop_bench.analysis.load import load_all
 from interop_bench.report import page_data, render
 from interop_bench.stream.files import partition
+
+pytestmark = pytest.mark.slow  # each report takes seconds
 
 STRATEGIES = ("numpy", "capi", "pybind11", "ctypes", "json", "shm", "pipe", "tcp", "grpc")
 RESOLUTIONS = ("1080p", "4k")
@@ -108,8 +112,6 @@ def test_the_page_data_holds_each_cells_spectrum_up_to_its_maximum(
     files: tuple[Path, Path],
 ) -> None:
     matrix, streams = partition(list(map(str, files)))
-    from interop_bench.analysis.load import load_all  # noqa: PLC0415
-
     results = load_all(matrix)
     data = page_data.document(
         results, render.palette_of(results, tuple(streams)), files[0].parent, tuple(streams)
@@ -117,16 +119,18 @@ def test_the_page_data_holds_each_cells_spectrum_up_to_its_maximum(
     document = stream_document(files)
     ok = [c for c in document["cells"] if c["status"] == "ok"]
     assert len(data["streams"]["cells"]) == len(ok)
+    rows = {(r["s"], r["key"], r["d"]): r for r in data["streams"]["cells"]}
+    percentiles = dict(data["streams"]["spectrum"])
     for cell in ok:
-        key = f"{cell['resolution']} {cell['fps']:g} fps"
-        points = [
-            p
-            for p in data["streams"]["points"]
-            if p["s"] == cell["strategy"] and p["key"] == key and p["d"] == cell["depth"]
-        ]
-        assert points[-1]["q"] == "max"
-        assert points[-1]["ns"] == pytest.approx(cell["stats"]["max_ns"], rel=1e-3)
-        assert [p["x"] for p in points] == sorted(p["x"] for p in points)
+        row = rows[(cell["strategy"], f"{cell['resolution']} {cell['fps']:g} fps", cell["depth"])]
+        frames = sum(p["done"] for p in cell["processes"])
+        assert row["sp"][-1] == pytest.approx(cell["stats"]["max_ns"], rel=1e-3)
+        assert row["mx"] == pytest.approx(math.log10(frames), abs=1e-4)
+        # p50 and p99 where the frames resolve them (10 frames past it), in order
+        assert row["sp"][0] == pytest.approx(cell["stats"]["percentiles_ns"]["p50"], rel=1e-3)
+        resolved = [q for q in percentiles if frames * (100 - float(q[1:])) / 100 >= 10]
+        assert len(row["sp"]) == len(resolved) + 1
+        assert row["sp"] == sorted(row["sp"])
     assert data["streams"]["headline"] == "4k 60 fps"
     assert data["card"]["stream_rates"] == [30.0, 60.0]
     specs = render.specs(data)

@@ -123,11 +123,24 @@ def _change(old: dict[str, Any], new: dict[str, Any], threshold: float) -> Strea
     return StreamChange(**fields, verdict=_verdict(old, new, threshold))
 
 
-def _verdict(old: dict[str, Any], new: dict[str, Any], threshold: float) -> str:
+def _status_verdict(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """The verdict of a pair that is not two ok cells with figures, else None."""
     if old["status"] == "ok" and new["status"] in BROKEN:
         return f"regression: now {new['status']}"
-    if old["status"] != "ok" or new["status"] != "ok" or not old.get("stats") or not new.get("stats"):
+    if (
+        old["status"] != "ok"
+        or new["status"] != "ok"
+        or not old.get("stats")
+        or not new.get("stats")
+    ):
         return "status change" if old["status"] != new["status"] else "not compared"
+    return None
+
+
+def _verdict(old: dict[str, Any], new: dict[str, Any], threshold: float) -> str:
+    by_status = _status_verdict(old, new)
+    if by_status is not None:
+        return by_status
     old_stats, new_stats = old["stats"], new["stats"]
     if not _spread_known(old_stats) or not _spread_known(new_stats):
         return "not tested (one process: no spread)"
@@ -150,9 +163,7 @@ def _spread_known(stats: dict[str, Any]) -> bool:
     return bool(stats.get("p99_interval_ns")) and bool(stats.get("missed_share_interval"))
 
 
-def _moved(
-    old: list[float] | None, new: list[float] | None, change: Any, threshold: float
-) -> int:
+def _moved(old: list[float] | None, new: list[float] | None, change: Any, threshold: float) -> int:
     """+1 when `new` lies wholly above `old`'s interval by more than the threshold,
     -1 wholly below by more, 0 inside the spread or under the threshold."""
     if old is None or new is None:
@@ -166,18 +177,21 @@ def _moved(
 
 def render(comparison: StreamComparison, fmt: str, labels: tuple[str, str]) -> str:
     if fmt == "json":
-        return json.dumps(
-            {
-                "kind": "stream",
-                "old": labels[0],
-                "new": labels[1],
-                "regressions": len(comparison.regressions),
-                "cells": [asdict(c) for c in comparison.changes],
-                "only_old": comparison.only_old,
-                "only_new": comparison.only_new,
-            },
-            indent=2,
-        ) + "\n"
+        return (
+            json.dumps(
+                {
+                    "kind": "stream",
+                    "old": labels[0],
+                    "new": labels[1],
+                    "regressions": len(comparison.regressions),
+                    "cells": [asdict(c) for c in comparison.changes],
+                    "only_old": comparison.only_old,
+                    "only_new": comparison.only_new,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     regressions = comparison.regressions
     headline = (
         f"stream comparison {labels[0]} -> {labels[1]}: {len(comparison.changes)} cells, "

@@ -139,6 +139,7 @@ def html(files: list[Results], tree: Path, streams: tuple[StreamFile, ...] = ())
         stream_columns=stream_section.COLUMNS,
         stream_rule=stream_section.rule_text(),
         stream_disagreements=stream_section.disagreements(files, list(streams)),
+        disagreements_open_up_to=stream_section.DISAGREEMENTS_OPEN_UP_TO,
         streams=streams,
         stream_processes=", ".join(
             f"{n} process{'es' if n != 1 else ''}" for n in (s.processes() for s in streams)

@@ -19,9 +19,15 @@ from interop_bench.analysis import frames
 from interop_bench.analysis.load import Results
 from interop_bench.analysis.units import DASH, TIMES, format_ns
 from interop_bench.report.cell_table import Td
-from interop_bench.stream.figures import CARRIES_MISSED_SHARE, KEEPS_UP_SHARE, spectrum
-from interop_bench.stream.files import StreamFile
 from interop_bench.results_file import KERNEL
+from interop_bench.stream.figures import (
+    CARRIES_MISSED_SHARE,
+    KEEPS_UP_SHARE,
+    SPECTRUM,
+    nines,
+    spectrum,
+)
+from interop_bench.stream.files import StreamFile
 
 COLUMNS = (
     "depth",
@@ -36,6 +42,9 @@ COLUMNS = (
     f"p99 {TIMES} floor",
 )
 CARRIES = "carries it"
+# The list of disagreements opens by itself up to this many lines (a full
+# stream matrix against a default run can disagree in hundreds of cells).
+DISAGREEMENTS_OPEN_UP_TO = 12
 
 
 def rule_text() -> str:
@@ -138,13 +147,22 @@ def best_cells(cells: Any) -> list[dict[str, Any]]:
 def _row(cell: dict[str, Any], floor: dict[str, Any] | None) -> tuple[Td, ...]:
     name = cell["strategy"]
     head = (
-        Td(name, name, "floor" if name == KERNEL else "", "the kernel alone" if name == KERNEL else ""),
+        Td(
+            name,
+            name,
+            "floor" if name == KERNEL else "",
+            "the kernel alone" if name == KERNEL else "",
+        ),
         Td(str(cell["depth"]), str(cell["depth"])),
     )
     stats = cell.get("stats")
     if cell["status"] != "ok" or not stats:
         blank = (Td("", ""),) * (len(COLUMNS) - 2)
-        return (*head, Td(cell["status"], cell["status"], f"status-{cell['status']}", cell["reason"] or ""), *blank)
+        return (
+            *head,
+            Td(cell["status"], cell["status"], f"status-{cell['status']}", cell["reason"] or ""),
+            *blank,
+        )
     verdict = stats["verdict"]
     css = "verdict-pass" if verdict == CARRIES else "verdict-fail"
     p99 = stats["percentiles_ns"]["p99"]
@@ -153,16 +171,16 @@ def _row(cell: dict[str, Any], floor: dict[str, Any] | None) -> tuple[Td, ...]:
         *head,
         Td(verdict, verdict, css),
         _time(stats, "p50"),
-        Td(_with_interval(p99, stats.get("p99_interval_ns"), format_ns), str(p99)),
+        Td(_with_interval(p99, stats.get("p99_interval_ns"), format_ns), _sort(p99)),
         _time(stats, "p99.9"),
-        Td(format_ns(stats["max_ns"]), str(stats["max_ns"])),
+        Td(format_ns(stats["max_ns"]), _sort(stats["max_ns"])),
         Td(
             _with_interval(stats["missed_share"], stats.get("missed_share_interval"), _percent),
-            str(stats["missed_share"]),
+            _sort(stats["missed_share"]),
         ),
         Td(str(stats["dropped"]), str(stats["dropped"])),
         _cpu(stats),
-        Td(f"{p99 / versus:.3g}{TIMES}" if versus else "", str(p99 / versus) if versus else ""),
+        Td(f"{p99 / versus:.3g}{TIMES}" if versus else "", _sort(p99 / versus) if versus else ""),
     )
 
 
@@ -180,8 +198,8 @@ def _time(stats: dict[str, Any], name: str) -> Td:
     """A percentile, or "= max" when the frames are too few to tell it from the maximum."""
     value = stats["percentiles_ns"][name]
     if not stats["resolved"][name]:
-        return Td("= max", str(stats["max_ns"]), "muted", "too few frames to tell it from the max")
-    return Td(format_ns(value), str(value))
+        return Td("= max", _sort(stats["max_ns"]), "muted")
+    return Td(format_ns(value), _sort(value))
 
 
 def _cpu(stats: dict[str, Any]) -> Td:
@@ -191,7 +209,7 @@ def _cpu(stats: dict[str, Any]) -> Td:
     title = f"caller {format_ns(caller) if caller is not None else '-'}, workers " + (
         format_ns(workers) if workers is not None else "none"
     )
-    return Td(text, str(total), title=title)
+    return Td(text, _sort(total), title=title)
 
 
 @dataclass(frozen=True)
@@ -250,45 +268,22 @@ def _stream_words(stats: dict[str, Any]) -> str:
 
 
 def page_rows(streams: list[StreamFile]) -> dict[str, Any]:
-    """What the page's figure and decision card read: each ok cell's figures, its
-    percentile spectrum, and each (resolution, fps)'s deadline."""
+    """What the page's figure and decision card read: each ok cell's figures and
+    its percentile spectrum (`sp`: the latencies at the first percentiles of
+    `spectrum` its frames resolve, then the maximum, at nines `mx`; the page
+    makes the points), and each (resolution, fps)'s deadline."""
     cells: list[dict[str, Any]] = []
-    points: list[dict[str, Any]] = []
     groups: dict[str, tuple[str, float]] = {}
     for index, stream in enumerate(streams):
         for cell in stream.ok_cells():
             key = f"{cell['resolution']} {float(cell['fps']):g} fps"
             groups[key] = (cell["resolution"], float(cell["fps"]))
-            stats = cell["stats"]
-            height, width = ops.RESOLUTIONS.get(cell["resolution"], (0, 0))
-            cells.append(
-                {
-                    "file": index,
-                    "s": cell["strategy"],
-                    "key": key,
-                    "res": cell["resolution"],
-                    "bytes": height * width * ops.CHANNELS,
-                    "fps": float(cell["fps"]),
-                    "d": cell["depth"],
-                    "verdict": stats["verdict"],
-                    "miss": stats["missed_share"],
-                    "p50": stats["percentiles_ns"]["p50"],
-                    "p99": stats["percentiles_ns"]["p99"],
-                    "max": stats["max_ns"],
-                    "cpu": (stats["caller_cpu_ns_per_frame"] or 0.0)
-                    + (stats["workers_cpu_ns_per_frame"] or 0.0),
-                }
-            )
-            points += [
-                {"f": stream.label, "s": cell["strategy"], "key": key, "d": cell["depth"],
-                 "q": name, "x": round(x, 4), "ns": float(f"{ns:.4g}"), "t": format_ns(ns)}
-                for name, x, ns in spectrum(cell["processes"])
-            ]
+            cells.append(_page_row(index, key, cell))
     keys = sorted(groups, key=lambda k: _load(groups[k]))
     return {
         "files": [s.label for s in streams],
         "cells": cells,
-        "points": points,
+        "spectrum": [[f"p{q:g}", round(nines(q), 4)] for q in SPECTRUM],
         "deadlines": [
             {"key": k, "ns": 1e9 / groups[k][1], "t": format_ns(1e9 / groups[k][1])} for k in keys
         ],
@@ -297,3 +292,34 @@ def page_rows(streams: list[StreamFile]) -> dict[str, Any]:
     }
 
 
+def _page_row(file_index: int, key: str, cell: dict[str, Any]) -> dict[str, Any]:
+    stats = cell["stats"]
+    height, width = ops.RESOLUTIONS.get(cell["resolution"], (0, 0))
+    points = spectrum(cell["processes"])
+    cpu = (stats["caller_cpu_ns_per_frame"] or 0.0) + (stats["workers_cpu_ns_per_frame"] or 0.0)
+    return {
+        "file": file_index,
+        "s": cell["strategy"],
+        "key": key,
+        "res": cell["resolution"],
+        "bytes": height * width * ops.CHANNELS,
+        "fps": float(cell["fps"]),
+        "d": cell["depth"],
+        "verdict": stats["verdict"],
+        "miss": _significant(stats["missed_share"]),
+        "p50": _significant(stats["percentiles_ns"]["p50"]),
+        "p99": _significant(stats["percentiles_ns"]["p99"]),
+        "max": _significant(stats["max_ns"]),
+        "cpu": _significant(cpu),
+        "sp": [_significant(ns, 4) for _, _, ns in points],
+        "mx": round(points[-1][1], 4) if points else 0,
+    }
+
+
+def _sort(value: float) -> str:
+    """A number as the table's script sorts it: six significant digits are plenty."""
+    return f"{value:.6g}"
+
+
+def _significant(value: float, digits: int = 6) -> float:
+    return float(f"{value:.{digits}g}")

@@ -43,7 +43,11 @@ def spectrum(strategies: list[dict[str, str]], keys: list[str], headline: str) -
         "field": "ns",
         "type": "quantitative",
         "scale": {"type": "log"},
-        "axis": {"title": "latency from the scheduled time", "labelExpr": decades("ibTime(datum.value)"), "grid": True},
+        "axis": {
+            "title": "latency from the scheduled time",
+            "labelExpr": decades("ibTime(datum.value)"),
+            "grid": True,
+        },
     }
     lines: Spec = {
         "data": {"name": "streams"},
@@ -64,7 +68,12 @@ def spectrum(strategies: list[dict[str, str]], keys: list[str], headline: str) -
             },
             {
                 "transform": [{"filter": f"datum.s == '{KERNEL}'"}],
-                "mark": {"type": "line", "color": "#000", "strokeWidth": 1.5, "point": {"color": "#000", "size": 20}},
+                "mark": {
+                    "type": "line",
+                    "color": "#000",
+                    "strokeWidth": 1.5,
+                    "point": {"color": "#000", "size": 20},
+                },
                 "encoding": {"x": x, "y": y, "detail": {"field": "f"}, "tooltip": TOOLTIP},
             },
         ],
@@ -73,7 +82,10 @@ def spectrum(strategies: list[dict[str, str]], keys: list[str], headline: str) -
         "data": {"name": "deadlines"},
         "transform": [{"filter": "datum.key == stream"}],
         "mark": {"type": "rule", "color": "#b00", "strokeDash": [6, 4]},
-        "encoding": {"y": {"field": "ns", "type": "quantitative"}, "tooltip": tooltip(("t", "deadline (one period)"))},
+        "encoding": {
+            "y": {"field": "ns", "type": "quantitative"},
+            "tooltip": tooltip(("t", "deadline (one period)")),
+        },
     }
     return {
         "$schema": SCHEMA,
@@ -82,4 +94,3 @@ def spectrum(strategies: list[dict[str, str]], keys: list[str], headline: str) -
         "height": HEIGHT,
         "layer": [lines, deadline],
     }
-
