@@ -68,11 +68,21 @@ def page(browser: Any, report: Path) -> Iterator[Any]:
     context.close()
 
 
-def ask(page: Any, place: str, payload: str, op: str = "sum") -> dict[str, str]:
-    """Set the card's situation; its answer's data attributes."""
+def ask(
+    page: Any,
+    place: str,
+    payload: str,
+    op: str = "sum",
+    *,
+    dtype: str = "float64",
+    rate: str | None = None,
+) -> dict[str, str]:
+    """Set the card's situation (with a frame rate for a stream); its answer's data attributes."""
     page.check(f"input[name=ib-where][value='{place}']")
     page.select_option("#ib-card-op", op)
-    page.select_option("#ib-card-dtype", "float64")
+    page.select_option("#ib-card-dtype", dtype)
+    if rate is not None:
+        page.select_option("#ib-card-rate", rate)
     page.fill("#ib-card-size", payload)
     page.dispatch_event("#ib-card-size", "change")
     found: dict[str, str] = page.eval_on_selector("#ib-card-answer", "box => ({...box.dataset})")
@@ -326,14 +336,8 @@ def stream_ranked(
 
 
 def ask_frame(page: Any, place: str, resolution: str, fps: float) -> dict[str, str]:
-    page.check(f"input[name=ib-where][value='{place}']")
-    page.select_option("#ib-card-op", "frame")
-    page.select_option("#ib-card-dtype", "uint8")
-    page.select_option("#ib-card-rate", f"{fps:g}")
-    page.fill("#ib-card-size", f"{frame_bytes(resolution) / 1e6:.2f} MB")
-    page.dispatch_event("#ib-card-size", "change")
-    found: dict[str, str] = page.eval_on_selector("#ib-card-answer", "box => ({...box.dataset})")
-    return found
+    payload = f"{frame_bytes(resolution) / 1e6:.2f} MB"
+    return ask(page, place, payload, op="frame", dtype="uint8", rate=f"{fps:g}")
 
 
 @pytest.mark.parametrize(
