@@ -389,3 +389,30 @@ def test_the_streams_rate_changes_the_answer_where_the_data_does(
         assert verdicts[0] != verdicts[1]  # the models carry 4k at 30 fps over tcp, not at 60
     finally:
         context.close()
+
+
+def test_the_stream_figure_opens_on_the_default_view_beside_the_floor(
+    browser: Any, stream_report: tuple[Path, dict[str, Any], dict[str, Any]]
+) -> None:
+    report, _, stream = stream_report
+    context, page = open_report(browser, report, WIDTH)
+    try:
+
+        def drawn() -> set[str]:
+            labels = page.eval_on_selector_all(
+                "#vl-stream path[aria-roledescription=point]",
+                "ns => ns.map(n => n.getAttribute('aria-label').split(' ')[0])",
+            )
+            return set(labels)
+
+        default = page.evaluate("JSON.parse(document.getElementById('ib-data').textContent)")[
+            "default_view"
+        ]
+        streamed = {c["strategy"] for c in stream["cells"]}
+        assert drawn() == (set(default) & streamed) | {"kernel"}
+        before = page.evaluate("document.body.dataset.applied || ''")
+        page.click("#ib-show-all")
+        page.wait_for_function(f"document.body.dataset.applied !== {before!r}")
+        assert drawn() == streamed
+    finally:
+        context.close()

@@ -64,6 +64,7 @@ def spectrum(strategies: list[dict[str, str]], keys: list[str], headline: str) -
                     "strokeDash": {"field": "d", "type": "ordinal", "title": "depth"},
                     "opacity": {"condition": {"test": LIT, "value": 1.0}, "value": 0.15},
                     "tooltip": TOOLTIP,
+                    "description": {"field": "desc"},
                 },
             },
             {
@@ -74,7 +75,13 @@ def spectrum(strategies: list[dict[str, str]], keys: list[str], headline: str) -
                     "strokeWidth": 1.5,
                     "point": {"color": "#000", "size": 20},
                 },
-                "encoding": {"x": x, "y": y, "detail": {"field": "f"}, "tooltip": TOOLTIP},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "detail": {"field": "f"},
+                    "tooltip": TOOLTIP,
+                    "description": {"field": "desc"},
+                },
             },
         ],
     }

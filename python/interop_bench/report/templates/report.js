@@ -52,8 +52,9 @@ for (const row of DATA.cells) {
 // Each stream cell's spectrum as the figure's points (stream_section.page_rows).
 DATA.streams.points = DATA.streams.cells.flatMap((c) => c.sp.map((ns, i) => {
   const last = i === c.sp.length - 1;
-  return { f: DATA.streams.files[c.file], s: c.s, key: c.key, d: c.d, ns, t: fmtTime(ns),
-           q: last ? "max" : DATA.streams.spectrum[i][0], x: last ? c.mx : DATA.streams.spectrum[i][1] };
+  const q = last ? "max" : DATA.streams.spectrum[i][0];
+  return { f: DATA.streams.files[c.file], s: c.s, key: c.key, d: c.d, ns, t: fmtTime(ns), q,
+           x: last ? c.mx : DATA.streams.spectrum[i][1], desc: `${c.s} depth ${c.d} ${q}` };
 }));
 for (const row of DATA.floors) {
   row.t_bytes = fmtBytes(row.bytes);
