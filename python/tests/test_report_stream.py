@@ -68,6 +68,15 @@ def test_files_are_told_apart_by_their_kind_not_their_name(files: tuple[Path, Pa
     assert [s.path for s in streams] == [files[1]]
 
 
+def test_two_stream_files_of_one_name_get_two_labels(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    other = tmp_path / files[1].name
+    other.write_bytes(files[1].read_bytes())
+    _, streams = partition([str(files[1]), str(other)])
+    assert [s.label for s in streams] == ["1:results", "2:results"]
+
+
 def test_a_table_per_resolution_and_rate_with_the_floor_row(
     html: str, files: tuple[Path, Path]
 ) -> None:

@@ -64,7 +64,8 @@ def described(kind: str) -> str:
 
 
 def partition(paths: list[str]) -> tuple[list[str], list[StreamFile]]:
-    """The matrix results files (their paths, for their own reader) and the stream files."""
+    """The matrix results files (their paths, for their own reader) and the stream
+    files, labelled by their stems (numbered when two stems collide)."""
     matrix: list[str] = []
     streams: list[StreamFile] = []
     for path in paths:
@@ -73,4 +74,10 @@ def partition(paths: list[str]) -> tuple[list[str], list[StreamFile]]:
             matrix.append(path)
         else:
             streams.append(StreamFile(Path(path), Path(path).stem, document))
+    stems = [s.label for s in streams]
+    if len(set(stems)) < len(stems):
+        streams = [
+            StreamFile(s.path, f"{index + 1}:{s.label}", s.document)
+            for index, s in enumerate(streams)
+        ]
     return matrix, streams
