@@ -15,6 +15,7 @@ noise, said as such.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -163,7 +164,12 @@ def _spread_known(stats: dict[str, Any]) -> bool:
     return bool(stats.get("p99_interval_ns")) and bool(stats.get("missed_share_interval"))
 
 
-def _moved(old: list[float] | None, new: list[float] | None, change: Any, threshold: float) -> int:
+def _moved(
+    old: list[float] | None,
+    new: list[float] | None,
+    change: Callable[[float, float], float],
+    threshold: float,
+) -> int:
     """+1 when `new` lies wholly above `old`'s interval by more than the threshold,
     -1 wholly below by more, 0 inside the spread or under the threshold."""
     if old is None or new is None:
@@ -230,7 +236,7 @@ def _percent(share: float) -> str:
     return f"{share:.1%}"
 
 
-def _text(value: list[float] | None, fmt: Any) -> str:
+def _text(value: list[float] | None, fmt: Callable[[float], str]) -> str:
     if value is None:
         return "-"
     if value[1] == value[2] == value[0]:

@@ -11,6 +11,7 @@ resolution at the highest rate): a full stream matrix is hundreds of rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,7 +133,7 @@ def rank_key(cell: dict[str, Any]) -> tuple[int, float, float]:
     return kind, stats["missed_share"], stats["percentiles_ns"]["p99"]
 
 
-def best_cells(cells: Any) -> list[dict[str, Any]]:
+def best_cells(cells: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each strategy's best ok cell (over depths) by rank_key, best strategy first."""
     best: dict[str, dict[str, Any]] = {}
     for cell in cells:
@@ -188,7 +189,7 @@ def _percent(share: float) -> str:
     return f"{share:.1%}"
 
 
-def _with_interval(value: float, interval: list[float] | None, fmt: Any) -> str:
+def _with_interval(value: float, interval: list[float] | None, fmt: Callable[[float], str]) -> str:
     if not interval:
         return fmt(value)
     return f"{fmt(value)} [{fmt(interval[1])} {DASH} {fmt(interval[2])}]"
