@@ -335,6 +335,16 @@ def stream_ranked(
     return sorted(best.values(), key=lambda c: (order(c), c["strategy"]))
 
 
+@pytest.fixture
+def stream_page(
+    browser: Any, stream_report: tuple[Path, dict[str, Any], dict[str, Any]]
+) -> Iterator[Any]:
+    context, opened = open_report(browser, stream_report[0], WIDTH)
+    yield opened
+    assert opened.errors == [] and opened.requests == []
+    context.close()
+
+
 def ask_frame(page: Any, place: str, resolution: str, fps: float) -> dict[str, str]:
     payload = f"{frame_bytes(resolution) / 1e6:.2f} MB"
     return ask(page, place, payload, op="frame", dtype="uint8", rate=f"{fps:g}")
@@ -349,70 +359,57 @@ def ask_frame(page: Any, place: str, resolution: str, fps: float) -> dict[str, s
     ],
 )
 def test_for_frames_the_card_answers_from_the_stream(
-    browser: Any,
+    stream_page: Any,
     stream_report: tuple[Path, dict[str, Any], dict[str, Any]],
     place: str,
     resolution: str,
     fps: float,
 ) -> None:
-    report, matrix, stream = stream_report
-    context, page = open_report(browser, report, WIDTH)
-    try:
-        answer = ask_frame(page, place, resolution, fps)
-        expected = stream_ranked(matrix, stream, resolution, fps, place)
-        assert answer["basis"] == "stream"
-        assert answer["strategy"] == expected[0]["strategy"]
-        assert answer["verdict"] == expected[0]["stats"]["verdict"]
-        assert float(answer["ns"]) == pytest.approx(expected[0]["stats"]["percentiles_ns"]["p99"])
-        assert answer["next"].split(",") == [c["strategy"] for c in expected[1:3]]
-        text = page.inner_text("#ib-card-answer")
-        assert "decided by the stream" in text and expected[0]["stats"]["verdict"] in text
-        # a sum is still answered from the isolated calls
-        assert "basis" not in ask(page, place, "8 KB")
-        assert page.errors == [] and page.requests == []
-    finally:
-        context.close()
+    _, matrix, stream = stream_report
+    answer = ask_frame(stream_page, place, resolution, fps)
+    expected = stream_ranked(matrix, stream, resolution, fps, place)
+    assert answer["basis"] == "stream"
+    assert answer["strategy"] == expected[0]["strategy"]
+    assert answer["verdict"] == expected[0]["stats"]["verdict"]
+    assert float(answer["ns"]) == pytest.approx(expected[0]["stats"]["percentiles_ns"]["p99"])
+    assert answer["next"].split(",") == [c["strategy"] for c in expected[1:3]]
+    text = stream_page.inner_text("#ib-card-answer")
+    assert "decided by the stream" in text and expected[0]["stats"]["verdict"] in text
+    # a sum is still answered from the isolated calls
+    assert "basis" not in ask(stream_page, place, "8 KB")
 
 
 def test_the_streams_rate_changes_the_answer_where_the_data_does(
-    browser: Any, stream_report: tuple[Path, dict[str, Any], dict[str, Any]]
+    stream_page: Any, stream_report: tuple[Path, dict[str, Any], dict[str, Any]]
 ) -> None:
-    report, matrix, stream = stream_report
-    context, page = open_report(browser, report, WIDTH)
-    try:
-        verdicts = [ask_frame(page, "another host", "4k", fps)["verdict"] for fps in (30.0, 60.0)]
-        expected = [
-            stream_ranked(matrix, stream, "4k", fps, "another host")[0]["stats"]["verdict"]
-            for fps in (30.0, 60.0)
-        ]
-        assert verdicts == expected
-        assert verdicts[0] != verdicts[1]  # the models carry 4k at 30 fps over tcp, not at 60
-    finally:
-        context.close()
+    _, matrix, stream = stream_report
+    verdicts = [
+        ask_frame(stream_page, "another host", "4k", fps)["verdict"] for fps in (30.0, 60.0)
+    ]
+    expected = [
+        stream_ranked(matrix, stream, "4k", fps, "another host")[0]["stats"]["verdict"]
+        for fps in (30.0, 60.0)
+    ]
+    assert verdicts == expected
+    assert verdicts[0] != verdicts[1]  # the models carry 4k at 30 fps over tcp, not at 60
 
 
 def test_the_stream_figure_opens_on_the_default_view_beside_the_floor(
-    browser: Any, stream_report: tuple[Path, dict[str, Any], dict[str, Any]]
+    stream_page: Any, stream_report: tuple[Path, dict[str, Any], dict[str, Any]]
 ) -> None:
-    report, _, stream = stream_report
-    context, page = open_report(browser, report, WIDTH)
-    try:
+    page, stream = stream_page, stream_report[2]
 
-        def drawn() -> set[str]:
-            labels = page.eval_on_selector_all(
-                "#vl-stream path[aria-roledescription=point]",
-                "ns => ns.map(n => n.getAttribute('aria-label').split(' ')[0])",
-            )
-            return set(labels)
+    def drawn() -> set[str]:
+        labels = page.eval_on_selector_all(
+            "#vl-stream path[aria-roledescription=point]",
+            "ns => ns.map(n => n.getAttribute('aria-label').split(' ')[0])",
+        )
+        return set(labels)
 
-        default = page.evaluate("JSON.parse(document.getElementById('ib-data').textContent)")[
-            "default_view"
-        ]
-        streamed = {c["strategy"] for c in stream["cells"]}
-        assert drawn() == (set(default) & streamed) | {"kernel"}
-        before = page.evaluate("document.body.dataset.applied || ''")
-        page.click("#ib-show-all")
-        page.wait_for_function(f"document.body.dataset.applied !== {before!r}")
-        assert drawn() == streamed
-    finally:
-        context.close()
+    data = page.evaluate("JSON.parse(document.getElementById('ib-data').textContent)")
+    streamed = {c["strategy"] for c in stream["cells"]}
+    assert drawn() == (set(data["default_view"]) & streamed) | {"kernel"}
+    before = page.evaluate("document.body.dataset.applied || ''")
+    page.click("#ib-show-all")
+    page.wait_for_function(f"document.body.dataset.applied !== {before!r}")
+    assert drawn() == streamed
