@@ -1,6 +1,7 @@
 """A stream cell's figures across its processes: percentiles, missed share, verdict.
 
-The percentiles are of every frame of every process (their HDR histograms
+Stream files are read here without the measuring code (no strategy is
+loaded). The percentiles are of every frame of every process (their HDR histograms
 added); the intervals of p99 and of the missed share are across processes
 (Student's t on log p99 and on the shares), since a process's frames are not
 independent of each other: a stall delays a run of them.
@@ -8,6 +9,7 @@ independent of each other: a stall delays a run of them.
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass
 from statistics import mean, stdev
@@ -15,8 +17,6 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 from scipy import stats as scipy_stats
-
-from interop_bench.stream.cell import decode, new_histogram
 
 PERCENTILES = (50.0, 90.0, 99.0, 99.9)
 # The points of a percentile spectrum (HdrHistogram's plot), where the frames resolve them.
@@ -51,9 +51,19 @@ def resolvable(percentile: float, frames: int) -> bool:
     return frames * (100.0 - percentile) / 100.0 >= 10
 
 
+def decode(text: str) -> HdrHistogram:
+    """A histogram of a stream file: HdrHistogram's compressed encoding in base64.
+    Decoded here, not with the measuring side's stream/cell.py, so that reading a
+    stream file (report, compare) loads no strategy."""
+    return HdrHistogram.decode(base64.b64decode(text))
+
+
 def pooled(histograms: list[HdrHistogram]) -> HdrHistogram:
-    """Every frame of several histograms in one."""
-    total = new_histogram()
+    """Every frame of several histograms (of one cell: the same settings) in one."""
+    first = histograms[0]
+    total = HdrHistogram(
+        first.lowest_trackable_value, first.highest_trackable_value, first.significant_figures
+    )
     for histogram in histograms:
         total.add(histogram)
     return total
