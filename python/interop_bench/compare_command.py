@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from interop_bench import arguments
-from interop_bench.analysis import compare_render
+from interop_bench.analysis import compare_render, stream_compare
 from interop_bench.analysis.compare import INSTRUCTIONS_THRESHOLD, compare
 from interop_bench.analysis.load import ResultsFileError, load
+from interop_bench.analysis.stream_compare import compare_streams
+from interop_bench.stream.files import (
+    KIND,
+    StreamFile,
+    StreamFileError,
+    described,
+    kind_of,
+    read_stream_file,
+)
 
 HELP = "compare two results files cell by cell; exit 1 on a significant regression"
 DESCRIPTION = """Compare two results files (e.g. main vs a branch, or last week vs today)
@@ -22,6 +32,12 @@ a wrong answer or raises, or when it runs more instructions per call (Valgrind
 counts, where both files have them) than --instructions-threshold allows. Cells
 with fewer than 3 processes on a side are not tested; cells whose interval is
 wider than the threshold are "noisy" (the data cannot tell).
+
+Two stream files (`interop-bench stream`, told apart by their kind) are compared
+on each cell's p99 and missed share: a regression only where the two runs'
+95% intervals across processes do not overlap and the change passes the
+threshold (p99) or 1% of the frames (missed share); a cell of one process
+is not tested. A stream file against a results file is an error naming both.
 
 Two files measured at different times share less than it seems: to gate CI on
 a noisy machine, `interop-bench ab` measures two commits in alternating processes.
@@ -67,8 +83,16 @@ def main(args: argparse.Namespace) -> int:
         print(f"interop-bench compare: --alpha {args.alpha} must be in (0, 1)", file=sys.stderr)
         return 2
     try:
+        kinds = (kind_of(args.old), kind_of(args.new))
+        if kinds[0] != kinds[1]:
+            raise ResultsFileError(
+                f"{args.old} is {described(kinds[0])} and {args.new} is {described(kinds[1])}: "
+                "compare takes two files of one kind"
+            )
+        if kinds[0] == KIND:
+            return _compare_streams(args)
         old, new = load(args.old), load(args.new)
-    except ResultsFileError as error:
+    except (ResultsFileError, StreamFileError) as error:
         print(f"interop-bench compare: {error}", file=sys.stderr)
         return 2
     comparison = compare(
@@ -81,4 +105,15 @@ def main(args: argparse.Namespace) -> int:
     for warning in comparison.warnings:
         print(f"interop-bench compare: WARNING: {warning}", file=sys.stderr)
     sys.stdout.write(compare_render.render(comparison, args.format))
+    return 1 if comparison.regressions and not args.report_only else 0
+
+
+def _compare_streams(args: argparse.Namespace) -> int:
+    """Two stream files: p99 and missed share per cell, against each run's own spread."""
+    files = [
+        StreamFile(Path(p), Path(p).stem, read_stream_file(p) or {}) for p in (args.old, args.new)
+    ]
+    comparison = compare_streams(files[0], files[1], threshold=args.threshold)
+    labels = (files[0].label, files[1].label)
+    sys.stdout.write(stream_compare.render(comparison, args.format, labels))
     return 1 if comparison.regressions and not args.report_only else 0

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from interop_bench.analysis.load import ResultsFileError, load_all
+from interop_bench.stream.files import StreamFileError, partition
 
 HELP = "write the HTML report (decision card, verdict, figures, every cell) of results files"
 DESCRIPTION = """Write one self-contained HTML file (no network needed, opens from
@@ -27,11 +28,22 @@ static SVG copies of that view and a static table of every cell stay for print
 and for browsers without script. The code behind each strategy (its Python
 adapter and native side) is copied in from the source tree (--source), at the
 commit the results were measured at when that repository has it. Several files
-are overlaid (distinct line styles) and shown side by side in the tables."""
+are overlaid (distinct line styles) and shown side by side in the tables.
+
+Stream files (`interop-bench stream`, recognised by their kind, whatever their
+name) may be given beside them: a Streams section next to the frames (per
+resolution and rate, each strategy's verdict, p50, p99, p99.9, max, missed
+share, dropped frames and CPU per frame against the kernel alone paced the
+same way, a percentile spectrum, and where the isolated-call median and the
+stream disagree), and for frames the decision card answers from the stream."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("results", nargs="+", help="results files written by `interop-bench run`")
+    parser.add_argument(
+        "results",
+        nargs="+",
+        help="results files of `interop-bench run`, and stream files of `interop-bench stream`",
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -50,14 +62,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     try:
-        files = load_all(args.results)
-    except ResultsFileError as error:
+        matrix, streams = partition(args.results)
+        if not matrix:
+            raise ResultsFileError(
+                "only stream files given: the report needs a results file of `interop-bench run` "
+                "too (the stream files are shown beside its frames)"
+            )
+        files = load_all(matrix)
+    except (ResultsFileError, StreamFileError) as error:
         print(f"interop-bench report: {error}", file=sys.stderr)
         return 2
     # Imported here: matplotlib takes a moment, and the other commands never need it.
     from interop_bench.report import render  # noqa: PLC0415
 
-    written = render.write(files, args.output, args.source or source_tree())
+    written = render.write(files, args.output, args.source or source_tree(), tuple(streams))
     print(f"report written to {written}")
     return 0
 

@@ -1,7 +1,8 @@
 """The report's first screen and its table in a real browser: the decision card
 answers as the results file says (computed here without the report's code),
 the figures open on the default view, and the table of every cell is searched,
-filtered and sorted; on a synthetic file with strategies in every place."""
+filtered and sorted; on a synthetic file with strategies in every place. For
+frames at a rate a stream file measured, the card answers from the stream."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import pytest
 from report_browser import browser, browser_marks, open_report
 from report_expect import at_payload, ranked
 from results_factory import make_results, write_results
+from stream_factory import make_stream, write_stream
 
-from interop_bench import cli
+from interop_bench import cli, ops
 
 pytestmark = browser_marks
 __all__ = ["browser"]
@@ -66,11 +68,21 @@ def page(browser: Any, report: Path) -> Iterator[Any]:
     context.close()
 
 
-def ask(page: Any, place: str, payload: str, op: str = "sum") -> dict[str, str]:
-    """Set the card's situation; its answer's data attributes."""
+def ask(
+    page: Any,
+    place: str,
+    payload: str,
+    op: str = "sum",
+    *,
+    dtype: str = "float64",
+    rate: str | None = None,
+) -> dict[str, str]:
+    """Set the card's situation (with a frame rate for a stream); its answer's data attributes."""
     page.check(f"input[name=ib-where][value='{place}']")
     page.select_option("#ib-card-op", op)
-    page.select_option("#ib-card-dtype", "float64")
+    page.select_option("#ib-card-dtype", dtype)
+    if rate is not None:
+        page.select_option("#ib-card-rate", rate)
     page.fill("#ib-card-size", payload)
     page.dispatch_event("#ib-card-size", "change")
     found: dict[str, str] = page.eval_on_selector("#ib-card-answer", "box => ({...box.dataset})")
@@ -267,3 +279,137 @@ def test_without_script_the_verdict_leads_and_every_cell_is_there(
         assert rows == len(results["cells"])  # every cell, the floors too
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def stream_report(results_path: Path) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """A report of a results file with frames and a stream file of the same frames."""
+    folder = results_path.parent / "stream"
+    folder.mkdir()
+    matrix = make_results(
+        strategies=STRATEGIES,
+        ops=("sum", "frame"),
+        sizes=SIZES[:3],
+        frame_sizes=[frame_bytes(r) for r in FRAME_RESOLUTIONS],
+        samples=12,
+    )
+    stream = make_stream(strategies=STRATEGIES[1:], resolutions=FRAME_RESOLUTIONS)
+    paths = [write_results(folder / "run.json", matrix), write_stream(folder / "s.json", stream)]
+    out = folder / "index.html"
+    assert cli.main(["report", *map(str, paths), "-o", str(out)]) == 0
+    return out, matrix, stream
+
+
+FRAME_RESOLUTIONS = ("1080p", "4k")
+
+
+def frame_bytes(resolution: str) -> int:
+    height, width = ops.RESOLUTIONS[resolution]
+    return height * width * ops.CHANNELS
+
+
+def stream_ranked(
+    matrix: dict[str, Any], stream: dict[str, Any], resolution: str, fps: float, place: str
+) -> list[dict[str, Any]]:
+    """The documented rule, from the stream file: the place's ok cells at that
+    resolution and rate, each strategy's best depth; carries it first, then
+    misses, then cannot keep up; then the missed share, then p99."""
+    family = {name: info["family"] for name, info in matrix["strategies"].items()}
+
+    def order(cell: dict[str, Any]) -> tuple[int, float, float]:
+        verdict = cell["stats"]["verdict"]
+        kind = 0 if verdict == "carries it" else 2 if verdict == "cannot keep up" else 1
+        return kind, cell["stats"]["missed_share"], cell["stats"]["percentiles_ns"]["p99"]
+
+    wanted = [
+        cell
+        for cell in stream["cells"]
+        if cell["status"] == "ok"
+        and cell["resolution"] == resolution
+        and cell["fps"] == fps
+        and family.get(cell["strategy"]) in PLACES[place]
+    ]
+    best: dict[str, dict[str, Any]] = {}
+    for cell in sorted(wanted, key=order):
+        best.setdefault(cell["strategy"], cell)
+    return sorted(best.values(), key=lambda c: (order(c), c["strategy"]))
+
+
+@pytest.fixture
+def stream_page(
+    browser: Any, stream_report: tuple[Path, dict[str, Any], dict[str, Any]]
+) -> Iterator[Any]:
+    context, opened = open_report(browser, stream_report[0], WIDTH)
+    yield opened
+    assert opened.errors == [] and opened.requests == []
+    context.close()
+
+
+def ask_frame(page: Any, place: str, resolution: str, fps: float) -> dict[str, str]:
+    payload = f"{frame_bytes(resolution) / 1e6:.2f} MB"
+    return ask(page, place, payload, op="frame", dtype="uint8", rate=f"{fps:g}")
+
+
+@pytest.mark.parametrize(
+    ("place", "resolution", "fps"),
+    [
+        ("same process", "4k", 60.0),
+        ("another process", "4k", 60.0),
+        ("another host", "1080p", 30.0),
+    ],
+)
+def test_for_frames_the_card_answers_from_the_stream(
+    stream_page: Any,
+    stream_report: tuple[Path, dict[str, Any], dict[str, Any]],
+    place: str,
+    resolution: str,
+    fps: float,
+) -> None:
+    _, matrix, stream = stream_report
+    answer = ask_frame(stream_page, place, resolution, fps)
+    expected = stream_ranked(matrix, stream, resolution, fps, place)
+    assert answer["basis"] == "stream"
+    assert answer["strategy"] == expected[0]["strategy"]
+    assert answer["verdict"] == expected[0]["stats"]["verdict"]
+    assert float(answer["ns"]) == pytest.approx(expected[0]["stats"]["percentiles_ns"]["p99"])
+    assert answer["next"].split(",") == [c["strategy"] for c in expected[1:3]]
+    text = stream_page.inner_text("#ib-card-answer")
+    assert "decided by the stream" in text and expected[0]["stats"]["verdict"] in text
+    # a sum is still answered from the isolated calls
+    assert "basis" not in ask(stream_page, place, "8 KB")
+
+
+def test_the_streams_rate_changes_the_answer_where_the_data_does(
+    stream_page: Any, stream_report: tuple[Path, dict[str, Any], dict[str, Any]]
+) -> None:
+    _, matrix, stream = stream_report
+    verdicts = [
+        ask_frame(stream_page, "another host", "4k", fps)["verdict"] for fps in (30.0, 60.0)
+    ]
+    expected = [
+        stream_ranked(matrix, stream, "4k", fps, "another host")[0]["stats"]["verdict"]
+        for fps in (30.0, 60.0)
+    ]
+    assert verdicts == expected
+    assert verdicts[0] != verdicts[1]  # the models carry 4k at 30 fps over tcp, not at 60
+
+
+def test_the_stream_figure_opens_on_the_default_view_beside_the_floor(
+    stream_page: Any, stream_report: tuple[Path, dict[str, Any], dict[str, Any]]
+) -> None:
+    page, stream = stream_page, stream_report[2]
+
+    def drawn() -> set[str]:
+        labels = page.eval_on_selector_all(
+            "#vl-stream path[aria-roledescription=point]",
+            "ns => ns.map(n => n.getAttribute('aria-label').split(' ')[0])",
+        )
+        return set(labels)
+
+    data = page.evaluate("JSON.parse(document.getElementById('ib-data').textContent)")
+    streamed = {c["strategy"] for c in stream["cells"]}
+    assert drawn() == (set(data["default_view"]) & streamed) | {"kernel"}
+    before = page.evaluate("document.body.dataset.applied || ''")
+    page.click("#ib-show-all")
+    page.wait_for_function(f"document.body.dataset.applied !== {before!r}")
+    assert drawn() == streamed

@@ -21,7 +21,7 @@ FRAME_RATES = (30, 60)
 PASS, FAIL, BORDERLINE = "pass", "fail", "borderline"
 
 
-def budget_ms(fps: int) -> float:
+def budget_ms(fps: float) -> float:
     """The time one frame may take at `fps` frames per second."""
     return 1000.0 / fps
 
@@ -51,7 +51,7 @@ class FrameTime:
         return 1000.0 / self.high_ms, 1000.0 / self.low_ms
 
 
-def verdict(ms: float, low_ms: float | None, high_ms: float | None, fps: int) -> str:
+def verdict(ms: float, low_ms: float | None, high_ms: float | None, fps: float) -> str:
     """pass (the interval within the budget), fail (above it) or borderline (across it)."""
     budget = budget_ms(fps)
     low = ms if low_ms is None else low_ms

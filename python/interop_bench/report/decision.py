@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from interop_bench.analysis.load import Results
 from interop_bench.analysis.verdict import BASELINE
 from interop_bench.report.figures_size import ops_of
+from interop_bench.stream.files import StreamFile
 
 # The ctypes strategy of the README's classic `data_as(POINTER(c_double))`
 # recipe: what most users already have, so the yardstick of the default view.
@@ -45,10 +46,13 @@ PLACEMENTS = (
 )
 
 
-def card(files: list[Results], families: dict[str, str]) -> dict[str, object]:
+def card(
+    files: list[Results], families: dict[str, str], streams: tuple[StreamFile, ...] = ()
+) -> dict[str, object]:
     """The card's fixed facts: the placements with their measured cells (a
-    place without any is offered disabled), the situation it opens on, and its
-    thresholds."""
+    place without any is offered disabled), the situation it opens on, its
+    thresholds, and the frame rates the stream files measured (for frames the
+    card answers from a stream where one was measured: page_data's "streams")."""
     present = Counter(families.get(c.strategy, "") for r in files for c in r.cells if c.ok)
     cells = {p.name: sum(present[f] for f in p.families) for p in PLACEMENTS}
     placements = [
@@ -61,6 +65,7 @@ def card(files: list[Results], families: dict[str, str]) -> dict[str, object]:
         "overhead_decides_ratio": OVERHEAD_DECIDES_RATIO,
         "runners_up": RUNNERS_UP,
         "links": [_link(r) for r in files],
+        "stream_rates": sorted({float(c["fps"]) for s in streams for c in s.ok_cells()}),
     }
 
 

@@ -17,11 +17,12 @@ from typing import Any
 
 from interop_bench.analysis import verdict
 from interop_bench.analysis.load import Cell, Results
-from interop_bench.report import decision, phase_data, source_code
+from interop_bench.report import decision, phase_data, source_code, stream_section
 from interop_bench.report.cell_table import BELOW_KERNEL, WIDE_HALF_WIDTH
 from interop_bench.report.figures_size import ops_of
 from interop_bench.report.palette import FLOOR_COLOUR, Palette
 from interop_bench.results_file import KERNEL, MEMCPY_PROBE, READ_PROBE
+from interop_bench.stream.files import StreamFile
 
 # The table of every cell draws this many rows until asked for all: a search
 # narrows 2,000 cells faster than anyone scrolls them.
@@ -30,15 +31,18 @@ FAMILY_ORDER = ("reference", "ffi", "serialization", "ipc", "network")
 PROBES = (READ_PROBE, MEMCPY_PROBE)
 
 
-def document(files: list[Results], palette: Palette, tree: Path) -> dict[str, Any]:
+def document(
+    files: list[Results], palette: Palette, tree: Path, streams: tuple[StreamFile, ...] = ()
+) -> dict[str, Any]:
     codes = [source_code.collect(results, tree) for results in files]
-    families = _families(files)
+    families = _families(files, streams)
     return {
         "files": [results.label for results in files],
         "ops": ops_of(files),
         "labels": _labels(files),
         "statuses": sorted({c.status for r in files for c in r.cells}),
-        "card": decision.card(files, families),
+        "card": decision.card(files, families, streams),
+        "streams": stream_section.page_rows(list(streams)),
         "default_view": decision.default_view(files, families),
         "cell_rows_shown": CELL_ROWS_SHOWN,
         "families": [f for f in FAMILY_ORDER if f in families.values()]
@@ -82,12 +86,18 @@ def to_script_json(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
 
 
-def _families(files: list[Results]) -> dict[str, str]:
+def _families(files: list[Results], streams: tuple[StreamFile, ...]) -> dict[str, str]:
+    """Each strategy's family as a matrix file declares it; a strategy only a
+    stream file has (stream files declare none) is "other"."""
     found: dict[str, str] = {}
     for results in files:
         info = results.strategy_info
         for name in results.strategies():
             found.setdefault(name, str((info.get(name) or {}).get("family") or "other"))
+    for stream in streams:
+        for cell in stream.cells:
+            if cell["strategy"] != KERNEL:
+                found.setdefault(cell["strategy"], "other")
     return found
 
 

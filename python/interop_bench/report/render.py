@@ -24,12 +24,15 @@ from interop_bench.report import (
     frame_table,
     page_data,
     source_code,
+    stream_section,
     vega_bars,
     vega_bundle,
     vega_specs,
+    vega_stream,
 )
 from interop_bench.report.figure_common import Rendered
 from interop_bench.report.palette import PHASE_COLOURS, Palette
+from interop_bench.stream.files import StreamFile
 
 FIGURES = (
     figures_size.latency,
@@ -53,8 +56,11 @@ INTERACTIVE = {
 SCRIPTS = ("report.js", "card.js", "cells.js", "start.js")
 
 
-def palette_of(files: list[Results]) -> Palette:
-    return Palette([s for results in files for s in results.strategies()])
+def palette_of(files: list[Results], streams: tuple[StreamFile, ...] = ()) -> Palette:
+    return Palette(
+        [s for results in files for s in results.strategies()]
+        + [c["strategy"] for stream in streams for c in stream.cells]
+    )
 
 
 def figures(files: list[Results], shown: list[str] | None = None) -> list[Rendered]:
@@ -91,13 +97,18 @@ def specs(data: dict[str, Any]) -> dict[str, dict[str, vega_specs.Spec]]:
     drawn |= {name: {"combined": spec, "split": spec} for name, spec in bars.items()}
     if not phase_names:
         del drawn["phases"]
+    keys = data["streams"]["keys"]
+    if keys:
+        spec = vega_stream.spectrum(strategies, keys, data["streams"]["headline"])
+        drawn["stream"] = {"combined": spec, "split": spec}
     return drawn
 
 
-def html(files: list[Results], tree: Path) -> str:
-    """The page; the code behind each strategy is read from the source tree `tree`."""
+def html(files: list[Results], tree: Path, streams: tuple[StreamFile, ...] = ()) -> str:
+    """The page; the code behind each strategy is read from the source tree `tree`;
+    `streams` are the stream files (`interop-bench stream`) shown beside the frames."""
     template = _environment().get_template("report.html.j2")
-    data = page_data.document(files, palette_of(files), tree)
+    data = page_data.document(files, palette_of(files, streams), tree, streams)
     return template.render(
         page_json=page_data.to_script_json(data),
         specs_json=page_data.to_script_json(specs(data)),
@@ -124,6 +135,15 @@ def html(files: list[Results], tree: Path) -> str:
         frame_columns=frame_table.COLUMNS,
         frame_budgets=frame_table.budgets_text(),
         frame_headline_fps=frame_table.HEADLINE_FPS,
+        stream_tables=stream_section.tables(list(streams)),
+        stream_columns=stream_section.COLUMNS,
+        stream_rule=stream_section.rule_text(),
+        stream_disagreements=stream_section.disagreements(files, list(streams)),
+        disagreements_open_up_to=stream_section.DISAGREEMENTS_OPEN_UP_TO,
+        streams=streams,
+        stream_processes=", ".join(
+            f"{n} process{'es' if n != 1 else ''}" for n in (s.processes() for s in streams)
+        ),
         dtype_tables=dtype_table.tables(files),
         dtype_columns=dtype_table.COLUMNS,
         tables=cell_table.tables(files),
@@ -132,11 +152,13 @@ def html(files: list[Results], tree: Path) -> str:
     )
 
 
-def write(files: list[Results], out: Path, tree: Path) -> Path:
+def write(
+    files: list[Results], out: Path, tree: Path, streams: tuple[StreamFile, ...] = ()
+) -> Path:
     """Write the report to `out` (atomically: a reader never sees half a page)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    partial.write_text(html(files, tree), encoding="utf-8")
+    partial.write_text(html(files, tree, streams), encoding="utf-8")
     partial.replace(out)
     return out
 

@@ -1,6 +1,7 @@
 """A stream cell's figures across its processes: percentiles, missed share, verdict.
 
-The percentiles are of every frame of every process (their HDR histograms
+Stream files are read here without the measuring code (no strategy is
+loaded). The percentiles are of every frame of every process (their HDR histograms
 added); the intervals of p99 and of the missed share are across processes
 (Student's t on log p99 and on the shares), since a process's frames are not
 independent of each other: a stall delays a run of them.
@@ -8,16 +9,18 @@ independent of each other: a stall delays a run of them.
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass
 from statistics import mean, stdev
 from typing import Any
 
+from hdrh.histogram import HdrHistogram
 from scipy import stats as scipy_stats
 
-from interop_bench.stream.cell import decode, new_histogram
-
 PERCENTILES = (50.0, 90.0, 99.0, 99.9)
+# The points of a percentile spectrum (HdrHistogram's plot), where the frames resolve them.
+SPECTRUM = (50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99)
 # A stream carries the rate when it misses under 1% of its frames (the upper end
 # of the interval) and keeps the rate; it cannot keep up under 95% of the rate.
 CARRIES_MISSED_SHARE = 0.01
@@ -48,13 +51,49 @@ def resolvable(percentile: float, frames: int) -> bool:
     return frames * (100.0 - percentile) / 100.0 >= 10
 
 
+def decode(text: str) -> HdrHistogram:
+    """A histogram of a stream file: HdrHistogram's compressed encoding in base64.
+    Decoded here, not with the measuring side's stream/cell.py, so that reading a
+    stream file (report, compare) loads no strategy."""
+    return HdrHistogram.decode(base64.b64decode(text))
+
+
+def pooled(histograms: list[HdrHistogram]) -> HdrHistogram:
+    """Every frame of several histograms (of one cell: the same settings) in one."""
+    first = histograms[0]
+    total = HdrHistogram(
+        first.lowest_trackable_value, first.highest_trackable_value, first.significant_figures
+    )
+    for histogram in histograms:
+        total.add(histogram)
+    return total
+
+
+def nines(percentile: float) -> float:
+    """A percentile on HdrHistogram's "nines" axis: p90 is 1, p99 2, p99.9 3."""
+    return -math.log10(1.0 - percentile / 100.0)
+
+
+def spectrum(processes: list[dict[str, Any]]) -> list[tuple[str, float, float]]:
+    """(name, nines, latency ns) of the pooled latencies: every percentile of
+    SPECTRUM its frames resolve, then the maximum at the last frame's place."""
+    latencies = pooled([decode(p["latency_histogram"]) for p in processes])
+    frames = latencies.get_total_count()
+    points = [
+        (f"p{q:g}", nines(q), float(latencies.get_value_at_percentile(q)))
+        for q in SPECTRUM
+        if resolvable(q, frames)
+    ]
+    if frames:
+        points.append(("max", math.log10(frames), float(latencies.get_max_value())))
+    return points
+
+
 def summarize(processes: list[dict[str, Any]], fps: float) -> dict[str, Any]:
     """The figures of a cell's ok processes."""
     latencies = [decode(p["latency_histogram"]) for p in processes]
-    pooled, lateness = new_histogram(), new_histogram()
-    for process, latency in zip(processes, latencies, strict=True):
-        pooled.add(latency)
-        lateness.add(decode(process["start_lateness_histogram"]))
+    pooled_latency = pooled(latencies)
+    lateness = pooled([decode(p["start_lateness_histogram"]) for p in processes])
     frames = sum(int(p["done"]) for p in processes)
     shares = [(p["missed"]) / max(p["frames"], 1) for p in processes]
     p99s = [float(latency.get_value_at_percentile(99.0)) for latency in latencies]
@@ -63,9 +102,9 @@ def summarize(processes: list[dict[str, Any]], fps: float) -> dict[str, Any]:
     figures: dict[str, Any] = {
         "frames": frames,
         "percentiles_ns": {
-            f"p{q:g}": float(pooled.get_value_at_percentile(q)) for q in PERCENTILES
+            f"p{q:g}": float(pooled_latency.get_value_at_percentile(q)) for q in PERCENTILES
         },
-        "max_ns": float(pooled.get_max_value()),
+        "max_ns": float(pooled_latency.get_max_value()),
         "resolved": {f"p{q:g}": resolvable(q, frames) for q in PERCENTILES},
         "p99_interval_ns": _as_list(t_interval(p99s, log=True)),
         "missed_share": missed_share,

@@ -29,8 +29,10 @@ function cardSetup() {
   });
   if (DATA.files.length < 2) card("file").closest("label").style.display = "none";
   card("size").value = fmtBytes(CARD.start.bytes);
+  const rates = CARD.stream_rates.map(String);
+  fillSelect(card("rate"), rates, rates[rates.length - 1]);
   card("op").addEventListener("change", () => { fillDtypes(card("dtype").value); answer(); });
-  for (const id of ["dtype", "file"]) card(id).addEventListener("change", answer);
+  for (const id of ["dtype", "file", "rate"]) card(id).addEventListener("change", answer);
   where.addEventListener("change", answer);
   card("size").addEventListener("change", () => {
     const ok = parseBytes(card("size").value) != null;
@@ -61,9 +63,15 @@ function cardLabel() {
 
 function answer() {
   fillPayloads();
+  // The answer's data attributes are those of this answer alone (a stream's has more).
+  for (const name of Object.keys(card("answer").dataset)) delete card("answer").dataset[name];
   const place = CARD.placements.find((p) => p.name === document.querySelector("input[name=ib-where]:checked").value);
   const label = cardLabel(), bytes = parseBytes(card("size").value), file = Number(card("file").value || 0);
   const found = rankAt(file, label, bytes, (s) => place.families.includes(s.family));
+  const isFrame = card("op").value === "frame";
+  card("rate-label").style.display = isFrame && CARD.stream_rates.length ? "" : "none";
+  const stream = isFrame ? streamRanked(place, bytes, Number(card("rate").value)) : [];
+  if (stream.length) return streamAnswer(place, label, bytes, stream, found.rows);
   const rows = found.rows, unranked = found.unranked.map(([name, why]) => `${name} (${why})`);
   const box = card("answer");
   Object.assign(box.dataset, { placement: place.name, label, bytes: String(bytes), file: String(file),
@@ -151,4 +159,45 @@ function linkText(file) {
 }
 function listed(names) {
   return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+// -- frames at a rate a stream file measured: the stream decides, not the median --
+// A stream cell of the chosen place at the asked frame size (within 1%) and
+// rate; each strategy's best depth; carries it first, then the missed share,
+// then p99 (stream_section.rank_key, the same order).
+function streamRanked(place, bytes, fps) {
+  const fits = (c) => c.fps === fps && Math.abs(c.bytes - bytes) <= 0.01 * c.bytes &&
+    byName[c.s] && place.families.includes(byName[c.s].family);
+  const file = DATA.streams.files.findIndex((_, i) => DATA.streams.cells.some((c) => c.file === i && fits(c)));
+  const kind = (c) => (c.verdict === "carries it" ? 0 : c.verdict === "cannot keep up" ? 2 : 1);
+  const order = (a, b) => kind(a) - kind(b) || a.miss - b.miss || a.p99 - b.p99 || (a.s < b.s ? -1 : 1);
+  const best = new Map();
+  for (const c of DATA.streams.cells.filter((c) => c.file === file && fits(c)).sort(order)) {
+    if (!best.has(c.s)) best.set(c.s, c);
+  }
+  return [...best.values()];
+}
+function streamAnswer(place, label, bytes, cells, medianRows) {
+  const best = cells[0], box = card("answer");
+  const from = DATA.streams.files.length > 1 ? `, from the stream file ${DATA.streams.files[best.file]}` : "";
+  Object.assign(box.dataset, { placement: place.name, label, bytes: String(bytes), file: card("file").value || "0",
+                               strategy: best.s, ns: String(best.p99), basis: "stream", verdict: best.verdict,
+                               depth: String(best.d), fps: String(best.fps),
+                               next: cells.slice(1, 1 + CARD.runners_up).map((c) => c.s).join(",") });
+  const missed = (c) => (c.miss === 0 ? "misses no frame" : `misses ${(c.miss * 100).toFixed(1)}% of frames`);
+  const facts = `${best.res} at ${best.fps} fps, depth ${best.d}: ${best.verdict}; ${missed(best)}; ` +
+    `p50 ${fmtTime(best.p50)}, p99 ${fmtTime(best.p99)}, max ${fmtTime(best.max)} ` +
+    `(deadline ${fmtTime(1e9 / best.fps)}); CPU per frame ${fmtTime(best.cpu)}.`;
+  const next = cells.slice(1, 1 + CARD.runners_up).map((c) => `${c.s} ${c.verdict}, p99 ${fmtTime(c.p99)}`);
+  const median = medianRows.length ? medianRows[0].name : "";
+  const because = "Why: decided by the stream (frames sent at a fixed rate, latency from each frame's scheduled " +
+    "time), not by the median of isolated calls" +
+    (median && median !== best.s ? `, which would pick ${median}` : median ? `, which picks ${median} too` : "") + ".";
+  box.replaceChildren(
+    element("p", { className: "muted situation", textContent: `${label} of ${fmtBytes(bytes)}; C++ side: ${place.name}${from}` }),
+    headline({ name: best.s }),
+    element("p", { className: "facts", textContent: facts }),
+    element("p", { className: "next", textContent: next.length ? `Next: ${next.join("; ")}.` : "No other strategy of this place streamed here." }),
+    element("p", { className: "why", textContent: because }),
+    element("p", { className: "cost", textContent: givingUp({ name: best.s, near: [] }) }));
 }

@@ -49,6 +49,13 @@ for (const row of DATA.cells) {
   row.t_status = statusText(row);
   row.desc = `${row.s} ${row.op} ${row.t_bytes}`;
 }
+// Each stream cell's spectrum as the figure's points (stream_section.page_rows).
+DATA.streams.points = DATA.streams.cells.flatMap((c) => c.sp.map((ns, i) => {
+  const last = i === c.sp.length - 1;
+  const q = last ? "max" : DATA.streams.spectrum[i][0];
+  return { f: DATA.streams.files[c.file], s: c.s, key: c.key, d: c.d, ns, t: fmtTime(ns), q,
+           x: last ? c.mx : DATA.streams.spectrum[i][1], desc: `${c.s} depth ${c.d} ${q}` };
+}));
 for (const row of DATA.floors) {
   row.t_bytes = fmtBytes(row.bytes);
   row.rate = row.bytes * 1e9 / row.med;
@@ -79,10 +86,12 @@ const EMBED = { actions: false, renderer: "svg",
 async function draw(figureId) {
   const target = document.getElementById("vl-" + figureId);
   const spec = structuredClone(SPECS[figureId][state.split ? "split" : "combined"]);
-  spec.datasets = { cells: DATA.cells, floors: DATA.floors, phases: DATA.phases };
+  spec.datasets = { cells: DATA.cells, floors: DATA.floors, phases: DATA.phases,
+                    streams: DATA.streams.points, deadlines: DATA.streams.deadlines };
   // Drawn in the panel's state at once: a figure sized for every strategy would keep that size.
+  // A figure's own parameters (the stream's select) keep their values.
   const now = { op: state.op, hidden: [...state.hidden], hl: state.hl };
-  spec.params = spec.params.map((p) => ({ ...p, value: now[p.name] }));
+  spec.params = spec.params.map((p) => (p.name in now ? { ...p, value: now[p.name] } : p));
   if (views[figureId]) views[figureId].finalize();
   const result = await vegaEmbed(target, spec, EMBED);
   const view = result.view;
