@@ -23,6 +23,8 @@ Op = Literal["sum", "square", "matrix_sum", "scale", "frame"]
 VECTOR_OPS: tuple[Op, ...] = ("sum", "square", "matrix_sum", "scale")
 OPS: tuple[Op, ...] = (*VECTOR_OPS, "frame")
 
+# The one table of the element types in Python. A dtype's place is its wire code
+# (kernels/include/interop_bench/dtype.hpp's enum): a new one goes last.
 DType = Literal["float64", "float32", "int32", "int16", "uint8"]
 DTYPES: tuple[DType, ...] = ("float64", "float32", "int32", "int16", "uint8")
 DEFAULT_DTYPE: DType = "float64"

@@ -102,7 +102,7 @@ def make_stream(
     fps: Iterable[float] = (30.0, 60.0),
     depths: Iterable[int] = (1,),
     processes: int = 3,
-    duration_s: float = 10.0,
+    duration_s: float = 40.0,  # 1,200 frames a process at 30 fps: each resolves its p99
     seed: int = 0,
     slowdown: Mapping[str, float] | None = None,
     models: Mapping[str, StreamModel] | None = None,

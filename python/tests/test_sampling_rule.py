@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from runner_helpers import TINY, cell, run_in_process
+from scipy import stats
 
 from interop_bench import cli, results_file, verify
 from interop_bench.analysis import load as load_module
@@ -243,8 +244,6 @@ def test_the_median_interval_is_distribution_free() -> None:
 
 @pytest.mark.parametrize("count", [1, 2, 5, 15, 16, 60, 61, 199])
 def test_the_median_interval_ranks_are_binomial_quantiles(count: int) -> None:
-    from scipy import stats
-
     ordered = [float(v) for v in range(1, count + 1)]
     _, low, _ = verify.median_interval(ordered)
     rank = int(stats.binom.ppf(0.025, count, 0.5))

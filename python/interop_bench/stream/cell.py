@@ -46,10 +46,6 @@ def encode(histogram: HdrHistogram) -> str:
     return base64.b64encode(encoded).decode("ascii")
 
 
-def decode(text: str) -> HdrHistogram:
-    return HdrHistogram.decode(base64.b64decode(text))
-
-
 @dataclass(frozen=True)
 class CellSpec:
     strategy: str

@@ -16,7 +16,8 @@ from statistics import mean, stdev
 from typing import Any
 
 from hdrh.histogram import HdrHistogram
-from scipy import stats as scipy_stats
+
+from interop_bench.intervals import t_quantile
 
 PERCENTILES = (50.0, 90.0, 99.0, 99.9)
 # The points of a percentile spectrum (HdrHistogram's plot), where the frames resolve them.
@@ -25,6 +26,9 @@ SPECTRUM = (50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99)
 # of the interval) and keeps the rate; it cannot keep up under 95% of the rate.
 CARRIES_MISSED_SHARE = 0.01
 KEEPS_UP_SHARE = 0.95
+# Fewer processes give intervals that do not hold across runs (as the matrix's):
+# two processes put Student's t at 12.7 standard errors.
+MIN_PROCESSES = 3
 
 
 @dataclass(frozen=True)
@@ -35,12 +39,13 @@ class Interval:
 
 
 def t_interval(values: list[float], log: bool = False) -> Interval | None:
-    """The mean's 95% Student's t interval (on logs when `log`); None below two values."""
-    if len(values) < 2 or (log and min(values) <= 0):
+    """The mean's 95% Student's t interval (on logs when `log`); None below
+    MIN_PROCESSES values."""
+    if len(values) < MIN_PROCESSES or (log and min(values) <= 0):
         return None
     data = [math.log(v) for v in values] if log else values
     center = mean(data)
-    half = scipy_stats.t.ppf(0.975, len(data) - 1) * stdev(data) / math.sqrt(len(data))
+    half = t_quantile(0.975, len(data) - 1) * stdev(data) / math.sqrt(len(data))
     if log:
         return Interval(math.exp(center), math.exp(center - half), math.exp(center + half))
     return Interval(center, max(center - half, 0.0), min(center + half, 1.0))
@@ -96,7 +101,12 @@ def summarize(processes: list[dict[str, Any]], fps: float) -> dict[str, Any]:
     lateness = pooled([decode(p["start_lateness_histogram"]) for p in processes])
     frames = sum(int(p["done"]) for p in processes)
     shares = [(p["missed"]) / max(p["frames"], 1) for p in processes]
-    p99s = [float(latency.get_value_at_percentile(99.0)) for latency in latencies]
+    # Each process's own p99, where its frames resolve it (else it is its maximum).
+    p99s = [
+        float(latency.get_value_at_percentile(99.0))
+        for latency in latencies
+        if resolvable(99.0, latency.get_total_count())
+    ]
     achieved = [float(p["achieved_fps"]) for p in processes if p.get("achieved_fps")]
     missed_share = sum(p["missed"] for p in processes) / max(sum(p["frames"] for p in processes), 1)
     figures: dict[str, Any] = {
@@ -106,7 +116,9 @@ def summarize(processes: list[dict[str, Any]], fps: float) -> dict[str, Any]:
         },
         "max_ns": float(pooled_latency.get_max_value()),
         "resolved": {f"p{q:g}": resolvable(q, frames) for q in PERCENTILES},
-        "p99_interval_ns": _as_list(t_interval(p99s, log=True)),
+        "p99_interval_ns": _as_list(t_interval(p99s, log=True))
+        if len(p99s) == len(latencies)
+        else None,
         "missed_share": missed_share,
         "missed_share_interval": _as_list(t_interval(shares)),
         "dropped": sum(int(p["dropped"]) for p in processes),

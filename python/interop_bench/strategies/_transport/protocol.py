@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from interop_bench import ops
+
 MAGIC = 0x48534249  # the bytes "IBSH"
 VERSION = 2  # 2: dtype codes, the frame op, exact integer sums
 NAME_BYTES = 64
@@ -39,9 +41,10 @@ class Op(enum.IntEnum):
     FRAME = 9  # H x W RGB pixels (uint8, rows `row_stride` bytes apart) to gray
 
 
-# The element type of a request's arrays (protocol.hpp's DType): 0 is float64.
-# A frame's dtype is uint8 (its arrays are bytes).
-DTYPE_CODES: dict[str, int] = {"float64": 0, "float32": 1, "int32": 2, "int16": 3, "uint8": 4}
+# The element type of a request's arrays: dtype.hpp's wire code is the dtype's
+# place in ops.DTYPES (0 is float64; test_ipc.py checks them against the C++
+# enum). A frame's dtype is uint8 (its arrays are bytes).
+DTYPE_CODES: dict[str, int] = {name: code for code, name in enumerate(ops.DTYPES)}
 FRAME_DTYPE_CODE = DTYPE_CODES["uint8"]
 # By NumPy dtype: a lookup by `a.dtype` is some 50 ns, by `a.dtype.name` microseconds.
 _CODE_OF_DTYPE = {np.dtype(name): code for name, code in DTYPE_CODES.items()}
