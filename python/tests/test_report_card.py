@@ -371,7 +371,9 @@ def test_for_frames_the_card_answers_from_the_stream(
     assert answer["basis"] == "stream"
     assert answer["strategy"] == expected[0]["strategy"]
     assert answer["verdict"] == expected[0]["stats"]["verdict"]
-    assert float(answer["ns"]) == pytest.approx(expected[0]["stats"]["percentiles_ns"]["p99"])
+    assert float(answer["ns"]) == pytest.approx(
+        expected[0]["stats"]["percentiles_ns"]["p99"], rel=1e-5
+    )  # the page carries six significant digits
     assert answer["next"].split(",") == [c["strategy"] for c in expected[1:3]]
     text = stream_page.inner_text("#ib-card-answer")
     assert "decided by the stream" in text and expected[0]["stats"]["verdict"] in text
