@@ -83,7 +83,7 @@ test: ctest lint pytest ## install what is missing, build, run CTest, lint and p
 # The stream section of `make bench`: ctypes and the best strategy of each family
 # for frames in the run just made, streamed at 1080p and 60 fps, depth 1 and 2, in
 # two processes of a few seconds each (a run without frames streams nothing).
-BENCH_STREAM_ARGS ?= --resolutions 1080p --fps 60 --depth 1,2 --duration 2.5 --processes 2
+BENCH_STREAM_ARGS ?= --resolutions 1080p --fps 60 --depth 1,2 --duration 2 --processes 2
 bench: $(STAMPS)/build ## measure every strategy (PROFILE=quick|default|full), stream the best, write the report
 	$(PY) -m interop_bench run $(RUN_ARGS)
 	@$(newest_results); \

@@ -80,12 +80,28 @@ def test_a_change_inside_the_run_to_run_spread_is_no_regression(
     assert found["shm"] == "no change (the carry verdict flips inside the spread)"
 
 
-def test_one_process_is_not_tested(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, found = verdicts(
-        tmp_path, capsys, stream(processes=1), stream(processes=1, seed=1, slowdown={"shm": 5.0})
-    )
+@pytest.mark.parametrize("processes", [1, 2])
+def test_fewer_than_three_processes_are_not_tested(
+    processes: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = stream(processes=processes)
+    new = stream(processes=processes, seed=1, slowdown={"shm": 5.0})
+    status, found = verdicts(tmp_path, capsys, old, new)
     assert status == 0
-    assert found["shm"] == "not tested (one process: no spread)"
+    assert found["shm"] == "not tested (no spread: fewer than 3 processes)"
+
+
+def test_short_processes_test_the_missed_share_but_not_the_p99(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 10 s at 30 fps: 300 frames a process, too few for its own p99; tcp at 12
+    # times its time misses every frame.
+    old = stream(duration_s=10.0)
+    new = stream(duration_s=10.0, seed=1, slowdown={"tcp": 12.0})
+    status, found = verdicts(tmp_path, capsys, old, new)
+    assert status == 1
+    assert found["tcp"] == "regression: missed share; p99 not tested: too few frames a process"
+    assert found["capi"] == "no change; p99 not tested: too few frames a process"
 
 
 def test_a_cell_that_now_fails_is_a_regression(

@@ -6,8 +6,10 @@ shares), the run-to-run spread of a tail. A cell regressed only when the two
 files' intervals do not overlap AND the change is larger than the threshold
 (p99: new/old above 1 + threshold; missed share: more than
 CARRIES_MISSED_SHARE more of the frames), or when a cell that was `ok` now
-fails. A difference inside either run's spread is never a regression; a cell
-without intervals on a side (one process) is "not tested". The carry verdicts
+fails. A difference inside either run's spread is never a regression; a measure
+without an interval on a side is not tested (fewer than 3 processes; for p99,
+also too few frames in a process to resolve its own p99), and a cell with
+neither is "not tested". The carry verdicts
 of both sides are shown: a verdict that flips while the intervals overlap is
 noise, said as such.
 """
@@ -143,25 +145,37 @@ def _verdict(old: dict[str, Any], new: dict[str, Any], threshold: float) -> str:
     if by_status is not None:
         return by_status
     old_stats, new_stats = old["stats"], new["stats"]
-    if not _spread_known(old_stats) or not _spread_known(new_stats):
-        return "not tested (one process: no spread)"
-    p99 = _moved(_p99(old_stats), _p99(new_stats), lambda o, n: n / o - 1 if o else 0.0, threshold)
-    missed = _moved(
-        _missed(old_stats), _missed(new_stats), lambda o, n: n - o, CARRIES_MISSED_SHARE
-    )
-    worse = [name for name, move in (("p99", p99), ("missed share", missed)) if move > 0]
-    better = [name for name, move in (("p99", p99), ("missed share", missed)) if move < 0]
+    moves = _moves(old_stats, new_stats, threshold)
+    if not moves:
+        return "not tested (no spread: fewer than 3 processes)"
+    worse = [name for name, move in moves if move > 0]
+    better = [name for name, move in moves if move < 0]
+    untested = "" if len(moves) == 2 else "; p99 not tested: too few frames a process"
     if worse:
-        return "regression: " + " and ".join(worse)
+        return "regression: " + " and ".join(worse) + untested
     if better:
-        return "improvement: " + " and ".join(better)
+        return "improvement: " + " and ".join(better) + untested
     if old_stats["verdict"] != new_stats["verdict"]:
-        return "no change (the carry verdict flips inside the spread)"
-    return "no change"
+        return "no change (the carry verdict flips inside the spread)" + untested
+    return "no change" + untested
 
 
-def _spread_known(stats: dict[str, Any]) -> bool:
-    return bool(stats.get("p99_interval_ns")) and bool(stats.get("missed_share_interval"))
+def _moves(old: dict[str, Any], new: dict[str, Any], threshold: float) -> list[tuple[str, int]]:
+    """Each measure both sides carry an interval of, and how it moved (+1, 0, -1). A
+    p99 has one only where each process resolves its own p99 (stream/figures.py)."""
+    moves = []
+    if old.get("p99_interval_ns") and new.get("p99_interval_ns"):
+        moves.append(
+            ("p99", _moved(_p99(old), _p99(new), lambda o, n: n / o - 1 if o else 0.0, threshold))
+        )
+    if old.get("missed_share_interval") and new.get("missed_share_interval"):
+        moves.append(
+            (
+                "missed share",
+                _moved(_missed(old), _missed(new), lambda o, n: n - o, CARRIES_MISSED_SHARE),
+            )
+        )
+    return moves
 
 
 def _moved(
