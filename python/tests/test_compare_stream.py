@@ -135,3 +135,20 @@ def test_a_matrix_file_against_a_stream_file_is_refused_naming_the_kinds(
     assert (
         "a matrix results file" in error and "a stream file (kind 'interop-bench stream')" in error
     )
+
+
+def test_a_missed_share_that_moves_inside_the_spread_is_no_flip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = stream(seed=0)
+    new = copy.deepcopy(old)
+    for document, share in ((old, 0.015), (new, 0.016)):
+        for cell in document["cells"]:
+            if cell["strategy"] == "shm":
+                stats = cell["stats"]
+                stats["missed_share"] = share
+                stats["missed_share_interval"] = [share, 0.0, 0.03]
+                stats["verdict"] = f"misses {share:.1%}"
+    status, found = verdicts(tmp_path, capsys, old, new)
+    assert status == 0
+    assert found["shm"] == "no change"
