@@ -81,9 +81,14 @@ pytest: $(STAMPS)/build
 test: ctest lint pytest ## install what is missing, build, run CTest, lint and pytest
 
 # The stream section of `make bench`: ctypes and the best strategy of each family
-# for frames in the run just made, streamed at 1080p and 60 fps, depth 1 and 2, in
-# two processes of a few seconds each (a run without frames streams nothing).
-BENCH_STREAM_ARGS ?= --resolutions 1080p --fps 60 --depth 1,2 --duration 2 --processes 2
+# for frames in the run just made, at 60 fps, depth 1 and 2: at 1080p in two
+# processes of 2 s (quick: at vga, the quick profile's frames, in one process of
+# 1.7 s; full: 1080p and 4k, 30 and 60 fps, three processes of 20 s). A run
+# without frames streams nothing.
+BENCH_STREAM_default := --resolutions 1080p --fps 60 --depth 1,2 --duration 2 --processes 2
+BENCH_STREAM_quick := --resolutions vga --fps 60 --depth 1,2 --duration 1.7 --processes 1
+BENCH_STREAM_full := --resolutions 1080p,4k --fps 30,60 --depth 1,2 --duration 20 --processes 3
+BENCH_STREAM_ARGS ?= $(or $(BENCH_STREAM_$(PROFILE)),$(BENCH_STREAM_default))
 bench: $(STAMPS)/build ## measure every strategy (PROFILE=quick|default|full), stream the best, write the report
 	$(PY) -m interop_bench run $(RUN_ARGS)
 	@$(newest_results); \
