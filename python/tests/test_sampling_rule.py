@@ -194,7 +194,9 @@ def test_verify_finds_a_doctored_cell(tmp_path: Path, capsys: pytest.CaptureFixt
     status = cli.main(["verify", str(path), "--rounds", "9"])
     out = capsys.readouterr().out
     assert status == 1
-    assert "DISAGREE: capi sum@1" in out
+    # numpy's honest cell may disagree too on a busy runner (9 rounds): only capi's must.
+    disagree = next(line for line in out.splitlines() if "DISAGREE:" in line)
+    assert "capi sum@1" in disagree.split("DISAGREE:")[1].strip().split(", ")
     assert "| capi | sum | 1 |" in out and "file too slow" in out
 
 
