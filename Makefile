@@ -25,7 +25,7 @@ SOURCES := $(shell find kernels harness strategies python/interop_bench cmake \
            CMakeLists.txt pyproject.toml
 
 .PHONY: help deps venv build native test lint ctest pytest bench clean report summary \
-        compare-reference pytest-bench aa ab-gate netns-bench stream
+        compare-reference pytest-bench aa ab-gate netns-bench stream native-build
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -45,29 +45,26 @@ $(STAMPS)/venv: pyproject.toml scripts/build_requires.py | $(STAMPS)/deps
 	@$(PY) -m pip install -q $$($(PY) scripts/build_requires.py) ninja
 	@mkdir -p $(STAMPS) && touch $@
 
-build: $(STAMPS)/build ## build every native part and install the package into .venv
+build: $(STAMPS)/build ## build every native part and the C++ tests, and install the package into .venv
+# One CMake build in build/native serves pip (the package) and CTest (the tests,
+# the native floors), so a fresh `make test` compiles the kernels, the workers
+# and the peers once, not twice.
 $(STAMPS)/build: $(STAMPS)/venv $(SOURCES)
 	@mkdir -p $(STAMPS)
 	flock $(STAMPS)/build.lock $(PY) -m pip install -q --no-build-isolation \
+	  -C build-dir=$(BUILD_DIR) -C cmake.define.IB_BUILD_TESTS=ON \
 	  -C cmake.define.IB_WERROR=ON ".[test]"
 	@mkdir -p $(STAMPS) && touch $@
 
-$(BUILD_DIR)/CMakeCache.txt: $(STAMPS)/venv CMakeLists.txt
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release \
-	  -DIB_BUILD_TESTS=ON -DIB_BUILD_PYTHON=OFF -DIB_WERROR=ON \
-	  -DPython_EXECUTABLE=$(abspath $(PY)) >/dev/null
+native-build: $(STAMPS)/build
 
-native-build: $(BUILD_DIR)/CMakeCache.txt
-	@mkdir -p $(STAMPS)
-	flock $(STAMPS)/native.lock cmake --build $(BUILD_DIR) -j $(JOBS)
-
-native: $(STAMPS)/deps native-build ## measure the native floors (kernels alone, bandwidth) into results/
+native: native-build ## measure the native floors (kernels alone, bandwidth) into results/
 	@mkdir -p results
 	@out=results/native-$$(date -u +%Y%m%dT%H%M%SZ).json; \
 	  $(BUILD_DIR)/harness/ib_native_floors --benchmark_out=$$out --benchmark_out_format=json && \
 	  echo "native floors written to $$out"
 
-ctest: $(STAMPS)/deps native-build
+ctest: native-build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 lint: $(STAMPS)/build ## ruff and mypy over the Python package and tests
