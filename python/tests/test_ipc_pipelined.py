@@ -25,6 +25,8 @@ from interop_bench.strategies.shm_copy import ShmCopyStrategy
 from interop_bench.strategies.shm_futex import ShmFutexStrategy
 from interop_bench.strategies.tcp import TcpStrategy
 from interop_bench.strategies.uds import UdsStrategy
+from interop_bench.strategies.zmq import ZmqCopyStrategy, ZmqStrategy
+from interop_bench.strategies.zmq_tcp import ZmqTcpPlainStrategy, ZmqTcpStrategy
 
 PIPELINED: dict[str, Callable[..., Strategy]] = {
     "shm": ShmStrategy,
@@ -34,6 +36,10 @@ PIPELINED: dict[str, Callable[..., Strategy]] = {
     "pipe": PipeStrategy,
     "uds": UdsStrategy,
     "tcp": TcpStrategy,
+    "zmq": ZmqStrategy,
+    "zmq-copy": ZmqCopyStrategy,
+    "zmq-tcp": ZmqTcpStrategy,
+    "zmq-tcp-plain": ZmqTcpPlainStrategy,
 }
 
 
@@ -43,7 +49,8 @@ each = pytest.mark.parametrize("name", list(PIPELINED))
 def _images(count: int = 3) -> list[np.ndarray]:
     """Small frames: these tests submit and collect on one thread, so two requests
     and their replies must fit the pipe's or socket's buffers (test_stream.py sends
-    large ones from two threads, as a stream does)."""
+    large ones from two threads, as a stream does; test_zmq_pipelined.py a send
+    while another thread waits)."""
     return [ops.make_frame(48, 64, seed) for seed in range(count)]
 
 
