@@ -18,6 +18,7 @@ from worker_faults import gone, stall_fifo, wait_gone, when_stalled
 from interop_bench import ops
 from interop_bench.strategies._transport.worker import WorkerError
 from interop_bench.strategies.base import Strategy
+from interop_bench.strategies.grpc_array import GrpcStreamStrategy
 from interop_bench.strategies.mp_shm import MpShmStrategy
 from interop_bench.strategies.pipe import PipeStrategy
 from interop_bench.strategies.shm import ShmStrategy
@@ -40,6 +41,7 @@ PIPELINED: dict[str, Callable[..., Strategy]] = {
     "zmq-copy": ZmqCopyStrategy,
     "zmq-tcp": ZmqTcpStrategy,
     "zmq-tcp-plain": ZmqTcpPlainStrategy,
+    "grpc-stream": GrpcStreamStrategy,
 }
 
 
