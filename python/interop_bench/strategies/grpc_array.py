@@ -57,7 +57,7 @@ from interop_bench.strategies._transport.grpc_channel import (
     failure,
 )
 from interop_bench.strategies._transport.grpc_frames import FramesCall
-from interop_bench.strategies._transport.in_flight import InFlight
+from interop_bench.strategies._transport.in_flight import InFlight, break_off
 from interop_bench.strategies._transport.worker import Peer, WorkerError, array_bytes
 from interop_bench.strategies._transport.worker_strategy import (
     Request,
@@ -314,9 +314,9 @@ class GrpcStreamStrategy(GrpcStrategy):
             try:
                 answer = wire.answer(frames.next_answer())
             except grpc.RpcError as error:
-                if frames.expired:
-                    raise WorkerError(f"no answer within {frames.io_timeout_s} s") from None
-                raise failure(error, worker, frames.io_timeout_s) from None
+                if frames.watch.expired:
+                    raise WorkerError(f"no answer within {frames.watch.timeout_s} s") from None
+                raise failure(error, worker, frames.watch.timeout_s) from None
             except StopIteration:
                 raise WorkerError(
                     f"{worker.program} ended the frames' call before frame {seq}'s answer"
@@ -335,10 +335,5 @@ class GrpcStreamStrategy(GrpcStrategy):
         return len(self._in_flight)
 
     def _break(self) -> None:
-        """Out of step with frames in flight: stop the local peer and close (the
-        call's cancel ends the other thread's wait)."""
         worker = self._worker
-        if worker is not None:
-            worker.kill()
-        with self._closing:
-            self.close()
+        break_off(worker.kill if worker is not None else None, self._closing, self.close)

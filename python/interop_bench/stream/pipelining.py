@@ -11,9 +11,9 @@ collect (Strategy.frames_in_flight, frame_submit, frame_collect): frame N+1
 goes out while frame N is worked on or comes back (shm*, mp-shm: two slots in
 the segment; pipe, uds, tcp: the next request written while the last reply is
 read; zmq*: a DEALER socket sends the next request before the last reply has
-come, which the worker's REP answers in order; grpc-stream: one long Frames
-call whose messages carry each frame's number). The others say here why they
-do not.
+come, which the worker's REP answers in order; grpc-stream and arrow-flight:
+one long call or exchange whose messages carry each frame's number). The
+others say here why they do not.
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ _WHY_NOT_SPLIT = {
     ),
     "grpc": "one blocking unary call per frame; two in flight need grpcio's future API "
     "and a server that answers a call while another runs, not built",
-    "arrow-flight": "one do_exchange per frame, ended before its answer is read; frames in "
-    "flight need one long exchange with numbered batches, not built",
     "pickle5": "frames of (seq, op, args) over pipes, one exchange at a time; submit/collect "
     "over them (as `pipe`'s) is not built",
 }

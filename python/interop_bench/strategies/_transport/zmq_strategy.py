@@ -31,7 +31,7 @@ import zmq
 
 from interop_bench.strategies import validation
 from interop_bench.strategies._transport import protocol as proto
-from interop_bench.strategies._transport.in_flight import InFlight
+from interop_bench.strategies._transport.in_flight import InFlight, break_off
 from interop_bench.strategies._transport.worker import (
     STOP_TIMEOUT_S,
     Peer,
@@ -186,13 +186,8 @@ class ZmqExchangeStrategy(WorkerStrategy):
         return len(self._in_flight)
 
     def _break(self) -> None:
-        """Out of step with frames in flight: kill the worker, which ends the other
-        thread's wait, and close (the channel lets a waiting thread go first)."""
         worker = self._worker
-        if worker is not None:
-            worker.kill()
-        with self._closing:
-            self.close()
+        break_off(worker.kill if worker is not None else None, self._closing, self.close)
 
     def _connected(self) -> ZmqRequester:
         if self._channel is None:
