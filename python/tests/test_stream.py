@@ -239,6 +239,7 @@ def test_frames_in_flight_are_never_mixed_up(name: str) -> None:
 
 def test_the_cross_process_strategies_that_split_their_call_stream_at_depth_2() -> None:
     pipelined = {"shm", "shm-futex", "shm-copy", "mp-shm", "pipe", "uds", "tcp"}
+    pipelined |= {"zmq", "zmq-copy", "zmq-tcp", "zmq-tcp-plain", "grpc-stream", "arrow-flight"}
     for name in pipelined:
         assert depth_limit(strategies.strategy_class(name)) == (2, None), name
 

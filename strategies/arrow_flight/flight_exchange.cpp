@@ -246,6 +246,53 @@ void stall_until_cancelled(const arrow::flight::ServerCallContext& context) {
   }
 }
 
+// The frames exchange's replies: one uint8 column each, its frame's number as app_metadata.
+Status write_frame(arrow::flight::FlightMessageWriter& writer, bool& begun, std::uint64_t seq,
+                   const Reply& reply) {
+  auto schema = arrow::schema({arrow::field("values", arrow::uint8(), false)});
+  if (!begun) {
+    ARROW_RETURN_NOT_OK(writer.Begin(schema));
+    begun = true;
+  }
+  std::string number(sizeof seq, '\0');
+  std::memcpy(number.data(), &seq, sizeof seq);
+  const std::int64_t length = reply.column->length();
+  return writer.WriteWithMetadata(*arrow::RecordBatch::Make(schema, length, {reply.column}),
+                                  arrow::Buffer::FromString(std::move(number)));
+}
+
+// Frame after frame until the client ends its side: each one record batch with
+// its number and shape as app_metadata, answered before the next is read.
+Status serve_frames(const arrow::flight::ServerCallContext& context,
+                    arrow::flight::FlightMessageReader& reader,
+                    arrow::flight::FlightMessageWriter& writer, const ExchangeOptions& options) {
+  bool begun = false;
+  while (true) {
+    ARROW_ASSIGN_OR_RAISE(arrow::flight::FlightStreamChunk chunk, reader.Next());
+    if (chunk.data == nullptr && chunk.app_metadata == nullptr) {
+      return Status::OK();
+    }
+    if (chunk.data == nullptr || chunk.app_metadata == nullptr) {
+      return Status::Invalid("a frame is one record batch with its number and shape as metadata");
+    }
+    const arrow::Buffer& metadata = *chunk.app_metadata;
+    ARROW_ASSIGN_OR_RAISE(
+        const FrameRequest frame,
+        frame_request(std::string_view(reinterpret_cast<const char*>(metadata.data()),
+                                       static_cast<std::size_t>(metadata.size()))));
+    ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Array> column,
+                          checked_column(*chunk.data, options.max_bytes));
+    if (options.fault == Fault::kDieMidCall) {
+      _exit(3);  // frames are in flight: the client must see the peer gone
+    }
+    if (options.fault == Fault::kStall) {
+      stall_until_cancelled(context);
+    }
+    ARROW_ASSIGN_OR_RAISE(Reply reply, answer(frame.request, *column));
+    ARROW_RETURN_NOT_OK(write_frame(writer, begun, frame.seq, reply));
+  }
+}
+
 Status write_reply(arrow::flight::FlightMessageWriter& writer, Reply reply) {
   if (reply.column == nullptr) {
     return writer.WriteMetadata(arrow::Buffer::FromString(std::move(reply.scalar)));
@@ -264,6 +311,18 @@ arrow::Result<Request> parse_command(std::string_view command) {
     return Status::Invalid("the command has no NUL after the operation's name");
   }
   return Request{command.substr(0, end), command.substr(end + 1)};
+}
+
+arrow::Result<FrameRequest> frame_request(std::string_view metadata) {
+  constexpr std::size_t kBytes = 3 * sizeof(std::uint64_t);
+  if (metadata.size() != kBytes) {
+    return Status::Invalid("a frame's metadata is ", kBytes, " bytes (number, rows, cols), got ",
+                           metadata.size());
+  }
+  FrameRequest frame;
+  std::memcpy(&frame.seq, metadata.data(), sizeof frame.seq);
+  frame.request = Request{"frame", metadata.substr(sizeof frame.seq)};
+  return frame;
 }
 
 // One column of the dtype axis without nulls whose buffers hold what its
@@ -304,6 +363,9 @@ Status serve_exchange(const arrow::flight::ServerCallContext& context,
                       arrow::flight::FlightMessageReader& reader,
                       arrow::flight::FlightMessageWriter& writer, const ExchangeOptions& options) {
   ARROW_ASSIGN_OR_RAISE(Request request, parse_descriptor(reader.descriptor()));
+  if (request.op == "frames") {
+    return serve_frames(context, reader, writer, options);
+  }
   ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Array> column,
                         read_column(reader, options.max_bytes));
   if (options.fault == Fault::kDieMidCall) {

@@ -4,7 +4,8 @@
 // axis's types (float64, float32, int32, int16, uint8: Arrow's own typed
 // columns, so the dtype travels with the data); the answer a scalar in
 // app_metadata (sum, matrix_sum, probe) or a batch of one column (square,
-// scale, frame). Everything from the client is checked before use.
+// scale, frame). A frames exchange carries frame after frame, each answered in
+// order with its number. Everything from the client is checked before use.
 #pragma once
 
 #include <arrow/api.h>
@@ -24,6 +25,15 @@ struct Request {
 
 // The descriptor's command: the op's name up to the first NUL, its parameters after it.
 arrow::Result<Request> parse_command(std::string_view command);
+
+// One frame of a frames exchange (the command "frames", the stream's frames
+// pipelined): its number and its request, from its batch's app_metadata (the
+// number, then the frame's rows and cols, each 8 bytes little-endian).
+struct FrameRequest {
+  std::uint64_t seq = 0;
+  Request request;
+};
+arrow::Result<FrameRequest> frame_request(std::string_view metadata);
 
 // The request's column, checked: one column of a type the kernels carry, no
 // nulls, buffers as large as its length and offset say, at most `max_bytes` of

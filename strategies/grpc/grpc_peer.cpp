@@ -3,6 +3,7 @@
 //
 //   ib_grpc_peer --listen HOST:PORT --secret-file FILE|- [--allow-remote]
 //                [--parent=PID] [--max-bytes=N] [--fault=slow --stall-fifo=PATH]
+//                [--fault=bad-seq]
 //
 // It binds loopback unless --allow-remote is given, prints "listening HOST
 // PORT" once it listens (port 0: a free one), and serves only calls signed with
@@ -43,8 +44,13 @@ bool parse(int argc, char** argv, ipc::PeerArguments& args) {
       case ipc::PeerFlag::kMalformed:
         return false;
       case ipc::PeerFlag::kOther:
-        if (std::string_view(argv[i]) != "--fault=slow") return false;
-        args.options.fault = ipc::Fault::kSlow;
+        if (std::string_view(argv[i]) == "--fault=slow") {
+          args.options.fault = ipc::Fault::kSlow;
+        } else if (std::string_view(argv[i]) == "--fault=bad-seq") {  // Frames' answers
+          args.options.fault = ipc::Fault::kBadSeq;
+        } else {
+          return false;
+        }
         break;
     }
   }
@@ -91,7 +97,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: ib_grpc_peer --listen HOST:PORT --secret-file FILE|- [--allow-remote]\n"
                  "                    [--parent=PID] [--max-bytes=N (< 2 GiB)]\n"
-                 "                    [--fault=slow --stall-fifo=PATH]\n");
+                 "                    [--fault=slow --stall-fifo=PATH] [--fault=bad-seq]\n");
     return 64;
   }
   if (args.parent_pid > 0) {

@@ -136,23 +136,22 @@ Status ArrayService::Call(grpc::ServerContext* context, const grpc_array::Reques
   return status.ok() ? answer_request(*request, options_, *answer) : status;
 }
 
-Status ArrayService::Stream(
-    grpc::ServerContext* context,
-    grpc::ServerReaderWriter<grpc_array::Answer, grpc_array::Request>* stream) try {
-  Status status = admit(*context);
-  if (!status.ok()) return status;
-  grpc_array::Request piece;
-  if (!stream->Read(&piece)) {
-    return Status(StatusCode::INVALID_ARGUMENT, "a stream starts with a Call announcing its array");
-  }
+// One request of `stream` whose first message is `piece`: its pieces read up to
+// the payload it announced (`to_end`: and then the stream's end, which must
+// follow), its kernel run, its answer written in pieces, each carrying the
+// request's seq (0, left out, for a Stream call's) and the first its result.
+Status ArrayService::serve_one(Streamed& stream, grpc_array::Request& piece, bool to_end) try {
+  Status status;
   const std::uint64_t total = piece.payload_bytes();
   const auto checked = checked_call(piece, total, options_.max_payload_bytes, status);
   if (!checked) return status;
   const double factor = piece.factor();
+  const std::uint32_t seq = piece.seq();
   const auto in = buffer_of(checked->in_bytes());
   const auto out = buffer_of(checked->out_bytes());
   std::uint64_t received = 0;
-  do {
+  bool more = true;
+  while (more) {
     const std::string& data = piece.data();
     if (data.size() > total - received) {
       return Status(
@@ -161,7 +160,8 @@ Status ArrayService::Stream(
     }
     std::memcpy(reinterpret_cast<char*>(in.get()) + received, data.data(), data.size());
     received += data.size();
-  } while (stream->Read(&piece));
+    more = (to_end || received < total) && stream.Read(&piece);
+  }
   if (received != total) {
     return Status(StatusCode::INVALID_ARGUMENT, "the stream ended after " +
                                                     std::to_string(received) + " of the " +
@@ -173,11 +173,13 @@ Status ArrayService::Stream(
   const char* reply =
       reinterpret_cast<const char*>(checked->op == ipc::Op::kSquare ? in.get() : out.get());
   const std::uint64_t reply_bytes = ipc::reply_bytes(*checked);
+  const std::uint32_t echoed = options_.fault == ipc::Fault::kBadSeq ? seq + 1000 : seq;
   std::uint64_t sent = 0;
   do {  // the first answer carries the result, every one a piece of the reply
     const std::uint64_t size = std::min<std::uint64_t>(kChunkBytes, reply_bytes - sent);
     answer.set_data(reply + sent, size);
-    if (!stream->Write(answer)) {
+    answer.set_seq(echoed);
+    if (!stream.Write(answer)) {
       return Status(StatusCode::CANCELLED, "the client went away during the reply");
     }
     answer.Clear();
@@ -186,6 +188,25 @@ Status ArrayService::Stream(
   return Status::OK;
 } catch (const std::bad_alloc&) {
   return Status(StatusCode::RESOURCE_EXHAUSTED, "out of memory for the request's arrays");
+}
+
+Status ArrayService::Stream(grpc::ServerContext* context, Streamed* stream) {
+  Status status = admit(*context);
+  if (!status.ok()) return status;
+  grpc_array::Request piece;
+  if (!stream->Read(&piece)) {
+    return Status(StatusCode::INVALID_ARGUMENT, "a stream starts with a Call announcing its array");
+  }
+  return serve_one(*stream, piece, true);
+}
+
+Status ArrayService::Frames(grpc::ServerContext* context, Streamed* stream) {
+  Status status = admit(*context);
+  grpc_array::Request piece;
+  while (status.ok() && stream->Read(&piece)) {
+    status = serve_one(*stream, piece, false);
+  }
+  return status;
 }
 
 }  // namespace interop_bench::grpc_peer

@@ -37,9 +37,16 @@ class ArrayService final : public grpc_array::ArrayService::Service {
   grpc::Status Stream(
       grpc::ServerContext* context,
       grpc::ServerReaderWriter<grpc_array::Answer, grpc_array::Request>* stream) override;
+  grpc::Status Frames(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<grpc_array::Answer, grpc_array::Request>* stream) override;
 
  private:
+  using Streamed = grpc::ServerReaderWriter<grpc_array::Answer, grpc_array::Request>;
+
   grpc::Status admit(const grpc::ServerContext& context);
+  // One request of `stream` whose first message is `piece`: see grpc_service.cpp.
+  grpc::Status serve_one(Streamed& stream, grpc_array::Request& piece, bool to_end);
 
   Sessions& sessions_;
   ipc::WorkerOptions options_;

@@ -1,5 +1,5 @@
 // ib_zmq_worker: the process on the other side of the `zmq` and `zmq-copy`
-// strategies, a REP socket that connects to the caller's REQ socket, and of
+// strategies, a REP socket that connects to the caller's DEALER socket, and of
 // `zmq-tcp`, a REP socket that listens on TCP (zmq_peer.hpp).
 //
 //   ib_zmq_worker --endpoint=ipc://@NAME --parent=PID --max-message-bytes=N

@@ -42,13 +42,23 @@ TLS because it needs no certificates and matches the other peers; like them it
 authenticates and does not encrypt, and the token crosses in clear, so on a
 network you do not trust, run the peer behind a tunnel. Every call carries a
 deadline (FlightCallOptions.timeout).
+
+Frames pipeline (depth 2, frame_submit and frame_collect) over one long
+DoExchange of the command "frames", opened by the first frame_submit: each
+frame one record batch written with its number, rows and cols as app_metadata,
+the peer answering frame after frame in order with the gray column and the
+same number, which must be the frame's. The exchange lasts as long as the
+stream, so it has no deadline; each wait for an answer has one
+(_transport/wait_watch.py, which cancels the exchange).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 import struct
+import threading
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -60,6 +70,8 @@ from interop_bench import ops
 from interop_bench.strategies import validation
 from interop_bench.strategies._transport import net_peer
 from interop_bench.strategies._transport import protocol as proto
+from interop_bench.strategies._transport.in_flight import InFlight, break_off
+from interop_bench.strategies._transport.wait_watch import WaitWatch
 from interop_bench.strategies._transport.worker import (
     UNCOUNTABLE,
     Peer,
@@ -75,6 +87,7 @@ _ADDRESS = struct.Struct("<Q")
 _MATRIX = struct.Struct("<QQ")
 _FLOAT = struct.Struct("<d")
 _SIGNED = struct.Struct("<q")
+_FRAME = struct.Struct("<QQQ")  # a pipelined frame's number, rows and cols
 
 
 class _Column:
@@ -161,6 +174,7 @@ class ArrowFlightStrategy(Strategy):
     )
     packages: ClassVar[tuple[str, ...]] = ("pyarrow",)
     uncountable = UNCOUNTABLE
+    frames_in_flight = 2
 
     def __init__(
         self, worker_flags: Sequence[str] = (), io_timeout_s: float = net_peer.IO_TIMEOUT_S
@@ -173,6 +187,11 @@ class ArrowFlightStrategy(Strategy):
         self._worker: Peer | None = None
         self._client: flight.FlightClient | None = None
         self.address: net_peer.Address | None = None  # the peer's, while open
+        self._frames: _FramesExchange | None = None  # opened by the first frame_submit
+        self._frame_seq = 0
+        # Frames in flight: each one's number, rows and cols.
+        self._in_flight: InFlight[tuple[int, int, int]] = InFlight(self.frames_in_flight)
+        self._closing = threading.Lock()  # one close at a time, from either thread
 
     # -- lifecycle -----------------------------------------------------------
     def _open(self) -> None:
@@ -201,6 +220,10 @@ class ArrowFlightStrategy(Strategy):
         self._release()
 
     def _release(self) -> None:
+        frames, self._frames = self._frames, None
+        self._in_flight.clear()
+        if frames is not None:
+            frames.close()
         client, self._client = self._client, None
         if client is not None:
             client.close()
@@ -247,6 +270,79 @@ class ArrowFlightStrategy(Strategy):
         """The peer's own address of the values it received (another address space)."""
         a = validation.vector(a)
         return int(self._scalar(self._exchange(command("probe"), a), _ADDRESS))
+
+    # -- pipelined frames ----------------------------------------------------
+    def frame_submit(self, image: np.ndarray) -> int:
+        rgb, _ = validation.frame(image)
+        height, width, _ = rgb.shape
+        packed = np.ascontiguousarray(rgb).reshape(-1)  # rows go out back to back
+        batch = pa.RecordBatch.from_arrays([pa.array(packed)], schema=_FRAMES_SCHEMA)
+        frames, worker = self._frames_exchange()
+        seq = self._frame_seq = (self._frame_seq + 1) & proto.SEQ_MASK
+        ticket = self._in_flight.admit((seq, height, width))
+        try:
+            frames.writer.write_with_metadata(batch, _FRAME.pack(seq, height, width))
+        except pa.ArrowException as error:
+            self._break()
+            raise self._failure(error, worker) from None
+        except BaseException:
+            self._break()
+            raise
+        return ticket
+
+    def frame_collect(self, ticket: int) -> np.ndarray:
+        seq, height, width = self._in_flight.oldest(ticket)
+        frames, worker = self._frames, self._worker
+        if frames is None or worker is None:
+            raise not_open_error(self.name)
+        try:
+            gray = self._frame_answer(frames, seq, height * width, worker)
+        except BaseException:
+            self._break()
+            raise
+        self._in_flight.done(ticket)
+        return gray.reshape(height, width)
+
+    def _frames_exchange(self) -> tuple[_FramesExchange, Peer]:
+        client, worker = self._client, self._worker
+        if client is None or worker is None:
+            raise not_open_error(self.name)
+        if self._frames is None:
+            try:
+                self._frames = _FramesExchange(client, self._io_timeout_s)
+            except pa.ArrowException as error:
+                raise self._failure(error, worker) from None
+        return self._frames, worker
+
+    def _frame_answer(
+        self, frames: _FramesExchange, seq: int, pixels: int, worker: Peer
+    ) -> np.ndarray:
+        """Frame `seq`'s gray column, which must come with its number."""
+        frames.watch.begin()
+        try:
+            chunk = frames.reader.read_chunk()
+        except StopIteration:
+            raise WorkerError(f"{worker.program} ended the frames' exchange") from None
+        except pa.ArrowException as error:
+            if frames.watch.expired:
+                raise WorkerError(
+                    f"{worker.program} gave no answer within {self._io_timeout_s} s"
+                ) from None
+            raise self._failure(error, worker) from None
+        finally:
+            frames.watch.end()
+        metadata = chunk.app_metadata
+        number = metadata.to_pybytes() if metadata is not None else b""
+        if number != _ADDRESS.pack(seq):
+            raise WorkerError(
+                f"{worker.program} broke the protocol: answered frame {seq} with the "
+                f"number {number.hex() or 'none'}"
+            )
+        return self._column(chunk, pixels, validation.UINT8)
+
+    def _break(self) -> None:
+        worker = self._worker
+        break_off(worker.kill if worker is not None else None, self._closing, self.close)
 
     # -- one exchange --------------------------------------------------------
     def _exchange(self, request: bytes, values: np.ndarray) -> flight.FlightStreamChunk:
@@ -296,3 +392,24 @@ class ArrowFlightStrategy(Strategy):
         # always, but for uint8): an unaligned array is outside what C extensions
         # expect, so it is copied into an aligned one.
         return view if view.flags.aligned else view.copy()
+
+
+_FRAMES_SCHEMA = _COLUMNS[validation.UINT8].schema
+
+
+class _FramesExchange:
+    """The long DoExchange of the command "frames" (see the module's docstring):
+    its writer begun with a frame's schema, its reader, and the watch on each wait."""
+
+    def __init__(self, client: flight.FlightClient, io_timeout_s: float) -> None:
+        descriptor = flight.FlightDescriptor.for_command(command("frames"))
+        self.writer, self.reader = client.do_exchange(descriptor)  # no deadline: see WaitWatch
+        self.writer.begin(_FRAMES_SCHEMA)
+        self.watch = WaitWatch(self.reader.cancel, io_timeout_s)
+
+    def close(self) -> None:
+        """Cancel the exchange (a wait or a write in progress raises) and stop the watch."""
+        self.reader.cancel()
+        with contextlib.suppress(pa.ArrowException):
+            self.writer.close()
+        self.watch.close()

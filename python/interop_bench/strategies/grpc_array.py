@@ -12,7 +12,9 @@ serialization would copy the array twice more), and the answer's array is a
 view of the bytes grpcio received. `grpc-stream` sends the array in 1 MiB
 messages over a client stream and gets square's and scale's results back the
 same way, into their final arrays, the way large arrays are usually sent:
-every message stays under gRPC's default limit.
+every message stays under gRPC's default limit. Its frames pipeline (depth 2)
+over one long Frames call whose messages carry each frame's sequence number
+(_transport/grpc_frames.py).
 
 A stream costs ~1.1-1.6 ms a call even at one element (grpc's unary call
 ~0.25-0.6 ms): grpcio's synchronous API starts two Python threads per stream
@@ -36,6 +38,7 @@ every local user, and the signature costs two HMACs of 90 bytes a call.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Sequence
 from typing import ClassVar
 
@@ -53,8 +56,14 @@ from interop_bench.strategies._transport.grpc_channel import (
     GrpcChannel,
     failure,
 )
-from interop_bench.strategies._transport.worker import Peer, WorkerError
-from interop_bench.strategies._transport.worker_strategy import Request, WorkerStrategy
+from interop_bench.strategies._transport.grpc_frames import FramesCall
+from interop_bench.strategies._transport.in_flight import InFlight, break_off
+from interop_bench.strategies._transport.worker import Peer, WorkerError, array_bytes
+from interop_bench.strategies._transport.worker_strategy import (
+    Request,
+    WorkerStrategy,
+    frame_payload,
+)
 from interop_bench.strategies.base import Family, not_open_error
 
 CHUNK_BYTES = 1 << 20  # grpc_service.hpp's kChunkBytes
@@ -205,6 +214,24 @@ class GrpcStreamStrategy(GrpcStrategy):
     limit_bytes: ClassVar[int] = _DEFAULT_LIMIT_BYTES
     max_payload_bytes: ClassVar[int | None] = None  # no message as large as the array
     scale = WorkerStrategy.scale  # into an array allocated here, piece by piece
+    frames_in_flight = 2
+
+    def __init__(
+        self, worker_flags: Sequence[str] = (), io_timeout_s: float = net_peer.IO_TIMEOUT_S
+    ) -> None:
+        super().__init__(worker_flags, io_timeout_s)
+        self._frames: FramesCall | None = None  # opened by the first frame_submit
+        self._frame_seq = 0
+        # Frames in flight: each one's sequence number and the gray image its answers fill.
+        self._in_flight: InFlight[tuple[int, np.ndarray]] = InFlight(self.frames_in_flight)
+        self._closing = threading.Lock()  # one close at a time, from either thread
+
+    def _close(self) -> None:
+        frames, self._frames = self._frames, None
+        self._in_flight.clear()
+        if frames is not None:
+            frames.close()
+        super()._close()
 
     def _exchange(self, worker: Peer, request: Request) -> float | int:
         channel = self._connected()
@@ -244,3 +271,69 @@ class GrpcStreamStrategy(GrpcStrategy):
                 f"{reply.nbytes} expected"
             )
         return result
+
+    # -- pipelined frames ------------------------------------------------
+    def frame_submit(self, image: np.ndarray) -> int:
+        rgb, row_stride = validation.frame(image)
+        rows, cols, _ = rgb.shape
+        payload, row_stride = frame_payload(rgb, row_stride)
+        gray = validation.new_gray(rgb)
+        frames = self._frames_call()
+        seq = self._frame_seq = (self._frame_seq + 1) & proto.SEQ_MASK
+        fields = wire.call_fields(
+            proto.Op.FRAME, 0, rows=rows, cols=cols, payload_bytes=payload.nbytes,
+            dtype=proto.FRAME_DTYPE_CODE, row_stride=row_stride, seq=seq,
+        )  # fmt: skip
+        ticket = self._in_flight.admit((seq, gray))
+        frames.send(_pieces(fields, payload))
+        return ticket
+
+    def frame_collect(self, ticket: int) -> np.ndarray:
+        seq, gray = self._in_flight.oldest(ticket)
+        frames, worker = self._frames, self._worker
+        if frames is None or worker is None:
+            raise not_open_error(self.name)
+        try:
+            self._receive_frame(frames, seq, array_bytes(gray), worker)
+        except BaseException:
+            self._break()
+            raise
+        self._in_flight.done(ticket)
+        return gray
+
+    def _frames_call(self) -> FramesCall:
+        if self._frames is None:
+            self._frames = FramesCall(self._connected(), self._io_timeout_s)
+        return self._frames
+
+    def _receive_frame(self, frames: FramesCall, seq: int, gray: memoryview, worker: Peer) -> None:
+        """Fill `gray` from the answers to frame `seq`, each of which must say it is
+        that frame's."""
+        filled, first = 0, True
+        while first or filled < gray.nbytes:
+            try:
+                answer = wire.answer(frames.next_answer())
+            except grpc.RpcError as error:
+                if frames.watch.expired:
+                    raise WorkerError(f"no answer within {frames.watch.timeout_s} s") from None
+                raise failure(error, worker, frames.watch.timeout_s) from None
+            except StopIteration:
+                raise WorkerError(
+                    f"{worker.program} ended the frames' call before frame {seq}'s answer"
+                ) from None
+            size = answer.data.nbytes
+            if answer.seq != seq or size > gray.nbytes - filled:
+                raise WorkerError(
+                    f"{worker.program} broke the protocol: answered frame {seq} with "
+                    f"{size} bytes of frame {answer.seq}'s answer, {gray.nbytes - filled} "
+                    "bytes of it awaited"
+                )
+            gray[filled : filled + size] = answer.data
+            filled, first = filled + size, False
+
+    def _frames_pending(self) -> int:
+        return len(self._in_flight)
+
+    def _break(self) -> None:
+        worker = self._worker
+        break_off(worker.kill if worker is not None else None, self._closing, self.close)

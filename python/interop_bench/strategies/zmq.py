@@ -1,11 +1,12 @@
 """`zmq` and `zmq-copy`: a C++ worker (cppzmq, strategies/zmq) answering over a
-ZeroMQ REQ/REP pair on ipc:// in Linux's abstract namespace, what a service
+ZeroMQ DEALER/REP pair on ipc:// in Linux's abstract namespace, what a service
 built on ZeroMQ does.
 
 The requests and replies are the pipe protocol's (strategies/_ipc_core/protocol.hpp)
 framed by zmq: a request is one message of two frames (the header, with the
 array's dtype code, and the array's bytes), a reply one of two (the header,
-the result's bytes), and the worker checks them with the pipe server's code
+the result's bytes), each behind the empty delimiter frame that the REP
+socket expects and echoes, and the worker checks them with the pipe server's code
 (strategies/_ipc_core/frames.cpp) and runs the kernel of the array's own type. A
 frame goes out as its rows where they lie (padding included while it is no
 larger than the pixels, with the row stride in the header: worker_strategy.frame_payload),
@@ -24,7 +25,7 @@ Unlike `uds`, the kernel's socket buffers stay at the system's default: libzmq
 applies ZMQ_SNDBUF and ZMQ_RCVBUF to TCP connections only, not to ipc ones.
 
 Phases (`call_with_phases`): send, round_trip, receive, as
-_transport/zmq_strategy.py says.
+_transport/zmq_strategy.py says, which also says how frames pipeline (depth 2).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class ZmqStrategy(ZmqExchangeStrategy):
         "strategies/_ipc_core/requests.cpp",
     )
     description = (
-        "C++ worker (cppzmq) over a ZeroMQ REQ/REP pair on ipc:// (abstract namespace): "
+        "C++ worker (cppzmq) over a ZeroMQ DEALER/REP pair on ipc:// (abstract namespace): "
         "pyzmq send(copy=False) of the array's buffer, recv(copy=False) wrapped by NumPy"
     )
     copies_note = (
@@ -74,7 +75,7 @@ class ZmqStrategy(ZmqExchangeStrategy):
 class ZmqCopyStrategy(ZmqStrategy):
     name = "zmq-copy"
     description = (
-        "C++ worker (cppzmq) over a ZeroMQ REQ/REP pair on ipc:// (abstract namespace): "
+        "C++ worker (cppzmq) over a ZeroMQ DEALER/REP pair on ipc:// (abstract namespace): "
         "pyzmq's default send(a) and recv(), which copy each frame"
     )
     copies_note = (

@@ -46,7 +46,7 @@ class ZmqTcpStrategy(ZmqExchangeStrategy):
         "strategies/_ipc_core/requests.cpp",
     )
     description = (
-        "C++ peer (cppzmq) over a ZeroMQ REQ/REP pair on tcp:// (loopback, or --peer "
+        "C++ peer (cppzmq) over a ZeroMQ DEALER/REP pair on tcp:// (loopback, or --peer "
         "HOST:PORT), CURVE-encrypted with keys from the shared secret: pyzmq send(copy=False), "
         "recv(copy=False) wrapped by NumPy"
     )
@@ -101,7 +101,7 @@ class ZmqTcpPlainStrategy(ZmqTcpStrategy):
     curve: ClassVar[bool] = False
     description = (
         "zmq-tcp without CURVE (ZeroMQ's NULL security, loopback only): the C++ peer (cppzmq) "
-        "over a REQ/REP pair on tcp://127.0.0.1, pyzmq send(copy=False), recv(copy=False) "
+        "over a DEALER/REP pair on tcp://127.0.0.1, pyzmq send(copy=False), recv(copy=False) "
         "wrapped by NumPy"
     )
     copies_note = (

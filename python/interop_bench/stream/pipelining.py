@@ -10,7 +10,10 @@ interleave; it pipelines when it splits its frame call into submit and
 collect (Strategy.frames_in_flight, frame_submit, frame_collect): frame N+1
 goes out while frame N is worked on or comes back (shm*, mp-shm: two slots in
 the segment; pipe, uds, tcp: the next request written while the last reply is
-read). The others say here why they do not.
+read; zmq*: a DEALER socket sends the next request before the last reply has
+come, which the worker's REP answers in order; grpc-stream and arrow-flight:
+one long call or exchange whose messages carry each frame's number). The
+others say here why they do not.
 """
 
 from __future__ import annotations
@@ -27,26 +30,12 @@ _WHY_NOT_SPLIT = {
         "one exchange; the pipe under it would pipeline as `pipe` does, the files' life "
         "cycle across submit and collect is not built"
     ),
-    "zmq": "its REQ socket refuses a second request before the reply (strict send/receive "
-    "alternation); a DEALER socket would allow it (the worker's REP answers in order), but "
-    "a zmq socket may not be used by the submitting and the collecting thread at once, so "
-    "it needs one I/O thread owning the socket: not built",
     "grpc": "one blocking unary call per frame; two in flight need grpcio's future API "
     "and a server that answers a call while another runs, not built",
-    "grpc-stream": "one client stream per frame, ended before its answers are read; "
-    "frames in flight need one long bidirectional stream whose messages carry a "
-    "sequence number, not built",
-    "arrow-flight": "one do_exchange per frame, ended before its answer is read; frames in "
-    "flight need one long exchange with numbered batches, not built",
     "pickle5": "frames of (seq, op, args) over pipes, one exchange at a time; submit/collect "
     "over them (as `pipe`'s) is not built",
 }
-_ALIASES = {
-    "zmq-copy": "zmq",
-    "zmq-tcp": "zmq",
-    "zmq-tcp-plain": "zmq",
-    "pickle": "pickle5",
-}
+_ALIASES = {"pickle": "pickle5"}
 
 
 def depth_limit(cls: type[Strategy]) -> tuple[int, str | None]:

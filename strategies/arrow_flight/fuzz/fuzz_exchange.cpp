@@ -1,7 +1,8 @@
 // libFuzzer target: what ib_flight_peer makes of a request's bytes. The input is
 // a command (its length in the first byte) and an Arrow IPC stream, the form a
 // DoExchange's record batches take once gRPC has delivered them: Arrow's IPC
-// reader decodes it, then the peer's own checks (parse_command, checked_column,
+// reader decodes it, then the peer's own checks (parse_command, frame_request
+// for a frames exchange's metadata given as the command's parameters, checked_column,
 // answer: the column's type, the op's parameters, matrix and frame shapes,
 // scale's factor) decide, and the kernels run on what they accepted.
 #include <arrow/api.h>
@@ -53,6 +54,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto request = flight::parse_command(command);
   if (!request.ok()) {
     return 0;
+  }
+  if (request->op == "frames") {  // a frames exchange's batches: the params are their metadata
+    auto frame = flight::frame_request(request->params);
+    if (!frame.ok()) {
+      return 0;
+    }
+    *request = frame->request;
   }
   const std::size_t offset = 1 + command_bytes;
   auto input = std::make_shared<arrow::io::BufferReader>(

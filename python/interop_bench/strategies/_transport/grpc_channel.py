@@ -57,6 +57,7 @@ class GrpcChannel:
         self.hello = self._channel.unary_unary(SERVICE + "Hello")
         self.call = self._channel.unary_unary(SERVICE + "Call")
         self.stream = self._channel.stream_stream(SERVICE + "Stream")
+        self.frames = self._channel.stream_stream(SERVICE + "Frames")
         try:
             self._session = self._open_session()
         except BaseException:
@@ -98,6 +99,11 @@ class GrpcChannel:
     def streamed(self, requests: Iterator[bytes]) -> Any:
         """A Stream call with a deadline over the whole exchange: its answers' iterator."""
         return self.stream(requests, timeout=self.io_timeout_s, metadata=self.signed())
+
+    def framed(self, requests: Iterator[bytes]) -> Any:
+        """A Frames call, without a deadline (it lasts as long as the frames do:
+        grpc_frames.py bounds each wait for an answer): its answers' iterator."""
+        return self.frames(requests, metadata=self.signed())
 
 
 def failure(error: grpc.RpcError, worker: Peer, io_timeout_s: float) -> WorkerError:

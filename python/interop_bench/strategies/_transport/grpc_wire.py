@@ -16,11 +16,11 @@ _VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
 _DOUBLE = struct.Struct("<d")
 _MAX_VARINT_BYTES = 10
 # Request's fields, as grpc_array.proto numbers them.
-_OP, _COUNT, _ROWS, _COLS, _FACTOR, _PAYLOAD_BYTES, _DTYPE, _ROW_STRIDE, _DATA = (
-    1, 2, 3, 4, 5, 6, 7, 8, 15,
+_OP, _COUNT, _ROWS, _COLS, _FACTOR, _PAYLOAD_BYTES, _DTYPE, _ROW_STRIDE, _SEQ, _DATA = (
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 15,
 )  # fmt: skip
 # Answer's, and HelloReply's.
-_ANSWER_DATA, _RESULT, _DETAIL, _INTEGER_RESULT = 1, 2, 3, 4
+_ANSWER_DATA, _RESULT, _DETAIL, _INTEGER_RESULT, _ANSWER_SEQ = 1, 2, 3, 4, 5
 _SESSION_NONCE, _PROOF = 1, 2
 
 
@@ -47,13 +47,14 @@ def call_fields(
     payload_bytes: int = 0,
     dtype: int = 0,
     row_stride: int = 0,
+    seq: int = 0,
 ) -> bytes:
     """A Request's fields other than data (zeros left out, as protobuf does);
-    `dtype` is a dtype code (protocol.DTYPE_CODES)."""
+    `dtype` is a dtype code (protocol.DTYPE_CODES), `seq` a Frames call's request number."""
     parts = [_key(_OP, _VARINT) + varint(op)]
     for field, value in ((_COUNT, count), (_ROWS, rows), (_COLS, cols),
                          (_PAYLOAD_BYTES, payload_bytes), (_DTYPE, dtype),
-                         (_ROW_STRIDE, row_stride)):  # fmt: skip
+                         (_ROW_STRIDE, row_stride), (_SEQ, seq)):  # fmt: skip
         if value:
             parts.append(_key(field, _VARINT) + varint(value))
     if factor:
@@ -76,6 +77,7 @@ class Answer:
     result: float = 0.0  # a float dtype's sum
     detail: int = 0
     integer_result: int = 0  # an integer dtype's sum: its 64 bits (int64, uint64 for uint8)
+    seq: int = 0  # in a Frames call: the number of the request it answers
 
 
 def _read_varint(buffer: memoryview, at: int) -> tuple[int, int]:
@@ -119,26 +121,28 @@ def fields(message: bytes | memoryview) -> dict[int, int | memoryview]:
 def answer(message: bytes | memoryview) -> Answer:
     """An Answer's fields; WorkerError when a field has the wrong type."""
     found = fields(message)
-    data, result, detail, integer_result = (
+    data, result, detail, integer_result, seq = (
         found.get(_ANSWER_DATA, b""),
         found.get(_RESULT, b""),
         found.get(_DETAIL, 0),
         found.get(_INTEGER_RESULT, 0),
+        found.get(_ANSWER_SEQ, 0),
     )
     if (
         not isinstance(data, memoryview | bytes)
         or not isinstance(detail, int)
         or not isinstance(integer_result, int)
+        or not isinstance(seq, int)
         or integer_result >> 64
     ):
         raise WorkerError(
-            "the peer broke the protocol: an Answer's data, detail or integer result "
-            "has the wrong type"
+            "the peer broke the protocol: an Answer's data, detail, integer result or "
+            "sequence number has the wrong type"
         )
     if isinstance(result, int) or len(result) not in (0, 8):
         raise WorkerError("the peer broke the protocol: an Answer's result is not a double")
     value = _DOUBLE.unpack(result)[0] if len(result) else 0.0
-    return Answer(memoryview(data), value, detail, integer_result)
+    return Answer(memoryview(data), value, detail, integer_result, seq)
 
 
 def hello_reply(message: bytes) -> tuple[bytes, bytes]:

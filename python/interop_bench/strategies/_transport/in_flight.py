@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 Entry = TypeVar("Entry")
@@ -56,3 +57,16 @@ class InFlight(Generic[Entry]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def break_off(
+    kill: Callable[[], None] | None, closing: threading.Lock, close: Callable[[], None]
+) -> None:
+    """Out of step with frames in flight: `kill` the worker or peer (None: not
+    ours to kill), which ends the other thread's wait on it, and `close` the
+    strategy, one closing thread at a time (`closing`), which cancels what is
+    still waited on."""
+    if kill is not None:
+        kill()
+    with closing:
+        close()

@@ -1,4 +1,4 @@
-"""The ZeroMQ channel behind `zmq` and `zmq-copy`: a REQ socket bound in Linux's
+"""The ZeroMQ channel behind `zmq` and `zmq-copy`: a DEALER socket bound in Linux's
 abstract socket namespace, the ib_zmq_worker (strategies/zmq) connected to it
 with a REP socket, and waits that always end (ZmqRequester, which zmq-tcp's
 channel shares: _transport/zmq_tcp_channel.py).
@@ -21,6 +21,7 @@ from time import monotonic
 import zmq
 
 from interop_bench.strategies._transport.worker import WorkerError, WorkerProcess
+from interop_bench.strategies._transport.zmq_turns import SocketClosedError, SocketTurns
 
 WORKER = "ib_zmq_worker"
 # The largest frame either side accepts (ZMQ_MAXMSGSIZE): libzmq refuses a larger
@@ -31,6 +32,7 @@ MAX_MESSAGE_BYTES = 1 << 31
 # reaches it. (A dead one is noticed at once, through its pidfd.)
 REPLY_TIMEOUT_S = 60.0
 ENDPOINT_PREFIX = "ib_zmq_"
+_DELIMITER = b""  # a DEALER's envelope for a REP: the empty frame before the request
 
 
 def new_endpoint() -> str:
@@ -39,29 +41,40 @@ def new_endpoint() -> str:
 
 
 class ZmqRequester:
-    """A REQ socket, the sources that tell whether its other side still lives
-    (a worker's pidfd, a monitor socket: `_watch`), and waits that always end."""
+    """A DEALER socket, the sources that tell whether its other side still lives
+    (a worker's pidfd, a monitor socket: `_watch`), and waits that always end.
+
+    The other side's REP socket answers requests one at a time, in the order
+    they came, each behind the empty delimiter frame that the DEALER sends
+    first (REQ's envelope): a DEALER may send the next request before the last
+    reply has come (REQ refuses), so frames pipeline. One thread may send while
+    another waits for a reply: they take turns at the socket (zmq_turns.py)."""
 
     def __init__(self, *, copy_threshold: int) -> None:
         """`copy_threshold`: pyzmq's size below which send(copy=False) copies anyway."""
+        self._turns = SocketTurns()
         self.context = zmq.Context(io_threads=1)  # its own: closing it touches no one else's
         try:
-            self.socket = self.context.socket(zmq.REQ)
+            self.socket = self.context.socket(zmq.DEALER)
             self.socket.linger = 0  # a request to a dead worker is dropped on close
             self.socket.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
             self.socket.copy_threshold = copy_threshold
         except BaseException:
+            self._turns.close()
             self.context.destroy(linger=0)
             raise
         self._pollers: dict[int, zmq.Poller] = {}
+        self._pidfd = -1  # the worker's, when this process started it
 
     def _watch(self, *sources: int | zmq.Socket[bytes]) -> None:
-        """Wait on `sources` (file descriptors, sockets) with the socket from now on."""
+        """Wait on `sources` (file descriptors, sockets) with the socket from now on;
+        a wait for a reply on the turns' ask_fd too (a sender wants the socket)."""
         for event in (zmq.POLLIN, zmq.POLLOUT):
             poller = self._pollers[event] = zmq.Poller()
             poller.register(self.socket, event)
             for source in sources:
                 poller.register(source, zmq.POLLIN)
+        self._pollers[zmq.POLLIN].register(self._turns.ask_fd, zmq.POLLIN)
 
     def _gone(self, ready: dict[object, int]) -> str | None:
         """Why the other side will never answer, from the watched sources that are
@@ -75,27 +88,49 @@ class ZmqRequester:
     def send(
         self, header: bytes, payload: memoryview, *, copy: bool, timeout_s: float | None = None
     ) -> None:
-        """One request message: the header frame, then the payload frame, sent
-        with `copy` (False: libzmq is handed the payload's own memory)."""
+        """One request message: the delimiter, the header frame, then the payload
+        frame, sent with `copy` (False: libzmq is handed the payload's own memory)."""
+        self._take_turn()
         try:
+            try:
+                self.socket.send(_DELIMITER, zmq.SNDMORE | zmq.NOBLOCK)
+            except zmq.Again:  # the worker has not connected yet
+                self.wait(zmq.POLLOUT, timeout_s)
+                self.socket.send(_DELIMITER, zmq.SNDMORE | zmq.NOBLOCK)
+            # The first frame was taken, so libzmq takes the rest of the message.
             self.socket.send(header, zmq.SNDMORE | zmq.NOBLOCK)
-        except zmq.Again:  # the worker has not connected yet
-            self.wait(zmq.POLLOUT, timeout_s)
-            self.socket.send(header, zmq.SNDMORE | zmq.NOBLOCK)
-        # The first frame was taken, so libzmq takes the rest of the message.
-        self.socket.send(payload, zmq.NOBLOCK, copy=copy)
+            self.socket.send(payload, zmq.NOBLOCK, copy=copy)
+        finally:
+            self._turns.give_back()
 
     def receive(self, *, copy: bool) -> list[zmq.Frame] | list[bytes]:
-        """The frames of the reply: Frames over libzmq's messages, or bytes copies."""
-        self.wait(zmq.POLLIN)
-        # A message arrives whole, so every frame of it is there now.
-        if copy:
-            return self.socket.recv_multipart(zmq.NOBLOCK, copy=True)
-        return self.socket.recv_multipart(zmq.NOBLOCK, copy=False)
+        """The frames of the next reply (its delimiter checked and dropped):
+        Frames over libzmq's messages, or bytes copies."""
+        self._take_turn()
+        try:
+            self.wait(zmq.POLLIN)
+            # A message arrives whole, so every frame of it is there now.
+            frames = self.socket.recv_multipart(zmq.NOBLOCK, copy=copy)
+        except SocketClosedError:
+            raise WorkerError(f"the channel to {self._name()} was closed") from None
+        finally:
+            self._turns.give_back()
+        if len(frames[0]) != 0:
+            raise WorkerError(
+                f"{self._name()} broke the protocol: a reply without its empty delimiter frame"
+            )
+        return frames[1:]
+
+    def _take_turn(self) -> None:
+        try:
+            self._turns.take()
+        except SocketClosedError:
+            raise WorkerError(f"the channel to {self._name()} is closed") from None
 
     def wait(self, event: zmq.PollEvent, timeout_s: float | None = None) -> None:
         """Until the socket can `event` (POLLIN, POLLOUT); WorkerError when the
-        other side goes first or `timeout_s` (REPLY_TIMEOUT_S by default) passes."""
+        other side goes first or `timeout_s` (REPLY_TIMEOUT_S by default) passes.
+        A wait for POLLIN lets a sender in meanwhile (SocketClosedError if it closed)."""
         if not self._pollers:
             raise WorkerError(f"{WORKER} is not running")
         timeout_s = REPLY_TIMEOUT_S if timeout_s is None else timeout_s
@@ -105,6 +140,9 @@ class ZmqRequester:
             ready = dict(self._pollers[event].poll(remaining_ms))
             if self.socket in ready:
                 return
+            if self._turns.ask_fd in ready:
+                self._turns.let_go()
+                continue
             gone = self._gone(ready)
             if gone is not None:
                 raise WorkerError(f"{gone} before it answered")
@@ -114,18 +152,31 @@ class ZmqRequester:
                 )
 
     def close(self) -> None:
-        """Close the socket and the context, dropping anything unsent."""
-        self.context.destroy(linger=0)
+        """Close the socket and the context, dropping anything unsent, and the
+        worker's pidfd, once no other thread uses them (one waiting for a reply
+        lets go, to find them closed). Idempotent."""
+        try:
+            self._turns.take()
+        except SocketClosedError:
+            return
+        try:
+            self._turns.close()
+            if self._pidfd >= 0:
+                os.close(self._pidfd)
+                self._pidfd = -1
+            self.context.destroy(linger=0)
+        finally:
+            self._turns.give_back()
 
 
 class ZmqChannel(ZmqRequester):
-    """One REQ socket bound on an abstract endpoint and the worker that answers it."""
+    """One DEALER socket bound on an abstract endpoint and the worker that answers it
+    (the worker is the caller's to stop before `close`)."""
 
     def __init__(self, worker_flags: Sequence[str], *, copy_threshold: int) -> None:
         super().__init__(copy_threshold=copy_threshold)
         self.endpoint = new_endpoint()
         self.worker: WorkerProcess | None = None
-        self._pidfd = -1
         try:
             self.socket.bind(self.endpoint)
             self.worker = WorkerProcess(
@@ -152,11 +203,3 @@ class ZmqChannel(ZmqRequester):
 
     def _name(self) -> str:
         return f"{WORKER} (pid {self.worker.pid})" if self.worker is not None else WORKER
-
-    def close(self) -> None:
-        """Close the socket and the context (dropping anything unsent) and the pidfd;
-        the worker is the caller's to stop first."""
-        if self._pidfd >= 0:
-            os.close(self._pidfd)
-            self._pidfd = -1
-        super().close()

@@ -1,4 +1,4 @@
-"""The channel behind `zmq-tcp`: a REQ socket connected over tcp:// to the
+"""The channel behind `zmq-tcp`: a DEALER socket connected over tcp:// to the
 ib_zmq_worker listening as a network peer (strategies/zmq/zmq_peer.cpp),
 CURVE-encrypted with keys derived from the peer's shared secret.
 
@@ -12,7 +12,7 @@ crosses the network.
 Liveness: a monitor socket reports the handshake's outcome and every lost
 connection (a peer killed, a frame over ZMQ_MAXMSGSIZE dropped, TCP keep-alive
 unanswered), and a local peer's pidfd its death: a wait ends in a clear error at
-once instead of REQ waiting for a reply that can no longer come; a peer that
+once instead of a wait for a reply that can no longer come; a peer that
 lives but says nothing, or a host that vanished without a reset, meets
 REPLY_TIMEOUT_S. (No ZMTP heartbeats: libzmq resets their timeout only on a whole
 message, so a PONG queued behind a large frame on a slow link would drop a
@@ -62,8 +62,9 @@ def key_pair(secret: bytes, label: bytes) -> tuple[bytes, bytes]:
 
 
 class ZmqTcpChannel(ZmqRequester):
-    """One REQ socket connected to the peer at `address`; `worker`: that peer,
-    when this process started it (its pidfd is watched too)."""
+    """One DEALER socket connected to the peer at `address`; `worker`: that peer,
+    when this process started it (its pidfd is watched too; it is the caller's
+    to stop before `close`)."""
 
     def __init__(
         self,
@@ -76,7 +77,6 @@ class ZmqTcpChannel(ZmqRequester):
     ) -> None:
         super().__init__(copy_threshold=copy_threshold)
         self.address, self.worker = address, worker
-        self._pidfd = -1
         try:
             self._configure(secret, curve)
             self._monitor = self.socket.get_monitor_socket(_WATCHED)
@@ -148,11 +148,3 @@ class ZmqTcpChannel(ZmqRequester):
         if self.worker is not None:
             return f"{self.worker.program} (pid {self.worker.pid}) at {self.address}"
         return f"the peer at {self.address}"
-
-    def close(self) -> None:
-        """Close the sockets, the context (dropping anything unsent) and the pidfd;
-        a local peer is the caller's to stop first."""
-        if self._pidfd >= 0:
-            os.close(self._pidfd)
-            self._pidfd = -1
-        super().close()
