@@ -11,8 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from results_factory import make_results, write_results
 
 from interop_bench import cli, results_file, strategies
+from interop_bench.analysis.load import load
+from interop_bench.report.environment import rows as environment_rows
 from interop_bench.runner import placement
 from interop_bench.runner.placement import Cpu, PlacementError
 from interop_bench.runner.plan import PlanError
@@ -175,7 +178,7 @@ def pinned(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cpus]:
 
 
 @needs_two_cpus
-@pytest.mark.parametrize("name", ["pipe", "shm-futex", "uds", "pickle5"])
+@pytest.mark.parametrize("name", ["pipe", "shm-futex", "mp-shm", "uds", "zmq", "pickle5"])
 def test_a_workers_process_runs_on_the_worker_cpus(name: str, pinned: Cpus) -> None:
     before = os.sched_getaffinity(0)
     with strategies.get(name) as strategy:
@@ -220,3 +223,45 @@ def test_a_run_pins_its_pass_process_and_records_the_placement(
     [measured] = document["passes"]
     assert measured["noise_start"]["affinity"] == list(wanted.cpus.caller)
     assert os.environ.get(CPUS_VARIABLE) == wanted.cpus.encoded()
+
+
+# -- what the readers show ------------------------------------------------------------
+
+
+def placed(tmp_path: Path, name: str, chosen: Cpus | None) -> Path:
+    document = make_results(strategies=["pipe"], ops=["sum"], sizes=[1])
+    document["request"]["placement"] = placement.Placement(name, chosen).as_json()
+    return write_results(tmp_path / f"{name}.json", document)
+
+
+def test_summary_and_the_report_say_where_the_processes_ran(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = placed(tmp_path, "other-core", Cpus((0,), (1,)))
+    results_file.check(results_file.load(path))
+    assert cli.main(["summary", str(path)]) == 0
+    assert "placement: other-core (caller on CPU 0, workers on CPU 1)" in capsys.readouterr().out
+    shown = dict(environment_rows([load(path)]))
+    assert shown["CPU placement of caller and workers"] == [
+        "other-core (caller on CPU 0, workers on CPU 1)"
+    ]
+
+
+def test_a_file_from_before_placements_reads_as_unpinned(tmp_path: Path) -> None:
+    document = make_results(strategies=["pipe"], ops=["sum"], sizes=[1])
+    document["request"].pop("placement", None)
+    results = load(write_results(tmp_path / "old.json", document))
+    assert results.placement_text == "os (unpinned: the scheduler placed them)"
+    assert placement.stored(document["request"].get("placement")) == placement.UNPINNED
+
+
+def test_compare_warns_when_the_files_were_placed_differently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    same = placed(tmp_path, "same-core", Cpus((0,), (0,)))
+    other = placed(tmp_path, "other-core", Cpus((0,), (1,)))
+    cli.main(["compare", str(same), str(other)])
+    out = capsys.readouterr().out
+    assert "WARNING: the files were measured in different placements (same-core" in out
+    cli.main(["compare", str(same), str(same)])
+    assert "different placements" not in capsys.readouterr().out
