@@ -22,6 +22,7 @@ from interop_bench.runner.plan import PlanError
 from interop_bench.runner.request import new as new_request
 from interop_bench.strategies._transport import placement as transport
 from interop_bench.strategies._transport.placement import CPUS_VARIABLE, Cpus
+from interop_bench.stream_command import request_of as stream_request_of
 
 TWO_CPUS = len(os.sched_getaffinity(0)) >= 2
 needs_two_cpus = pytest.mark.skipif(not TWO_CPUS, reason="needs two CPUs this process may use")
@@ -265,3 +266,13 @@ def test_compare_warns_when_the_files_were_placed_differently(
     assert "WARNING: the files were measured in different placements (same-core" in out
     cli.main(["compare", str(same), str(same)])
     assert "different placements" not in capsys.readouterr().out
+
+
+def test_stream_takes_the_placement_and_records_it() -> None:
+    args = cli.build_parser().parse_args(
+        ["stream", "--strategies", "pipe", "--placement", "same-core"]
+    )
+    request = stream_request_of(args)
+    assert request.placement == placement.resolve("same-core").as_json()
+    unpinned = stream_request_of(cli.build_parser().parse_args(["stream", "--strategies", "pipe"]))
+    assert unpinned.placement == placement.UNPINNED.as_json()
