@@ -276,3 +276,9 @@ def test_stream_takes_the_placement_and_records_it() -> None:
     assert request.placement == placement.resolve("same-core").as_json()
     unpinned = stream_request_of(cli.build_parser().parse_args(["stream", "--strategies", "pipe"]))
     assert unpinned.placement == placement.UNPINNED.as_json()
+
+
+def test_cpus_this_process_may_not_use_give_an_error_naming_them() -> None:
+    starting = transport.starting_on([4096])
+    with pytest.raises(OSError, match=r"on CPUs 4096 \(INTEROP_BENCH_CPUS\): Invalid argument"):
+        starting.__enter__()

@@ -80,7 +80,14 @@ def starting_on(cpus: Collection[int] | None) -> Iterator[None]:
         yield
         return
     before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, cpus)
+    try:
+        os.sched_setaffinity(0, cpus)
+    except OSError as error:  # e.g. a resumed run's CPUs, no longer allowed
+        raise OSError(
+            error.errno,
+            f"cannot start a process on CPUs {format_cpu_list(cpus)} ({CPUS_VARIABLE}): "
+            f"{error.strerror}",
+        ) from None
     try:
         yield
     finally:
