@@ -26,6 +26,7 @@ from interop_bench.runner import (
     environment,
     floors,
     instructions,
+    placement,
     plan,
     selection_flags,
     strategy_facts,
@@ -120,6 +121,7 @@ def main(args: argparse.Namespace) -> int:
         base.check_protocol()
         known = [name for name in strategies.names() if name in set(base.strategies())]
         request = selection_flags.request(args, known)
+        placement.check_baseline(request.placement, base.source)
     except (baseline.BaselineError, plan.PlanError, instructions.InstructionsError) as error:
         print(f"interop-bench ab: {error}", file=sys.stderr)
         return 2

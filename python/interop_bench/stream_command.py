@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from interop_bench import ops, results_file, strategies
+from interop_bench.runner import placement
+from interop_bench.runner.selection_flags import add_placement
 from interop_bench.stream import choice
 from interop_bench.stream.figures import resolvable
 from interop_bench.stream.run import INTERRUPTED, StreamRequest, StreamRun
@@ -65,6 +67,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, help="results file (default results/stream-<stamp>.json)"
     )
+    add_placement(parser)
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -133,8 +136,20 @@ def request_of(args: argparse.Namespace) -> StreamRequest:
             f"--duration {args.duration:g} s at {min(fps):g} fps in {args.processes} processes is "
             f"{frames} frames: too few to tell even p90 from the maximum (at least {MIN_FRAMES})"
         )
+    try:
+        where = placement.resolve(args.placement or placement.OS).as_json()
+    except placement.PlacementError as error:
+        raise UsageError(str(error)) from None
     return StreamRequest(
-        names, resolutions, fps, depths, args.duration, args.processes, args.seed, **evidence
+        names,
+        resolutions,
+        fps,
+        depths,
+        args.duration,
+        args.processes,
+        args.seed,
+        placement=where,
+        **evidence,
     )
 
 
@@ -147,6 +162,7 @@ def main(args: argparse.Namespace) -> int:
     except NothingToStreamError as nothing:
         print(f"interop-bench stream: {nothing}", file=sys.stderr)
         return 0
+    placement.configure(placement.stored(request.placement))  # for its processes and workers
     stamp = results_file.utc_stamp(datetime.now(timezone.utc))
     path = args.out or Path("results") / f"stream-{stamp}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

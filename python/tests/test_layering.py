@@ -100,7 +100,7 @@ def test_run_ab_and_aa_build_the_request_of_every_selection_flag_alike(command: 
     same to ab and aa (aa hands them to its runs as `run` flags)."""
     selection = ["--strategies", "numpy,capi", "--ops", "sum", "--dtypes", "uint8"]
     selection += ["--sizes", "1,1e3", "--profile", "quick", "--processes", "4", "--seed", "7"]
-    selection += ["--cell-budget", "2.5", "--no-instructions"]
+    selection += ["--cell-budget", "2.5", "--no-instructions", "--placement", "same-core"]
     head = {"ab": ["ab", "--baseline", "HEAD"], "aa": ["aa"], "run": ["run"]}[command]
     args = cli.build_parser().parse_args([*head, *selection])
     built = selection_flags.request(args, strategies.names())
@@ -108,6 +108,7 @@ def test_run_ab_and_aa_build_the_request_of_every_selection_flag_alike(command: 
         cli.build_parser().parse_args(["run", *selection]), strategies.names()
     )
     assert (built.seed, built.profile.cell_budget_s, built.process_count) == (7, 2.5, 4)
+    assert built.placement.name == "same-core"
     assert (built.strategies, built.dtypes, built.instructions) == (
         ("numpy", "capi"),
         ("uint8",),

@@ -268,6 +268,12 @@ def warnings(old: Results, new: Results, changes: list[CellChange]) -> list[str]
                 f"the {which} file has schema_version {results.schema_version}: one process per "
                 "cell, so no cell of it can be tested (run it again with this version)"
             )
+    if old.placement != new.placement:
+        found.append(
+            f"the files were measured in different placements ({old.placement_text} vs "
+            f"{new.placement_text}): the cross-process cells' small sizes differ by where "
+            "their processes ran, not only by the code"
+        )
     differing = settings_differing(old, new)
     if differing:
         found.append("the machine was set up differently: " + "; ".join(differing))

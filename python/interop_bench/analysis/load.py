@@ -128,6 +128,24 @@ class Results:
         return env
 
     @property
+    def placement(self) -> str:
+        """Where the run's caller and workers ran (runner/placement.py's names):
+        "os", unpinned, in files written before placements."""
+        block = (self.data.get("request") or {}).get("placement") or {}
+        return str(block.get("name") or "os")
+
+    @property
+    def placement_text(self) -> str:
+        """'other-core (caller on CPU 0, workers on CPU 1)', or for os 'os (unpinned:
+        the scheduler placed them)'."""
+        block = (self.data.get("request") or {}).get("placement") or {}
+        caller, worker = block.get("caller_cpus"), block.get("worker_cpus")
+        if not caller or not worker:
+            return f"{self.placement} (unpinned: the scheduler placed them)"
+        cpus = ",".join(map(str, caller)), ",".join(map(str, worker))
+        return f"{self.placement} (caller on CPU {cpus[0]}, workers on CPU {cpus[1]})"
+
+    @property
     def benchmark_floors(self) -> dict[str, Any]:
         """Google Benchmark's floors (`environment.floors`): in a version 2 file the
         cross-check, in a version 1 file the only floors there are."""

@@ -25,7 +25,7 @@ def render(results: Results, fmt: str) -> str:
     """The ranking of every op of `results`, as text or Markdown (`run` prints it too)."""
     markdown = fmt == "markdown"
     title = f"interop-bench summary of `{results.path.name}`" if markdown else results.path.name
-    parts = [("### " if markdown else "") + title]
+    parts = [("### " if markdown else "") + title, f"placement: {results.placement_text}"]
     for op in rank(results):
         if op.op == FRAME:
             continue  # in frames per second below

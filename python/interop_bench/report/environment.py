@@ -34,6 +34,8 @@ def rows(files: list[Results]) -> list[tuple[str, list[str]]]:
         ("network link", _link),
         ("timer", _timer),
         ("processes per cell", _processes),
+        ("CPU placement of caller and workers", lambda r: r.placement_text),
+        ("CPU topology", _topology),
         ("machine settings", _settings),
         ("noise during the run", _noise),
         ("intervals", _intervals),
@@ -139,6 +141,17 @@ def _processes(results: Results) -> str:
     launched = len(results.passes)
     listed = ", ".join(f"{n} cells with {k}" for k, n in sorted(counts.items(), reverse=True))
     return f"{listed}; {launched} process launch(es)"
+
+
+def _topology(results: Results) -> str:
+    cpus = (results.environment.get("topology") or {}).get("cpus") or []
+    if not cpus:
+        return "not recorded"
+    cores = len({(c["package_id"], c["core_id"]) for c in cpus})
+    packages = len({c["package_id"] for c in cpus})
+    l3 = sorted({",".join(map(str, c["l3_cpus"])) for c in cpus if c["l3_cpus"]})
+    shared = f"; L3 shared by CPUs {' / '.join(l3)}" if l3 else ""
+    return f"{len(cpus)} CPUs on {cores} cores of {packages} package(s){shared}"
 
 
 def _settings(results: Results) -> str:

@@ -20,7 +20,7 @@ from time import perf_counter_ns
 from typing import Any
 
 from interop_bench import native
-from interop_bench.runner import noise
+from interop_bench.runner import noise, placement
 from interop_bench.runner.timing import empty_loop_ns
 
 BUILD_INFO = "build_info.json"  # written by cmake/BuildInfo.cmake
@@ -164,4 +164,5 @@ def collect(
         "timer": timer,
         "floors": floors,
         "noise": {"start": noise.snapshot(), "end": None},
+        "topology": placement.topology_json(),
     }

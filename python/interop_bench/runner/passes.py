@@ -25,11 +25,13 @@ from typing import Any, Protocol
 
 from interop_bench import results_file
 from interop_bench.results_file import FLOORS
+from interop_bench.runner import placement
 from interop_bench.runner.engine import Factory, run_pass
 from interop_bench.runner.merge import Merger, read_pass_file
 from interop_bench.runner.pass_spec import JobSpec, PassSpec, key
 from interop_bench.runner.request import Request
 from interop_bench.runner.workload import identity
+from interop_bench.strategies._transport.placement import starting_caller
 
 Progress = Callable[[int, int, int], None]  # cell-passes done, expected, pass index
 INTERRUPTED = 130
@@ -62,13 +64,15 @@ class SubprocessLauncher:
     def run(self, spec: PassSpec, tick: Callable[[], None]) -> int:
         # Its own session: a Ctrl-C in the terminal reaches this process only,
         # which passes exactly one SIGINT on, so a second one cannot cut short
-        # the pass's clean-up (strategies closed, workers stopped).
-        child = subprocess.Popen(
-            [self.python, "-m", WORKER_MODULE],
-            stdin=subprocess.PIPE,
-            env=self.env,
-            start_new_session=True,
-        )
+        # the pass's clean-up (strategies closed, workers stopped). It runs on
+        # the run's caller CPUs (runner/placement.py).
+        with starting_caller():
+            child = subprocess.Popen(
+                [self.python, "-m", WORKER_MODULE],
+                stdin=subprocess.PIPE,
+                env=self.env,
+                start_new_session=True,
+            )
         assert child.stdin is not None
         try:
             child.stdin.write(spec.to_json().encode())
@@ -213,6 +217,7 @@ class PassRunner:
         def tick() -> None:
             self._on_progress(self._done + counted.cells(), expected, pass_index)
 
+        placement.configure(self.request.placement)  # for the pass and its workers
         try:
             status = self.launcher.run(spec, tick)
         except KeyboardInterrupt:

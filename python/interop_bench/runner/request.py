@@ -16,6 +16,8 @@ from interop_bench import ops
 from interop_bench.ops import DEFAULT_DTYPE, DType, Op
 from interop_bench.results_file import KERNEL
 from interop_bench.runner import floor_turns, plan
+from interop_bench.runner import placement as placements
+from interop_bench.runner.placement import Placement
 from interop_bench.runner.plan import Profile
 
 Key = tuple[str, str, int]
@@ -34,6 +36,7 @@ class Request:
     instructions: bool = False  # count instructions per call of the small cells (Valgrind)
     dtypes: tuple[DType, ...] = (DEFAULT_DTYPE,)  # of the vector ops
     resolutions: tuple[str, ...] = ()  # ops.RESOLUTIONS names, frame's sizes
+    placement: Placement = placements.UNPINNED  # where the caller and its workers run
 
     @property
     def process_count(self) -> int:
@@ -54,6 +57,7 @@ class Request:
             "instructions": self.instructions,
             "dtypes": list(self.dtypes),
             "resolutions": list(self.resolutions),
+            "placement": self.placement.as_json(),
         }
 
     def labels(self) -> list[str]:
@@ -108,12 +112,13 @@ def new(
     processes: int | None = None,
     slowdown: tuple[str, float] | None = None,
     instructions: bool | None = None,
+    placement: str | None = None,
 ) -> Request:
     """The request of a new run (run, aa and ab build theirs here) from the
     selection as a command line gives it: comma-separated names (None: every
     one of `known`, the profile's ops, dtypes and sizes), the profile's
-    processes and instruction counting unless given; plan.PlanError naming
-    what does not fit."""
+    processes and instruction counting unless given, unpinned unless a
+    placement is named; plan.PlanError naming what does not fit."""
     chosen = plan.PROFILES[profile]
     names = plan.pick("strategy", strategies, known)
     selection = plan.select(chosen.name, ops_wanted, dtypes, sizes)
@@ -133,6 +138,7 @@ def new(
         processes=processes or 0,
         slowdown=slowed,
         instructions=chosen.instructions if instructions is None else instructions,
+        placement=placements.resolve(placement or placements.OS),
     )
     cells = len(names) * len(request.groups())
     return dataclasses.replace(request, profile=with_cell_budget(chosen, cell_budget_s, cells))
@@ -154,6 +160,7 @@ def stored(block: Mapping[str, Any]) -> Request:
         floors=bool(block["floors"]),
         slowdown={str(k): float(v) for k, v in block["inject_slowdown"].items()},
         instructions=bool(block.get("instructions", False)),
+        placement=placements.stored(block.get("placement")),
     )
     cells = len(request.strategies) * len(request.groups())
     return dataclasses.replace(

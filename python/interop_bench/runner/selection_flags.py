@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from interop_bench import ops
 from interop_bench.arguments import positive_seconds, process_count
-from interop_bench.runner import plan
+from interop_bench.runner import placement, plan
 from interop_bench.runner import request as run_request
 from interop_bench.runner.request import Request
 
@@ -24,6 +24,7 @@ SELECTION = (
     "seed",
     "cell_budget",
     "instructions",
+    "placement",
 )
 
 
@@ -88,6 +89,19 @@ def add_selection(
         "(deterministic: what `compare` and `ab` can gate on where wall time is noisy; "
         f"default: {'on' if instructions else 'on, off in the quick profile'})",
     )
+    add_placement(parser)
+
+
+def add_placement(parser: argparse.ArgumentParser) -> None:
+    """--placement, as `run` and `stream` take it."""
+    parser.add_argument(
+        "--placement",
+        choices=placement.NAMES,
+        help="where the measuring process and each worker or local peer run: os (unpinned, "
+        "the scheduler decides), same-core (both pinned to one CPU), other-core (on two cores "
+        "sharing the L3 where they can), other-l3 or other-socket where the machine has them "
+        "(default: os)",
+    )
 
 
 def request(
@@ -108,6 +122,7 @@ def request(
         processes=args.processes,
         slowdown=slowdown,
         instructions=args.instructions,
+        placement=args.placement,
     )
 
 

@@ -49,6 +49,7 @@ from interop_bench.strategies._transport.worker import (
     enlarge_pipes,
     out_of_step_closes,
     pids,
+    spawn,
 )
 from interop_bench.strategies.base import Strategy, not_open_error
 
@@ -69,7 +70,7 @@ class PickleWorker(WorkerProcess):
         path = os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))
         env = {**os.environ, "PYTHONPATH": path}
         pipe = subprocess.PIPE
-        self.process = subprocess.Popen(command, stdin=pipe, stdout=pipe, bufsize=0, env=env)
+        self.process = spawn(command, stdin=pipe, stdout=pipe, bufsize=0, env=env)
         self.pid = self.process.pid
 
     def death(self) -> str:

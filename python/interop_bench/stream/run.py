@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from interop_bench import __version__, ops, results_file, strategies
+from interop_bench.strategies._transport.placement import starting_caller
 from interop_bench.stream.figures import summarize
 from interop_bench.stream.files import KIND
 from interop_bench.stream.pipelining import KERNEL, depth_limit
@@ -48,6 +49,9 @@ class StreamRequest:
     # with the file they come from: a cell they show cannot keep up is not run.
     matrix_medians: tuple[tuple[str, str, float], ...] = ()
     matrix_file: str | None = None
+    # Where the measuring process and its workers ran (runner/placement.py's
+    # Placement.as_json); None: unpinned.
+    placement: dict[str, Any] | None = None
 
     def cells(self) -> list[dict[str, Any]]:
         """Every (strategy, resolution, fps, depth), the kernel alone first, lightest first."""
@@ -171,7 +175,9 @@ class StreamRun:
         }
         command = [sys.executable, "-m", "interop_bench.stream.process"]
         try:
-            process = subprocess.run(command, input=json.dumps(spec), text=True, check=False)
+            # On the run's caller CPUs (this thread only waits there meanwhile).
+            with starting_caller():
+                process = subprocess.run(command, input=json.dumps(spec), text=True, check=False)
             status = process.returncode
         except KeyboardInterrupt:
             status = INTERRUPTED

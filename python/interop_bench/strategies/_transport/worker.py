@@ -19,11 +19,12 @@ import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 import numpy as np
 
 from interop_bench import native
+from interop_bench.strategies._transport import placement
 
 # How long a stopping worker may take to exit by itself before it is killed.
 STOP_TIMEOUT_S = 2.0
@@ -53,6 +54,13 @@ def enlarge_pipes(*fds: int) -> None:
         size = int(_PIPE_MAX_SIZE.read_text())
         for fd in fds:
             fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+
+
+def spawn(command: Sequence[str], **popen: Any) -> subprocess.Popen[bytes]:
+    """Start a worker process (subprocess.Popen's arguments) on the run's
+    worker CPUs, wherever the run's placement puts them (_transport/placement.py)."""
+    with placement.starting_worker():
+        return subprocess.Popen(command, **popen)
 
 
 def pids(worker: Peer | None) -> list[int]:
@@ -137,7 +145,7 @@ class WorkerProcess:
         ends: int | None = subprocess.PIPE if pipes else subprocess.DEVNULL
         if stream is not None:
             ends = stream.fileno()
-        self.process = subprocess.Popen(command, stdin=ends, stdout=ends, bufsize=0)
+        self.process = spawn(command, stdin=ends, stdout=ends, bufsize=0)
         self.pid = self.process.pid
 
     @property
