@@ -72,8 +72,11 @@ lint: $(STAMPS)/build ## ruff and mypy over the Python package and tests
 	$(VENV)/bin/ruff format --check python scripts
 	$(VENV)/bin/mypy
 
+# The suite spread over the cores by pytest-xdist (at most 4 workers: each one
+# measures the session fixtures' real runs itself).
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
 pytest: $(STAMPS)/build
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
 
 test: ctest lint pytest ## install what is missing, build, run CTest, lint and pytest
 
