@@ -31,6 +31,10 @@ MAX_MESSAGE_BYTES = 1 << 31
 # call of the benchmark's sizes takes on a loaded machine, so only a stuck worker
 # reaches it. (A dead one is noticed at once, through its pidfd.)
 REPLY_TIMEOUT_S = 60.0
+# A wait polls in slices of this length: a Ctrl-C that lands while pyzmq is inside
+# libzmq, outside the poll (e.g. in the send before it), is pending without
+# interrupting the poll that follows, and raises once the slice returns to Python.
+WAIT_SLICE_MS = 100
 ENDPOINT_PREFIX = "ib_zmq_"
 _DELIMITER = b""  # a DEALER's envelope for a REP: the empty frame before the request
 
@@ -137,7 +141,7 @@ class ZmqRequester:
         deadline = monotonic() + timeout_s
         while True:
             remaining_ms = max(0, round((deadline - monotonic()) * 1000))
-            ready = dict(self._pollers[event].poll(remaining_ms))
+            ready = dict(self._pollers[event].poll(min(remaining_ms, WAIT_SLICE_MS)))
             if self.socket in ready:
                 return
             if self._turns.ask_fd in ready:
