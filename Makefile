@@ -15,9 +15,10 @@ STRATEGIES ?=
 OPS ?=
 SIZES ?=
 DTYPES ?=
+PLACEMENT ?=
 RUN_ARGS := --profile $(PROFILE) $(if $(STRATEGIES),--strategies $(STRATEGIES)) \
             $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES)) \
-            $(if $(DTYPES),--dtypes $(DTYPES))
+            $(if $(DTYPES),--dtypes $(DTYPES)) $(if $(PLACEMENT),--placement $(PLACEMENT))
 
 # Everything whose change needs the package rebuilt.
 SOURCES := $(shell find kernels harness strategies python/interop_bench cmake \
@@ -32,6 +33,7 @@ help: ## list the targets
 	  awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 	@echo "  variables: PROFILE=quick|default|full STRATEGIES=a,b OPS=sum,scale SIZES=1,1e3,1e6 PYTHON=python3"
 	@echo "             DTYPES=float64,uint8 (SIZES also takes frame resolutions: vga,720p,1080p,4k,8k)"
+	@echo "             PLACEMENT=os|same-core|other-core (where the caller and its workers run)"
 
 deps: $(STAMPS)/deps ## install the missing Debian packages (scripts/debian-packages.txt)
 $(STAMPS)/deps: scripts/debian-packages.txt scripts/install-deps.sh
