@@ -147,3 +147,15 @@ def test_a_far_extrapolation_needs_a_per_element_cost_above_the_noise() -> None:
     grows = [(1, 1.5e6), (1_000, 4.5e6)]  # 3 µs per element: ~3 s at 1e6
     slow = plan.skip_reason(budget_ns=100_000_000, history=grows, size=10**6, **common)
     assert slow is not None and "estimated from the smaller sizes" in slow
+
+
+def test_an_outlier_at_the_size_below_neither_skips_the_cell_nor_stops_its_repeats() -> None:
+    # 0.26 ms at 1e3, then one 64 ms sample at 3e3 (a busy machine): 250x for 3x
+    # the elements. Nothing is estimated from it; the cell's own calls decide.
+    spiked = [(1_000, 258_000.0), (3_000, 63_923_000.0)]
+    assert plan.estimate_call_ns(spiked, 10_000) is None
+    warm = Calls([0.2 * FITS_NS])
+    assert decide(spiked, 10 * FITS_NS, warm, size=10_000) is None
+    assert warm.made == 1
+    # Growth within IMPLAUSIBLE_GROWTH of proportional (a cache level left behind) counts.
+    assert plan.estimate_call_ns([(1_000, 1e6), (3_000, 9e6)], 10_000) is not None

@@ -177,6 +177,12 @@ ESTIMATE_MARGIN = 3.0
 # at 1 and 1e3 elements made 820 ms at 1e6, where a call took 10 ms; the VM's
 # speed alone moves a time 2x).
 FAR_SLOPE_EVIDENCE = 3.0
+# A call's time grows at most about in proportion to the size (a cache level
+# left behind adds a few times): a last size that took more than this many times
+# its proportional share of the size before was an outlier (on a busy machine
+# pass 0 can hold a single sample of a cell: 64 ms where a call took 0.2 ms),
+# and nothing is estimated from it.
+IMPLAUSIBLE_GROWTH = 4.0
 
 # The checked call is cold (a first conversion, page faults of a fresh buffer, a
 # worker's wake-up): on that VM 1.1-3.2x the warm median of the cells it skipped
@@ -306,6 +312,7 @@ def estimate_call_ns(history: Sequence[tuple[int, float]], size: int) -> float |
     call then measures the real cost before any sampling; see `over_budget`);
     so is the last time when `size` is more than NEAR_EXTRAPOLATION times away
     and the two sizes show no per-element cost above noise (FAR_SLOPE_EVIDENCE).
+    None as well when the last time is an outlier (IMPLAUSIBLE_GROWTH).
     """
     if not history:
         return None
@@ -313,6 +320,8 @@ def estimate_call_ns(history: Sequence[tuple[int, float]], size: int) -> float |
     if len(history) == 1:
         return last_ns
     prev_size, prev_ns = history[-2]
+    if last_ns > prev_ns * (last_size / prev_size) * IMPLAUSIBLE_GROWTH:
+        return None
     if size > last_size * NEAR_EXTRAPOLATION and last_ns < prev_ns * FAR_SLOPE_EVIDENCE:
         return last_ns
     per_element_ns = max((last_ns - prev_ns) / (last_size - prev_size), 0.0)
