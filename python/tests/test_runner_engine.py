@@ -18,7 +18,7 @@ from interop_bench import results_file
 from interop_bench.analysis.compare import compare
 from interop_bench.analysis.load import load
 from interop_bench.runner import cell as cell_module
-from interop_bench.runner import engine, environment, timing, workload
+from interop_bench.runner import engine, environment, plan, timing, workload
 from interop_bench.strategies.numpy import NumpyStrategy
 
 CALL_NS = 1000  # what one call of a Ticking strategy costs on the fake clock
@@ -204,6 +204,75 @@ def test_a_strategy_over_the_budget_is_checked_once_then_skipped(
     assert "a smaller size (10) was already skipped" in str(second["reason"])
     assert Slow.calls == 1
     results_file.check(document)
+
+
+# TINY's cap is 0.6 s and a cell without phases makes 7 minimum calls: a call
+# fits the budget at up to ~86 ms, and a checked call up to ~257 ms (REPEAT_BAND)
+# is repeated warm before the cell is judged.
+COLD_NS = 200_000_000
+
+
+class ColdFirst(NumpyStrategy):
+    """The first call at each size in a process is cold (COLD_NS), the others
+    cost CALL_NS: as a fresh buffer's page faults or a worker's first wake-up."""
+
+    name = "cold-first"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._seen: set[int] = set()
+
+    def sum(self, a: np.ndarray) -> float:
+        CLOCK.ns += CALL_NS if a.size in self._seen else COLD_NS
+        self._seen.add(a.size)
+        return float(a.sum())
+
+
+class Sluggish(NumpyStrategy):
+    """COLD_NS every call, warm or not: over the budget however it is judged."""
+
+    name = "sluggish"
+    calls = 0
+
+    def sum(self, a: np.ndarray) -> float:
+        type(self).calls += 1
+        CLOCK.ns += COLD_NS
+        return float(a.sum())
+
+
+def test_a_slow_cold_checked_call_does_not_skip_a_cell_that_is_fast_warm(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
+    document = run_in_process(
+        tmp_path / "cold.json",
+        ("cold-first",),
+        ("sum",),
+        (10, 100),
+        factories={"cold-first": ColdFirst},
+    )
+    for size in (10, 100):
+        record = cell(document, "cold-first", "sum", size)
+        assert record["status"] == "ok", record["reason"]
+        assert len(record["processes"]) == TINY.processes  # type: ignore[arg-type]
+
+
+def test_a_cell_slow_warm_is_skipped_in_pass_0_and_never_called_again(
+    tmp_path: Path, fake_clock: FakeClock
+) -> None:
+    Sluggish.calls = 0
+    document = run_in_process(
+        tmp_path / "sluggish.json",
+        ("sluggish",),
+        ("sum",),
+        (10, 100),
+        factories={"sluggish": Sluggish},
+    )
+    first, second = cell(document, "sluggish", "sum", 10), cell(document, "sluggish", "sum", 100)
+    assert first["status"] == second["status"] == "skipped"
+    assert f"the checked call and {plan.REPEAT_CALLS} warm repeat(s)" in str(first["reason"])
+    assert "a smaller size (10) was already skipped" in str(second["reason"])
+    # The check and its repeats in pass 0; no later pass and no larger size calls it.
+    assert Sluggish.calls == 1 + plan.REPEAT_CALLS
 
 
 def test_ok_cells_carry_processes_stats_memory_and_phases(tmp_path: Path) -> None:

@@ -249,7 +249,10 @@ def test_estimate_from_the_previous_sizes() -> None:
     assert plan.estimate_call_ns([], 10) is None
     assert plan.estimate_call_ns([(10, 100.0)], 1000) == 100.0  # the fixed cost: a lower bound
     # 1 µs fixed + 1 ns per element, fitted from two points.
-    assert plan.estimate_call_ns([(1000, 2_000.0), (2000, 3_000.0)], 10_000) == 11_000.0
+    assert plan.estimate_call_ns([(1000, 2_000.0), (2000, 3_000.0)], 8_000) == 9_000.0
+    # Farther than 4x, a per-element cost counts only where the sizes show one (3x the time).
+    assert plan.estimate_call_ns([(1000, 2_000.0), (2000, 3_000.0)], 10_000) == 3_000.0
+    assert plan.estimate_call_ns([(1000, 1_000.0), (2000, 3_000.0)], 10_000) == 20_000.0
 
 
 def test_skip_reason_says_why() -> None:
@@ -263,10 +266,10 @@ def test_skip_reason_says_why() -> None:
     assert plan.skip_reason(history=far, size=100_000, **common) is not None  # one call: 89 s
     assert plan.skip_reason(history=far, size=100, **common) is None  # 10x away: one call fits
     near = [(300, 3e6), (1000, 1e7)]  # 10 µs per element
-    # At most 4x away, the 10 minimum calls must fit 1.5x the budget (0.15 s):
-    assert plan.skip_reason(history=near, size=1200, **common) is None  # 0.12 s
-    over = plan.skip_reason(history=near, size=1600, **common)  # 0.16 s
-    assert over is not None and "over 1.5x the cell budget of 0.10 s" in over
+    # At most 4x away, the 10 minimum calls must fit 3x the budget (0.3 s):
+    assert plan.skip_reason(history=near, size=2900, **common) is None  # 0.29 s
+    over = plan.skip_reason(history=near, size=3100, **common)  # 0.31 s
+    assert over is not None and "over 3x the cell budget of 0.10 s" in over
     assert plan.skip_reason(history=near, size=4001, **common) is None  # far: one call, 40 ms
     assert plan.over_budget(1e6, 10, 10**8, "measured") is None
     assert plan.over_budget(2e7, 10, 10**8, "measured") is not None

@@ -52,6 +52,9 @@ class Job:
     extras: bool  # measure memory and phases (the first pass that measures the cell)
     force: bool  # measure even when the check call says it is over the budget
     slowdown: float = 0.0  # validation only: busy-wait this fraction of each sample
+    # A call's time estimated from the smaller sizes (plan.estimate_call_ns), None
+    # without them: whether a cold checked call over the budget is repeated.
+    estimate_ns: float | None = None
 
 
 def empty_record(
@@ -123,10 +126,12 @@ class CellRun:
         except Exception as error:
             return self._failed("error", describe(error))
         if not self.job.force:
-            # Judged against the cell's cap, not its share of what is left: whether a
-            # cell is measured must not depend on how fast the cells before it went.
-            calls = minimum_calls(self.settings, self.strategy)
-            too_slow = plan.over_budget(check_ns, calls, self.settings.cap_ns, "the checked call")
+            try:
+                too_slow = self._too_slow(check_ns)
+            except Exception as error:
+                return self._failed("error", describe(error))
+            finally:
+                self.bound.release()
             if too_slow is not None:
                 return self._failed("skipped", f"answer checked, not timed: {too_slow}")
         sample: SampleFn = self.bound.sample_ns
@@ -161,6 +166,18 @@ class CellRun:
         finally:
             self.bound.release()
         return None
+
+    def _too_slow(self, check_ns: int) -> str | None:
+        """plan.too_slow of this cell. Against the cell's cap, not its share of
+        what is left: whether a cell is measured must not depend on how fast the
+        cells before it went."""
+        return plan.too_slow(
+            check_ns,
+            lambda: self.bound.sample_ns(1),
+            minimum_calls(self.settings, self.strategy),
+            self.settings.cap_ns,
+            self.job.estimate_ns,
+        )
 
     def turn(self) -> tuple[str | None, Record | None]:
         """One turn of samples: (stop reason or None, error record or None)."""

@@ -198,8 +198,14 @@ class PassEngine:
         except Exception as error:
             return empty_record(job.name, workload, pass_index, "error", describe(error))
         slowdown = self.spec.slowdown.get(job.name, 0.0)
+        history = self._history.get(key(job.name, job.op), [])
+        estimate_ns = plan.estimate_call_ns(history, job.size)
         return CellRun(
-            Job(job.name, job.extras, job.force, slowdown), bound, workload, settings, strategy
+            Job(job.name, job.extras, job.force, slowdown, estimate_ns),
+            bound,
+            workload,
+            settings,
+            strategy,
         )
 
     def _sample_interleaved(self, runs: list[CellRun]) -> None:
