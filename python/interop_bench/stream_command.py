@@ -35,8 +35,8 @@ recorded as such at heavier ones, not run, and a cell pass 0 shows cannot keep
 up is settled with that one process. With --deeper-if-needed (make stream's
 default), depth 2 is streamed only where depth 1 did not carry the load in
 pass 0. Later passes stream only the cells that carry the rate or miss a share
-of it. A start line estimates the run's length
-and a line after each process the time left, from what its processes took.
+of it. A start line estimates the run's length and a line after each process
+the time left, from what its processes took.
 
 exit status: 0 done, 1 a cell failed, 2 bad input, 130 interrupted"""
 
