@@ -126,7 +126,7 @@ def streamed(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], 
     document and what it said."""
     out = tmp_path_factory.mktemp("budget") / "stream.json"
     request = StreamRequest(
-        ("capi", "pickle", "json"), ("vga", "720p"), (30.0,), (1,), None, processes=3
+        ("capi", "pickle", "tcp", "json"), ("vga", "720p"), (30.0,), (1,), None, processes=3
     )
     said: list[str] = []
     ticks = iter(range(0, 10_000, 5))  # every reading of the run's clock is 5 s later
@@ -160,6 +160,13 @@ def test_later_passes_stream_only_the_cells_pass_0_left_unsettled(
     assert (
         slow["stats"]["missed_share_interval"] is None and slow["stats"]["p99_interval_ns"] is None
     )
+    missing = cells["tcp", "vga"]
+    assert [p["pass"] for p in missing["processes"]] == [0]
+    assert missing["stats"]["verdict"].startswith("misses ")
+    assert missing["stats"]["missed_share"] >= 0.03  # 3 processes x 1%: none can make it carry
+    assert missing["settled"].endswith(
+        "of its frames missed: the mean over 3 processes stays at 1% or more)"
+    )
     hopeless = cells["json", "vga"]
     assert [p["pass"] for p in hopeless["processes"]] == [0]
     assert hopeless["processes"][0]["stopped"].startswith("stopped early: ")
@@ -180,13 +187,13 @@ def test_the_run_says_its_estimate_first_and_the_time_left_after_each_process(
     streamed: tuple[dict[str, Any], list[str]],
 ) -> None:
     said = streamed[1]
-    # 8 cells (the kernel's two among them) of 1,000 frames at 30 fps, 3 passes.
-    assert said[0].startswith("stream: 8 cells (0 refused without a run), 4 processes a pass")
-    minutes = 8 * 3 * (1000 / 30 + cell.WARMUP_S) / 60
+    # 10 cells (the kernel's two among them) of 1,000 frames at 30 fps, 3 passes.
+    assert said[0].startswith("stream: 10 cells (0 refused without a run), 5 processes a pass")
+    minutes = 10 * 3 * (1000 / 30 + cell.WARMUP_S) / 60
     assert f"up to 3 passes: about {minutes:.1f} min of frames + start-ups, measured" in said[0]
     left = [line for line in said if " left (" in line]
-    assert len(left) == 4 + 3 + 3  # a line a process: pass 0 all four, then the unsettled three
-    assert left[0].startswith("stream: pass 0, kernel done (1/4): 0.")
+    assert len(left) == 5 + 3 + 3  # a line a process: pass 0 all five, then the unsettled three
+    assert left[0].startswith("stream: pass 0, kernel done (1/5): 0.")
     assert " min so far, about " in left[0]
     assert re.search(r"about 0\.0 min left \(start-up \d\.\d s a process\)$", left[-1])
 
@@ -206,13 +213,15 @@ def test_summary_and_compare_read_settled_cells_as_one_process(
     }
     assert "cannot keep up; one process, settled in pass 0 (" in rows["pickle", "720p"]
     assert "stopped early: " in rows["json", "vga"]
+    assert "misses " in rows["tcp", "vga"] and "settled in pass 0 (" in rows["tcp", "vga"]
     assert "settled" not in rows["capi", "vga"]
     assert cli.main(["compare", str(path), str(path), "--format", "json"]) == 0
     verdicts = {
         (c["strategy"], c["resolution"]): c["verdict"]
         for c in json.loads(capsys.readouterr().out)["cells"]
     }
-    assert verdicts["pickle", "720p"] == "no change (cannot keep up in both: settled in pass 0)"
+    for settled in [("pickle", "720p"), ("tcp", "vga")]:
+        assert verdicts[settled] == "no change (neither carries it: both settled in pass 0)"
     assert verdicts["capi", "vga"] == "no change"
 
 

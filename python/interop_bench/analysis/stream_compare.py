@@ -162,12 +162,12 @@ def _verdict(old: dict[str, Any], new: dict[str, Any], threshold: float) -> str:
 
 def _untested(old: dict[str, Any], new: dict[str, Any]) -> str:
     """Why a pair of ok cells has no interval to compare: a side pass 0 settled
-    (it cannot keep up, in one process), or too few processes."""
+    (it does not carry the rate, shown by one process), or too few processes."""
     if old.get("settled") and new.get("settled"):
-        return "no change (cannot keep up in both: settled in pass 0)"
+        return "no change (neither carries it: both settled in pass 0)"
     if old.get("settled") or new.get("settled"):
         side = "old" if old.get("settled") else "new"
-        return f"not tested (the {side} cell was settled in pass 0: one process, cannot keep up)"
+        return f"not tested (the {side} cell was settled in pass 0: one process)"
     return "not tested (no spread: fewer than 3 processes)"
 
 

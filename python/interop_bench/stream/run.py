@@ -6,10 +6,11 @@ for all its cells). Pass 0 goes lightest first (resolution, then rate), and a
 strategy that cannot keep up with a rate at some depth is not run at a heavier
 load of that depth: the cell is recorded `skipped`, naming the measurement that
 shows it (stream/pruning.py). A cell that pass 0 shows cannot keep up (in
-full, or stopped early by stream/cell.py's count rule) is settled: its one
+full, or stopped early by stream/cell.py's count rule), or that missed so many
+frames that no later process can make it carry the rate, is settled: its one
 process is the evidence, and no interval is needed to say it. Later passes
 stream only the cells whose verdict rests on their tail (they carry the rate
-or miss a share of it), in a new shuffled order. The file is rewritten
+or miss a small share of it), in a new shuffled order. The file is rewritten
 atomically after every process, so an interrupted run keeps every finished
 cell; a process that dies makes the cell it was in an error naming its exit
 status, and the run goes on with the strategy's next cell in a new process.
@@ -31,7 +32,12 @@ from typing import Any
 
 from interop_bench import __version__, ops, results_file, strategies
 from interop_bench.stream.budget import Budget, minutes
-from interop_bench.stream.figures import CANNOT_KEEP_UP, summarize, to_resolve
+from interop_bench.stream.figures import (
+    CANNOT_KEEP_UP,
+    CARRIES_MISSED_SHARE,
+    summarize,
+    to_resolve,
+)
 from interop_bench.stream.files import KIND
 from interop_bench.stream.pipelining import KERNEL, depth_limit
 from interop_bench.stream.pruning import Pruner
@@ -156,7 +162,7 @@ class StreamRun:
                 random.Random(self.request.seed + pass_index).shuffle(todo)
             status = self._pass(pass_index, todo)
             if pass_index == 0:
-                settle(self.cells.values())
+                settle(self.cells.values(), self.request.processes)
             self._write()
             if status == INTERRUPTED:
                 return INTERRUPTED
@@ -176,7 +182,9 @@ class StreamRun:
         open_cells = [
             c
             for c in self.cells.values()
-            if c["status"] in ("pending", "ok") and not c.get("settled") and settles(c) is None
+            if c["status"] in ("pending", "ok")
+            and not c.get("settled")
+            and settles(c, self.request.processes) is None
         ]
         this_pass = [c for c in open_cells if all(p["pass"] != pass_index for p in c["processes"])]
         later = self.request.processes - pass_index - 1
@@ -288,21 +296,32 @@ def _timing(record: dict[str, Any]) -> tuple[float, float, bool]:
     return float(record["duration_s"]), float(record.get("wall_s", 0.0)), whole
 
 
-def settles(cell: dict[str, Any]) -> str | None:
-    """Why a cell measured in pass 0 needs no later pass (it cannot keep up), or None."""
+def settles(cell: dict[str, Any], processes: int) -> str | None:
+    """Why a cell measured in pass 0 needs no later pass, or None: it cannot keep
+    up, or its one process missed so many frames (at least `processes` x
+    CARRIES_MISSED_SHARE of them) that the mean share over `processes` processes,
+    and so the upper end of its interval, cannot fall under CARRIES_MISSED_SHARE:
+    no later pass can make it carry the rate."""
     stats = cell.get("stats")
     if cell["status"] != "ok" or len(cell["processes"]) != 1 or not stats:
         return None
-    if stats["verdict"] != CANNOT_KEEP_UP:
-        return None
     (process,) = cell["processes"]
-    how = process.get("stopped") or f"{process['achieved_fps']:.1f} fps achieved"
+    share = process["missed"] / max(process["frames"], 1)
+    if stats["verdict"] == CANNOT_KEEP_UP:
+        how = process.get("stopped") or f"{process['achieved_fps']:.1f} fps achieved"
+    elif share >= processes * CARRIES_MISSED_SHARE:
+        how = (
+            f"{share:.1%} of its frames missed: the mean over {processes} processes "
+            f"stays at {CARRIES_MISSED_SHARE:.0%} or more"
+        )
+    else:
+        return None
     return f"one process, settled in pass 0 ({how})"
 
 
-def settle(cells: Iterable[dict[str, Any]]) -> None:
-    """Mark the cells pass 0 shows cannot keep up: later passes do not stream them."""
+def settle(cells: Iterable[dict[str, Any]], processes: int) -> None:
+    """Mark the cells pass 0 settles: later passes do not stream them."""
     for cell in cells:
-        why = settles(cell)
+        why = settles(cell, processes)
         if why is not None:
             cell["settled"] = why
