@@ -20,7 +20,7 @@ from interop_bench.stream import cell, schedule
 from interop_bench.stream.budget import Budget
 from interop_bench.stream.figures import summarize
 from interop_bench.stream.pruning import Pruner
-from interop_bench.stream.run import StreamRequest, StreamRun
+from interop_bench.stream.run import StreamRequest, StreamRun, settles
 
 TESTS = Path(__file__).resolve().parent
 STOP = schedule.EarlyStop(after_due=120)
@@ -118,6 +118,26 @@ def test_depth_2_is_streamed_only_where_depth_1_did_not_carry_the_load() -> None
     without = Pruner()
     without.note(measured("1080p", 1, missed=0))
     assert without.reason(measured("1080p", 2, 0)) is None
+
+
+def test_pass_0_settles_a_cell_no_later_process_can_make_carry_but_never_the_floor() -> None:
+    def one_process(strategy: str, missed: int) -> dict[str, Any]:
+        process = {"missed": missed, "frames": 1000, "achieved_fps": 60.0}
+        verdict = "carries it" if missed < 10 else f"misses {missed / 1000:.1%}"
+        return {
+            "strategy": strategy,
+            "status": "ok",
+            "processes": [process],
+            "stats": {"verdict": verdict},
+        }
+
+    assert settles(one_process("tcp", 30), processes=3) == (
+        "one process, settled in pass 0 (3.0% of its frames missed: the mean over 3 "
+        "processes stays at 1% or more)"
+    )
+    assert settles(one_process("tcp", 29), processes=3) is None  # 3 processes may carry it
+    assert settles(one_process("tcp", 20), processes=2) is not None
+    assert settles(one_process("kernel", 500), processes=3) is None
 
 
 @pytest.fixture(scope="module")
