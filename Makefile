@@ -95,6 +95,7 @@ bench: $(STAMPS)/build ## measure every strategy (PROFILE=quick|default|full), s
 	$(PY) -m interop_bench run $(RUN_ARGS)
 	@$(newest_results); \
 	  $(PY) -m interop_bench stream --best-of "$$results" $(BENCH_STREAM_ARGS) --quiet \
+	    $(if $(PLACEMENT),--placement $(PLACEMENT)) \
 	    --out "$$(dirname "$$results")/stream-$$(basename "$$results")"
 	@$(MAKE) --no-print-directory report
 
@@ -151,8 +152,17 @@ netns-bench: $(STAMPS)/build ## measure the network strategies over an emulated 
 	  --peer {peers} --peer-secret-file {secret}
 
 # Frames at a fixed rate (interop-bench stream): tails, missed deadlines, depth 1 and 2.
-STREAM_ARGS ?= --resolutions 720p,1080p,4k --fps 30,60,120 --depth 1,2 --duration 5 --processes 2
-stream: $(STAMPS)/build ## stream frames at fixed rates through every strategy: results/stream-<stamp>.json
+# One situation, yours: `make stream RESOLUTIONS=4k FPS=30`. Without DURATION a cell
+# streams the 1,000 frames a process needs to resolve its p99; 3 processes give intervals;
+# depth 2 runs where depth 1 does not carry the load (DEPTH=2 alone: every strategy's).
+RESOLUTIONS ?= 1080p
+FPS ?= 60
+DEPTH ?= 1,2
+PROCESSES ?= 3
+STREAM_ARGS ?= --resolutions $(RESOLUTIONS) --fps $(FPS) --depth $(DEPTH) --deeper-if-needed \
+  --processes $(PROCESSES) $(if $(DURATION),--duration $(DURATION)) \
+  $(if $(PLACEMENT),--placement $(PLACEMENT))
+stream: $(STAMPS)/build ## stream frames at one rate (RESOLUTIONS=1080p FPS=60 DEPTH=1,2 PROCESSES=3 [DURATION]) through every strategy
 	$(PY) -m interop_bench stream $(if $(STRATEGIES),--strategies $(STRATEGIES)) $(STREAM_ARGS)
 
 PYTEST_BENCH_ARGS ?=

@@ -26,14 +26,24 @@ misses its deadline when it is done later than one period after it was due. Per
 cell: p50, p90, p99 (with its interval across processes), p99.9 ("= max" when
 the frames are too few to tell), max, the missed share with its interval, the
 achieved rate and the CPU per frame of the caller's calls and of the strategy's
-worker processes. The kernel alone, paced the same way, is the floor. A
-strategy that cannot keep up at a lighter load is recorded as such at heavier
-ones, not run.
+worker processes. The kernel alone, paced the same way, is the floor.
+
+The defaults answer one situation, 1080p at 60 fps at depth 1 and 2, in 3
+processes of 1,000 frames a cell (what a process needs to resolve its own p99,
+so that p99 gets an interval). Pass 0 goes from the lightest load up: a
+stream that sent under half of its frames due once 120 were due stops there
+(it cannot keep up), a strategy that cannot keep up at a lighter load is
+recorded as such at heavier ones, not run, and a cell pass 0 shows cannot keep
+up is settled with that one process. With --deeper-if-needed (make stream's
+default), depth 2 is streamed only where depth 1 did not carry the load in
+pass 0. Later passes stream only the cells that carry the rate or miss a share
+of it. A start line estimates the run's length and a line after each process
+the time left, from what its processes took.
 
 exit status: 0 done, 1 a cell failed, 2 bad input, 130 interrupted"""
 
-DEFAULT_RESOLUTIONS = "1080p,4k"
-DEFAULT_FPS = "30,60"
+DEFAULT_RESOLUTIONS = "1080p"
+DEFAULT_FPS = "60"
 DEFAULT_DEPTHS = "1,2"
 # The least a cell may stream: 100 frames tell p90 from the maximum (10 frames
 # past it); a percentile its frames cannot resolve is printed "= max".
@@ -59,8 +69,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--duration",
         type=float,
-        default=20.0,
-        help="seconds per cell and process (default %(default)g)",
+        help="seconds per cell and process (default: the 1,000 frames that resolve a "
+        "process's p99, 16.7 s at 60 fps)",
+    )
+    parser.add_argument(
+        "--deeper-if-needed",
+        action="store_true",
+        help="stream a depth only where the shallower ones of the same load did not carry "
+        "it in pass 0 (make stream's default; recorded `skipped`, naming that cell)",
     )
     parser.add_argument("--processes", type=int, default=3, help="processes (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
@@ -116,6 +132,17 @@ def _strategies(
     return names, {}
 
 
+def _check_duration(duration: float, fps: float, processes: int) -> None:
+    if duration <= 0:
+        raise UsageError("--duration must be positive")
+    frames = round(fps * duration * processes)
+    if not resolvable(90.0, frames):
+        raise UsageError(
+            f"--duration {duration:g} s at {fps:g} fps in {processes} processes is "
+            f"{frames} frames: too few to tell even p90 from the maximum (at least {MIN_FRAMES})"
+        )
+
+
 def request_of(args: argparse.Namespace) -> StreamRequest:
     resolutions = tuple(r.strip().lower() for r in args.resolutions.split(",") if r.strip())
     for resolution in resolutions:
@@ -128,14 +155,10 @@ def request_of(args: argparse.Namespace) -> StreamRequest:
     names, evidence = _strategies(args, resolutions[0])
     fps = _numbers(args.fps, "--fps", float)
     depths = tuple(int(d) for d in _numbers(args.depth, "--depth", int))
-    if args.duration <= 0 or args.processes < 1:
-        raise UsageError("--duration must be positive and --processes at least 1")
-    frames = round(min(fps) * args.duration * args.processes)
-    if not resolvable(90.0, frames):
-        raise UsageError(
-            f"--duration {args.duration:g} s at {min(fps):g} fps in {args.processes} processes is "
-            f"{frames} frames: too few to tell even p90 from the maximum (at least {MIN_FRAMES})"
-        )
+    if args.processes < 1:
+        raise UsageError("--processes must be at least 1")
+    if args.duration is not None:
+        _check_duration(args.duration, min(fps), args.processes)
     try:
         where = placement.resolve(args.placement or placement.OS).as_json()
     except placement.PlacementError as error:
@@ -149,6 +172,7 @@ def request_of(args: argparse.Namespace) -> StreamRequest:
         args.processes,
         args.seed,
         placement=where,
+        deeper_if_needed=args.deeper_if_needed,
         **evidence,
     )
 

@@ -147,7 +147,7 @@ def _verdict(old: dict[str, Any], new: dict[str, Any], threshold: float) -> str:
     old_stats, new_stats = old["stats"], new["stats"]
     moves = _moves(old_stats, new_stats, threshold)
     if not moves:
-        return "not tested (no spread: fewer than 3 processes)"
+        return _untested(old, new)
     worse = [name for name, move in moves if move > 0]
     better = [name for name, move in moves if move < 0]
     untested = "" if len(moves) == 2 else "; p99 not tested: too few frames a process"
@@ -158,6 +158,17 @@ def _verdict(old: dict[str, Any], new: dict[str, Any], threshold: float) -> str:
     if _carry(old_stats["verdict"]) != _carry(new_stats["verdict"]):
         return "no change (the carry verdict flips inside the spread)" + untested
     return "no change" + untested
+
+
+def _untested(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Why a pair of ok cells has no interval to compare: a side pass 0 settled
+    (it does not carry the rate, shown by one process), or too few processes."""
+    if old.get("settled") and new.get("settled"):
+        return "no change (neither carries it: both settled in pass 0)"
+    if old.get("settled") or new.get("settled"):
+        side = "old" if old.get("settled") else "new"
+        return f"not tested (the {side} cell was settled in pass 0: one process)"
+    return "not tested (no spread: fewer than 3 processes)"
 
 
 def _carry(verdict: str) -> str:

@@ -22,6 +22,7 @@ from interop_bench.analysis.units import DASH, TIMES, format_ns
 from interop_bench.report.cell_table import Td
 from interop_bench.results_file import KERNEL
 from interop_bench.stream.figures import (
+    CANNOT_KEEP_UP,
     CARRIES_MISSED_SHARE,
     KEEPS_UP_SHARE,
     SPECTRUM,
@@ -129,7 +130,7 @@ def rank_key(cell: dict[str, Any]) -> tuple[int, float, float]:
     up; then the missed share, then p99."""
     stats = cell["stats"]
     verdict = stats["verdict"]
-    kind = 0 if verdict == CARRIES else 2 if verdict == "cannot keep up" else 1
+    kind = 0 if verdict == CARRIES else 2 if verdict == CANNOT_KEEP_UP else 1
     return kind, stats["missed_share"], stats["percentiles_ns"]["p99"]
 
 
@@ -168,9 +169,11 @@ def _row(cell: dict[str, Any], floor: dict[str, Any] | None) -> tuple[Td, ...]:
     css = "verdict-pass" if verdict == CARRIES else "verdict-fail"
     p99 = stats["percentiles_ns"]["p99"]
     versus = floor["stats"]["percentiles_ns"]["p99"] if floor else None
+    # A cell pass 0 settled has one process, so no interval: the cell says why.
+    settled = cell.get("settled")
     return (
         *head,
-        Td(verdict, verdict, css),
+        Td(f"{verdict} (1 process)" if settled else verdict, verdict, css, settled or ""),
         _time(stats, "p50"),
         Td(_with_interval(p99, stats.get("p99_interval_ns"), format_ns), _sort(p99)),
         _time(stats, "p99.9"),

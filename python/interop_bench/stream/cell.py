@@ -31,6 +31,11 @@ from interop_bench.stream import schedule
 IMAGES = 3  # distinct frames in the ring: neighbours in flight never share one
 CHECKED_FRAMES = 16  # results kept and checked after the stream
 WARMUP_S = 0.5  # a paced warm-up stream, unrecorded: page faults, a worker's first frames
+# A stream that sent under half of its frames due once 120 were due (2 s at 60
+# fps) cannot keep up: it ends there, its frames so far recorded
+# (schedule.EarlyStop). The warm-up ends by the same rule once all its frames
+# were due, so a strategy that takes seconds a frame costs seconds, not minutes.
+EARLY_STOP = schedule.EarlyStop(after_due=120)
 # Latencies from 1 µs to 100 s at 3 significant digits (0.1% resolution).
 HISTOGRAM_RANGE_NS = (1_000, 100_000_000_000)
 HISTOGRAM_DIGITS = 3
@@ -110,6 +115,7 @@ def run_frames(
     *,
     clock: schedule.Clock,
     keep: Callable[[int, Any], None] = lambda index, gray: None,
+    early_stop: schedule.EarlyStop | None = None,
 ) -> tuple[schedule.StreamOutcome, int]:
     """`count` frames (frame i is inputs[i % len(inputs)]) through `strategy` at
     `depth`: submitted and collected (schedule.run_pipelined) where the strategy
@@ -136,7 +142,7 @@ def run_frames(
             keep(index, timed(lambda: collect(cast(int, ticket))))
 
         outcome = schedule.run_pipelined(
-            submit_frame, collect_frame, count, period_ns, depth, clock=clock
+            submit_frame, collect_frame, count, period_ns, depth, clock=clock, early_stop=early_stop
         )
     else:
         frame = strategy.frame
@@ -144,7 +150,7 @@ def run_frames(
         def call(index: int) -> None:
             keep(index, timed(lambda: frame(inputs[index % rounds])))
 
-        outcome = schedule.run(call, count, period_ns, depth, clock)
+        outcome = schedule.run(call, count, period_ns, depth, clock, early_stop=early_stop)
     return outcome, sum(cpu_ns)
 
 
@@ -159,12 +165,27 @@ def measure(strategy: Strategy, spec: CellSpec, seed: int) -> dict[str, Any]:
 
     clock = schedule.MonotonicClock()
     warmup = max(2 * spec.depth, round(WARMUP_S * spec.fps))
-    warm, _ = run_frames(strategy, frames.placed, warmup, spec.period_ns, spec.depth, clock=clock)
+    warm, _ = run_frames(
+        strategy,
+        frames.placed,
+        warmup,
+        spec.period_ns,
+        spec.depth,
+        clock=clock,
+        early_stop=schedule.EarlyStop(after_due=warmup),
+    )
     if warm.errors:
         return {"status": "error", "reason": f"warm-up {warm.errors[0]}"}
     workers_before = _workers_cpu_ns(strategy)
     outcome, caller_ns = run_frames(
-        strategy, frames.placed, spec.frames, spec.period_ns, spec.depth, clock=clock, keep=keep
+        strategy,
+        frames.placed,
+        spec.frames,
+        spec.period_ns,
+        spec.depth,
+        clock=clock,
+        keep=keep,
+        early_stop=EARLY_STOP,
     )
     workers_after = _workers_cpu_ns(strategy)
     record: dict[str, Any] = {"status": "ok", "reason": None}
@@ -195,11 +216,15 @@ def figures(
         if workers_before is None or workers_after is None or not done
         else (workers_after - workers_before) / done
     )
+    stopped = outcome.stopped
     return {
-        "frames": spec.frames,
+        # A stream stopped early asked for the frames due by then.
+        "frames": spec.frames if stopped is None else max(stopped.due, done),
         "done": done,
         "missed": outcome.missed(spec.period_ns),
         "dropped": len(outcome.dropped),
+        "unsent": outcome.unsent(),
+        "stopped": None if stopped is None else stopped.reason(),
         "achieved_fps": done / span_ns * 1e9 if span_ns > 0 else None,
         "caller_cpu_ns_per_frame": caller_ns / done if done else None,
         "workers_cpu_ns_per_frame": workers,

@@ -26,6 +26,9 @@ SPECTRUM = (50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99)
 # of the interval) and keeps the rate; it cannot keep up under 95% of the rate.
 CARRIES_MISSED_SHARE = 0.01
 KEEPS_UP_SHARE = 0.95
+CANNOT_KEEP_UP = "cannot keep up"
+# A percentile is told from the maximum by this many frames past it.
+FRAMES_PAST = 10
 # Fewer processes give intervals that do not hold across runs (as the matrix's):
 # two processes put Student's t at 12.7 standard errors.
 MIN_PROCESSES = 3
@@ -53,7 +56,12 @@ def t_interval(values: list[float], log: bool = False) -> Interval | None:
 
 def resolvable(percentile: float, frames: int) -> bool:
     """Whether `frames` frames tell this percentile from the maximum (10 frames above it)."""
-    return frames * (100.0 - percentile) / 100.0 >= 10
+    return frames >= to_resolve(percentile)
+
+
+def to_resolve(percentile: float) -> int:
+    """The fewest frames that resolve a percentile: p99 1,000, p99.9 10,000."""
+    return math.ceil(round(FRAMES_PAST * 100.0 / (100.0 - percentile), 6))
 
 
 def decode(text: str) -> HdrHistogram:
@@ -135,7 +143,7 @@ def verdict(figures: dict[str, Any], fps: float) -> str:
     """ "carries it", "misses N%" or "cannot keep up", from the missed share and the rate."""
     achieved = figures["achieved_fps"]
     if achieved is not None and achieved < KEEPS_UP_SHARE * fps:
-        return "cannot keep up"
+        return CANNOT_KEEP_UP
     interval = figures["missed_share_interval"]
     high = interval[2] if interval else figures["missed_share"]
     if high < CARRIES_MISSED_SHARE:

@@ -4,14 +4,17 @@ Reads its spec (JSON on stdin: `cells`, `seed`, `out`, `prune`), opens each
 strategy once, streams its cells in the given order and appends one JSON record
 a cell to `out` as soon as the cell ends, so a killed process loses only the
 cell it was in. With `prune` (pass 0, cells lightest first), a cell that a
-lighter one shows the strategy cannot carry is recorded `skipped` instead
-(stream/pruning.py). Exit status 0 done, 130 interrupted.
+lighter one shows the strategy cannot carry (or, with `deeper_if_needed`, that
+a shallower depth carries) is recorded `skipped` instead (stream/pruning.py).
+Each record says the cell's wall time in this process (`wall_s`), from which
+the run estimates what is left. Exit status 0 done, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from typing import Any
 
 from interop_bench import strategies
@@ -50,7 +53,7 @@ def _cell(opened: dict[str, Any], raw: dict[str, Any], seed: int) -> dict[str, A
 def main() -> int:
     spec = json.loads(sys.stdin.read())
     opened: dict[str, Any] = {}
-    pruner = Pruner() if spec.get("prune") else None
+    pruner = Pruner(spec.get("deeper_if_needed", False)) if spec.get("prune") else None
     try:
         with open(spec["out"], "a") as out:
             for index, raw in enumerate(spec["cells"]):
@@ -63,12 +66,14 @@ def main() -> int:
                         flush=True,
                     )
                 why = pruner.reason(raw) if pruner else None
+                began = time.perf_counter()
                 if why is not None:
                     record = {"pass_seed": spec["seed"], **raw, "status": "skipped", "reason": why}
                 else:
                     record = _cell(opened, raw, int(spec["seed"]))
                     if pruner:
                         pruner.note(record)
+                record["wall_s"] = time.perf_counter() - began
                 out.write(json.dumps(record) + "\n")
                 out.flush()
     except KeyboardInterrupt:

@@ -16,6 +16,13 @@ order, and at most `depth` are in flight. A frame due while `depth` are in
 flight waits for the oldest to be collected, and that wait counts in its
 latency; latency still runs from the scheduled time to the collect's return.
 
+Both stop early, when given an `EarlyStop`, once a stream is hopeless: when
+the next frame is about to be sent, the frames due by then are counted
+against the frames sent, and a strategy that sent under `share` of them after
+`after_due` were due cannot keep up (its backlog grows by more than a frame
+every two periods): the rest would only take the run's time. A count rule, not
+a time limit: a stall of a few periods leaves a stream well above the share.
+
 The clock is injected, so pacing and the latency rule are tested on a fake one.
 """
 
@@ -71,15 +78,60 @@ class FrameTimes:
         return self.started_ns - self.scheduled_ns
 
 
+@dataclass(frozen=True)
+class EarlyStop:
+    """Stop once `after_due` frames or more were due and under `share` of them were sent."""
+
+    after_due: int
+    share: float = 0.5
+
+    def hopeless(self, sent: int, due: int) -> bool:
+        return due >= self.after_due and sent < self.share * due
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Where a hopeless stream stopped: the frame it did not send, and the frames due by then."""
+
+    sent: int
+    due: int
+
+    def reason(self) -> str:
+        return f"stopped early: {self.sent} of the {self.due} frames due were sent"
+
+
 @dataclass
 class StreamOutcome:
     frames: list[FrameTimes] = field(default_factory=list)  # in completion order
     dropped: list[int] = field(default_factory=list)  # indices of dropped frames
     errors: list[str] = field(default_factory=list)
+    stopped: Stopped | None = None  # an EarlyStop ended it
+
+    def unsent(self) -> int:
+        """Frames due when the stream stopped early that were never sent."""
+        if self.stopped is None:
+            return 0
+        return max(0, self.stopped.due - len(self.frames) - len(self.dropped))
 
     def missed(self, period_ns: int) -> int:
-        """Frames done later than one period after they were due, and dropped ones."""
-        return sum(f.latency_ns > period_ns for f in self.frames) + len(self.dropped)
+        """Frames done later than one period after they were due, dropped ones, and
+        the frames due but never sent when the stream stopped early."""
+        late = sum(f.latency_ns > period_ns for f in self.frames)
+        return late + len(self.dropped) + self.unsent()
+
+    def stop_if_hopeless(
+        self, rule: EarlyStop | None, sent: int, now_ns: int, start_ns: int, period_ns: int
+    ) -> bool:
+        """Whether frame `sent` (the frames before it sent) is not to be sent at
+        `now_ns`: the stream has stopped, or stops now (recorded here)."""
+        if rule is None:
+            return False
+        if self.stopped is None:
+            due = (now_ns - start_ns) // period_ns + 1
+            if not rule.hopeless(sent, due):
+                return False
+            self.stopped = Stopped(sent, due)
+        return True
 
 
 Call = Callable[[int], object]  # frame index -> the call made (its result is the callee's)
@@ -100,6 +152,11 @@ class _Dispenser:
             self.next_index += 1
             return self.next_index - 1
 
+    def close(self) -> None:
+        """Hand out no more frames."""
+        with self.lock:
+            self.count = self.next_index
+
 
 def _start(frames: int, period_ns: int, depth: int, clock: Clock, start_ns: int | None) -> int:
     """When frame 0 is due (now unless given); ValueError for a stream of nothing."""
@@ -117,6 +174,7 @@ def run(
     *,
     start_ns: int | None = None,
     drop_after_ns: int | None = None,
+    early_stop: EarlyStop | None = None,
 ) -> StreamOutcome:
     """Send `frames` frames at one per `period_ns` through `depth` slots."""
     start = _start(frames, period_ns, depth, clock, start_ns)
@@ -129,6 +187,10 @@ def run(
             scheduled = start + index * period_ns
             clock.sleep_until(scheduled)
             began = clock.now_ns()
+            with record_lock:
+                if outcome.stop_if_hopeless(early_stop, index, began, start, period_ns):
+                    dispenser.close()
+                    return
             if drop_after_ns is not None and began - scheduled > drop_after_ns:
                 with record_lock:
                     outcome.dropped.append(index)
@@ -237,6 +299,7 @@ def run_pipelined(
     clock: Clock,
     start_ns: int | None = None,
     drop_after_ns: int | None = None,
+    early_stop: EarlyStop | None = None,
 ) -> StreamOutcome:
     """Submit `frames` frames at one per `period_ns`, at most `depth` in flight,
     and collect them in order on a second thread."""
@@ -258,6 +321,8 @@ def run_pipelined(
             # clock kept per thread learns here when the place was freed.
             clock.sleep_until(freed_ns)
             began = clock.now_ns()
+            if outcome.stop_if_hopeless(early_stop, index, began, start, period_ns):
+                break
             if drop_after_ns is not None and began - scheduled > drop_after_ns:
                 outcome.dropped.append(index)
                 lane.give_back(began)

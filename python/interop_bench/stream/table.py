@@ -70,8 +70,14 @@ def _row(cell: dict[str, Any]) -> list[str]:
         format_ns(stats["max_ns"]),
         _missed(stats),
         _cpu(stats),
-        stats["verdict"],
+        verdict(cell),
     ]
+
+
+def verdict(cell: dict[str, Any]) -> str:
+    """The cell's verdict, and why it has one process where pass 0 settled it."""
+    settled = cell.get("settled")
+    return f"{cell['stats']['verdict']}; {settled}" if settled else str(cell["stats"]["verdict"])
 
 
 def stream_table(document: dict[str, Any], fmt: str = "text") -> str:
