@@ -286,7 +286,8 @@ def test_a_strategy_failing_mid_stream_is_an_error_and_the_run_goes_on(tmp_path:
     assert cells["frame-worker-dies"]["status"] == "error"
     assert "its worker (pid 0) is gone" in cells["frame-worker-dies"]["reason"]
     assert cells["numpy"]["status"] == "ok"
-    assert len(cells["numpy"]["processes"]) == 2
+    # Two processes, or one if a loaded machine made numpy miss enough in pass 0 to settle it.
+    assert len(cells["numpy"]["processes"]) == (1 if "settled" in cells["numpy"] else 2)
     assert cells["kernel"]["status"] == "ok"
     summary = subprocess.run(
         [sys.executable, "-m", "interop_bench", "summary", str(out), "--format", "markdown"],

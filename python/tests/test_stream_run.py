@@ -62,7 +62,9 @@ def test_a_process_that_dies_fails_its_cell_prunes_heavier_ones_and_the_run_goes
         (c["strategy"], c["resolution"], c["fps"]): c for c in json.loads(out.read_text())["cells"]
     }
     assert cells["process-dies", "vga", 50]["status"] == "ok"
-    assert len(cells["process-dies", "vga", 50]["processes"]) == 2
+    measured = cells["process-dies", "vga", 50]
+    # Two processes, or one if a loaded machine made it miss enough in pass 0 to settle it.
+    assert len(measured["processes"]) == (1 if "settled" in measured else 2)
     died = cells["process-dies", "720p", 50]
     assert died["status"] == "error"
     assert died["reason"] == "pass 0: the measuring process died (exit 9)"
