@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -299,4 +300,5 @@ def test_a_strategy_failing_mid_stream_is_an_error_and_the_run_goes_on(tmp_path:
     assert summary.returncode == 0, summary.stderr
     rows = {line.split("|")[1].strip(): line for line in summary.stdout.splitlines()[2:]}
     assert "error: pass 0: warm-up frame 4: ConnectionError" in rows["frame-worker-dies"]
-    assert rows["numpy"].rstrip(" |").endswith(("carries it", "%", "cannot keep up"))
+    verdict = rows["numpy"].rstrip(" |").split("|")[-1].strip()  # then why it was settled, if so
+    assert re.fullmatch(r"(carries it|misses [\d.]+%|cannot keep up)(; one process, .*)?", verdict)

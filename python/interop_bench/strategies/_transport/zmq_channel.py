@@ -96,16 +96,25 @@ class ZmqRequester:
         frame, sent with `copy` (False: libzmq is handed the payload's own memory)."""
         self._take_turn()
         try:
-            try:
-                self.socket.send(_DELIMITER, zmq.SNDMORE | zmq.NOBLOCK)
-            except zmq.Again:  # the worker has not connected yet
-                self.wait(zmq.POLLOUT, timeout_s)
-                self.socket.send(_DELIMITER, zmq.SNDMORE | zmq.NOBLOCK)
-            # The first frame was taken, so libzmq takes the rest of the message.
-            self.socket.send(header, zmq.SNDMORE | zmq.NOBLOCK)
-            self.socket.send(payload, zmq.NOBLOCK, copy=copy)
+            self._send_part(_DELIMITER, zmq.SNDMORE, timeout_s=timeout_s)
+            self._send_part(header, zmq.SNDMORE, timeout_s=timeout_s)
+            self._send_part(payload, 0, copy=copy, timeout_s=timeout_s)
         finally:
             self._turns.give_back()
+
+    def _send_part(
+        self, data: bytes | memoryview, flags: int, *, copy: bool = True, timeout_s: float | None
+    ) -> None:
+        """One frame, never blocking inside libzmq: while the socket refuses it (the
+        worker has not connected yet, or its pipe went with it mid-message), wait
+        until it can send, which names the worker's death instead."""
+        deadline = monotonic() + (REPLY_TIMEOUT_S if timeout_s is None else timeout_s)
+        while True:
+            try:
+                self.socket.send(data, flags | zmq.NOBLOCK, copy=copy)
+                return
+            except zmq.Again:
+                self.wait(zmq.POLLOUT, max(0.0, deadline - monotonic()))
 
     def receive(self, *, copy: bool) -> list[zmq.Frame] | list[bytes]:
         """The frames of the next reply (its delimiter checked and dropped):
