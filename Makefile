@@ -25,7 +25,7 @@ SOURCES := $(shell find kernels harness strategies python/interop_bench cmake \
              -type f -not -path '*/__pycache__/*' -not -path '*/fuzz/corpus/*' 2>/dev/null) \
            CMakeLists.txt pyproject.toml
 
-.PHONY: help deps venv build native test lint ctest pytest bench clean report summary \
+.PHONY: help deps venv build native test lint ctest pytest bench clean report summary json-decode-bench \
         compare-reference pytest-bench aa ab-gate netns-bench stream native-build
 
 help: ## list the targets
@@ -65,6 +65,9 @@ native: native-build ## measure the native floors (kernels alone, bandwidth) int
 	@out=results/native-$$(date -u +%Y%m%dT%H%M%SZ).json; \
 	  $(BUILD_DIR)/harness/ib_native_floors --benchmark_out=$$out --benchmark_out_format=json && \
 	  echo "native floors written to $$out"
+
+json-decode-bench: native-build ## build harness/json_decode_bench.cpp (why strategies/json decodes with SAX)
+	cmake --build $(BUILD_DIR) --target ib_json_decode_bench
 
 ctest: native-build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)

@@ -78,6 +78,13 @@ function(ib_add_gtest target)
     add_executable(${target} ${ARGN})
     target_link_libraries(${target} PRIVATE ib_kernels GTest::gtest_main)
     ib_target_defaults(${target})
+    # A test is compiled at -O1, not the build type's -O3: its compile time is
+    # parsing and instantiating templates (GoogleTest's, the codecs'), and -O3's
+    # passes add a third to it for a program that runs in milliseconds. What it
+    # tests is mostly built once, optimised, in the libraries it links (the
+    # kernels, the codecs); and the Python suite checks every strategy's -O3
+    # build bit-exact.
+    target_compile_options(${target} PRIVATE -O1)
     add_test(NAME ${target} COMMAND ${target})
   endif()
 endfunction()

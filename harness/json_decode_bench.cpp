@@ -1,7 +1,7 @@
 // Why json_codec.cpp decodes with nlohmann's SAX interface: it against the DOM
 // route (json::parse, then get<std::vector<double>>()), on the message Python's
 // json.dumps writes for 1e6 values. simdjson (json_fast) is measured alongside.
-//   build/<dir>/harness/ib_json_decode_bench [--benchmark_min_time=1]
+//   make json-decode-bench && build/native/harness/ib_json_decode_bench [--benchmark_min_time=1]
 #include <benchmark/benchmark.h>
 
 #include <nlohmann/json.hpp>
