@@ -260,3 +260,23 @@ def test_the_report_shows_a_settled_cell_as_one_process_and_says_why(
     html = out.read_text(encoding="utf-8")
     assert "cannot keep up (1 process)" in html
     assert "one process, settled in pass 0 (stopped early: " in html
+
+
+def test_a_process_that_dies_in_pass_0_prunes_with_what_the_pass_measured_before(
+    tmp_path: Path,
+) -> None:
+    """pipe cannot keep up at vga depth 1, then its process dies at depth 2: the
+    heavier cells are skipped for both, the loss measured before the death too."""
+    out = tmp_path / "stream.json"
+    request = StreamRequest(
+        ("pipe",), ("vga", "720p"), (30.0,), (1, 2), None, processes=1, deeper_if_needed=True
+    )
+    run = StreamRun(request, out, command=[sys.executable, str(TESTS / "stream_process_double.py")])
+    assert run.run() == 0
+    cells = {(c["resolution"], c["depth"]): c for c in json.loads(out.read_text())["cells"]}
+    assert cells["vga", 1]["stats"]["verdict"] == "cannot keep up"
+    assert cells["vga", 2]["reason"] == "pass 0: the measuring process died (exit 9)"
+    assert cells["720p", 1]["status"] == "skipped"
+    assert cells["720p", 1]["reason"].startswith("not run: it cannot keep up at vga 30 fps depth 1")
+    assert cells["720p", 2]["status"] == "skipped"
+    assert cells["720p", 2]["reason"].startswith("not run: it failed at vga 30 fps depth 2")

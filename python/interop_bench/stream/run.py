@@ -135,6 +135,7 @@ class StreamRun:
         self.clock = clock
         self.command = list(command)
         self.budget = Budget()
+        self.pass0_measured: list[dict[str, Any]] = []  # pass 0's records of cells streamed
         self.document: dict[str, Any] = {
             "kind": KIND,
             "schema_version": SCHEMA_VERSION,
@@ -251,6 +252,8 @@ class StreamRun:
         lines = out_path.read_text().splitlines()
         out_path.unlink(missing_ok=True)
         records = [json.loads(line) for line in lines]
+        if pass_index == 0:
+            self.pass0_measured += [r for r in records if r["status"] != "skipped"]
         if status == 0:
             self.budget.note_process(self.clock() - launched, [_timing(r) for r in records])
         for record in records:
@@ -262,8 +265,11 @@ class StreamRun:
         self._fail(died, f"pass {pass_index}: the measuring process died (exit {status})")
         if pass_index:
             return status, left[1:]
+        # What this pass measured before (in this process and any earlier one that
+        # died), as the dead process's own pruner knew it, and the death itself.
         pruner = Pruner(self.request.deeper_if_needed)
-        pruner.note(died)
+        for record in [*self.pass0_measured, died]:
+            pruner.note(record)
         rest = []
         for cell in left[1:]:
             why = pruner.reason(cell)
