@@ -25,7 +25,7 @@ from interop_bench import cli, results_file, strategies, verify
 from interop_bench.analysis import compare_render
 from interop_bench.analysis.compare import compare
 from interop_bench.analysis.load import load
-from interop_bench.runner import plan, selection_flags
+from interop_bench.runner import follow, plan, selection_flags
 from interop_bench.runner.follow import Leader
 from interop_bench.runner.passes import InProcessLauncher, PassRunner, follow_each_other
 from interop_bench.runner.request import Request
@@ -211,6 +211,22 @@ def test_a_file_that_does_not_fit_is_refused_before_anything_is_measured(
     err = capsys.readouterr().err
     assert "--follow" in err and message in err, err
     assert not out.exists()
+
+
+def test_a_file_of_the_same_request_is_followed_whatever_its_seed_or_slowdown(
+    tmp_path: Path,
+) -> None:
+    """What decides the cells must match; the inputs' seed and a validation
+    slowdown (aa's second run may have one) need not."""
+    followed = tmp_path / "first.json"
+    cells = [{"strategy": "numpy", "op": "sum", "size": 1, "status": "skipped", "reason": "r"}]
+    followed.write_text(json.dumps({"schema_version": 2, "request": request_json(*QUICK),
+                                    "cells": cells}))  # fmt: skip
+    args = cli.build_parser().parse_args(["run", *QUICK, "--seed", "3"])
+    request = selection_flags.request(args, strategies.names(), ("numpy", 0.1))
+    assert (request.seed, request.slowdown) == (3, {"numpy": 0.1})
+    leader = follow.load(str(followed), request)
+    assert leader.skipped() == {("numpy", "sum", 1): f"skipped as {followed} did (r)"}
 
 
 def test_compare_names_the_cells_measured_in_one_file_only(tmp_path: Path) -> None:
