@@ -16,6 +16,7 @@ OPS ?=
 SIZES ?=
 DTYPES ?=
 PLACEMENT ?=
+FOLLOW ?=
 RUN_ARGS := --profile $(PROFILE) $(if $(STRATEGIES),--strategies $(STRATEGIES)) \
             $(if $(OPS),--ops $(OPS)) $(if $(SIZES),--sizes $(SIZES)) \
             $(if $(DTYPES),--dtypes $(DTYPES)) $(if $(PLACEMENT),--placement $(PLACEMENT))
@@ -34,6 +35,7 @@ help: ## list the targets
 	@echo "  variables: PROFILE=quick|default|full STRATEGIES=a,b OPS=sum,scale SIZES=1,1e3,1e6 PYTHON=python3"
 	@echo "             DTYPES=float64,uint8 (SIZES also takes frame resolutions: vga,720p,1080p,4k,8k)"
 	@echo "             PLACEMENT=os|same-core|other-core (where the caller and its workers run)"
+	@echo "             FOLLOW=results/FILE.json (make bench: measure and skip the cells FILE did)"
 
 deps: $(STAMPS)/deps ## install the missing Debian packages (scripts/debian-packages.txt)
 $(STAMPS)/deps: scripts/debian-packages.txt scripts/install-deps.sh
@@ -95,7 +97,7 @@ BENCH_STREAM_quick := --resolutions vga --fps 60 --depth 1,2 --duration 1.7 --pr
 BENCH_STREAM_full := --resolutions 1080p,4k --fps 30,60 --depth 1,2 --duration 20 --processes 3
 BENCH_STREAM_ARGS ?= $(or $(BENCH_STREAM_$(PROFILE)),$(BENCH_STREAM_default))
 bench: $(STAMPS)/build ## measure every strategy (PROFILE=quick|default|full), stream the best, write the report
-	$(PY) -m interop_bench run $(RUN_ARGS)
+	$(PY) -m interop_bench run $(RUN_ARGS) $(if $(FOLLOW),--follow $(FOLLOW))
 	@$(newest_results); \
 	  $(PY) -m interop_bench stream --best-of "$$results" $(BENCH_STREAM_ARGS) --quiet \
 	    $(if $(PLACEMENT),--placement $(PLACEMENT)) \

@@ -1,6 +1,8 @@
 """`interop-bench aa`: are this machine's numbers trustworthy? Two runs of one commit.
 
-Each pair is two runs of the same request, back to back. For each pair: the
+Each pair is two runs of the same request, back to back; the second takes the
+first's skip decisions (`run --follow`), so both measure the same cells and the
+pair compares every one. For each pair: the
 calibration figure (the share of cells whose second-run median lies in the
 first run's 95% interval) and compare's verdict, which must be "no
 regression". With --inject-slowdown the second run of every pair has one
@@ -24,11 +26,13 @@ from interop_bench.runner import plan, selection_flags
 HELP = "A/A check: run one commit twice, report how well the intervals hold and compare's verdict"
 DESCRIPTION = """Run the same request twice (a pair), then report how many cells' second-run
 medians lie inside the first run's 95% interval (about 83% is what correct
-intervals give) and what `compare` says of the two files (it must find no
-regression). --pairs repeats that; --inject-slowdown STRATEGY:FRACTION slows one
-strategy in the second run of each pair, and compare must flag it. Each pair's
-first file is then checked by `verify` (its small cells timed again by timeit,
-which shares no code with the runner): every checked cell must agree.
+intervals give), how many cells were measured in one run only (0: the second
+run takes the first's skip decisions, `run --follow`) and what `compare` says of
+the two files (it must find no regression). --pairs repeats that;
+--inject-slowdown STRATEGY:FRACTION slows one strategy in the second run of
+each pair, and compare must flag it. Each pair's first file is then checked
+by `verify` (its small cells timed again by timeit, which shares no code with
+the runner): every checked cell must agree.
 
 exit status: 0 every A/A pair clean, every checked cell verified (and every
              injected slowdown found), 1 otherwise, 2 bad input or a run that failed"""
@@ -53,10 +57,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _run(args: argparse.Namespace, out: Path, inject: bool) -> int:
+def _run(args: argparse.Namespace, out: Path, inject: bool, leader: Path | None) -> int:
     command = [sys.executable, "-m", "interop_bench", "run", *selection_flags.run_flags(args)]
     if inject:
         command += ["--inject-slowdown", args.inject_slowdown]
+    if leader is not None:
+        command += ["--follow", str(leader)]
     command += ["--quiet", "--out", str(out)]
     return subprocess.run(command, check=False).returncode
 
@@ -65,7 +71,8 @@ def _line(index: int, found: Coverage, comparison: Comparison, injected: str | N
     regressions = comparison.regressions
     text = (
         f"pair {index + 1}: {found.inside} of {found.cells} cells ({found.share:.0%}) inside the "
-        f"first run's interval; compare: {len(regressions)} regression(s)"
+        f"first run's interval; {len(comparison.measured_in_one)} cell(s) measured in one run "
+        f"only; compare: {len(regressions)} regression(s)"
     )
     if injected:
         name = injected.rpartition(":")[0]
@@ -90,8 +97,9 @@ def main(args: argparse.Namespace) -> int:
     clean, found_all, verified_all, shares = True, True, True, []
     for index in range(args.pairs):
         first, second = out_dir / f"pair{index + 1}-a.json", out_dir / f"pair{index + 1}-b.json"
-        for path, inject in ((first, False), (second, bool(args.inject_slowdown))):
-            status = _run(args, path, inject)
+        runs = ((first, False, None), (second, bool(args.inject_slowdown), first))
+        for path, inject, leader in runs:
+            status = _run(args, path, inject, leader)
             if status != 0:
                 print(f"interop-bench aa: the run into {path} failed ({status})", file=sys.stderr)
                 return 2

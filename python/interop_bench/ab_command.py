@@ -31,7 +31,12 @@ from interop_bench.runner import (
     selection_flags,
     strategy_facts,
 )
-from interop_bench.runner.passes import PassError, PassRunner, SubprocessLauncher
+from interop_bench.runner.passes import (
+    PassError,
+    PassRunner,
+    SubprocessLauncher,
+    follow_each_other,
+)
 from interop_bench.runner.progress import Progress
 from interop_bench.runner.request import Request
 
@@ -130,6 +135,7 @@ def main(args: argparse.Namespace) -> int:
         PassRunner(request, old, out_dir / "baseline.json", SubprocessLauncher(str(base.python))),
         PassRunner(request, current, out_dir / "current.json", SubprocessLauncher()),
     ]
+    follow_each_other(*sides)  # one skip decision per cell for both sides
     progress = Progress(request.process_count * 2, args.quiet)
     try:
         for index in range(request.process_count):

@@ -15,6 +15,7 @@ from interop_bench.analysis.summary import render as summary
 from interop_bench.runner import (
     environment,
     floors,
+    follow,
     instructions,
     link,
     noise,
@@ -44,6 +45,12 @@ start, as an independent cross-check.
 The results file (docs/results-schema.md) is rewritten after every pass and each
 pass's cells are on disk as they end: Ctrl-C keeps what was measured, and
 `run --resume FILE` measures only what is missing.
+
+A cell is skipped when its minimum calls would not fit the cell budget; near the
+budget, two runs of one commit can decide a cell differently. `run --follow FILE`
+takes FILE's decisions instead (FILE: a run of the same profile and selection):
+it measures what FILE measured and skips what FILE skipped, naming FILE in the
+reason, so that `compare` of the two files tests the same cells.
 
 Network strategies (family "network" in `interop-bench list`) start their own peer on
 127.0.0.1 unless --peer names one that already runs, maybe on another host (started
@@ -112,6 +119,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="what lies between this machine and the peers (e.g. '10GbE, one switch'), "
         "recorded in the results file and shown by the report",
     )
+    parser.add_argument(
+        "--follow",
+        type=Path,
+        metavar="FILE",
+        help="take the skip rule's decisions of FILE, a run of the same profile and selection: "
+        "measure the cells FILE measured, skip those it skipped (so that `compare` of the two "
+        "tests the same cells); cells FILE lacks are decided as usual",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress and no summary table")
 
 
@@ -128,8 +143,15 @@ def _stored_request(document: results_file.Document) -> Request:
     return run_request.stored(document["request"])
 
 
-def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results_file.Document, Path]:
-    """The request, its document (new or resumed) and where it is written."""
+Started = tuple[Request, results_file.Document, Path, follow.Leader | None]
+
+
+def _leader(args: argparse.Namespace, request: Request) -> follow.Leader | None:
+    return None if args.follow is None else follow.load(str(args.follow), request)
+
+
+def _start(args: argparse.Namespace, say: Any) -> Started:
+    """The request, its document (new or resumed), where it is written, the run it follows."""
     now = datetime.now(timezone.utc)
     if args.resume is not None:
         flags = (*selection_flags.SELECTION, "inject_slowdown")
@@ -140,11 +162,13 @@ def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results_file.Do
             )
         document = results_file.load(args.resume)
         request = _stored_request(document)
+        leader = _leader(args, request)
         peers.check_resumed(document)
         document["complete"] = False
         document.setdefault("resumed_utc", []).append(now.isoformat(timespec="seconds"))
-        return request, document, args.resume
+        return request, document, args.resume, leader
     request = selection_flags.request(args, strategies.names(), args.inject_slowdown)
+    leader = _leader(args, request)
     if request.instructions:
         instructions.valgrind()  # before anything is measured: a clear error, no half file
     path = args.out or results_file.default_path(RESULTS_DIR, now, environment.host())
@@ -167,7 +191,7 @@ def _start(args: argparse.Namespace, say: Any) -> tuple[Request, results_file.Do
     facts = strategy_facts.collect(request.strategies)
     document = results_file.new_document(request.as_json(), env, __version__, now, facts)
     results_file.write_atomic(path, document)
-    return request, document, path
+    return request, document, path, leader
 
 
 def _count_instructions(
@@ -193,9 +217,10 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         peers.configure(args.peer, args.peer_secret_file)
-        request, document, path = _start(args, say)
+        request, document, path, leader = _start(args, say)
     except (
         UsageError,
+        follow.FollowError,
         peers.PeerError,
         plan.PlanError,
         results_file.ResultsError,
@@ -208,8 +233,18 @@ def main(args: argparse.Namespace) -> int:
         f"measuring {request.cell_count} cells in {request.process_count} processes "
         f"(profile {request.profile.name}) into {path}"
     )
+    if leader is not None:
+        document["follows"] = leader.name  # written with the first pass
+        say(f"taking the skip rule's decisions of {leader.name}")
     progress = Progress(request.process_count, args.quiet)
-    runner = PassRunner(request, document, path, SubprocessLauncher(), on_progress=progress.update)
+    runner = PassRunner(
+        request,
+        document,
+        path,
+        SubprocessLauncher(),
+        on_progress=progress.update,
+        follow=leader,
+    )
     try:
         runner.run()
     except KeyboardInterrupt:

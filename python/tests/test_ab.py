@@ -113,6 +113,12 @@ def test_ab_alternates_processes_and_compares_them_in_pairs(
         ("old", 0), ("new", 0), ("new", 1), ("old", 1), ("old", 2), ("new", 2),
     ]  # fmt: skip
     assert '"regressions"' in captured.out
+    # The sides follow each other's skip decisions: the same cells on both.
+    decided = [
+        {(c["strategy"], c["op"], c["size"]): c["status"] for c in document["cells"]}
+        for document in (old, new)
+    ]
+    assert decided[0] == decided[1]
     # One interpreter on both sides: the same releases, the C++ ones included.
     assert old["environment"]["versions"] == new["environment"]["versions"]
     assert '"releases": []' in captured.out

@@ -107,6 +107,12 @@ class Comparison:
         return [c for c in self.changes if c.regression or c.instructions_regression]
 
     @property
+    def measured_in_one(self) -> list[CellChange]:
+        """The strategies' cells measured in one file and skipped or failed in
+        the other: not compared, so a gate over them tests less than it seems."""
+        return [c for c in self.changes if measured_in_one_file(c)]
+
+    @property
     def machine_warning(self) -> str | None:
         return next((w for w in self.warnings if w.startswith("DIFFERENT MACHINES")), None)
 
@@ -277,6 +283,13 @@ def warnings(old: Results, new: Results, changes: list[CellChange]) -> list[str]
     differing = settings_differing(old, new)
     if differing:
         found.append("the machine was set up differently: " + "; ".join(differing))
+    one_side = [c for c in changes if measured_in_one_file(c)]
+    if one_side:
+        found.append(
+            f"{len(one_side)} cell(s) were measured in one file only (skipped or failed in the "
+            'other), so not compared; listed under "Cells measured in one file only" (two '
+            "runs decide a cell near the budget alike with `run --follow`)"
+        )
     moved = [c for c in changes if c.floor and c.verdict in ("slower", "faster")]
     if moved:
         worst = max(moved, key=lambda c: abs(math.log(c.ratio or 1)))
@@ -285,6 +298,11 @@ def warnings(old: Results, new: Results, changes: list[CellChange]) -> list[str]
             f"{worst.size}: {worst.ratio:.3f}x): the machine itself changed between the runs"
         )
     return found
+
+
+def measured_in_one_file(change: CellChange) -> bool:
+    """A strategy's cell with a median in one file only (ok there, not in the other)."""
+    return not change.floor and (change.old_median_ns is None) != (change.new_median_ns is None)
 
 
 def machine_warning(old: Results, new: Results) -> str | None:

@@ -49,6 +49,9 @@ def render(comparison: Comparison, fmt: str) -> str:
     if floors:
         parts.append(_section("Floors (kernel alone, bandwidth probes: the machine)", markdown))
         parts.append(table(headers, [_cell_row(c, counted) for c in floors], fmt))
+    if comparison.measured_in_one:
+        parts.append(_section("Cells measured in one file only", markdown))
+        parts.append(_measured_in_one(comparison, markdown))
     if comparison.only_old or comparison.only_new:
         parts.append(_section("Cells in one file only", markdown))
         parts.append(_only(comparison, markdown))
@@ -143,6 +146,15 @@ def _only(comparison: Comparison, markdown: bool) -> str:
     return "\n".join(lines)
 
 
+def _measured_in_one(comparison: Comparison, markdown: bool) -> str:
+    bullet = "- " if markdown else "  "
+    return "\n".join(
+        f"{bullet}measured in {'old' if c.old_median_ns is not None else 'new'} only: "
+        f"{c.strategy} {c.op} {c.size} ({c.verdict})"
+        for c in comparison.measured_in_one
+    )
+
+
 def _json(comparison: Comparison) -> str:
     document = {
         "old": str(comparison.old.path),
@@ -160,6 +172,7 @@ def _json(comparison: Comparison) -> str:
         "cells": [_finite(asdict(c)) for c in comparison.changes],
         "only_old": [list(k) for k in comparison.only_old],
         "only_new": [list(k) for k in comparison.only_new],
+        "measured_in_one": [[c.strategy, c.op, c.size] for c in comparison.measured_in_one],
     }
     return json.dumps(document, indent=2, allow_nan=False) + "\n"
 

@@ -27,6 +27,7 @@ from interop_bench import results_file
 from interop_bench.results_file import FLOORS
 from interop_bench.runner import placement
 from interop_bench.runner.engine import Factory, run_pass
+from interop_bench.runner.follow import Leader
 from interop_bench.runner.merge import Merger, read_pass_file
 from interop_bench.runner.pass_spec import JobSpec, PassSpec, key
 from interop_bench.runner.request import Request
@@ -124,6 +125,7 @@ class PassRunner:
         *,
         on_progress: Progress | None = None,
         factory_paths: Mapping[str, str] | None = None,
+        follow: Leader | None = None,
     ) -> None:
         self.request = request
         self.document = document
@@ -133,6 +135,7 @@ class PassRunner:
         self._on_progress = on_progress or (lambda done, expected, index: None)
         self._factory_paths = dict(factory_paths or {})
         self._done = 0
+        self.follow = follow  # the run whose decisions this one takes (runner/follow.py)
 
     def run(self) -> results_file.Document:
         """Measure every missing cell-pass; mark the document complete at the end."""
@@ -148,6 +151,7 @@ class PassRunner:
     def run_pass(self, index: int) -> None:
         """Measure what pass `index` still lacks (in more than one process if one dies)."""
         processes = self.request.process_count
+        self._skip_as_followed(index)
         while jobs := self.jobs(index):
             expected = self._done + len(jobs) * (processes - index)
             status = self._launch(index, jobs, expected)
@@ -165,18 +169,36 @@ class PassRunner:
     def jobs(self, pass_index: int) -> list[JobSpec]:
         """The cells pass `pass_index` still has to measure: those not measured
         yet (the pass may skip them by the budget) and the good ones that lack
-        this pass (measured whatever the budget says: every process counts)."""
+        this pass (measured whatever the budget says: every process counts).
+        A cell the followed run measured is measured whatever the budget says."""
+        measured = self.follow.measured() if self.follow is not None else set()
         jobs = []
         for name, op, size in self.request.cell_keys():
             cell = self.merger.cells.get((name, op, size))
             if cell is None:
                 # The floors are never skipped: a cell without its floor has no "x kernel".
                 floor = name in FLOORS
-                jobs.append(JobSpec(name, op, size, extras=not floor, force=floor))
+                force = floor or (name, op, size) in measured
+                jobs.append(JobSpec(name, op, size, extras=not floor, force=force))
             elif _lacks(cell, pass_index):
                 extras = cell["memory_note"] is None and name not in FLOORS
                 jobs.append(JobSpec(name, op, size, extras=extras, force=True))
         return jobs
+
+    def _skip_as_followed(self, pass_index: int) -> None:
+        """Record as skipped, before pass `pass_index` measures, the cells not
+        decided yet that the followed run skipped."""
+        if self.follow is None:
+            return
+        skipped = self.follow.skipped()
+        records = [
+            _unmeasured(pass_index, (name, op, size), "skipped", skipped[(name, op, size)])
+            for name, op, size in self.request.cell_keys()
+            if (name, op, size) in skipped and (name, op, size) not in self.merger.cells
+        ]
+        if records:
+            self.merger.add(records)
+            results_file.write_atomic(self.path, self.document)
 
     def _spec(self, pass_index: int, jobs: list[JobSpec]) -> PassSpec:
         history: dict[str, list[tuple[int, float]]] = {}
@@ -258,14 +280,12 @@ class PassRunner:
         group = (unreported[0].op, unreported[0].size)
         reason = f"the measuring process of pass {pass_index} died (exit status {status})"
         records = [
-            {
-                "type": "cell",
-                "pass": pass_index,
-                "strategy": job.name,
-                **identity(job.op, job.size),
-                "status": "error",
-                "reason": f"{reason} while this group was measured",
-            }
+            _unmeasured(
+                pass_index,
+                (job.name, job.op, job.size),
+                "error",
+                f"{reason} while this group was measured",
+            )
             for job in unreported
             if (job.op, job.size) == group
         ]
@@ -278,6 +298,13 @@ class PassRunner:
         if cell is None:
             return True
         return _lacks(cell, pass_index)
+
+
+def follow_each_other(first: PassRunner, second: PassRunner) -> None:
+    """Two runs measured in turn (`ab`'s sides): each follows the other, so
+    whichever measures a cell first decides it for both."""
+    first.follow = Leader(second.document, str(second.path))
+    second.follow = Leader(first.document, str(first.path))
 
 
 class _LineCounter:
@@ -299,6 +326,15 @@ class _LineCounter:
         self._offset += len(complete)
         self._count += complete.count(b'"type":"cell"')
         return self._count
+
+
+def _unmeasured(
+    pass_index: int, cell: tuple[str, str, int], status: str, reason: str
+) -> dict[str, Any]:
+    """The pass record of a cell that the parent decides without measuring it."""
+    name, op, size = cell
+    record = {"type": "cell", "pass": pass_index, "strategy": name, **identity(op, size)}
+    return record | {"status": status, "reason": reason}
 
 
 def _lacks(cell: dict[str, Any], pass_index: int) -> bool:
