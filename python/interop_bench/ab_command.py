@@ -44,7 +44,10 @@ DESCRIPTION = """Build the baseline commit into its own worktree and virtual env
 checkout in alternating processes on this machine, and compare them cell by cell
 on the differences of the processes that ran back to back: the way to gate CI on
 a noisy shared runner. Writes baseline.json and current.json into --out-dir and
-prints compare's table.
+prints compare's table, with each tested cell's smallest detectable slowdown:
+one larger than it would have been flagged there, which is what "no
+regression" covers. --inject-slowdown slows this checkout's side only, to
+measure what the gate finds on this machine (scripts/gate_power.py).
 
 exit status: 0 no regression, 1 regression (0 with --report-only),
              2 a baseline that does not exist, does not build or cannot be measured"""
