@@ -27,7 +27,7 @@ SOURCES := $(shell find kernels harness strategies python/interop_bench cmake \
            CMakeLists.txt pyproject.toml
 
 .PHONY: help deps venv build native test lint ctest pytest bench clean report summary json-decode-bench \
-        compare-reference pytest-bench aa ab-gate netns-bench stream native-build
+        compare-reference pytest-bench aa ab-gate gate-power netns-bench stream native-build
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -144,6 +144,14 @@ AB_ARGS ?= --strategies capi,pybind11,nanobind,ctypes,cython,numpy,json-fast,shm
            --ops sum,scale --sizes 1,1000,1e6 --processes 6
 ab-gate: $(STAMPS)/build ## gate on a regression against AB_BASELINE (default HEAD~1)
 	$(PY) -m interop_bench ab --baseline $(AB_BASELINE) $(AB_ARGS) --format markdown
+
+# The gate's power: ab against a baseline of the same code (HEAD), REPEATS times with
+# nothing injected and with 5%, 10% and 25% slowdowns (scripts/gate_power.py, whose
+# flags GATE_POWER_ARGS passes: --strategies, --sizes, --out ...).
+REPEATS ?= 10
+GATE_POWER_ARGS ?=
+gate-power: $(STAMPS)/build ## how often ab finds 5/10/25% slowdowns, and false alarms (REPEATS=10)
+	$(PY) scripts/gate_power.py --baseline HEAD --repeats $(REPEATS) $(GATE_POWER_ARGS)
 
 # The network strategies over an emulated link (root: two network namespaces, a
 # veth pair shaped by tc; scripts/netns_link.py), next to local IPC strategies.

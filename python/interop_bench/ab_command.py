@@ -13,6 +13,7 @@ tested on the differences of its paired processes, where the drift cancels.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,7 +49,10 @@ DESCRIPTION = """Build the baseline commit into its own worktree and virtual env
 checkout in alternating processes on this machine, and compare them cell by cell
 on the differences of the processes that ran back to back: the way to gate CI on
 a noisy shared runner. Writes baseline.json and current.json into --out-dir and
-prints compare's table.
+prints compare's table, with each tested cell's smallest detectable slowdown:
+one larger than it would have been flagged there, which is what "no
+regression" covers. --inject-slowdown slows this checkout's side only, to
+measure what the gate finds on this machine (scripts/gate_power.py).
 
 exit status: 0 no regression, 1 regression (0 with --report-only),
              2 a baseline that does not exist, does not build or cannot be measured"""
@@ -78,20 +82,40 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=AB_ROOT,
         help=f"where baselines are built and kept, one folder per commit (default {AB_ROOT})",
     )
+    parser.add_argument(
+        "--inject-slowdown",
+        type=arguments.slowdown,
+        action="append",
+        metavar="STRATEGY:FRACTION",
+        help="validation only: make every sample of STRATEGY slower by FRACTION (e.g. "
+        "capi:0.25) on this checkout's side, not the baseline's, to measure what the gate "
+        "finds; repeat for several strategies",
+    )
     parser.add_argument("--report-only", action="store_true", help="exit 0 on a regression")
     parser.add_argument("--quiet", action="store_true", help="no progress")
 
 
+def _slowed(request: Request, injected: list[tuple[str, float]] | None) -> Request:
+    """This checkout's request: `request` with the injected slowdowns, each of a
+    strategy it measures (plan.PlanError otherwise)."""
+    slowdown = {}
+    for name, fraction in injected or ():
+        plan.pick("strategy", name, request.strategies)
+        slowdown[name] = fraction
+    return dataclasses.replace(request, slowdown=slowdown)
+
+
 def _documents(
-    request: Request, base: baseline.Baseline, out_dir: Path
+    request: Request, slowed: Request, base: baseline.Baseline, out_dir: Path
 ) -> tuple[results_file.Document, results_file.Document]:
-    """Fresh documents for both sides: one machine, one environment, two commits."""
+    """Fresh documents for both sides: one machine, one environment, two commits
+    (the slowdowns, if any, are this checkout's alone)."""
     now = datetime.now(timezone.utc)
     timer = environment.measure_timer()
     unmeasured = floors.unavailable("not measured by interop-bench ab")
     env = environment.collect(request.profile.name, timer, unmeasured, list(sys.argv))
     facts = strategy_facts.collect(request.strategies)
-    current = results_file.new_document(request.as_json(), env, __version__, now, facts)
+    current = results_file.new_document(slowed.as_json(), env, __version__, now, facts)
     # Its Python packages; the C++ libraries are this machine's, the same for both.
     theirs = environment.python_versions(base.versions())
     base_env = env | {
@@ -111,7 +135,7 @@ def main(args: argparse.Namespace) -> int:
         return 2
     try:
         # Before the baseline's build: a bad selection must not cost minutes.
-        selection_flags.request(args, strategies.names())
+        _slowed(selection_flags.request(args, strategies.names()), args.inject_slowdown)
         if args.instructions:
             instructions.valgrind()
         commit = baseline.resolve(repository, args.baseline)
@@ -126,14 +150,15 @@ def main(args: argparse.Namespace) -> int:
         base.check_protocol()
         known = [name for name in strategies.names() if name in set(base.strategies())]
         request = selection_flags.request(args, known)
+        slowed = _slowed(request, args.inject_slowdown)
         placement.check_baseline(request.placement, base.source)
     except (baseline.BaselineError, plan.PlanError, instructions.InstructionsError) as error:
         print(f"interop-bench ab: {error}", file=sys.stderr)
         return 2
-    old, current = _documents(request, base, out_dir)
+    old, current = _documents(request, slowed, base, out_dir)
     sides = [
         PassRunner(request, old, out_dir / "baseline.json", SubprocessLauncher(str(base.python))),
-        PassRunner(request, current, out_dir / "current.json", SubprocessLauncher()),
+        PassRunner(slowed, current, out_dir / "current.json", SubprocessLauncher()),
     ]
     follow_each_other(*sides)  # one skip decision per cell for both sides
     progress = Progress(request.process_count * 2, args.quiet)

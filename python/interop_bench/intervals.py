@@ -197,12 +197,22 @@ def _based(estimate: Estimate, basis: str) -> Estimate:
 @dataclass(frozen=True)
 class RatioTest:
     """new / old of two cells: the ratio of their estimates, its 95% interval and
-    the two-sided p-value of Welch's t test on the log process medians."""
+    the two-sided p-value of Welch's t test on the log process medians, and
+    the standard error and degrees of freedom of the log ratio they rest on."""
 
     ratio: float
     low: float
     high: float
     p_value: float
+    log_standard_error: float
+    degrees_of_freedom: float
+
+    def low_at(self, confidence: float) -> float:
+        """The lower end of the ratio's two-sided interval at `confidence`."""
+        if self.log_standard_error == 0:
+            return self.ratio
+        half = t_quantile(0.5 + confidence / 2, self.degrees_of_freedom)
+        return self.ratio * math.exp(-half * self.log_standard_error)
 
 
 def independent_log_ratio(
@@ -240,11 +250,16 @@ def paired_test(
 def _ratio_test(difference: float, se: float, df: float, confidence: float) -> RatioTest:
     if se == 0:  # identical values on both sides (counts, or a synthetic file)
         ratio = math.exp(difference)
-        return RatioTest(ratio, ratio, ratio, 1.0 if difference == 0 else 0.0)
+        return RatioTest(ratio, ratio, ratio, 1.0 if difference == 0 else 0.0, se, df)
     half = t_quantile(0.5 + confidence / 2, df) * se
     p_value = 2 * _t_survival(abs(difference) / se, df)
     return RatioTest(
-        math.exp(difference), math.exp(difference - half), math.exp(difference + half), p_value
+        math.exp(difference),
+        math.exp(difference - half),
+        math.exp(difference + half),
+        p_value,
+        se,
+        df,
     )
 
 

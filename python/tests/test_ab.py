@@ -1,5 +1,6 @@
 """`interop-bench ab`: bad baselines are refused clearly (exit 2, nothing measured),
-and the alternating measurement is made and compared on paired processes.
+and the alternating measurement is made and compared on paired processes, an
+injected slowdown on this checkout's side only.
 
 Building a real baseline takes minutes; the flow is tested on a "baseline" that is
 this checkout's own interpreter, prepared as a built baseline would be. The real
@@ -52,6 +53,28 @@ def test_a_baseline_that_is_not_a_commit_exits_2(
     assert not out.exists()  # nothing half-written
 
 
+@pytest.mark.parametrize("value", ["capi", "capi:-1", "capi:0", "capi:11", ":0.1"])
+def test_a_bad_injected_slowdown_exits_2(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["ab", "--baseline", "HEAD", "--inject-slowdown", value])
+    assert exit_info.value.code == 2
+    assert "--inject-slowdown" in capsys.readouterr().err
+
+
+def test_a_slowdown_of_a_strategy_not_measured_exits_2_before_any_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # not a checkout: refused before the baseline is looked up
+    out = tmp_path / "out"
+    status = cli.main(
+        ["ab", "--baseline", "HEAD", "--strategies", "numpy", "--no-instructions",
+         "--inject-slowdown", "capi:0.1", "--out-dir", str(out)]
+    )  # fmt: skip
+    assert status == 2
+    assert "unknown strategy 'capi'; known: numpy" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_a_baseline_that_does_not_build_says_where_to_look(tmp_path: Path) -> None:
     repository = tmp_path / "repo"
     repository.mkdir()
@@ -94,13 +117,16 @@ def test_ab_alternates_processes_and_compares_them_in_pairs(
     out = tmp_path / "out"
     status = cli.main(
         ["ab", "--baseline", "HEAD", *SMALL, "--no-instructions", "--quiet", "--format", "json",
-         "--ab-dir", str(tmp_path / "ab"), "--out-dir", str(out)]
+         "--inject-slowdown", "capi:0.5", "--ab-dir", str(tmp_path / "ab"), "--out-dir", str(out)]
     )  # fmt: skip
     captured = capsys.readouterr()
     assert status in (0, 1), captured.err  # one interpreter on both sides: no build, no error
     old = results_file.load(out / "baseline.json", validate=True)
     new = results_file.load(out / "current.json", validate=True)
     assert old["environment"]["git"]["commit"] == commit
+    # The injected slowdown is this checkout's side alone.
+    assert old["request"]["inject_slowdown"] == {}
+    assert new["request"]["inject_slowdown"] == {"capi": 0.5}
     for document in (old, new):
         assert document["complete"] is True
         assert [p["pass"] for p in document["passes"]] == [0, 1, 2]
@@ -119,6 +145,7 @@ def test_ab_alternates_processes_and_compares_them_in_pairs(
         for document in (old, new)
     ]
     assert decided[0] == decided[1]
+    assert "the new file is a validation run: capi was slowed by 50%" in captured.out
     # One interpreter on both sides: the same releases, the C++ ones included.
     assert old["environment"]["versions"] == new["environment"]["versions"]
     assert '"releases": []' in captured.out

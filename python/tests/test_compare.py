@@ -10,7 +10,7 @@ import pytest
 from results_factory import make_results, write_results
 
 from interop_bench import cli
-from interop_bench.analysis.compare import compare
+from interop_bench.analysis.compare import Comparison, compare
 from interop_bench.analysis.load import Results, load
 from interop_bench.arguments import threshold as parse_threshold
 
@@ -264,3 +264,62 @@ def test_the_releases_that_differ_are_named(
     assert releases == [{"package": "nanobind", "old": "2.9.2", "new": "3.1.0"}]
     assert run("compare", old, old) == 0
     assert "Releases that differ" not in capsys.readouterr().out
+
+
+PAIRED = {"strategies": ["numpy", "ctypes"], "ops": ["sum"], "sizes": [1, 1000]}
+
+
+def paired(tmp_path: Path, name: str, **kwargs: object) -> Results:
+    return load(write_results(tmp_path / name, make_results(**{**PAIRED, **kwargs})))  # type: ignore[arg-type]
+
+
+def detectable(comparison: Comparison) -> dict[tuple[str, int], float]:
+    return {
+        (c.strategy, c.size): c.detectable for c in comparison.changes if c.detectable is not None
+    }
+
+
+def test_a_tighter_spread_gives_a_smaller_detectable_slowdown(tmp_path: Path) -> None:
+    found = []
+    for sigma in (0.01, 0.05):
+        old = paired(tmp_path, f"old-{sigma}.json", seed=1, process_sigma=sigma)
+        new = paired(tmp_path, f"new-{sigma}.json", seed=2, process_sigma=sigma)
+        found.append(detectable(compare(old, new, threshold=0.1, alpha=0.01, paired=True)))
+    tight, wide = found
+    assert tight.keys() == wide.keys() == {(s, n) for s in ("numpy", "ctypes") for n in (1, 1000)}
+    assert all(tight[key] < wide[key] for key in tight)
+
+
+@pytest.mark.parametrize("cell", [("ctypes", 1000), ("numpy", 1)])
+def test_a_slowdown_past_the_detectable_one_is_flagged(
+    tmp_path: Path, cell: tuple[str, int]
+) -> None:
+    old = paired(tmp_path, "old.json", seed=1)
+    same = paired(tmp_path, "same.json", seed=2)
+    figure = detectable(compare(old, same, threshold=0.1, alpha=0.01, paired=True))[cell]
+    assert figure > 0.1  # it includes the threshold
+    name, size = cell
+    # The same processes, each slowed a little more than the figure.
+    slowed = paired(
+        tmp_path, "slowed.json", seed=2, slowdown={(name, "sum", size): (1 + figure) * 1.01}
+    )
+    comparison = compare(old, slowed, threshold=0.1, alpha=0.01, paired=True)
+    assert [(c.strategy, c.size) for c in comparison.regressions] == [cell]
+
+
+def test_the_detectable_slowdown_is_printed_with_its_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = write_results(tmp_path / "old.json", make_results(**PAIRED, seed=1))
+    new = write_results(tmp_path / "new.json", make_results(**PAIRED, seed=2))
+    for fmt in ("text", "markdown"):
+        assert run("compare", old, new, "--format", fmt) == 0
+        out = capsys.readouterr().out
+        assert "Smallest detectable slowdown" in out and "detectable" in out.splitlines()[-1]
+        assert "1 - alpha/N" in out
+    assert run("compare", old, new, "--format", "json") == 0
+    document = json.loads(capsys.readouterr().out)
+    assert "1 - alpha/N" in document["detectable_rule"]
+    strategies = [c for c in document["cells"] if not c["floor"]]
+    assert strategies and all(c["detectable"] >= 0 for c in strategies)
+    assert all(c["detectable"] is None for c in document["cells"] if c["floor"])

@@ -33,6 +33,7 @@ import math
 from dataclasses import dataclass, field
 
 from interop_bench import intervals
+from interop_bench.analysis.detectable import smallest_detectable
 from interop_bench.analysis.load import Cell, Results
 from interop_bench.analysis.units import geometric_mean
 
@@ -68,6 +69,7 @@ class CellChange:
     old_instructions: float | None = None
     new_instructions: float | None = None
     instructions_regression: bool = False
+    detectable: float | None = None  # smallest slowdown flagged for certain (detectable.py)
 
     @property
     def instructions_ratio(self) -> float | None:
@@ -149,6 +151,7 @@ def compare(
             threshold=threshold,
             floor=floor,
         )
+        change = _with_detectable(change, test, threshold, alpha, len(p_values))
         changes.append(_with_instructions(change, old_cell, new_cell, instructions_threshold))
     strategy_changes = tuple(c for c in changes if not c.floor)
     return Comparison(
@@ -243,6 +246,23 @@ def _change(
         verdict=verdict,
         regression=verdict == "slower" and ratio > 1 + threshold and not floor,
     )
+
+
+def _with_detectable(
+    change: CellChange,
+    test: intervals.RatioTest | None,
+    threshold: float,
+    alpha: float,
+    tested: int,
+) -> CellChange:
+    """`change` with its smallest detectable slowdown, where it was tested (a
+    floor is never a regression, so none is detectable in it)."""
+    if test is None or change.ratio is None or change.floor:
+        return change
+    detectable = smallest_detectable(
+        test, change.ratio, threshold=threshold, alpha=alpha, tested=tested
+    )
+    return dataclasses.replace(change, detectable=detectable)
 
 
 def _with_instructions(change: CellChange, old: Cell, new: Cell, threshold: float) -> CellChange:

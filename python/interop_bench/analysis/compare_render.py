@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 from dataclasses import asdict
 
 from interop_bench.analysis.compare import CellChange, Comparison, StrategySummary
+from interop_bench.analysis.detectable import RULE as DETECTABLE_RULE
 from interop_bench.analysis.tables import render as table
 from interop_bench.analysis.units import format_bytes, format_ns, format_percent
 
@@ -19,6 +21,7 @@ CELL_HEADERS = (
     " new",
     " change",
     " 95% interval",
+    " detectable",
     " p",
     " processes",
     "verdict",
@@ -32,6 +35,9 @@ def render(comparison: Comparison, fmt: str) -> str:
         return _json(comparison)
     markdown = fmt == "markdown"
     parts = [_headline(comparison, markdown)]
+    covered = _detectable_line(comparison)
+    if covered:
+        parts.append(covered)
     if comparison.releases:
         parts.append(_releases(comparison))
     for warning in comparison.warnings:
@@ -61,7 +67,22 @@ def render(comparison: Comparison, fmt: str) -> str:
         parts.append(f"<details>{summary}\n\n{every}\n\n</details>")
     else:
         parts.extend([_section("All cells", markdown), every])
+    if covered:
+        parts.append(("_" if markdown else "") + DETECTABLE_RULE + ("_" if markdown else ""))
     return "\n\n".join(parts) + "\n"
+
+
+def _detectable_line(comparison: Comparison) -> str | None:
+    """What "no regression" covers, over the cells tested: None if none was."""
+    found = sorted(c.detectable for c in comparison.changes if c.detectable is not None)
+    if not found:
+        return None
+    middle = statistics.median(found)
+    return (
+        f"Smallest detectable slowdown (per cell, column 'detectable'): median "
+        f"{format_percent(middle)} over {len(found)} tested cells, from "
+        f"{format_percent(found[0])} to {format_percent(found[-1])}"
+    )
 
 
 def _notable(change: CellChange) -> bool:
@@ -113,6 +134,7 @@ def _cell_row(change: CellChange, counted: bool) -> list[str]:
         if change.ratio_low is None or change.ratio_high is None
         else f"{format_percent(change.ratio_low - 1)} .. {format_percent(change.ratio_high - 1)}"
     )
+    detectable = "" if change.detectable is None else format_percent(change.detectable)
     row = [
         change.strategy,
         change.op,
@@ -122,6 +144,7 @@ def _cell_row(change: CellChange, counted: bool) -> list[str]:
         _ns(change.new_median_ns),
         "" if change.ratio is None else format_percent(change.ratio - 1),
         interval,
+        detectable,
         "" if change.p_value is None else f"{change.p_value:.2g}",
         f"{change.processes[0]}/{change.processes[1]}",
         verdict,
@@ -168,6 +191,7 @@ def _json(comparison: Comparison) -> str:
             for package, old, new in comparison.releases
         ],
         "regressions": len(comparison.regressions),
+        "detectable_rule": DETECTABLE_RULE,
         "strategies": [_finite(asdict(s)) for s in comparison.summaries],
         "cells": [_finite(asdict(c)) for c in comparison.changes],
         "only_old": [list(k) for k in comparison.only_old],
