@@ -3,10 +3,8 @@ measures the cells the other measured and skips those it skipped.
 
 The skip rule (runner/plan.py) decides a cell near the budget on a statistic of
 a few calls; on a noisy machine the same cell lands on either side of the
-budget from one run to the next (two quick runs of one commit disagreed on 10
-of 722 cells, 9 of them on the fastest of three warm calls within 0.5 to 1.6
-times the budget). No margin removes that: a cell whose calls take about the
-budget stays at the threshold. A comparison of two runs wants the same cells in
+budget from one run to the next. No margin removes that: a cell whose calls
+take about the budget stays at the threshold. A comparison of two runs wants the same cells in
 both, so the second run takes the first run's decisions instead of drawing its
 own: `run --follow FILE`, `aa`'s second run of each pair, both sides of `ab`.
 A cell the leader lacks, or did not get to decide (an error, a wrong answer),
