@@ -13,7 +13,7 @@ from interop_bench.strategies.numpy import NumpyStrategy
 DIES_ABOVE_PIXELS = 640 * 480
 
 
-class ProcessDiesAbove720p(NumpyStrategy):
+class ProcessDiesAboveVga(NumpyStrategy):
     """Carries vga frames; a larger frame ends its whole process at once."""
 
     name = "process-dies"

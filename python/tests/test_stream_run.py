@@ -49,27 +49,26 @@ def test_a_cell_that_cannot_keep_up_or_failed_prunes_its_heavier_cells() -> None
 def test_a_process_that_dies_fails_its_cell_prunes_heavier_ones_and_the_run_goes_on(
     tmp_path: Path,
 ) -> None:
+    """Through the real command: the fake dies on its lightest cell (720p 50 fps), which
+    every run measures however slow the machine, so nothing here depends on speed. That
+    a process's earlier cells survive its death is test_stream_budget.py's (on a fake clock)."""
     out = tmp_path / "stream.json"
     env = dict(os.environ)
-    env["INTEROP_BENCH_EXTRA_STRATEGIES"] = "process-dies=stream_fakes:ProcessDiesAbove720p"
+    env["INTEROP_BENCH_EXTRA_STRATEGIES"] = "process-dies=stream_fakes:ProcessDiesAboveVga"
     env["PYTHONPATH"] = os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")])
     command = [sys.executable, "-m", "interop_bench", "stream", "--quiet", "--strategies"]
-    command += ["process-dies,numpy", "--resolutions", "vga,720p", "--fps", "50,60"]
+    command += ["process-dies,numpy", "--resolutions", "720p", "--fps", "50,60"]
     command += ["--depth", "1", "--duration", "1", "--processes", "2", "--out", str(out)]
     finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert finished.returncode == 1, finished.stderr
     cells = {
         (c["strategy"], c["resolution"], c["fps"]): c for c in json.loads(out.read_text())["cells"]
     }
-    assert cells["process-dies", "vga", 50]["status"] == "ok"
-    measured = cells["process-dies", "vga", 50]
-    # Two processes, or one if a loaded machine made it miss enough in pass 0 to settle it.
-    assert len(measured["processes"]) == (1 if "settled" in measured else 2)
     died = cells["process-dies", "720p", 50]
     assert died["status"] == "error"
     assert died["reason"] == "pass 0: the measuring process died (exit 9)"
     pruned = cells["process-dies", "720p", 60]
     assert pruned["status"] == "skipped"
     assert pruned["reason"].startswith("not run: it failed at 720p 50 fps depth 1")
-    assert cells["numpy", "vga", 50]["status"] == "ok"
-    assert cells["kernel", "vga", 50]["status"] == "ok"
+    assert cells["numpy", "720p", 50]["status"] == "ok"
+    assert cells["kernel", "720p", 50]["status"] == "ok"
