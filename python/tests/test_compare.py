@@ -11,6 +11,7 @@ from results_factory import make_results, write_results
 
 from interop_bench import cli
 from interop_bench.analysis.compare import Comparison, compare
+from interop_bench.analysis.detectable import NONE_ABOVE, format_detectable
 from interop_bench.analysis.load import Results, load
 from interop_bench.arguments import threshold as parse_threshold
 
@@ -323,3 +324,11 @@ def test_the_detectable_slowdown_is_printed_with_its_rule(
     strategies = [c for c in document["cells"] if not c["floor"]]
     assert strategies and all(c["detectable"] >= 0 for c in strategies)
     assert all(c["detectable"] is None for c in document["cells"] if c["floor"])
+
+
+def test_a_detectable_slowdown_past_tenfold_is_printed_as_none() -> None:
+    """An interval reaching near zero gives figures such as +12,108,220,753%: the
+    gate sees nothing there, and the table says so."""
+    assert format_detectable(0.25) == "+25.0%"
+    assert format_detectable(NONE_ABOVE) == "+900.0%"
+    assert format_detectable(121_082_207.53) == "none (over 10x)"

@@ -9,6 +9,7 @@ from dataclasses import asdict
 
 from interop_bench.analysis.compare import CellChange, Comparison, StrategySummary
 from interop_bench.analysis.detectable import RULE as DETECTABLE_RULE
+from interop_bench.analysis.detectable import format_detectable
 from interop_bench.analysis.tables import render as table
 from interop_bench.analysis.units import format_bytes, format_ns, format_percent
 
@@ -80,8 +81,8 @@ def _detectable_line(comparison: Comparison) -> str | None:
     middle = statistics.median(found)
     return (
         f"Smallest detectable slowdown (per cell, column 'detectable'): median "
-        f"{format_percent(middle)} over {len(found)} tested cells, from "
-        f"{format_percent(found[0])} to {format_percent(found[-1])}"
+        f"{format_detectable(middle)} over {len(found)} tested cells, from "
+        f"{format_detectable(found[0])} to {format_detectable(found[-1])}"
     )
 
 
@@ -134,7 +135,7 @@ def _cell_row(change: CellChange, counted: bool) -> list[str]:
         if change.ratio_low is None or change.ratio_high is None
         else f"{format_percent(change.ratio_low - 1)} .. {format_percent(change.ratio_high - 1)}"
     )
-    detectable = "" if change.detectable is None else format_percent(change.detectable)
+    detectable = "" if change.detectable is None else format_detectable(change.detectable)
     row = [
         change.strategy,
         change.op,

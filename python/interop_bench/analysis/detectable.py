@@ -20,7 +20,13 @@ too, Benjamini-Hochberg flags at a laxer level and a smaller slowdown may do.
 
 from __future__ import annotations
 
+from interop_bench.analysis.units import format_percent
 from interop_bench.intervals import RatioTest
+
+# Past a tenfold slowdown the figure says only that the cell's interval reaches
+# near zero (one noisy pair can put its lower end at 1e-8): the gate sees nothing
+# there, which "none" says; a figure such as +12,108,220,753% would only mislead.
+NONE_ABOVE = 9.0
 
 RULE = (
     "detectable: a slowdown of this checkout larger than this would certainly have been "
@@ -36,3 +42,10 @@ def smallest_detectable(
     `ratio` is the cell's new / old median, `tested` the count of cells tested."""
     strict_low = test.low_at(1 - alpha / max(tested, 1))
     return max(1 / strict_low, (1 + threshold) / ratio, 1.0) - 1
+
+
+def format_detectable(detectable: float) -> str:
+    """A detectable slowdown as the tables print it: "+25.0%", or "none (over 10x)"."""
+    if detectable > NONE_ABOVE:
+        return f"none (over {NONE_ABOVE + 1:g}x)"
+    return format_percent(detectable)
