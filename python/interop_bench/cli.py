@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "export": "interop_bench.export_command",
     "aa": "interop_bench.aa_command",
     "ab": "interop_bench.ab_command",
+    "ab-stream": "interop_bench.ab_stream_command",
     "peer": "interop_bench.peer_command",
     "stream": "interop_bench.stream_command",
     "verify": "interop_bench.verify_command",

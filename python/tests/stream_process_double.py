@@ -2,7 +2,8 @@
 and records, but each cell is streamed by the real pacer (stream/schedule.py,
 with stream/cell.py's early stop) on a fake clock through a modelled strategy,
 and its figures are stream/cell.py's own. Run as a script in place of the
-measuring process; nothing here reads a real clock."""
+measuring process (`STRATEGY=MS` arguments change a strategy's model);
+nothing here reads a real clock."""
 
 from __future__ import annotations
 
@@ -50,5 +51,9 @@ def modelled(opened: dict[str, Any], raw: dict[str, Any], seed: int) -> dict[str
 
 
 if __name__ == "__main__":
+    # STRATEGY=MS arguments model another commit: e.g. `tcp=10` a faster tcp.
+    for override in sys.argv[1:]:
+        name, ms = override.split("=")
+        MS_AT_1080P[name] = float(ms)
     process._cell = modelled
     sys.exit(process.main())

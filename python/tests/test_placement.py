@@ -22,7 +22,7 @@ from interop_bench.runner.plan import PlanError
 from interop_bench.runner.request import new as new_request
 from interop_bench.strategies._transport import placement as transport
 from interop_bench.strategies._transport.placement import CPUS_VARIABLE, Cpus
-from interop_bench.stream_command import request_of as stream_request_of
+from interop_bench.stream.flags import request_of as stream_request_of
 
 TWO_CPUS = len(os.sched_getaffinity(0)) >= 2
 needs_two_cpus = pytest.mark.skipif(not TWO_CPUS, reason="needs two CPUs this process may use")

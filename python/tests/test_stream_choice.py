@@ -10,8 +10,8 @@ from results_factory import make_results, write_results
 
 from interop_bench import cli, ops, strategies
 from interop_bench.stream import choice
+from interop_bench.stream.flags import request_of
 from interop_bench.stream.run import StreamRequest, refusal
-from interop_bench.stream_command import request_of
 
 FULL_HD = ops.RESOLUTIONS["1080p"][0] * ops.RESOLUTIONS["1080p"][1] * 3
 FOUR_K = ops.RESOLUTIONS["4k"][0] * ops.RESOLUTIONS["4k"][1] * 3

@@ -64,6 +64,16 @@ class Baseline:
                 f"{PROTOCOL}: measure both with one version"
             )
 
+    def check_module(self, module: str, what: str) -> None:
+        """BaselineError unless the baseline has `module`, which measures `what`."""
+        try:
+            self._query(f"import {module}")
+        except BaselineError as error:
+            raise BaselineError(
+                f"baseline {self.commit[:12]} predates {what} (no {module}): it cannot be "
+                f"A/B-measured for them ({error})"
+            ) from None
+
     def _query(self, code: str) -> str:
         done = subprocess.run(
             [str(self.python), "-c", code],

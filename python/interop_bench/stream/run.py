@@ -149,6 +149,15 @@ class StreamRun:
 
     def run(self) -> int:
         """0 done, 130 interrupted (what was measured is in the file)."""
+        self.start()
+        for pass_index in range(self.request.processes):
+            if self.run_pass(pass_index) == INTERRUPTED:
+                return INTERRUPTED
+        self.finish()
+        return 0
+
+    def start(self) -> None:
+        """Lays out every cell (refused ones `skipped` at once) and says the plan."""
         for cell in self.request.cells():
             entry = cell | {
                 "status": "pending",
@@ -161,19 +170,21 @@ class StreamRun:
             self.document["cells"].append(entry)
         self.started = self.clock()
         self._say_plan()
-        for pass_index in range(self.request.processes):
-            todo = self._todo(pass_index)
-            if pass_index:
-                random.Random(self.request.seed + pass_index).shuffle(todo)
-            status = self._pass(pass_index, todo)
-            if pass_index == 0:
-                settle(self.cells.values(), self.request.processes)
-            self._write()
-            if status == INTERRUPTED:
-                return INTERRUPTED
+
+    def run_pass(self, pass_index: int) -> int:
+        """Streams one pass (pass 0 settles what it can); 0, or 130 interrupted."""
+        todo = self._todo(pass_index)
+        if pass_index:
+            random.Random(self.request.seed + pass_index).shuffle(todo)
+        status = self._pass(pass_index, todo)
+        if pass_index == 0:
+            settle(self.cells.values(), self.request.processes)
+        self._write()
+        return status
+
+    def finish(self) -> None:
         self.document["complete"] = True
         self._write()
-        return 0
 
     def _todo(self, pass_index: int) -> list[dict[str, Any]]:
         """Pass 0: every cell not refused; later passes: the measured cells not settled."""
@@ -334,6 +345,20 @@ def settles(cell: dict[str, Any], processes: int) -> str | None:
     else:
         return None
     return f"one process, settled in pass 0 ({how})"
+
+
+def settle_on_all(runs: Sequence[dict[Any, dict[str, Any]]]) -> int:
+    """Keep a cell settled only where every run's pass 0 settled it (`ab-stream`'s
+    sides, `runs` their cells by key), so that all stream the same cells in later
+    passes; the count of cells unsettled."""
+    unsettled = 0
+    for cell_key in runs[0]:
+        cells = [run[cell_key] for run in runs if cell_key in run]
+        if any(c.get("settled") for c in cells) and not all(c.get("settled") for c in cells):
+            unsettled += 1
+            for cell in cells:
+                cell.pop("settled", None)
+    return unsettled
 
 
 def settle(cells: Iterable[dict[str, Any]], processes: int) -> None:
