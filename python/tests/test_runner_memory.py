@@ -71,3 +71,29 @@ def test_a_process_the_os_will_not_describe_gives_null_and_why() -> None:
     reading = memory.measure_peak(lambda: np.zeros(1), [2**22 + 12345])  # no such pid
     assert reading.peak_bytes is None
     assert "cannot say" in reading.note
+
+
+def test_a_watch_counts_what_a_worker_touched_after_it_began_and_its_peak_stays() -> None:
+    """A stream's memory (stream/cell.py): the worker's 60 MiB block is growth, and
+    the peak of caller and worker holds it, whatever they freed since."""
+    worker = subprocess.Popen(
+        [sys.executable, "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert worker.stdin is not None and worker.stdout is not None
+    try:
+        read = memory.watch_peak([worker.pid])
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+        assert worker.stdout.readline() == "done\n"
+        watched = read()
+        worker_rss = memory._status_kib(str(worker.pid), "VmRSS") * 1024
+        own_rss = memory._status_kib("self", "VmRSS") * 1024
+    finally:
+        worker.communicate("exit\n", timeout=30)
+    assert watched is not None
+    assert 0.9 <= watched.growth_bytes / (60 << 20) <= 1.2
+    assert watched.peak_bytes >= worker_rss + own_rss * 0.9  # both processes, each at its peak
+
+
+def test_a_watch_of_a_process_the_os_will_not_describe_reads_none() -> None:
+    assert memory.watch_peak([2**22 + 12345])() is None  # no such pid

@@ -289,6 +289,8 @@ def test_a_strategy_failing_mid_stream_is_an_error_and_the_run_goes_on(tmp_path:
     assert cells["numpy"]["status"] == "ok"
     # Two processes, or one if a loaded machine made numpy miss enough in pass 0 to settle it.
     assert len(cells["numpy"]["processes"]) == (1 if "settled" in cells["numpy"] else 2)
+    # What the caller held resident while streaming: at least its input frames.
+    assert cells["numpy"]["stats"]["peak_resident_bytes"] > 640 * 480 * 3
     assert cells["kernel"]["status"] == "ok"
     summary = subprocess.run(
         [sys.executable, "-m", "interop_bench", "summary", str(out), "--format", "markdown"],

@@ -18,7 +18,7 @@ from typing import Any
 from interop_bench import ops
 from interop_bench.analysis import frames
 from interop_bench.analysis.load import Results
-from interop_bench.analysis.units import DASH, TIMES, format_ns
+from interop_bench.analysis.units import DASH, TIMES, format_bytes, format_ns
 from interop_bench.report.cell_table import Td
 from interop_bench.results_file import KERNEL
 from interop_bench.stream.figures import (
@@ -41,6 +41,7 @@ COLUMNS = (
     "missed [95%]",
     "dropped",
     "CPU/frame",
+    "peak memory",
     f"p99 {TIMES} floor",
 )
 CARRIES = "carries it"
@@ -184,6 +185,7 @@ def _row(cell: dict[str, Any], floor: dict[str, Any] | None) -> tuple[Td, ...]:
         ),
         Td(str(stats["dropped"]), str(stats["dropped"])),
         _cpu(stats),
+        _memory(stats),
         Td(f"{p99 / versus:.3g}{TIMES}" if versus else "", _sort(p99 / versus) if versus else ""),
     )
 
@@ -214,6 +216,16 @@ def _cpu(stats: dict[str, Any]) -> Td:
         format_ns(workers) if workers is not None else "none"
     )
     return Td(text, _sort(total), title=title)
+
+
+def _memory(stats: dict[str, Any]) -> Td:
+    """The most the caller and its workers held resident while streaming, and in the
+    title what the stream added over the start (files from before: blank)."""
+    peak, growth = stats.get("peak_resident_bytes"), stats.get("resident_growth_bytes")
+    if peak is None:
+        return Td("", "")
+    title = "caller and workers; the stream added " + format_bytes(growth or 0) + " after warm-up"
+    return Td(format_bytes(peak), _sort(peak), title=title)
 
 
 @dataclass(frozen=True)

@@ -71,3 +71,33 @@ def measure_peak(call: Callable[[], object], worker_pids: Sequence[int] = ()) ->
         max(after - before, 0) for after, before in zip(after_kib, before_kib, strict=True)
     )
     return MemoryReading(extra_kib * _KIB, METHOD_NOTE.format(who=who))
+
+
+@dataclass(frozen=True)
+class ResidentPeak:
+    """What a stretch of calls held resident, summed over this process and its workers."""
+
+    peak_bytes: int  # the high-water marks since the watch began
+    growth_bytes: int  # each one's high-water mark over its resident set when the watch began
+
+
+def watch_peak(worker_pids: Sequence[int] = ()) -> Callable[[], ResidentPeak | None]:
+    """Resets the high-water marks of this process and `worker_pids` now; the
+    function returned reads their peak since (None where the OS cannot say)."""
+    pids = ["self", *(str(pid) for pid in worker_pids)]
+    try:
+        for pid in pids:
+            _reset_high_water_mark(pid)
+        before_kib = [_status_kib(pid, "VmRSS") for pid in pids]
+    except OSError:
+        return lambda: None
+
+    def read() -> ResidentPeak | None:
+        try:
+            after_kib = [_status_kib(pid, "VmHWM") for pid in pids]
+        except OSError:
+            return None
+        growth = sum(max(a - b, 0) for a, b in zip(after_kib, before_kib, strict=True))
+        return ResidentPeak(sum(after_kib) * _KIB, growth * _KIB)
+
+    return read

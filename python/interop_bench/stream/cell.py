@@ -25,6 +25,7 @@ import numpy as np
 from hdrh.histogram import HdrHistogram
 
 from interop_bench import ops
+from interop_bench.runner import memory
 from interop_bench.strategies import Strategy
 from interop_bench.stream import schedule
 
@@ -177,6 +178,7 @@ def measure(strategy: Strategy, spec: CellSpec, seed: int) -> dict[str, Any]:
     if warm.errors:
         return {"status": "error", "reason": f"warm-up {warm.errors[0]}"}
     workers_before = _workers_cpu_ns(strategy)
+    resident = memory.watch_peak(strategy.worker_pids())
     outcome, caller_ns = run_frames(
         strategy,
         frames.placed,
@@ -188,7 +190,13 @@ def measure(strategy: Strategy, spec: CellSpec, seed: int) -> dict[str, Any]:
         early_stop=EARLY_STOP,
     )
     workers_after = _workers_cpu_ns(strategy)
-    record: dict[str, Any] = {"status": "ok", "reason": None}
+    peak = resident()
+    record: dict[str, Any] = {
+        "status": "ok",
+        "reason": None,
+        "peak_resident_bytes": None if peak is None else peak.peak_bytes,
+        "resident_growth_bytes": None if peak is None else peak.growth_bytes,
+    }
     problem = outcome.errors[0] if outcome.errors else frames.check()
     if problem is not None:
         record.update(status="error" if outcome.errors else "incorrect", reason=problem)

@@ -134,6 +134,9 @@ def summarize(processes: list[dict[str, Any]], fps: float) -> dict[str, Any]:
         "caller_cpu_ns_per_frame": _mean_of(processes, "caller_cpu_ns_per_frame"),
         "workers_cpu_ns_per_frame": _mean_of(processes, "workers_cpu_ns_per_frame"),
         "start_lateness_p99_ns": float(lateness.get_value_at_percentile(99.0)),
+        # The most any process held resident while streaming (caller and workers).
+        "peak_resident_bytes": _max_of(processes, "peak_resident_bytes"),
+        "resident_growth_bytes": _max_of(processes, "resident_growth_bytes"),
     }
     figures["verdict"] = verdict(figures, fps)
     return figures
@@ -154,6 +157,11 @@ def verdict(figures: dict[str, Any], fps: float) -> str:
 def _mean_of(processes: list[dict[str, Any]], key: str) -> float | None:
     values = [float(p[key]) for p in processes if p.get(key) is not None]
     return mean(values) if values else None
+
+
+def _max_of(processes: list[dict[str, Any]], key: str) -> int | None:
+    values = [int(p[key]) for p in processes if p.get(key) is not None]
+    return max(values) if values else None
 
 
 def _as_list(interval: Interval | None) -> list[float] | None:

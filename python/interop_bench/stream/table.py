@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from interop_bench.analysis.tables import render
-from interop_bench.analysis.units import format_ns
+from interop_bench.analysis.units import format_bytes, format_ns
 
 HEADERS = (
     "strategy",
@@ -18,6 +18,7 @@ HEADERS = (
     " max",
     " missed [95%]",
     " CPU/frame (caller, worker)",
+    " peak memory",
     "verdict",
 )
 
@@ -52,6 +53,13 @@ def _cpu(stats: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _memory(stats: dict[str, Any]) -> str:
+    """The most the caller and its workers held resident while streaming (files
+    from before it was measured have none)."""
+    peak = stats.get("peak_resident_bytes")
+    return "-" if peak is None else format_bytes(peak)
+
+
 def _row(cell: dict[str, Any]) -> list[str]:
     head = [
         cell["strategy"],
@@ -61,7 +69,7 @@ def _row(cell: dict[str, Any]) -> list[str]:
     ]
     stats = cell.get("stats")
     if cell["status"] != "ok" or not stats:
-        return [*head, "", "", "", "", "", "", f"{cell['status']}: {cell['reason']}"]
+        return [*head, "", "", "", "", "", "", "", f"{cell['status']}: {cell['reason']}"]
     return [
         *head,
         format_ns(stats["percentiles_ns"]["p50"]),
@@ -70,6 +78,7 @@ def _row(cell: dict[str, Any]) -> list[str]:
         format_ns(stats["max_ns"]),
         _missed(stats),
         _cpu(stats),
+        _memory(stats),
         verdict(cell),
     ]
 
