@@ -145,6 +145,14 @@ AB_ARGS ?= --strategies capi,pybind11,nanobind,ctypes,cython,numpy,json-fast,shm
 ab-gate: $(STAMPS)/build ## gate on a regression against AB_BASELINE (default HEAD~1)
 	$(PY) -m interop_bench ab --baseline $(AB_BASELINE) $(AB_ARGS) --format markdown
 
+# The stream gate: the same, for real-time tails (interop-bench ab-stream), on a few
+# strategies at 1080p/60 fps; 5 s a cell is 300 frames a process, too few for p99's
+# interval, so it gates the missed share (about 2 min with the baseline built).
+AB_STREAM_ARGS ?= --strategies shm,pybind11 --resolutions 1080p --fps 60 --depth 1 \
+                  --duration 5 --processes 3
+ab-stream-gate: $(STAMPS)/build ## gate the stream tails on a regression against AB_BASELINE
+	$(PY) -m interop_bench ab-stream --baseline $(AB_BASELINE) $(AB_STREAM_ARGS) --format markdown
+
 # The gate's power: ab against a baseline of the same code (HEAD), REPEATS times with
 # nothing injected and with 5%, 10% and 25% slowdowns (scripts/gate_power.py, whose
 # flags GATE_POWER_ARGS passes: --strategies, --sizes, --out ...).

@@ -53,6 +53,7 @@ def test_a_pull_request_is_gated_against_its_merge_base(workflow: dict[str, Any]
     assert "git merge-base" in runs
     assert "make test" in runs
     assert 'ab-gate AB_BASELINE="$BASELINE"' in runs and "GITHUB_STEP_SUMMARY" in runs
+    assert 'ab-stream-gate AB_BASELINE="$BASELINE"' in runs
     uses = [step.get("uses", "") for step in gate["steps"]]
     assert any(u.startswith("actions/cache@") for u in uses)
     assert any(u.startswith("actions/upload-artifact@") for u in uses)
@@ -68,3 +69,11 @@ def test_the_scheduled_bench_merges_every_runner_into_one_report(
     assert "make bench" in _runs(jobs["bench"])
     assert jobs["report"]["needs"] == "bench"
     assert "interop-bench report fleet/" in _runs(jobs["report"])
+
+
+def test_the_stream_gate_target_runs_ab_stream_against_its_baseline() -> None:
+    planned = subprocess.run(
+        ["make", "-n", "--no-print-directory", "ab-stream-gate", "AB_BASELINE=abc123"],
+        cwd=WORKFLOW.parents[2], capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "-m interop_bench ab-stream --baseline abc123 --strategies shm,pybind11" in planned
