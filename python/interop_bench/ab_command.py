@@ -58,7 +58,6 @@ exit status: 0 no regression, 1 regression (0 with --report-only),
              2 a baseline that does not exist, does not build or cannot be measured"""
 
 FORMATS = ("text", "markdown", "json")
-AB_ROOT = Path("build/ab")
 DEFAULT_PROCESSES = 6  # pairs: enough for a paired t test with 5 degrees of freedom
 
 
@@ -76,12 +75,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alpha", type=float, default=0.01)
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--out-dir", type=Path, help="default: results/ab-<UTC stamp>")
-    parser.add_argument(
-        "--ab-dir",
-        type=Path,
-        default=AB_ROOT,
-        help=f"where baselines are built and kept, one folder per commit (default {AB_ROOT})",
-    )
+    baseline.add_ab_dir(parser)
     parser.add_argument(
         "--inject-slowdown",
         type=arguments.slowdown,

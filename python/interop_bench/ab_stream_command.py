@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from interop_bench.analysis import stream_compare
 from interop_bench.runner import baseline, placement
 from interop_bench.stream import flags
 from interop_bench.stream.files import StreamFile
-from interop_bench.stream.run import INTERRUPTED, StreamRequest, StreamRun, settle_on_all
+from interop_bench.stream.run import INTERRUPTED, StreamRequest, StreamRun, alternate
 
 HELP = "stream a baseline commit and this checkout in alternating passes; exit 1 on a regression"
 DESCRIPTION = """Build the baseline commit into its own worktree and virtual environment
@@ -50,7 +49,6 @@ exit status: 0 no regression, 1 regression (0 with --report-only),
              cannot stream, 130 interrupted (what was measured is in --out-dir)"""
 
 FORMATS = ("text", "markdown", "json")
-AB_ROOT = Path("build/ab")
 MEASURING_MODULE = "interop_bench.stream.process"
 MIN_PROCESSES = 3  # the fewest that give p99 and the missed share an interval
 
@@ -66,12 +64,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--out-dir", type=Path, help="default: results/ab-stream-<UTC stamp>")
-    parser.add_argument(
-        "--ab-dir",
-        type=Path,
-        default=AB_ROOT,
-        help=f"where baselines are built and kept, one folder per commit (default {AB_ROOT})",
-    )
+    baseline.add_ab_dir(parser)
     parser.add_argument("--report-only", action="store_true", help="exit 0 on a regression")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -113,24 +106,6 @@ def _side(
     return StreamRun(request, path, say, command=command)
 
 
-def _alternate(sides: list[StreamRun], passes: int, say: Callable[[str], None]) -> int:
-    """Every pass on both sides, neither always first: 0, or 130 interrupted."""
-    for side in sides:
-        side.start()
-    for index in range(passes):
-        order = sides if index % 2 == 0 else sides[::-1]
-        for side in order:
-            if side.run_pass(index) == INTERRUPTED:
-                return INTERRUPTED
-        if index == 0:
-            unsettled = settle_on_all([side.cells for side in sides])
-            if unsettled:
-                say(f"{unsettled} cells settled on one side only: both stream them on")
-    for side in sides:
-        side.finish()
-    return 0
-
-
 def main(args: argparse.Namespace) -> int:
     stamp = results_file.utc_stamp(datetime.now(timezone.utc))
     out_dir = args.out_dir or Path("results") / f"ab-stream-{stamp}"
@@ -160,7 +135,7 @@ def main(args: argparse.Namespace) -> int:
             args.quiet,
         ),
     ]
-    status = _alternate(sides, request.processes, sides[1].say)
+    status = alternate(sides, request.processes, sides[1].say)
     if status == INTERRUPTED:
         print(f"\ninterrupted: partial stream files in {out_dir}", file=sys.stderr)
         return INTERRUPTED

@@ -9,10 +9,10 @@ build is what .ci/run's gate exercises on every landing."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from built_baseline import baseline_without, fake_built_baseline
 
 from interop_bench import cli, results_file
 from interop_bench.runner import baseline, environment
@@ -90,13 +90,7 @@ def test_a_baseline_that_does_not_build_says_where_to_look(tmp_path: Path) -> No
 
 
 def test_a_baseline_that_predates_the_pass_protocol_is_refused(tmp_path: Path) -> None:
-    old_python = tmp_path / "python"
-    old_python.write_text(
-        "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'interop_bench.runner.pass_spec'\""
-        " >&2\nexit 1\n"
-    )
-    old_python.chmod(0o755)
-    old = baseline.Baseline("0" * 40, tmp_path, old_python)
+    old = baseline_without(tmp_path, "interop_bench.runner.pass_spec")
     with pytest.raises(baseline.BaselineError, match="predates the measuring processes"):
         old.check_protocol()
 
@@ -106,13 +100,7 @@ def test_ab_alternates_processes_and_compares_them_in_pairs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     commit = head()
-    built = tmp_path / "ab" / commit
-    (built / "src").mkdir(parents=True)
-    (built / "venv" / "bin").mkdir(parents=True)
-    python = built / "venv" / "bin" / "python"  # "built": this venv's interpreter
-    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    python.chmod(0o755)
-    (built / baseline.INSTALLED).touch()
+    fake_built_baseline(tmp_path / "ab", commit)
     monkeypatch.chdir(REPOSITORY)
     out = tmp_path / "out"
     status = cli.main(

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from built_baseline import baseline_without, fake_built_baseline
 
 from interop_bench import ab_stream_command, cli
 from interop_bench.analysis.stream_compare import compare_streams
 from interop_bench.runner import baseline
 from interop_bench.stream.files import StreamFile
-from interop_bench.stream.run import StreamRequest, StreamRun, settle_on_all
+from interop_bench.stream.run import StreamRequest, StreamRun, alternate, settle_on_all
 
 TESTS = Path(__file__).resolve().parent
 REPOSITORY = TESTS.parents[1]
@@ -61,7 +62,7 @@ def alternated(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[StreamRun
     for label, side in zip(("old", "new"), sides, strict=True):
         side.run_pass = _recorded(side.run_pass, label, order)  # type: ignore[method-assign]
     said: list[str] = []
-    assert ab_stream_command._alternate(sides, request.processes, said.append) == 0
+    assert alternate(sides, request.processes, said.append) == 0
     assert said == ["1 cells settled on one side only: both stream them on"]
     return sides, order
 
@@ -105,13 +106,7 @@ def test_bad_flags_exit_2_before_any_build(
 
 
 def test_a_baseline_that_predates_streams_is_refused(tmp_path: Path) -> None:
-    old_python = tmp_path / "python"
-    old_python.write_text(
-        "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'interop_bench.stream'\" >&2\n"
-        "exit 1\n"
-    )
-    old_python.chmod(0o755)
-    old = baseline.Baseline("0" * 40, tmp_path, old_python)
+    old = baseline_without(tmp_path, "interop_bench.stream")
     with pytest.raises(baseline.BaselineError, match="predates streams"):
         old.check_module(ab_stream_command.MEASURING_MODULE, "streams (`interop-bench stream`)")
 
@@ -130,13 +125,7 @@ def test_ab_stream_streams_both_sides_and_prints_the_comparison(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     commit = str(_head())
-    built = tmp_path / "ab" / commit
-    (built / "src").mkdir(parents=True)
-    (built / "venv" / "bin").mkdir(parents=True)
-    python = built / "venv" / "bin" / "python"  # "built": this venv's interpreter
-    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    python.chmod(0o755)
-    (built / baseline.INSTALLED).touch()
+    fake_built_baseline(tmp_path / "ab", commit)
     monkeypatch.chdir(REPOSITORY)
     out = tmp_path / "out"
     status = cli.main(

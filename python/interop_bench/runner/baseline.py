@@ -10,6 +10,7 @@ the baseline must understand (runner/pass_spec.py's PROTOCOL).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -22,6 +23,17 @@ from interop_bench.runner.pass_spec import PROTOCOL
 BUILD_TIMEOUT_S = 3600.0
 QUERY_TIMEOUT_S = 120.0
 INSTALLED = "installed"  # the marker of a finished build
+ROOT = Path("build/ab")  # where baselines are built and kept, one folder per commit
+
+
+def add_ab_dir(parser: argparse.ArgumentParser) -> None:
+    """`--ab-dir`, shared by `ab` and `ab-stream` (one build serves both)."""
+    parser.add_argument(
+        "--ab-dir",
+        type=Path,
+        default=ROOT,
+        help=f"where baselines are built and kept, one folder per commit (default {ROOT})",
+    )
 
 
 class BaselineError(RuntimeError):

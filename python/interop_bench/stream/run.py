@@ -347,6 +347,26 @@ def settles(cell: dict[str, Any], processes: int) -> str | None:
     return f"one process, settled in pass 0 ({how})"
 
 
+def alternate(sides: list[StreamRun], passes: int, say: Callable[[str], None]) -> int:
+    """`ab-stream`'s sides: every pass on each, neither always first (the first side
+    leads the even passes), a cell settled by pass 0 only where all settled it; 0,
+    or 130 interrupted."""
+    for side in sides:
+        side.start()
+    for index in range(passes):
+        order = sides if index % 2 == 0 else sides[::-1]
+        for side in order:
+            if side.run_pass(index) == INTERRUPTED:
+                return INTERRUPTED
+        if index == 0:
+            unsettled = settle_on_all([side.cells for side in sides])
+            if unsettled:
+                say(f"{unsettled} cells settled on one side only: both stream them on")
+    for side in sides:
+        side.finish()
+    return 0
+
+
 def settle_on_all(runs: Sequence[dict[Any, dict[str, Any]]]) -> int:
     """Keep a cell settled only where every run's pass 0 settled it (`ab-stream`'s
     sides, `runs` their cells by key), so that all stream the same cells in later
