@@ -25,7 +25,7 @@ from interop_bench.intervals import RatioTest
 
 # Past a tenfold slowdown the figure says only that the cell's interval reaches
 # near zero (one noisy pair can put its lower end at 1e-8): the gate sees nothing
-# there, which "none" says; a figure such as +12,108,220,753% would only mislead.
+# there, which "none" says; a percentage with ten digits would only mislead.
 NONE_ABOVE = 9.0
 
 RULE = (

@@ -69,7 +69,8 @@ def _row(cell: dict[str, Any]) -> list[str]:
     ]
     stats = cell.get("stats")
     if cell["status"] != "ok" or not stats:
-        return [*head, "", "", "", "", "", "", "", f"{cell['status']}: {cell['reason']}"]
+        blank = [""] * (len(HEADERS) - len(head) - 1)
+        return [*head, *blank, f"{cell['status']}: {cell['reason']}"]
     return [
         *head,
         format_ns(stats["percentiles_ns"]["p50"]),
