@@ -27,6 +27,7 @@ from interop_bench.runner import (
     environment,
     floors,
     instructions,
+    placed_rows,
     placement,
     plan,
     selection_flags,
@@ -39,7 +40,7 @@ from interop_bench.runner.passes import (
     follow_each_other,
 )
 from interop_bench.runner.progress import Progress
-from interop_bench.runner.request import Request
+from interop_bench.runner.request import Request, without_placed_rows
 
 HELP = (
     "measure a baseline commit and this checkout in alternating processes; exit 1 on a regression"
@@ -99,6 +100,24 @@ def _slowed(request: Request, injected: list[tuple[str, float]] | None) -> Reque
     return dataclasses.replace(request, slowdown=slowdown)
 
 
+def _placed_rows_both_measure(
+    request: Request, base: baseline.Baseline, wanted: str | None, quiet: bool
+) -> Request:
+    """`request` without placed rows when the baseline predates them (said, or a
+    BaselineError when --placement-rows asked for them)."""
+    if not request.placed:
+        return request
+    try:
+        base.check_module(placed_rows.__name__, "placed rows")
+    except baseline.BaselineError as error:
+        if wanted is not None:
+            raise
+        if not quiet:
+            print(f"interop-bench ab: {error}; measuring without them", file=sys.stderr)
+        return without_placed_rows(request)
+    return request
+
+
 def _documents(
     request: Request, slowed: Request, base: baseline.Baseline, out_dir: Path
 ) -> tuple[results_file.Document, results_file.Document]:
@@ -108,7 +127,7 @@ def _documents(
     timer = environment.measure_timer()
     unmeasured = floors.unavailable("not measured by interop-bench ab")
     env = environment.collect(request.profile.name, timer, unmeasured, list(sys.argv))
-    facts = strategy_facts.collect(request.strategies)
+    facts = strategy_facts.collect(request.strategies, request.placed, request.row_placements)
     current = results_file.new_document(slowed.as_json(), env, __version__, now, facts)
     # Its Python packages; the C++ libraries are this machine's, the same for both.
     theirs = environment.python_versions(base.versions())
@@ -143,7 +162,9 @@ def main(args: argparse.Namespace) -> int:
         base = baseline.prepare(repository, commit, args.ab_dir, out_dir / "baseline-build.log")
         base.check_protocol()
         known = [name for name in strategies.names() if name in set(base.strategies())]
-        request = selection_flags.request(args, known)
+        request = _placed_rows_both_measure(
+            selection_flags.request(args, known), base, args.placement_rows, args.quiet
+        )
         slowed = _slowed(request, args.inject_slowdown)
         placement.check_baseline(request.placement, base.source)
     except (baseline.BaselineError, plan.PlanError, instructions.InstructionsError) as error:

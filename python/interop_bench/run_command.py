@@ -188,7 +188,7 @@ def _start(args: argparse.Namespace, say: Any) -> Started:
         say(f"warning: no Google Benchmark floors: {floor_block['reason']}")
     env = environment.collect(profile.name, timer, floor_block, list(sys.argv))
     env["link"] = link.describe(args.link)
-    facts = strategy_facts.collect(request.strategies)
+    facts = strategy_facts.collect(request.strategies, request.placed, request.row_placements)
     document = results_file.new_document(request.as_json(), env, __version__, now, facts)
     results_file.write_atomic(path, document)
     return request, document, path, leader

@@ -13,6 +13,7 @@ from interop_bench.ops import DType, Op
 from interop_bench.runner import environment, floors, plan
 from interop_bench.runner.engine import Factory
 from interop_bench.runner.passes import InProcessLauncher, PassRunner
+from interop_bench.runner.placement import Placement
 from interop_bench.runner.request import Request
 from interop_bench.strategies.numpy import NumpyStrategy
 
@@ -53,8 +54,10 @@ def run_in_process(
     slowdown: Mapping[str, float] | None = None,
     dtypes: tuple[DType, ...] = ("float64",),
     resolutions: tuple[str, ...] = (),
+    placed: tuple[tuple[str, ...], tuple[int, ...], tuple[Placement, ...]] = ((), (), ()),
 ) -> results_file.Document:
-    """Measure a request with every pass in this process; the written document."""
+    """Measure a request with every pass in this process; the written document.
+    `placed`: the placed rows, their sizes and placements (runner/placed_rows.py)."""
     request = Request(
         strategies=names,
         ops=op_names,
@@ -65,6 +68,9 @@ def run_in_process(
         slowdown=dict(slowdown or {}),
         dtypes=dtypes,
         resolutions=resolutions,
+        placed=placed[0],
+        placed_sizes=placed[1],
+        row_placements=placed[2],
     )
     env = dict(shared_environment())
     document = results_file.new_document(request.as_json(), env, "test", datetime.now(timezone.utc))

@@ -279,6 +279,6 @@ def test_stream_takes_the_placement_and_records_it() -> None:
 
 
 def test_cpus_this_process_may_not_use_give_an_error_naming_them() -> None:
-    starting = transport.starting_on([4096])
-    with pytest.raises(OSError, match=r"on CPUs 4096 \(INTEROP_BENCH_CPUS\): Invalid argument"):
+    starting = transport.running_on([4096])
+    with pytest.raises(OSError, match=r"run on CPUs 4096 \(INTEROP_BENCH_CPUS\): Invalid argument"):
         starting.__enter__()

@@ -146,6 +146,25 @@ class Results:
         return f"{self.placement} (caller on CPU {cpus[0]}, workers on CPU {cpus[1]})"
 
     @property
+    def placed_rows_text(self) -> str:
+        """'pipe@same-core ... : ipc and network strategies again, pinned same-core (caller
+        on CPU 0, workers on CPU 0) and ..., at sum 1 and 10,000 elements'; "" without
+        placed rows (runner/placed_rows.py)."""
+        block = (self.data.get("request") or {}).get("placement_rows") or {}
+        if not block.get("rows"):
+            return ""
+        pinned = [
+            f"{p['name']} (caller on CPU {','.join(map(str, p['caller_cpus']))}, workers on CPU "
+            f"{','.join(map(str, p['worker_cpus']))})"
+            for p in block.get("placements", ())
+        ]
+        sizes = " and ".join(f"{int(size):,}" for size in block.get("sizes", ()))
+        return (
+            f"the ipc and network strategies again as name@placement rows, pinned "
+            f"{' and '.join(pinned)}, at {block.get('label', 'sum')} of {sizes} elements"
+        )
+
+    @property
     def benchmark_floors(self) -> dict[str, Any]:
         """Google Benchmark's floors (`environment.floors`): in a version 2 file the
         cross-check, in a version 1 file the only floors there are."""

@@ -26,6 +26,8 @@ def render(results: Results, fmt: str) -> str:
     markdown = fmt == "markdown"
     title = f"interop-bench summary of `{results.path.name}`" if markdown else results.path.name
     parts = [("### " if markdown else "") + title, f"placement: {results.placement_text}"]
+    if results.placed_rows_text:
+        parts.append(f"placed rows: {results.placed_rows_text}")
     for op in rank(results):
         if op.op == FRAME:
             continue  # in frames per second below

@@ -35,6 +35,7 @@ def rows(files: list[Results]) -> list[tuple[str, list[str]]]:
         ("timer", _timer),
         ("processes per cell", _processes),
         ("CPU placement of caller and workers", lambda r: r.placement_text),
+        ("placed rows", lambda r: r.placed_rows_text or "none"),
         ("CPU topology", _topology),
         ("machine settings", _settings),
         ("noise during the run", _noise),

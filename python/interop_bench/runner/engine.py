@@ -21,7 +21,7 @@ import os
 import random
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from statistics import median
 from time import perf_counter_ns
 from types import ModuleType
@@ -31,7 +31,7 @@ import orjson
 
 from interop_bench import native, strategies
 from interop_bench.results_file import FLOORS, KERNEL
-from interop_bench.runner import environment, floor_turns, noise, plan
+from interop_bench.runner import environment, floor_turns, noise, placed_rows, plan
 from interop_bench.runner.cell import (
     CellRun,
     Job,
@@ -44,6 +44,7 @@ from interop_bench.runner.cell import (
 from interop_bench.runner.pass_spec import JobSpec, PassSpec, key
 from interop_bench.runner.workload import Bound, Workload
 from interop_bench.strategies import Strategy
+from interop_bench.strategies._transport import placement as transport_placement
 
 Factory = Callable[[], Strategy]
 Emit = Callable[[Record], None]
@@ -78,6 +79,7 @@ class PassEngine:
         self._timer_module: ModuleType | str | None = None
         self._deadline_ns = 0
         self._remaining = len(spec.jobs)
+        self._caller_cpus: dict[str, tuple[int, ...]] = {}  # placed rows' (runner/placed_rows.py)
         self.settings: Settings | None = None
 
     def run(self) -> None:
@@ -121,8 +123,8 @@ class PassEngine:
 
     # -- strategies ------------------------------------------------------
     def _make(self, name: str) -> Strategy:
-        factory = self._factories.get(name)
-        return factory() if factory else strategies.get(name)
+        factory = self._factories.get(placed_rows.base(name))
+        return factory() if factory else strategies.get(placed_rows.base(name))
 
     def _open_all(self) -> dict[str, Strategy | str]:
         """Every strategy with jobs, opened; the reason instead when it cannot be."""
@@ -130,12 +132,21 @@ class PassEngine:
         opened: dict[str, Strategy | str] = {}
         for name in wanted:
             try:
-                strategy = self._make(name)
-                strategy.open()
-                opened[name] = strategy
+                opened[name] = self._open(name)
             except Exception as error:
                 opened[name] = f"could not open strategy {name!r}: {describe(error)}"
         return opened
+
+    def _open(self, name: str) -> Strategy:
+        strategy = self._make(name)
+        caller = placed_rows.open_pinned(strategy, name)
+        if caller is not None:
+            self._caller_cpus[name] = caller
+        return strategy
+
+    def _on_caller_cpus(self, run: CellRun) -> AbstractContextManager[None]:
+        """Around a cell's calls: a placed row's on its caller CPUs, another's where it is."""
+        return transport_placement.running_on(self._caller_cpus.get(run.job.name))
 
     def _timer(self) -> ModuleType:
         """ib_floor_timer; NativeUnavailableError (every time) when it was not built."""
@@ -211,7 +222,7 @@ class PassEngine:
     def _sample_interleaved(self, runs: list[CellRun]) -> None:
         active: list[CellRun] = []
         for run in runs:
-            with gc_paused():
+            with gc_paused(), self._on_caller_cpus(run):
                 ended = run.start()
             if ended is None:
                 active.append(run)
@@ -222,7 +233,8 @@ class PassEngine:
             finished: list[tuple[CellRun, str]] = []
             with gc_paused():
                 for run in list(active):
-                    stop, failed = run.turn()
+                    with self._on_caller_cpus(run):
+                        stop, failed = run.turn()
                     if failed is not None:
                         active.remove(run)
                         self._record(failed)
@@ -230,7 +242,9 @@ class PassEngine:
                         active.remove(run)
                         finished.append((run, stop))
             for run, stop in finished:
-                self._record(run.finish(stop))
+                with self._on_caller_cpus(run):
+                    record = run.finish(stop)
+                self._record(record)
 
     def _skip_reason(
         self, job: JobSpec, workload: Workload, settings: Settings, strategy: Strategy | None

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from interop_bench import results_file, strategies
+from interop_bench.runner import placed_rows
 
 COUNTED_SIZES = (1, 1000)
 CALLS = 10  # per counted region (and twice as many in the second)
@@ -61,7 +62,7 @@ def valgrind() -> str:
 def uncountable_reason(name: str) -> str:
     """Why `name` cannot be counted, or "" when it can."""
     try:
-        return strategies.strategy_class(name).uncountable
+        return strategies.strategy_class(placed_rows.base(name)).uncountable
     except Exception as error:  # a strategy that does not import is not counted either
         return f"its module does not import: {error}"
 

@@ -143,12 +143,19 @@ class Axes:
 
     dtypes: tuple[DType, ...]
     resolutions: tuple[str, ...]
+    # The placements of the placed rows of an unpinned run, and their sizes
+    # (runner/placed_rows.py): the quick profile has them only when asked.
+    placement_rows: tuple[str, ...] = ()
+    placed_sizes: tuple[int, ...] = (1,)
 
 
+PINNED_PLACEMENTS = ("same-core", "other-core")
 AXES: dict[str, Axes] = {
     "quick": Axes((ops.DEFAULT_DTYPE,), ("vga",)),
-    "default": Axes((ops.DEFAULT_DTYPE,), ("720p", "1080p", "4k")),
-    "full": Axes(ops.DTYPES, tuple(ops.RESOLUTIONS)),
+    "default": Axes((ops.DEFAULT_DTYPE,), ("720p", "1080p", "4k"), PINNED_PLACEMENTS, (1, 10_000)),
+    "full": Axes(
+        ops.DTYPES, tuple(ops.RESOLUTIONS), PINNED_PLACEMENTS, (1, 100, 10_000, 1_000_000)
+    ),
 }
 
 

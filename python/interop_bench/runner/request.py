@@ -12,13 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from interop_bench import ops
+from interop_bench import ops, strategies
 from interop_bench.ops import DEFAULT_DTYPE, DType, Op
 from interop_bench.results_file import KERNEL
-from interop_bench.runner import floor_turns, plan
+from interop_bench.runner import floor_turns, placed_rows, plan
 from interop_bench.runner import placement as placements
 from interop_bench.runner.placement import Placement
 from interop_bench.runner.plan import Profile
+from interop_bench.strategies._transport import net_peer
 
 Key = tuple[str, str, int]
 
@@ -37,6 +38,10 @@ class Request:
     dtypes: tuple[DType, ...] = (DEFAULT_DTYPE,)  # of the vector ops
     resolutions: tuple[str, ...] = ()  # ops.RESOLUTIONS names, frame's sizes
     placement: Placement = placements.UNPINNED  # where the caller and its workers run
+    # Placed rows (runner/placed_rows.py): the placements, their row names, their sizes.
+    row_placements: tuple[Placement, ...] = ()
+    placed: tuple[str, ...] = ()
+    placed_sizes: tuple[int, ...] = ()
 
     @property
     def process_count(self) -> int:
@@ -58,6 +63,12 @@ class Request:
             "dtypes": list(self.dtypes),
             "resolutions": list(self.resolutions),
             "placement": self.placement.as_json(),
+            "placement_rows": {
+                "placements": [place.as_json() for place in self.row_placements],
+                "rows": list(self.placed),
+                "label": placed_rows.LABEL,
+                "sizes": list(self.placed_sizes),
+            },
         }
 
     def labels(self) -> list[str]:
@@ -88,6 +99,8 @@ class Request:
         labels = self.labels()
         for label, size in self.groups():
             keys += [(name, label, size) for name in self.strategies]
+            if label == placed_rows.LABEL and size in self.placed_sizes:
+                keys += [(name, label, size) for name in self.placed]
             if self.floors:
                 keys.append((KERNEL, label, size))
                 if label == labels[0]:
@@ -113,12 +126,14 @@ def new(
     slowdown: tuple[str, float] | None = None,
     instructions: bool | None = None,
     placement: str | None = None,
+    placement_rows: str | None = None,
 ) -> Request:
     """The request of a new run (run, aa and ab build theirs here) from the
     selection as a command line gives it: comma-separated names (None: every
     one of `known`, the profile's ops, dtypes and sizes), the profile's
     processes and instruction counting unless given, unpinned unless a
-    placement is named; plan.PlanError naming what does not fit."""
+    placement is named, the profile's placed rows in an unpinned run unless
+    named; plan.PlanError naming what does not fit."""
     chosen = plan.PROFILES[profile]
     names = plan.pick("strategy", strategies, known)
     selection = plan.select(chosen.name, ops_wanted, dtypes, sizes)
@@ -140,8 +155,49 @@ def new(
         instructions=chosen.instructions if instructions is None else instructions,
         placement=placements.resolve(placement or placements.OS),
     )
-    cells = len(names) * len(request.groups())
+    request = with_placed_rows(request, placement_rows)
+    cells = len(names) * len(request.groups()) + len(request.placed) * len(request.placed_sizes)
     return dataclasses.replace(request, profile=with_cell_budget(chosen, cell_budget_s, cells))
+
+
+def with_placed_rows(request: Request, wanted: str | None) -> Request:
+    """`request` with the placed rows of `wanted` (--placement-rows; None: the
+    profile's, in an unpinned run) at the profile's placed sizes it measures.
+    A placement of the profile's that this machine cannot provide (one CPU has
+    no other core) is left out; one the flag names is a PlacementError."""
+    pinned_run = request.placement.name != placements.OS
+    if wanted is not None and pinned_run and placed_rows.parse(wanted):
+        raise plan.PlanError(
+            f"--placement-rows pins rows of an unpinned run; this run is pinned as a whole "
+            f"(--placement {request.placement.name}): drop one of the two"
+        )
+    if pinned_run or "sum" not in request.ops or DEFAULT_DTYPE not in request.dtypes:
+        return request
+    axes = plan.AXES[request.profile.name]
+    names = placed_rows.parse(wanted) if wanted is not None else axes.placement_rows
+    sizes = tuple(size for size in axes.placed_sizes if size in request.sizes)
+    chosen, missing = placed_rows.available(names)
+    if missing and wanted is not None:
+        raise placements.PlacementError(f"--placement-rows {wanted}: {'; '.join(missing)}")
+    families = {name: _family(name) for name in request.strategies}
+    placed = placed_rows.rows(request.strategies, families, chosen) if sizes else ()
+    if not placed:
+        return request
+    return dataclasses.replace(request, row_placements=chosen, placed=placed, placed_sizes=sizes)
+
+
+def without_placed_rows(request: Request) -> Request:
+    return dataclasses.replace(request, row_placements=(), placed=(), placed_sizes=())
+
+
+def _family(name: str) -> str:
+    """A strategy's family; "" when its module does not import (its cells say why)
+    or when a --peer serves it from another host (pinning there is not ours)."""
+    try:
+        family = strategies.strategy_class(name).family
+        return "" if net_peer.configured(name) is not None else family
+    except Exception:
+        return ""
 
 
 def stored(block: Mapping[str, Any]) -> Request:
@@ -161,6 +217,13 @@ def stored(block: Mapping[str, Any]) -> Request:
         slowdown={str(k): float(v) for k, v in block["inject_slowdown"].items()},
         instructions=bool(block.get("instructions", False)),
         placement=placements.stored(block.get("placement")),
+    )
+    rows = block.get("placement_rows") or {}
+    request = dataclasses.replace(
+        request,
+        row_placements=tuple(placements.stored(p) for p in rows.get("placements", ())),
+        placed=tuple(rows.get("rows", ())),
+        placed_sizes=tuple(int(size) for size in rows.get("sizes", ())),
     )
     cells = len(request.strategies) * len(request.groups())
     return dataclasses.replace(

@@ -25,6 +25,7 @@ SELECTION = (
     "cell_budget",
     "instructions",
     "placement",
+    "placement_rows",
 )
 
 
@@ -90,6 +91,27 @@ def add_selection(
         f"default: {'on' if instructions else 'on, off in the quick profile'})",
     )
     add_placement(parser)
+    parser.add_argument(
+        "--placement-rows",
+        metavar="A,B|none",
+        help="in an unpinned run, measure each cross-process strategy (ipc, network) again "
+        "pinned in these placements, as rows of their own (pipe@same-core, pipe@other-core) at "
+        f"the profile's placed sizes of sum; default: {_rows_default()}; none: no such rows",
+    )
+
+
+def _rows_default() -> str:
+    parts = [
+        f"{','.join(axes.placement_rows)} at {_and([f'{size:,}' for size in axes.placed_sizes])} "
+        f"elements in the {name} profile"
+        for name, axes in plan.AXES.items()
+        if axes.placement_rows
+    ]
+    return "; ".join(parts) + "; in the quick profile none, or at 1 element when named"
+
+
+def _and(items: list[str]) -> str:
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
 
 
 def add_placement(parser: argparse.ArgumentParser) -> None:
@@ -123,6 +145,7 @@ def request(
         slowdown=slowdown,
         instructions=args.instructions,
         placement=args.placement,
+        placement_rows=args.placement_rows,
     )
 
 

@@ -5,10 +5,12 @@ placement (runner/placement.py) and handed them down in CPUS_VARIABLE:
     INTEROP_BENCH_CPUS="caller=0;worker=1"    caller on CPU 0, each worker on CPU 1
 
 Unset (the `os` placement): nothing is pinned and the scheduler decides, as
-before placements existed. A process is started on its CPUs by `starting_on`:
+before placements existed. A process is started on its CPUs by `running_on`:
 the starting thread moves there for the moment of the fork, so the child
 inherits the affinity before it runs a line of its own or starts a thread of
 its own (sched_setaffinity(pid) after the spawn would race with those threads).
+A placed row (runner/placed_rows.py) starts its workers on its own CPUs
+(`workers_on`) and runs its caller's turns on its caller CPUs (`running_on`).
 """
 
 from __future__ import annotations
@@ -73,9 +75,9 @@ def configured() -> Cpus | None:
 
 
 @contextlib.contextmanager
-def starting_on(cpus: Collection[int] | None) -> Iterator[None]:
-    """Around starting a process: it starts with affinity `cpus` (None: this
-    thread's own). The calling thread's affinity is restored afterwards."""
+def running_on(cpus: Collection[int] | None) -> Iterator[None]:
+    """This thread on `cpus` for the block (None: where it is), its own affinity
+    restored afterwards. Around starting a process, the process starts there."""
     if not cpus:
         yield
         return
@@ -85,8 +87,7 @@ def starting_on(cpus: Collection[int] | None) -> Iterator[None]:
     except OSError as error:  # e.g. a resumed run's CPUs, no longer allowed
         raise OSError(
             error.errno,
-            f"cannot start a process on CPUs {format_cpu_list(cpus)} ({CPUS_VARIABLE}): "
-            f"{error.strerror}",
+            f"cannot run on CPUs {format_cpu_list(cpus)} ({CPUS_VARIABLE}): {error.strerror}",
         ) from None
     try:
         yield
@@ -94,13 +95,28 @@ def starting_on(cpus: Collection[int] | None) -> Iterator[None]:
         os.sched_setaffinity(0, before)
 
 
+@contextlib.contextmanager
+def workers_on(cpus: Cpus) -> Iterator[None]:
+    """The workers and local peers started in the block start on `cpus`'s worker
+    CPUs, whatever the run's placement (a placed row's, runner/placed_rows.py)."""
+    before = os.environ.get(CPUS_VARIABLE)
+    os.environ[CPUS_VARIABLE] = cpus.encoded()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(CPUS_VARIABLE, None)
+        else:
+            os.environ[CPUS_VARIABLE] = before
+
+
 def starting_worker() -> contextlib.AbstractContextManager[None]:
     """Around starting a worker or a local peer: on the run's worker CPUs."""
     cpus = configured()
-    return starting_on(cpus.worker if cpus else None)
+    return running_on(cpus.worker if cpus else None)
 
 
 def starting_caller() -> contextlib.AbstractContextManager[None]:
     """Around starting a measuring process: on the run's caller CPUs."""
     cpus = configured()
-    return starting_on(cpus.caller if cpus else None)
+    return running_on(cpus.caller if cpus else None)
