@@ -11,7 +11,9 @@ over the whole check. A cell's independent figure is the
 median of its rounds with a distribution-free 95% interval (order statistics);
 the file's median over it, with the interval the two intervals allow, says
 whether the file's figure holds. It only means something on the machine that
-wrote the file.
+wrote the file. A placed row (`pipe@same-core`) is timed as the file says it
+ran: its worker started on the row's worker CPUs, its calls made on its caller
+CPUs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import math
 import random
 import timeit
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +31,7 @@ import numpy as np
 from interop_bench import ops, results_file, strategies
 from interop_bench.analysis.load import Cell, Results
 from interop_bench.strategies import Strategy
+from interop_bench.strategies._transport.placement import Cpus, running_on, workers_on
 
 # Square works in place: each call gets a fresh copy, refilled before the
 # clock starts, in pools small enough to stay cache-hot (a cell's figure is
@@ -121,7 +125,8 @@ def suspect(cell: Cell, target_ns: int) -> bool:
 
 
 def choose(results: Results, options: Options, target_ns: int) -> list[Cell]:
-    """The cells to check: measured, small, of a registered strategy; suspects first."""
+    """The cells to check: measured, small, of a registered strategy (or a placed
+    row of one); suspects first."""
     known = set(strategies.names())
     wanted = set(options.strategies) or known
     pool = [
@@ -129,7 +134,7 @@ def choose(results: Results, options: Options, target_ns: int) -> list[Cell]:
         for cell in results.cells
         if cell.status in ("ok", "miscalibrated")
         and "median_ns" in cell.stats
-        and cell.strategy in wanted & known
+        and _strategy_of(results, cell.strategy) in wanted & known
         and cell.median_ns <= options.max_median_ns
     ]
     rng = random.Random(options.seed)
@@ -138,10 +143,23 @@ def choose(results: Results, options: Options, target_ns: int) -> list[Cell]:
     return pool[: options.cells]
 
 
+def _strategy_of(results: Results, name: str) -> str:
+    """The registered strategy behind `name`: a placed row's `row_of`, or itself."""
+    return str(results.strategy_info.get(name, {}).get("row_of", name))
+
+
+def _pinning(results: Results, name: str) -> Cpus | None:
+    """The CPUs a placed row ran on, as the file records them; None: unpinned."""
+    placed = results.strategy_info.get(name, {}).get("placement") or {}
+    caller, worker = placed.get("caller_cpus"), placed.get("worker_cpus")
+    return Cpus(tuple(caller), tuple(worker)) if caller and worker else None
+
+
 class _Timed:
     """One cell's call, ready for timeit: `measure(number)` -> ns per call."""
 
-    def __init__(self, strategy: Strategy, cell: Cell, seed: int) -> None:
+    def __init__(self, strategy: Strategy, cell: Cell, seed: int, cpus: Cpus | None) -> None:
+        self._caller_cpus = cpus.caller if cpus else None
         op, dtype = ops.parse_label(cell.op)
         source = ops.make_input(op, cell.size, seed, dtype)
         self._fn: Callable[..., Any] = getattr(strategy, op)
@@ -176,6 +194,10 @@ class _Timed:
         total = sum(timer.timeit(self._rows) for _ in range(full))
         return total + (timer.timeit(rest) if rest else 0.0)
 
+    def pinned(self) -> AbstractContextManager[None]:
+        """Around its calls: on the caller CPUs of a placed row, elsewhere where it is."""
+        return running_on(self._caller_cpus)
+
     def measure(self, number: int) -> float:
         """Nanoseconds per call over `number` calls, timeit's empty loop taken off."""
         call_s = self._seconds(self._call, number)
@@ -208,8 +230,11 @@ def run(
     try:
         for index, check in enumerate(checks):
             try:
-                call = _Timed(_opened(opened, check.cell.strategy), check.cell, options.seed)
-                timed[index] = (call, call.calibrate(options.measure_ns or target_ns))
+                cpus = _pinning(results, check.cell.strategy)
+                strategy = _opened(opened, results, check.cell.strategy, cpus)
+                call = _Timed(strategy, check.cell, options.seed, cpus)
+                with call.pinned():
+                    timed[index] = (call, call.calibrate(options.measure_ns or target_ns))
             except Exception as error:
                 check.error = _describe(error)
         progress(f"verify: {len(timed)} cells, {options.rounds} rounds")
@@ -223,8 +248,9 @@ def run(
                     # The first calls after another cell's pay for what that cell
                     # left behind (caches, the allocator, a worker gone to sleep):
                     # a measurement to warm up, then the one that counts.
-                    call.measure(number)
-                    checks[index].per_call_ns.append(call.measure(number))
+                    with call.pinned():
+                        call.measure(number)
+                        checks[index].per_call_ns.append(call.measure(number))
                 except Exception as error:
                     checks[index].error = _describe(error)
                     del timed[index]
@@ -235,12 +261,19 @@ def run(
     return checks
 
 
-def _opened(opened: dict[str, Strategy], name: str) -> Strategy:
-    """The strategy `name`, opened once (and closed by run() whatever happens)."""
+def _opened(
+    opened: dict[str, Strategy], results: Results, name: str, cpus: Cpus | None
+) -> Strategy:
+    """The strategy of `name`, opened once (and closed by run() whatever happens);
+    a placed row's workers start on its worker CPUs."""
     if name not in opened:
-        strategy = strategies.get(name)
+        strategy = strategies.get(_strategy_of(results, name))
         opened[name] = strategy
-        strategy.open()
+        if cpus is None:
+            strategy.open()
+        else:
+            with workers_on(cpus):
+                strategy.open()
     return opened[name]
 
 

@@ -14,7 +14,7 @@ from built_baseline import baseline_without
 from runner_helpers import cell, run_in_process
 from test_placement import allowed_list, needs_two_cpus
 
-from interop_bench import cli, results_file, strategies
+from interop_bench import cli, results_file, strategies, verify
 from interop_bench.analysis.load import load
 from interop_bench.analysis.summary import render
 from interop_bench.runner import baseline, placed_rows, placement, plan
@@ -173,6 +173,40 @@ def test_a_rows_turns_run_on_its_caller_cpus_and_the_plain_rows_turns_do_not(
     assert by_row[True] == {frozenset(same.cpus.caller)}
     assert by_row[False] == {everywhere}
     assert os.sched_getaffinity(0) == everywhere  # restored after every turn
+
+
+@needs_two_cpus
+def test_verify_times_a_placed_row_pinned_as_the_file_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(CPUS_VARIABLE, raising=False)
+    monkeypatch.setenv(strategies.EXTRA_VARIABLE, f"recorder={__name__}:AffinityRecorder")
+    same = placement.resolve("same-core")
+    assert same.cpus is not None
+    document = run_in_process(
+        tmp_path / "run.json",
+        ("recorder",),
+        ("sum",),
+        (1,),
+        factories={"recorder": AffinityRecorder},
+        placed=(("recorder@same-core",), (1,), (same,)),
+    )
+    document["strategies"] = {
+        "recorder": {"family": "ipc"},
+        "recorder@same-core": {"family": "ipc", "row_of": "recorder", "placement": same.as_json()},
+    }
+    path = tmp_path / "placed.json"
+    results_file.write_atomic(path, document)
+    made.clear()
+    checks = verify.run(load(path), verify.Options(rounds=3), target_ns=100_000)
+    assert {c.cell.strategy for c in checks if c.error is None} == {
+        "recorder",
+        "recorder@same-core",
+    }
+    [placed] = [instance for instance in made if instance.placed]
+    assert set(placed.seen) == {frozenset(same.cpus.caller)}
+    [plain] = [instance for instance in made if not instance.placed]
+    assert set(plain.seen) == {frozenset(os.sched_getaffinity(0))}
 
 
 @needs_two_cpus
