@@ -265,14 +265,14 @@ def _opened(
     opened: dict[str, Strategy], results: Results, name: str, cpus: Cpus | None
 ) -> Strategy:
     """The strategy of `name`, opened once (and closed by run() whatever happens);
-    a placed row's workers start on its worker CPUs."""
+    a placed row's workers start on its worker CPUs, its threads on its caller CPUs."""
     if name not in opened:
         strategy = strategies.get(_strategy_of(results, name))
         opened[name] = strategy
         if cpus is None:
             strategy.open()
         else:
-            with workers_on(cpus):
+            with running_on(cpus.caller), workers_on(cpus):
                 strategy.open()
     return opened[name]
 

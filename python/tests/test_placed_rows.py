@@ -133,10 +133,12 @@ class AffinityRecorder(NumpyStrategy):
     name = "recorder"
     seen: list[frozenset[int]]
     placed: bool  # opened for a placed row: its workers would start pinned
+    opened_on: frozenset[int]  # where a thread it started at open would run
 
     def _open(self) -> None:
         self.seen = []
         self.placed = CPUS_VARIABLE in os.environ
+        self.opened_on = frozenset(os.sched_getaffinity(0))
         made.append(self)
 
     def sum(self, a: np.ndarray) -> float:
@@ -171,6 +173,8 @@ def test_a_rows_turns_run_on_its_caller_cpus_and_the_plain_rows_turns_do_not(
         by_row[instance.placed].update(instance.seen)
     assert len(made) == 2 * 3  # both rows in each of the 3 passes
     assert by_row[True] == {frozenset(same.cpus.caller)}
+    assert {i.opened_on for i in made if i.placed} == {frozenset(same.cpus.caller)}
+    assert {i.opened_on for i in made if not i.placed} == {everywhere}
     assert by_row[False] == {everywhere}
     assert os.sched_getaffinity(0) == everywhere  # restored after every turn
 
@@ -205,6 +209,7 @@ def test_verify_times_a_placed_row_pinned_as_the_file_says(
     }
     [placed] = [instance for instance in made if instance.placed]
     assert set(placed.seen) == {frozenset(same.cpus.caller)}
+    assert placed.opened_on == frozenset(same.cpus.caller)
     [plain] = [instance for instance in made if not instance.placed]
     assert set(plain.seen) == {frozenset(os.sched_getaffinity(0))}
 

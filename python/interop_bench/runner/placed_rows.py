@@ -26,7 +26,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from interop_bench.runner import placement as placements
 from interop_bench.runner.placement import Cpu, Placement, PlacementError
 from interop_bench.strategies import Strategy
-from interop_bench.strategies._transport.placement import workers_on
+from interop_bench.strategies._transport.placement import running_on, workers_on
 
 SEPARATOR = "@"
 # The families whose calls wait for another process (a worker, a local peer).
@@ -102,14 +102,18 @@ def available(
 
 def open_pinned(strategy: Strategy, name: str) -> tuple[int, ...] | None:
     """Open `strategy` as the row `name` measures it: a placed row's workers start
-    on its placement's worker CPUs. The CPUs its caller's turns run on; None for a
-    plain name (unpinned, or the run's placement: the whole process's)."""
+    on its placement's worker CPUs, its own threads on the caller CPUs. The CPUs
+    its caller's turns run on; None for a plain name (unpinned, or the run's
+    placement: the whole process's)."""
     pinned = placement_of(name)
     if pinned is None:
         strategy.open()
         return None
     cpus = placements.resolve(pinned).cpus
     assert cpus is not None, "a placed row's placement pins"
-    with workers_on(cpus):
+    # Opened on the caller CPUs too: the threads a strategy starts in its own
+    # process when it opens (zmq's I/O thread, grpc's) inherit them, as they
+    # would in a run pinned as a whole.
+    with running_on(cpus.caller), workers_on(cpus):
         strategy.open()
     return cpus.caller
