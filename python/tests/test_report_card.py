@@ -262,6 +262,45 @@ def test_several_files_answer_and_rank_each_from_its_own_data(
         context.close()
 
 
+@pytest.fixture(scope="module")
+def placed_report(results_path: Path, results: dict[str, Any]) -> Path:
+    """The file above with a placed row: shm@same-core at 8 B, an eighth of shm's time."""
+    document = json.loads(json.dumps(results))
+    [plain] = [c for c in document["cells"] if (c["strategy"], c["op"], c["size"]) == PLAIN_SHM]
+    row = json.loads(json.dumps(plain)) | {"strategy": "shm@same-core"}
+    for name in ("median_ns", "ci_low_ns", "ci_high_ns"):
+        row["stats"][name] /= 8
+    document["cells"].append(row)
+    pinned = {"name": "same-core", "caller_cpus": [0], "worker_cpus": [0]}
+    facts = document["strategies"]["shm"] | {"row_of": "shm", "placement": pinned}
+    document["strategies"]["shm@same-core"] = facts
+    path = write_results(results_path.parent / "placed.json", document)
+    out = results_path.parent / "placed.html"
+    assert cli.main(["report", str(path), "-o", str(out)]) == 0
+    return out
+
+
+PLAIN_SHM = ("shm", "sum", 1)
+
+
+def test_a_placed_row_answers_with_the_pinning_it_needs_and_the_unpinned_time(
+    browser: Any, placed_report: Path
+) -> None:
+    context, page = open_report(browser, placed_report, WIDTH)
+    try:
+        answer = ask(page, "another process", "8 B")
+        assert answer["strategy"] == "shm@same-core"
+        text = page.inner_text("#ib-card-answer")
+        assert "shm@same-core is shm with the caller pinned to CPU 0 and its worker to CPU 0" in (
+            text
+        )
+        assert "Unpinned, shm took 8.00\u00d7 the time here." in text
+        assert "pinned" not in ask(page, "another process", "8 MB")["strategy"]
+        assert "with the caller pinned" not in page.inner_text("#ib-card-answer")
+    finally:
+        context.close()
+
+
 def test_without_script_the_verdict_leads_and_every_cell_is_there(
     browser: Any, report: Path, results: dict[str, Any]
 ) -> None:

@@ -48,6 +48,7 @@ def _op(results: Results, op: str) -> OpRanking:
     # The same payload for all, so the shortest time is the highest throughput.
     large_ranks = _ranks({s: c.median_ns for s, c in at_large.items() if c.ok})
     rows = []
+    rows_of = {n for n, info in results.strategy_info.items() if info.get("row_of")}
     for strategy in sorted({c.strategy for c in cells}):
         s_cell, l_cell = at_small.get(strategy), at_large.get(strategy)
         rows.append(
@@ -60,7 +61,7 @@ def _op(results: Results, op: str) -> OpRanking:
                 else None,
                 large_rank=large_ranks.get(strategy),
                 vs_kernel=results.versus_kernel(l_cell)[0] if l_cell and l_cell.ok else None,
-                note=_note(s_cell, l_cell),
+                note=_note(s_cell, l_cell) if strategy not in rows_of else _placed_note(s_cell),
             )
         )
     rows.sort(key=lambda r: (r.large_rank or 10**9, r.small_rank or 10**9, r.strategy))
@@ -72,6 +73,14 @@ def _ranks(values: dict[str, float]) -> dict[str, int]:
     """1 for the shortest time."""
     ordered = sorted(values, key=values.__getitem__)
     return {name: rank for rank, name in enumerate(ordered, start=1)}
+
+
+# A placed row (name@placement, runner/placed_rows.py) runs at a few small sizes only.
+PLACED_NOTE = "pinned row: small sizes only"
+
+
+def _placed_note(small: Cell | None) -> str:
+    return "; ".join(filter(None, (_note(small), PLACED_NOTE)))
 
 
 def _note(*cells: Cell | None) -> str:

@@ -55,6 +55,7 @@ def document(
                 "shape": palette[name].vega_shape,
                 "releases": _releases(files, name),
                 **_copies(files, name),
+                **_pinned(files, name),
             }
             for name in sorted(families, key=lambda n: (_family_rank(families[n]), n))
         ],
@@ -114,6 +115,24 @@ def _releases(files: list[Results], name: str) -> str:
         if packages:
             seen[", ".join(f"{p} {versions.get(p, '?')}" for p in packages)] = None
     return " | ".join(seen)
+
+
+def _pinned(files: list[Results], name: str) -> dict[str, dict[str, Any]]:
+    """A placed row's strategy and pinning ({"pinned": {"row_of", "placement",
+    "caller", "worker"}}), as its first file records them; {} for another name."""
+    for results in files:
+        info = results.strategy_info.get(name) or {}
+        placed = info.get("placement") or {}
+        if info.get("row_of") and placed.get("caller_cpus"):
+            return {
+                "pinned": {
+                    "row_of": str(info["row_of"]),
+                    "placement": str(placed.get("name")),
+                    "caller": list(placed["caller_cpus"]),
+                    "worker": list(placed.get("worker_cpus") or ()),
+                }
+            }
+    return {}
 
 
 def _copies(files: list[Results], name: str) -> dict[str, str]:

@@ -87,7 +87,8 @@ function answer() {
                element("p", { className: "why", textContent: "Why: " + why(rows) + "." }),
                element("p", { className: "cost", textContent: givingUp(rows[0]) }));
   }
-  const extra = [reference(label, bytes, file, rows[0]), place.families.includes("network") ? linkText(file) : ""];
+  const extra = [pinnedText(rows), reference(label, bytes, file, rows[0]),
+                 place.families.includes("network") ? linkText(file) : ""];
   for (const text of extra.filter(Boolean)) box.append(element("p", { className: "muted", textContent: text }));
   if (unranked.length) {
     const more = element("details", { className: "muted" });
@@ -95,6 +96,17 @@ function answer() {
                 unranked.join("; ") + ".");
     box.append(more);
   }
+}
+// A placed row (name@placement) answers only for a program that pins its processes so.
+function pinnedText(rows) {
+  const best = rows[0], pinned = best && byName[best.name].pinned;
+  if (!pinned) return "";
+  const plain = rows.find((r) => r.name === pinned.row_of);
+  return `${best.name} is ${pinned.row_of} with the caller pinned to CPU ${pinned.caller.join(",")} and its ` +
+    `worker to CPU ${pinned.worker.join(",")} (sched_setaffinity, or taskset): your program must pin its ` +
+    `processes so to see this figure. ` +
+    (plain ? `Unpinned, ${pinned.row_of} took ${fmtTimes(plain.ns / best.ns)} the time here.`
+           : `${pinned.row_of} unpinned is not ranked here.`);
 }
 function headline(best) {
   const p = element("p", { className: "headline" });
