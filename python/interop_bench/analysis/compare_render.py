@@ -7,6 +7,7 @@ import math
 import statistics
 from dataclasses import asdict
 
+from interop_bench.analysis import machine_speed
 from interop_bench.analysis.compare import CellChange, Comparison, StrategySummary
 from interop_bench.analysis.detectable import RULE as DETECTABLE_RULE
 from interop_bench.analysis.detectable import format_detectable
@@ -31,6 +32,19 @@ INSTRUCTION_HEADERS = (" instructions/call", " instr. change")
 SUMMARY_HEADERS = ("strategy", " cells", " geomean change", " slower", " faster", " regressions")
 
 
+def _machine_line(comparison: Comparison) -> str:
+    """How each file's machine behaved (analysis/machine_speed.py): what its intervals
+    rest on; "" when neither file has the passes and cells per group to tell."""
+    speeds = [machine_speed.of(results) for results in (comparison.old, comparison.new)]
+    if not any(speeds):
+        return ""
+    said = [
+        f"{side}: {speed.sentence() if speed else machine_speed.UNTOLD}"
+        for side, speed in zip(("old", "new"), speeds, strict=True)
+    ]
+    return "Machine speed during each run: " + "; ".join(said) + "."
+
+
 def render(comparison: Comparison, fmt: str) -> str:
     if fmt == "json":
         return _json(comparison)
@@ -39,6 +53,9 @@ def render(comparison: Comparison, fmt: str) -> str:
     covered = _detectable_line(comparison)
     if covered:
         parts.append(covered)
+    machine = _machine_line(comparison)
+    if machine:
+        parts.append(machine)
     if comparison.releases:
         parts.append(_releases(comparison))
     for warning in comparison.warnings:

@@ -4,7 +4,7 @@ summary` prints it, and `run` at its end)."""
 
 from __future__ import annotations
 
-from interop_bench.analysis import dtype_costs, frames, startup
+from interop_bench.analysis import dtype_costs, frames, machine_speed, startup
 from interop_bench.analysis.load import FRAME, Cell, Results
 from interop_bench.analysis.ranking import OpRanking, Row, rank
 from interop_bench.analysis.tables import render as table
@@ -28,6 +28,9 @@ def render(results: Results, fmt: str) -> str:
     parts = [("### " if markdown else "") + title, f"placement: {results.placement_text}"]
     if results.placed_rows_text:
         parts.append(f"placed rows: {results.placed_rows_text}")
+    speed = machine_speed.of(results)
+    if speed is not None:
+        parts.append(f"machine: {speed.sentence()}")
     for op in rank(results):
         if op.op == FRAME:
             continue  # in frames per second below

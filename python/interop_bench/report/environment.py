@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from interop_bench.analysis import machine_speed
 from interop_bench.analysis.floors import checks as floor_checks
 from interop_bench.analysis.load import Results
 from interop_bench.analysis.noise import noisy_groups, worst_shares
@@ -40,6 +41,7 @@ def rows(files: list[Results]) -> list[tuple[str, list[str]]]:
         ("machine settings", _settings),
         ("noise during the run", _noise),
         ("intervals", _intervals),
+        ("machine speed during the run", _machine_speed),
         ("Google Benchmark floors", _floors),
         ("cells", _cells),
         ("samples per cell", _samples),
@@ -194,6 +196,11 @@ def _intervals(results: Results) -> str:
         f"median ±{halves[len(halves) // 2]:.1%} (95% interval of the median); {wide} of "
         f"{len(halves)} wider than ±{WIDE_HALF_WIDTH:.0%}"
     )
+
+
+def _machine_speed(results: Results) -> str:
+    speed = machine_speed.of(results)
+    return speed.sentence() if speed else machine_speed.UNTOLD
 
 
 def _cells(results: Results) -> str:

@@ -171,7 +171,7 @@ def with_placed_rows(request: Request, wanted: str | None) -> Request:
             f"--placement-rows pins rows of an unpinned run; this run is pinned as a whole "
             f"(--placement {request.placement.name}): drop one of the two"
         )
-    if pinned_run or "sum" not in request.ops or DEFAULT_DTYPE not in request.dtypes:
+    if pinned_run or placed_rows.LABEL not in request.ops or DEFAULT_DTYPE not in request.dtypes:
         return request
     axes = plan.AXES[request.profile.name]
     names = placed_rows.parse(wanted) if wanted is not None else axes.placement_rows
