@@ -56,11 +56,14 @@ def test_a_drift_without_two_clusters_is_not_called_bimodal() -> None:
     # Speeds spread evenly over 1x to 2x: wide, but not two states.
     logs = sorted(math.log(1 + i / 99) for i in range(100))
     assert machine_speed.two_speeds(logs) is None
-    # Two tight clusters 1.5x apart, a quarter slow: two states.
-    clustered = sorted([0.0] * 75 + [math.log(1.5)] * 25)
-    found = machine_speed.two_speeds([v + 0.001 * (i % 3) for i, v in enumerate(clustered)])
-    assert found is not None and found[0] == pytest.approx(1.5, rel=0.01)
-    assert found[1] == pytest.approx(0.25)
+    # Two tight clusters 1.6x apart, a quarter slow: two states; 1.3x apart: a spread.
+    for ratio, states in ((1.6, True), (1.3, False)):
+        clustered = sorted([0.0] * 75 + [math.log(ratio)] * 25)
+        found = machine_speed.two_speeds([v + 0.001 * (i % 3) for i, v in enumerate(clustered)])
+        assert (found is not None) == states, ratio
+        if found is not None:
+            assert found[0] == pytest.approx(ratio, rel=0.01)
+            assert found[1] == pytest.approx(0.25)
 
 
 def test_a_rare_slow_spell_is_not_a_second_speed() -> None:

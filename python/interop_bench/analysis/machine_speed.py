@@ -31,7 +31,10 @@ from dataclasses import dataclass
 from interop_bench import intervals
 from interop_bench.analysis.load import Results
 
-TWO_SPEEDS_RATIO = 1.3
+# Below 1.5x, this 2-core VM's own tail of slow pass-groups (quiet, a quarter of
+# them 1.2-1.6x slower) split as "two speeds 1.3x apart" in some runs and not in
+# others of one commit: a spread, not two states.
+TWO_SPEEDS_RATIO = 1.5
 MIN_SHARE = 0.1
 MAX_BETWEEN_SHARE = 0.1
 # Fewer observations than this say nothing about the machine's speed.
