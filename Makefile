@@ -141,7 +141,7 @@ aa: $(STAMPS)/build ## A/A check: two quick runs of this commit, calibration fig
 # small matrix (the baseline is built once into build/ab/<commit>/).
 AB_BASELINE ?= HEAD~1
 AB_ARGS ?= --strategies capi,pybind11,nanobind,ctypes,cython,numpy,json-fast,shm \
-           --ops sum,scale --sizes 1,1000,1e6 --processes 6
+           --ops sum,scale --sizes 1,1000,1e6 --processes 6 --placement-rows none
 ab-gate: $(STAMPS)/build ## gate on a regression against AB_BASELINE (default HEAD~1)
 	$(PY) -m interop_bench ab --baseline $(AB_BASELINE) $(AB_ARGS) --format markdown
 
