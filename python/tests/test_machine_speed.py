@@ -19,12 +19,13 @@ from interop_bench.report.environment import rows as environment_rows
 
 STRATEGIES = ("numpy", "capi", "pybind11", "ctypes", "json", "shm", "pipe", "tcp", "grpc")
 SIZES = (1, 1000, 100_000, 1_000_000)
+RUN_SIZES = (1, 10, 1000, 10_000, 100_000, 1_000_000)  # 12 groups of 5 passes with 2 ops
 
 
 def run_file(tmp_path: Path, name: str, slow: float = 1.0, slow_share: float = 0.0) -> Path:
     """A synthetic run whose passes' groups ran `slow` times slower in a random
     `slow_share` of the (pass, group)s: a VM alternating between two speeds."""
-    document = make_results(strategies=STRATEGIES, ops=("sum", "scale"), sizes=SIZES)
+    document = make_results(strategies=STRATEGIES, ops=("sum", "scale"), sizes=RUN_SIZES)
     rng = np.random.default_rng(7)
     groups = {(c["op"], c["size"]) for c in document["cells"]}
     slowed = {(g, p) for g in sorted(groups) for p in range(5) if rng.random() < slow_share}
@@ -71,12 +72,15 @@ def test_a_rare_slow_spell_is_not_a_second_speed() -> None:
     assert machine_speed.two_speeds([v + 0.001 * (i % 3) for i, v in enumerate(logs)]) is None
 
 
-def test_one_process_says_nothing(tmp_path: Path) -> None:
+def test_one_process_or_few_groups_say_nothing(tmp_path: Path) -> None:
     document: dict[str, Any] = make_results(
         strategies=STRATEGIES, ops=("sum",), sizes=SIZES, processes=1
     )
     path = write_results(tmp_path / "one.json", document)
     assert machine_speed.of(load(path)) is None
+    # 4 groups of 5 passes: 20 observations, too few to tell two speeds from chance.
+    few = make_results(strategies=STRATEGIES, ops=("sum",), sizes=SIZES)
+    assert machine_speed.of(load(write_results(tmp_path / "few.json", few))) is None
 
 
 def test_summary_compare_and_the_report_say_it(
