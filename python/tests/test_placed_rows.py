@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from interop_bench import cli, results_file, strategies, verify
 from interop_bench.analysis.load import load
 from interop_bench.analysis.summary import render
 from interop_bench.runner import baseline, placed_rows, placement, plan
-from interop_bench.runner.placement import Cpu, PlacementError
+from interop_bench.runner.placement import Cpu, Placement, PlacementError
 from interop_bench.runner.plan import PlanError
 from interop_bench.runner.request import new as new_request
 from interop_bench.runner.request import stored as stored_request
@@ -149,6 +150,20 @@ class AffinityRecorder(NumpyStrategy):
 made: list[AffinityRecorder] = []
 
 
+def recorded_run(tmp_path: Path, sizes: tuple[int, ...]) -> tuple[dict[str, Any], Placement]:
+    """The recorder measured in process at `sizes` of sum, with its same-core row at 1."""
+    same = placement.resolve("same-core")
+    document = run_in_process(
+        tmp_path / "run.json",
+        ("recorder",),
+        ("sum",),
+        sizes,
+        factories={"recorder": AffinityRecorder},
+        placed=(("recorder@same-core",), (1,), (same,)),
+    )
+    return document, same
+
+
 @needs_two_cpus
 def test_a_rows_turns_run_on_its_caller_cpus_and_the_plain_rows_turns_do_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -156,16 +171,7 @@ def test_a_rows_turns_run_on_its_caller_cpus_and_the_plain_rows_turns_do_not(
     monkeypatch.delenv(CPUS_VARIABLE, raising=False)
     made.clear()
     everywhere = frozenset(os.sched_getaffinity(0))
-    same = placement.resolve("same-core")
-    assert same.cpus is not None
-    document = run_in_process(
-        tmp_path / "run.json",
-        ("recorder",),
-        ("sum",),
-        (1, 1000),
-        factories={"recorder": AffinityRecorder},
-        placed=(("recorder@same-core",), (1,), (same,)),
-    )
+    document, same = recorded_run(tmp_path, (1, 1000))
     assert cell(document, "recorder@same-core", "sum", 1)["status"] == "ok"
     assert not [c for c in document["cells"] if c["strategy"] == "recorder@same-core"][1:]
     by_row: dict[bool, set[frozenset[int]]] = {True: set(), False: set()}
@@ -185,16 +191,7 @@ def test_verify_times_a_placed_row_pinned_as_the_file_says(
 ) -> None:
     monkeypatch.delenv(CPUS_VARIABLE, raising=False)
     monkeypatch.setenv(strategies.EXTRA_VARIABLE, f"recorder={__name__}:AffinityRecorder")
-    same = placement.resolve("same-core")
-    assert same.cpus is not None
-    document = run_in_process(
-        tmp_path / "run.json",
-        ("recorder",),
-        ("sum",),
-        (1,),
-        factories={"recorder": AffinityRecorder},
-        placed=(("recorder@same-core",), (1,), (same,)),
-    )
+    document, same = recorded_run(tmp_path, (1,))
     document["strategies"] = {
         "recorder": {"family": "ipc"},
         "recorder@same-core": {"family": "ipc", "row_of": "recorder", "placement": same.as_json()},
