@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -24,6 +25,9 @@ from interop_bench.runner import stats
 Record = dict[str, Any]
 Key = tuple[str, str, int]  # (strategy, label, size)
 MIN_PAIRED_ROUNDS = 5  # see _process_pair
+# The families whose calls wait for another process: their cells keep the mean
+# over processes (intervals.py says why the others take their fastest).
+CROSS_PROCESS_FAMILIES = ("ipc", "network")
 
 
 def read_pass_file(path: Path) -> Iterator[Record]:
@@ -116,13 +120,35 @@ class Merger:
                 if c["status"] == "ok"
             ]
         )
+        spacing = intervals.group_spacing(
+            [
+                [p["median_ns"] for p in c["processes"]]
+                for c in group
+                if c["status"] == "ok" and self._in_one_process(c)
+            ]
+        )
         # The floors first: the strategies' overhead and ratio read the kernel's statistics.
         group.sort(key=lambda c: c["strategy"] not in FLOORS)
         target_ns = results_file.sample_target_ns(self.document.get("request"))
         for cell in group:
             divide_by = None if cell["strategy"] in FLOORS else kernel
-            _set_stats(cell, divide_by, shifts)
+            pooled = Fastest(spacing) if self._in_one_process(cell) else None
+            _set_stats(cell, divide_by, shifts, pooled)
             _judge_sampling(cell, target_ns)
+
+    def _in_one_process(self, cell: Record) -> bool:
+        """Whether the cell's calls stay in the measuring process: its strategy's
+        recorded family is not a cross-process one (unknown: treated as one that is)."""
+        facts = self.document.get("strategies", {}).get(cell["strategy"])
+        return facts is not None and facts.get("family") not in CROSS_PROCESS_FAMILIES
+
+
+@dataclass(frozen=True)
+class Fastest:
+    """A one-process cell's estimate is its fastest process, with the group's
+    median spacing (intervals.group_spacing; None when too few cells have one)."""
+
+    group_spacing: float | None
 
 
 # What names a cell besides strategy, op (its label), size and bytes: written by
@@ -190,18 +216,24 @@ def _judge_sampling(cell: Record, target_ns: int) -> None:
         cell.update(status="miscalibrated", reason=breach)
 
 
-def _set_stats(cell: Record, kernel: Record | None, shifts: dict[int, float]) -> None:
+def _set_stats(
+    cell: Record, kernel: Record | None, shifts: dict[int, float], fastest: Fastest | None
+) -> None:
     if cell["status"] not in MEASURED or not cell["processes"]:
         return
     processes = cell["processes"]
     pooled = stats.summarize(cell["samples_ns"])
-    rounds = [r["median_ns"] for r in processes[0]["rounds"]] if len(processes) == 1 else []
-    estimate = intervals.cell_estimate(
-        {p["pass"]: p["median_ns"] for p in processes},
-        rounds,
-        (pooled["median_ns"], pooled["ci_low_ns"], pooled["ci_high_ns"]),
-        shifts,
-    )
+    medians = [p["median_ns"] for p in processes]
+    if fastest is not None and intervals.spacing(medians) is not None:
+        estimate = intervals.fastest_process_estimate(medians, fastest.group_spacing)
+    else:
+        rounds = [r["median_ns"] for r in processes[0]["rounds"]] if len(processes) == 1 else []
+        estimate = intervals.cell_estimate(
+            {p["pass"]: p["median_ns"] for p in processes},
+            rounds,
+            (pooled["median_ns"], pooled["ci_low_ns"], pooled["ci_high_ns"]),
+            shifts,
+        )
     center = estimate.center
     summary: dict[str, Any] = {
         **pooled,
