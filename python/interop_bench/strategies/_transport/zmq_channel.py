@@ -8,7 +8,8 @@ kernel that vanishes when the last socket on it closes, however the process
 ends. Every wait polls the socket together with a pidfd of the worker, which
 becomes readable the moment the worker exits, and has a deadline: a dead worker
 is an error at once, a silent one after REPLY_TIMEOUT_S, never a hang. A Ctrl-C
-interrupts the poll (pyzmq re-raises it).
+interrupts the poll (pyzmq re-raises it), or, when pyzmq dropped it in a Frame's
+deallocation, the next slice of the wait raises it (zmq_interrupts.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from time import monotonic
 
 import zmq
 
+from interop_bench.strategies._transport import zmq_interrupts
 from interop_bench.strategies._transport.worker import WorkerError, WorkerProcess
 from interop_bench.strategies._transport.zmq_turns import SocketClosedError, SocketTurns
 
@@ -56,6 +58,7 @@ class ZmqRequester:
 
     def __init__(self, *, copy_threshold: int) -> None:
         """`copy_threshold`: pyzmq's size below which send(copy=False) copies anyway."""
+        zmq_interrupts.watch()
         self._turns = SocketTurns()
         self.context = zmq.Context(io_threads=1)  # its own: closing it touches no one else's
         try:
@@ -149,6 +152,7 @@ class ZmqRequester:
         timeout_s = REPLY_TIMEOUT_S if timeout_s is None else timeout_s
         deadline = monotonic() + timeout_s
         while True:
+            zmq_interrupts.raise_dropped()
             remaining_ms = max(0, round((deadline - monotonic()) * 1000))
             ready = dict(self._pollers[event].poll(min(remaining_ms, WAIT_SLICE_MS)))
             if self.socket in ready:
