@@ -97,6 +97,16 @@ def test_the_request_keeps_its_rows_through_the_file() -> None:
     assert again.cell_keys() == request.cell_keys()
 
 
+def test_a_resumed_run_shares_its_budget_over_the_same_cells() -> None:
+    # --cell-budget: the run's budget is the cell budget times the cells, placed
+    # rows included, whether the request is new or read back from the file.
+    request = new_request(KNOWN, profile="default", cell_budget_s=30.0)
+    again = stored_request(request.as_json())
+    assert request.strategy_cell_count > len(KNOWN) * len(request.groups())
+    assert again.profile.run_budget_s == request.profile.run_budget_s
+    assert request.profile.run_budget_s == 30.0 * request.strategy_cell_count
+
+
 def test_a_run_from_before_placed_rows_reads_without_them() -> None:
     block = new_request(KNOWN, profile="default").as_json()
     del block["placement_rows"]

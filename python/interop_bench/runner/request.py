@@ -111,6 +111,13 @@ class Request:
     def cell_count(self) -> int:
         return len(self.cell_keys())
 
+    @property
+    def strategy_cell_count(self) -> int:
+        """The cells of the strategies, placed rows included and floors not: the
+        cells a run's budget is shared by (with_cell_budget)."""
+        floors = {KERNEL, *floor_turns.PROBES}
+        return sum(1 for name, _, _ in self.cell_keys() if name not in floors)
+
 
 def new(
     known: Sequence[str],
@@ -156,7 +163,7 @@ def new(
         placement=placements.resolve(placement or placements.OS),
     )
     request = with_placed_rows(request, placement_rows)
-    cells = len(names) * len(request.groups()) + len(request.placed) * len(request.placed_sizes)
+    cells = request.strategy_cell_count
     return dataclasses.replace(request, profile=with_cell_budget(chosen, cell_budget_s, cells))
 
 
@@ -225,9 +232,9 @@ def stored(block: Mapping[str, Any]) -> Request:
         placed=tuple(rows.get("rows", ())),
         placed_sizes=tuple(int(size) for size in rows.get("sizes", ())),
     )
-    cells = len(request.strategies) * len(request.groups())
     return dataclasses.replace(
-        request, profile=with_cell_budget(profile, block.get("cell_budget_s"), cells)
+        request,
+        profile=with_cell_budget(profile, block.get("cell_budget_s"), request.strategy_cell_count),
     )
 
 
