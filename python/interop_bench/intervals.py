@@ -67,7 +67,7 @@ class Estimate:
     center: float
     low: float
     high: float
-    basis: str  # "processes" | "rounds" | "samples"
+    basis: str  # "processes" | "fastest process" | "rounds" | "samples"
     units: int  # how many values of that basis
     spread: float | None  # standard deviation of the log values (relative spread)
     speed_spread: float | None = None  # of the machine's speed shared by the group
@@ -188,16 +188,29 @@ def _with_speed(
     own_sd = statistics.stdev(own)
     speed_sd = statistics.stdev([shifts[p] for p in common])
     se = math.sqrt(own_sd**2 / count + speed_sd**2)
+    return _t_estimate(plain.center, se, count, "processes", spread=own_sd, speed_spread=speed_sd)
+
+
+def _t_estimate(
+    center: float,
+    se: float,
+    count: int,
+    basis: str,
+    *,
+    spread: float,
+    speed_spread: float | None = None,
+) -> Estimate:
+    """`center` with Student's t interval (count - 1 degrees of freedom) of a log
+    standard error `se`."""
     half = t_quantile(0.5 + CONFIDENCE / 2, count - 1) * se
-    center = plain.center
     return Estimate(
         center,
         center * math.exp(-half),
         center * math.exp(half),
-        "processes",
+        basis,
         count,
-        own_sd,
-        speed_sd,
+        spread,
+        speed_spread,
         se,
     )
 
@@ -238,17 +251,7 @@ def fastest_process_estimate(process_medians: Sequence[float], pooled: float | N
     scale = min_sd_per_median_gap(count)
     pooled_se = spread if pooled is None else scale * pooled
     se = math.sqrt(((scale * gap) ** 2 + pooled_se**2) / 2)
-    half = t_quantile(0.5 + CONFIDENCE / 2, count - 1) * se
-    center = min(positive)
-    return Estimate(
-        center,
-        center * math.exp(-half),
-        center * math.exp(half),
-        "fastest process",
-        count,
-        spread,
-        log_standard_error=se,
-    )
+    return _t_estimate(min(positive), se, count, "fastest process", spread=spread)
 
 
 @functools.lru_cache(maxsize=64)

@@ -200,7 +200,9 @@ def test_verify_finds_a_doctored_cell(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "| capi | sum | 1 |" in out and "file too slow" in out
 
 
-def check_of(file_ns: tuple[float, float, float], timeit_ns: list[float]) -> verify.Check:
+def check_of(
+    file_ns: tuple[float, float, float], timeit_ns: list[float], basis: str = "processes"
+) -> verify.Check:
     median, low, high = file_ns
     fake = load_module.Cell(
         strategy="s",
@@ -209,7 +211,7 @@ def check_of(file_ns: tuple[float, float, float], timeit_ns: list[float]) -> ver
         payload_bytes=8,
         status="ok",
         reason=None,
-        stats={"median_ns": median, "ci_low_ns": low, "ci_high_ns": high},
+        stats={"median_ns": median, "ci_low_ns": low, "ci_high_ns": high, "interval": basis},
         samples_ns=(),
         memory_peak_bytes=None,
         memory_payload_ratio=None,

@@ -237,9 +237,12 @@ def _change(
         verdict = "noisy"
     else:
         verdict = "no change"
+    # The tested ratio, with the interval around it: the two cells' ratio for
+    # separate runs, the mean of the pairs' for alternating processes (`ab`),
+    # where a one-process cell's fastest processes need not be one pair.
     return dataclasses.replace(
         change,
-        ratio=ratio,
+        ratio=test.ratio,
         ratio_low=test.low,
         ratio_high=test.high,
         p_value=test.p_value,
@@ -277,6 +280,21 @@ def _with_instructions(change: CellChange, old: Cell, new: Cell, threshold: floa
     )
 
 
+def estimator_warning(old: Results, new: Results) -> str | None:
+    """Said when only one file gives its one-process cells by their fastest
+    process (the other, from an older release, by the mean over processes,
+    which is higher on a machine with slow spells): their ratios mix the two."""
+    fastest = [any(c.interval_basis == "fastest process" for c in r.cells) for r in (old, new)]
+    if fastest[0] == fastest[1]:
+        return None
+    which = "new" if fastest[1] else "old"
+    return (
+        f"only the {which} file gives its one-process cells by their fastest process (the "
+        "other by the mean over its processes, which a machine's slow spells raise): those "
+        "cells compare two estimates, so measure the other side again with this version"
+    )
+
+
 def warnings(old: Results, new: Results, changes: list[CellChange]) -> list[str]:
     """What makes the two files less comparable than they look, loudest first."""
     found = []
@@ -294,6 +312,9 @@ def warnings(old: Results, new: Results, changes: list[CellChange]) -> list[str]
                 f"the {which} file has schema_version {results.schema_version}: one process per "
                 "cell, so no cell of it can be tested (run it again with this version)"
             )
+    estimators = estimator_warning(old, new)
+    if estimators:
+        found.append(estimators)
     if old.placement != new.placement:
         found.append(
             f"the files were measured in different placements ({old.placement_text} vs "

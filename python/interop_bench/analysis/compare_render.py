@@ -7,7 +7,7 @@ import math
 import statistics
 from dataclasses import asdict
 
-from interop_bench.analysis import machine_speed
+from interop_bench.analysis import machine_speed, resolution
 from interop_bench.analysis.compare import CellChange, Comparison, StrategySummary
 from interop_bench.analysis.detectable import RULE as DETECTABLE_RULE
 from interop_bench.analysis.detectable import format_detectable
@@ -35,13 +35,17 @@ SUMMARY_HEADERS = ("strategy", " cells", " geomean change", " slower", " faster"
 def _machine_line(comparison: Comparison) -> str:
     """How each file's machine behaved (analysis/machine_speed.py): what its intervals
     rest on; "" when neither file has the passes and cells per group to tell."""
-    speeds = [machine_speed.of(results) for results in (comparison.old, comparison.new)]
+    files = (comparison.old, comparison.new)
+    speeds = [machine_speed.of(results) for results in files]
     if not any(speeds):
         return ""
-    said = [
-        f"{side}: {speed.sentence() if speed else machine_speed.UNTOLD}"
-        for side, speed in zip(("old", "new"), speeds, strict=True)
-    ]
+    said = []
+    for side, speed, results in zip(("old", "new"), speeds, files, strict=True):
+        told = resolution.sentence(results)
+        said.append(
+            f"{side}: {speed.sentence() if speed else machine_speed.UNTOLD}"
+            + (f"; it tells apart {told}" if told else "")
+        )
     return "Machine speed during each run: " + "; ".join(said) + "."
 
 

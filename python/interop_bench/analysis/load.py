@@ -89,8 +89,15 @@ class Cell:
 
     @property
     def interval_basis(self) -> str:
-        """What the 95% interval rests on: processes, rounds or samples (of one process)."""
+        """What the 95% interval rests on: processes, fastest process, or the
+        rounds or samples of one process."""
         return str(self.stats.get("interval", "samples"))
+
+    @property
+    def interval_of_one_process(self) -> bool:
+        """Whether the interval rests on one process only (its rounds or samples):
+        it says how well that process knew its median, not where another run lands."""
+        return self.interval_basis in ("rounds", "samples")
 
     @property
     def relative_half_width(self) -> float | None:

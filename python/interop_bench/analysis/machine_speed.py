@@ -49,11 +49,14 @@ class MachineSpeed:
     observations: int  # (pass, group) speed shifts
     spread: float  # 90th / 10th percentile of the speeds
     two_speeds: tuple[float, float] | None  # (ratio slow / fast, share of slow) when bimodal
-    half_width: float | None  # median relative half-width of the run's intervals
+    # Median relative half-width of the intervals: of the cells estimated by their
+    # fastest process (in one process), and of the others (cross-process).
+    half_widths: tuple[float | None, float | None]
 
     def sentence(self) -> str:
         """'this machine alternated between two speeds 1.9x apart (the slow one in 35% of
-        the passes' groups); intervals are ±41% (median half-width)'."""
+        170 pass-groups); intervals are ±9% for the cells in one process (their fastest
+        process) and ±41% for the cross-process ones (median half-widths)'."""
         if self.two_speeds is not None:
             ratio, share = self.two_speeds
             state = (
@@ -65,8 +68,17 @@ class MachineSpeed:
                 f"this machine's speed varied by {self.spread:.2f}x between passes (90th to "
                 f"10th percentile over {self.observations} pass-groups)"
             )
-        width = f"; intervals are ±{self.half_width:.0%} (median half-width)"
-        return state + (width if self.half_width is not None else "")
+        return state + self._widths()
+
+    def _widths(self) -> str:
+        fastest, others = self.half_widths
+        if fastest is not None and others is not None:
+            return (
+                f"; intervals are ±{fastest:.0%} for the cells in one process (their fastest "
+                f"process) and ±{others:.0%} for the cross-process ones (median half-widths)"
+            )
+        width = fastest if fastest is not None else others
+        return "" if width is None else f"; intervals are ±{width:.0%} (median half-width)"
 
 
 def of(results: Results) -> MachineSpeed | None:
@@ -79,13 +91,22 @@ def of(results: Results) -> MachineSpeed | None:
     logs = sorted(shift for cells in by_group.values() for shift in _from_fastest(cells))
     if len(logs) < MIN_OBSERVATIONS:
         return None
-    halves = sorted(h for c in results.cells if (h := c.relative_half_width) is not None)
     return MachineSpeed(
         observations=len(logs),
         spread=math.exp(_quantile(logs, 0.9) - _quantile(logs, 0.1)),
         two_speeds=two_speeds(logs),
-        half_width=halves[len(halves) // 2] if halves else None,
+        half_widths=(_median_half_width(results, True), _median_half_width(results, False)),
     )
+
+
+def _median_half_width(results: Results, fastest: bool) -> float | None:
+    halves = sorted(
+        h
+        for c in results.cells
+        if (c.interval_basis == "fastest process") == fastest
+        and (h := c.relative_half_width) is not None
+    )
+    return halves[len(halves) // 2] if halves else None
 
 
 def _from_fastest(cells: list[dict[int, float]]) -> list[float]:

@@ -4,7 +4,7 @@ summary` prints it, and `run` at its end)."""
 
 from __future__ import annotations
 
-from interop_bench.analysis import dtype_costs, frames, machine_speed, startup
+from interop_bench.analysis import dtype_costs, frames, machine_speed, resolution, startup
 from interop_bench.analysis.load import FRAME, Cell, Results
 from interop_bench.analysis.ranking import OpRanking, Row, rank
 from interop_bench.analysis.tables import render as table
@@ -31,6 +31,9 @@ def render(results: Results, fmt: str) -> str:
     speed = machine_speed.of(results)
     if speed is not None:
         parts.append(f"machine: {speed.sentence()}")
+    told = resolution.sentence(results)
+    if told is not None:
+        parts.append(f"this run tells apart {told}")
     for op in rank(results):
         if op.op == FRAME:
             continue  # in frames per second below

@@ -118,7 +118,7 @@ def _interval(cell: Cell, low: float | None, high: float | None) -> Td:
     if half > WIDE_HALF_WIDTH:
         text += " (wide)"
         css = "wide"
-    if basis != "processes":
+    if cell.interval_of_one_process:
         text += f" ({basis} of one process)"
         css = "wide"
     title = f"±{half:.1%}, from {len(cell.process_medians_ns)} process(es) ({basis})"

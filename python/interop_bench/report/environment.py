@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from interop_bench.analysis import machine_speed
+from interop_bench.analysis import machine_speed, resolution
 from interop_bench.analysis.floors import checks as floor_checks
 from interop_bench.analysis.load import Results
 from interop_bench.analysis.noise import noisy_groups, worst_shares
@@ -42,6 +42,7 @@ def rows(files: list[Results]) -> list[tuple[str, list[str]]]:
         ("noise during the run", _noise),
         ("intervals", _intervals),
         ("machine speed during the run", _machine_speed),
+        ("what the run tells apart", _told_apart),
         ("Google Benchmark floors", _floors),
         ("cells", _cells),
         ("samples per cell", _samples),
@@ -196,6 +197,10 @@ def _intervals(results: Results) -> str:
         f"median ±{halves[len(halves) // 2]:.1%} (95% interval of the median); {wide} of "
         f"{len(halves)} wider than ±{WIDE_HALF_WIDTH:.0%}"
     )
+
+
+def _told_apart(results: Results) -> str:
+    return resolution.sentence(results) or "nothing: no cell has three processes"
 
 
 def _machine_speed(results: Results) -> str:

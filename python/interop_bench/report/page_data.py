@@ -202,8 +202,10 @@ def _cell_row(file_index: int, results: Results, cell: Cell) -> dict[str, Any]:
     }
     row.update({k: _significant(v) for k, v in numbers.items() if v is not None})
     row["n"] = len(cell.process_medians_ns)
-    if cell.interval_basis != "processes":
+    if cell.interval_of_one_process:
         row["basis"] = cell.interval_basis
+    elif cell.interval_basis == "fastest process":
+        row["fastest"] = 1
     return row
 
 

@@ -120,13 +120,9 @@ class Merger:
                 if c["status"] == "ok"
             ]
         )
-        spacing = intervals.group_spacing(
-            [
-                [p["median_ns"] for p in c["processes"]]
-                for c in group
-                if c["status"] == "ok" and self._in_one_process(c)
-            ]
-        )
+        spacing = self._spacing(group)
+        if spacing is None:  # the size's other labels ran in the same passes, minutes apart
+            spacing = self._spacing([c for c in self.cells.values() if c["size"] == size])
         # The floors first: the strategies' overhead and ratio read the kernel's statistics.
         group.sort(key=lambda c: c["strategy"] not in FLOORS)
         target_ns = results_file.sample_target_ns(self.document.get("request"))
@@ -135,6 +131,16 @@ class Merger:
             pooled = Fastest(spacing) if self._in_one_process(cell) else None
             _set_stats(cell, divide_by, shifts, pooled)
             _judge_sampling(cell, target_ns)
+
+    def _spacing(self, cells: Iterable[Record]) -> float | None:
+        """The median gap between the two fastest processes of the one-process cells."""
+        return intervals.group_spacing(
+            [
+                [p["median_ns"] for p in c["processes"]]
+                for c in cells
+                if c["status"] == "ok" and self._in_one_process(c)
+            ]
+        )
 
     def _in_one_process(self, cell: Record) -> bool:
         """Whether the cell's calls stay in the measuring process: its strategy's
@@ -146,7 +152,8 @@ class Merger:
 @dataclass(frozen=True)
 class Fastest:
     """A one-process cell's estimate is its fastest process, with the group's
-    median spacing (intervals.group_spacing; None when too few cells have one)."""
+    median spacing (intervals.group_spacing), or its size's when the group has
+    too few one-process cells (None when the size has too few too)."""
 
     group_spacing: float | None
 

@@ -70,6 +70,7 @@ for (const row of DATA.phases) {
 }
 function statusText(row) {
   const words = [`ok, ${row.n} process${row.n === 1 ? "" : "es"}`];
+  if (row.fastest) words.push("the median of the fastest");
   const half = row.lo && row.hi ? (row.hi - row.lo) / 2 / row.med : null;
   if (half != null && half > DATA.verdict.wide_half_width) {
     words.push(`wide interval (±${Math.round(half * 100)}%)`);
