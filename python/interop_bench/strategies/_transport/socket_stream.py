@@ -40,7 +40,10 @@ class SocketStreamStrategy(StreamStrategy):
             for part in (memoryview(header), payload):  # after a partial send, the rest
                 skip = min(sent, part.nbytes)
                 sent -= skip
-                end.sendall(part[skip:])
+                # Only what is left: a send of nothing still fails on a socket whose
+                # peer died since, and the request was whole before it did.
+                if skip < part.nbytes:
+                    end.sendall(part[skip:])
         except _TIMED_OUT:
             raise WorkerError(f"the request was not read within {self._io_timeout_s} s") from None
         except ConnectionError as error:
