@@ -46,6 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 CONFIDENCE = 0.95
+FASTEST_PROCESS = "fastest process"  # the basis of a one-process cell's estimate
 # The least count of processes per side for which compare tests a difference:
 # with 2, the spread is estimated from one degree of freedom and any p-value
 # rests on it (asv's rule: no significance that the counts cannot support).
@@ -251,7 +252,7 @@ def fastest_process_estimate(process_medians: Sequence[float], pooled: float | N
     scale = min_sd_per_median_gap(count)
     pooled_se = spread if pooled is None else scale * pooled
     se = math.sqrt(((scale * gap) ** 2 + pooled_se**2) / 2)
-    return _t_estimate(min(positive), se, count, "fastest process", spread=spread)
+    return _t_estimate(min(positive), se, count, FASTEST_PROCESS, spread=spread)
 
 
 @functools.lru_cache(maxsize=64)

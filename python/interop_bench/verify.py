@@ -74,7 +74,7 @@ class Check:
     def independent(self) -> tuple[float, float, float]:
         """(median, low, high) of the rounds' per-call times; their lower quartile's
         for a cell the file gives by its fastest process."""
-        if self.cell.interval_basis == "fastest process":
+        if self.cell.by_fastest_process:
             return quantile_interval(self.per_call_ns, FAST_QUANTILE)
         return median_interval(self.per_call_ns)
 
@@ -338,7 +338,7 @@ def table(checks: Sequence[Check], tolerance: float) -> list[str]:
             lines.append(head + f"| - | - | error: {check.error or 'no measurement'} |")
             continue
         ratio, ratio_low, ratio_high = check.ratio
-        quartile = " (q1)" if cell.interval_basis == "fastest process" else ""
+        quartile = " (q1)" if cell.by_fastest_process else ""
         lines.append(
             head + f"| {_ns_interval(*check.independent)}{quartile} "
             f"| {ratio:.2f} [{ratio_low:.2f}, {ratio_high:.2f}] | {verdict} |"

@@ -284,7 +284,7 @@ def estimator_warning(old: Results, new: Results) -> str | None:
     """Said when only one file gives its one-process cells by their fastest
     process (the other, from an older release, by the mean over processes,
     which is higher on a machine with slow spells): their ratios mix the two."""
-    fastest = [any(c.interval_basis == "fastest process" for c in r.cells) for r in (old, new)]
+    fastest = [any(c.by_fastest_process for c in r.cells) for r in (old, new)]
     if fastest[0] == fastest[1]:
         return None
     which = "new" if fastest[1] else "old"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from interop_bench import results_file as results_io
+from interop_bench.intervals import FASTEST_PROCESS
 from interop_bench.results_file import FLOORS, KERNEL
 
 CELL_KEYS = ("strategy", "op", "size", "bytes", "status")
@@ -92,6 +93,11 @@ class Cell:
         """What the 95% interval rests on: processes, fastest process, or the
         rounds or samples of one process."""
         return str(self.stats.get("interval", "samples"))
+
+    @property
+    def by_fastest_process(self) -> bool:
+        """Whether the cell is its fastest process's median (a one-process cell)."""
+        return self.interval_basis == FASTEST_PROCESS
 
     @property
     def interval_of_one_process(self) -> bool:

@@ -103,8 +103,7 @@ def _median_half_width(results: Results, fastest: bool) -> float | None:
     halves = sorted(
         h
         for c in results.cells
-        if (c.interval_basis == "fastest process") == fastest
-        and (h := c.relative_half_width) is not None
+        if c.by_fastest_process == fastest and (h := c.relative_half_width) is not None
     )
     return halves[len(halves) // 2] if halves else None
 

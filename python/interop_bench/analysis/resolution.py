@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from interop_bench import intervals
 from interop_bench.analysis.load import Cell, Results
 
-KINDS = (("fastest process", "cells in one process"), ("processes", "cross-process cells"))
+KINDS = ((intervals.FASTEST_PROCESS, "cells in one process"), ("processes", "cross-process cells"))
 
 
 @dataclass(frozen=True)

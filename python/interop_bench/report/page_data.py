@@ -204,7 +204,7 @@ def _cell_row(file_index: int, results: Results, cell: Cell) -> dict[str, Any]:
     row["n"] = len(cell.process_medians_ns)
     if cell.interval_of_one_process:
         row["basis"] = cell.interval_basis
-    elif cell.interval_basis == "fastest process":
+    elif cell.by_fastest_process:
         row["fastest"] = 1
     return row
 

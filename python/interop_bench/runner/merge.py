@@ -21,13 +21,11 @@ from typing import Any
 from interop_bench import intervals, results_file
 from interop_bench.results_file import FLOORS, KERNEL, MEASURED
 from interop_bench.runner import stats
+from interop_bench.strategies.base import CROSS_PROCESS_FAMILIES
 
 Record = dict[str, Any]
 Key = tuple[str, str, int]  # (strategy, label, size)
 MIN_PAIRED_ROUNDS = 5  # see _process_pair
-# The families whose calls wait for another process: their cells keep the mean
-# over processes (intervals.py says why the others take their fastest).
-CROSS_PROCESS_FAMILIES = ("ipc", "network")
 
 
 def read_pass_file(path: Path) -> Iterator[Record]:
@@ -144,7 +142,8 @@ class Merger:
 
     def _in_one_process(self, cell: Record) -> bool:
         """Whether the cell's calls stay in the measuring process: its strategy's
-        recorded family is not a cross-process one (unknown: treated as one that is)."""
+        recorded family is not a cross-process one (unknown: treated as one that is).
+        Its cells take their fastest process, the others the mean (intervals.py)."""
         facts = self.document.get("strategies", {}).get(cell["strategy"])
         return facts is not None and facts.get("family") not in CROSS_PROCESS_FAMILIES
 

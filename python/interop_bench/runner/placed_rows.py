@@ -27,10 +27,9 @@ from interop_bench.runner import placement as placements
 from interop_bench.runner.placement import Cpu, Placement, PlacementError
 from interop_bench.strategies import Strategy
 from interop_bench.strategies._transport.placement import running_on, workers_on
+from interop_bench.strategies.base import CROSS_PROCESS_FAMILIES
 
 SEPARATOR = "@"
-# The families whose calls wait for another process (a worker, a local peer).
-BOUND_FAMILIES = ("ipc", "network")
 # The label the rows are measured at: float64 sum reads the payload once and
 # answers eight bytes, so its time is the crossing and the wait.
 LABEL = "sum"
@@ -78,7 +77,7 @@ def rows(
     return tuple(
         row(name, place.name)
         for name in strategies
-        if families.get(name) in BOUND_FAMILIES
+        if families.get(name) in CROSS_PROCESS_FAMILIES
         for place in chosen
     )
 

@@ -16,6 +16,8 @@ from typing import ClassVar, Literal
 import numpy as np
 
 Family = Literal["reference", "ffi", "serialization", "ipc", "network"]
+# The families whose calls wait for another process (a worker, a peer).
+CROSS_PROCESS_FAMILIES: tuple[Family, ...] = ("ipc", "network")
 
 # What a strategy does with the array's bytes on one way across the boundary:
 #   zero-copy  the other side reads or writes the caller's memory in place;

@@ -19,6 +19,7 @@ others say here why they do not.
 from __future__ import annotations
 
 from interop_bench.strategies import Strategy
+from interop_bench.strategies.base import CROSS_PROCESS_FAMILIES
 
 THREADED_FAMILIES = ("reference", "ffi")
 KERNEL = "kernel"  # the stream floor: the C++ kernel alone, paced the same way
@@ -40,7 +41,7 @@ _ALIASES = {"pickle": "pickle5"}
 
 def depth_limit(cls: type[Strategy]) -> tuple[int, str | None]:
     """The deepest depth the strategy streams at, and why no deeper (None: no limit known)."""
-    if cls.family in ("ipc", "network"):
+    if cls.family in CROSS_PROCESS_FAMILIES:
         if cls.frames_in_flight >= 2:
             return 2, None
         reason = _WHY_NOT_SPLIT.get(_ALIASES.get(cls.name, cls.name), _NOT_SPLIT)
